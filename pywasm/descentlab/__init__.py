@@ -1,0 +1,16 @@
+"""Descent Lab: neural-network optimizers written from scratch in NumPy, to be watched.
+
+``run(spec)`` takes a JSON spec (see :mod:`descentlab.api`) and returns a JSON
+result; the browser worker and the command line both call it, and both give the
+same bits (every operation that could differ goes through
+:mod:`descentlab.kernels`).
+"""
+
+__version__ = "0.1.0"
+
+from .api import iter_run, run, validate  # noqa: E402
+from .catalog import list_catalog  # noqa: E402
+from .errors import SpecError  # noqa: E402
+from .selftest import kernel_digests  # noqa: E402
+
+__all__ = ["run", "iter_run", "validate", "list_catalog", "kernel_digests", "SpecError", "__version__"]

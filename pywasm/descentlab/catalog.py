@@ -1,0 +1,49 @@
+"""What Descent Lab offers, as JSON: the page builds its menus and controls from it."""
+
+from __future__ import annotations
+
+from . import landscape, network
+from .functions import FUNCTIONS
+from .optimizers import REGISTRY
+
+
+def _functions() -> list[dict]:
+    return [{"name": f.name, "title": f.title, "domain": [list(d) for d in f.domain],
+             "minima": [list(m) for m in f.minima], "f_min": f.f_min, "start": list(f.start),
+             "params": f.params, "description": f.description} for f in FUNCTIONS.values()]
+
+
+def _optimizers() -> list[dict]:
+    return [{"name": o.name, "title": o.title, "defaults": o.defaults,
+             "ranges": {k: list(v) for k, v in o.ranges.items()},
+             "paper": o.paper, "summary": o.summary, "equations": o.equations} for o in REGISTRY.values()]
+
+
+def _datasets() -> list[dict]:
+    from .datasets import GENERATORS
+    from .datasets import DIGITS_SHAPE
+    out = [{"name": name, "title": g.title, "description": g.description, "params": g.params}
+           for name, g in GENERATORS.items()]
+    out.append({"name": "digits", "title": "Handwritten digits",
+                "description": f"{DIGITS_SHAPE[0]} real 8x8 images of the digits 0-9 (UCI optdigits), "
+                               f"{DIGITS_SHAPE[1]} features", "params": {}})
+    return out
+
+
+def list_catalog() -> dict:
+    """Functions, optimizers (with defaults and ranges), datasets, layers and limits."""
+    from .nn.activations import ACTIVATIONS
+    from .nn.losses import LOSSES
+    return {
+        "functions": _functions(),
+        "optimizers": _optimizers(),
+        "datasets": _datasets(),
+        "activations": sorted(ACTIVATIONS),
+        "losses": sorted(LOSSES),
+        "limits": {
+            "landscape": {"max_steps": landscape.MAX_STEPS, "start_bound": landscape.START_BOUND,
+                          "divergence_bound": landscape.DIVERGENCE_BOUND,
+                          "max_grid_side": landscape.MAX_GRID_SIDE},
+            "network": {k.lower(): getattr(network, k) for k in dir(network) if k.startswith("MAX_")},
+        },
+    }

@@ -1,0 +1,469 @@
+"""Two-dimensional test functions for watching optimizers move.
+
+Each function is a surface ``z = f(x, y)`` with a hand-derived gradient, so an
+optimizer can follow the exact slope instead of a numerical estimate.  All of
+them are vectorized: ``x`` and ``y`` may be scalars or arrays of any two
+broadcastable shapes, and the result has the broadcast shape.
+
+Definitions, domains and minima follow the usual benchmark collections:
+M. Jamil & X.-S. Yang, "A literature survey of benchmark functions for global
+optimization problems", Int. J. Math. Modelling & Num. Optimisation 4(2), 2013;
+and S. Surjanovic & D. Bingham, "Virtual Library of Simulation Experiments"
+(Simon Fraser University).
+
+Only ``+ - * /`` and the deterministic kernels (``K.sin``, ``K.cos``) are used,
+so every value is bit-identical natively and in the browser.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import kernels as K
+from .errors import SpecError
+
+Domain = tuple[tuple[float, float], tuple[float, float]]
+
+DEGREES_TO_RADIANS = K.PI / 180.0
+RASTRIGIN_A = 10.0  # amplitude of Rastrigin's cosine ripples
+ROSENBROCK_B = 100.0  # steepness of Rosenbrock's curved valley walls
+
+
+class TestFunction(NamedTuple):
+    """One test surface and everything the lab needs to show it.
+
+    Attributes
+    ----------
+    name : str
+        Registry id, e.g. ``"rosenbrock"``.
+    title : str
+        Human-readable name.
+    f : callable
+        ``f(x, y, **params) -> z``, same broadcast shape as ``x`` and ``y``.
+    grad : callable
+        ``grad(x, y, **params) -> (df/dx, df/dy)``, each of the broadcast shape.
+    domain : ((xmin, xmax), (ymin, ymax))
+        The standard plotting / search box.
+    minima : list of (x, y)
+        All global minima.  Empty for a surface that has none (the saddle is
+        unbounded below); then ``f_min`` is ``None``.
+    f_min : float or None
+        The value of ``f`` at every global minimum (for the default parameters).
+    start : (x, y)
+        A teaching start point that shows the surface's characteristic difficulty.
+    params : dict
+        ``{name: {"default": d, "min": lo, "max": hi, "description": s}}``;
+        empty when the function has no parameters.
+    description : str
+        One or two sentences for learners.
+    """
+
+    __test__ = False  # "Test..." is a name, not a pytest test class
+
+    name: str
+    title: str
+    f: Callable
+    grad: Callable
+    domain: Domain
+    minima: list
+    f_min: float | None
+    start: tuple[float, float]
+    params: dict
+    description: str
+
+
+def _xy(x, y):
+    """Both inputs as float64 arrays (scalars become 0-d arrays)."""
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+# --- quadratic bowl --------------------------------------------------------------
+# Rotate (x, y) by `angle` into the bowl's own axes (u, v), where the curvatures
+# are 1 along u and `condition` along v.  The condition number kappa is exactly
+# the ratio of the largest to the smallest Hessian eigenvalue, the quantity that
+# governs how slowly plain gradient descent converges.
+
+
+def _rotation(angle):
+    t = np.asarray(angle, dtype=np.float64) * DEGREES_TO_RADIANS
+    return K.cos(t), K.sin(t)
+
+
+def quadratic(x, y, condition=10.0, angle=0.0):
+    """``f = ½(u² + κ v²)`` with ``(u, v)`` = ``(x, y)`` rotated by ``angle`` degrees."""
+    x, y = _xy(x, y)
+    c, s = _rotation(angle)
+    u = c * x + s * y
+    v = -s * x + c * y
+    return 0.5 * (u * u + condition * v * v)
+
+
+def quadratic_grad(x, y, condition=10.0, angle=0.0):
+    x, y = _xy(x, y)
+    c, s = _rotation(angle)
+    u = c * x + s * y
+    v = -s * x + c * y
+    du, dv = u, condition * v  # gradient in the rotated frame
+    return c * du - s * dv, s * du + c * dv  # rotated back (the transpose)
+
+
+# --- Rosenbrock ------------------------------------------------------------------
+
+
+def rosenbrock(x, y):
+    """``f = (1 - x)² + 100 (y - x²)²``."""
+    x, y = _xy(x, y)
+    a = 1.0 - x
+    b = y - x * x
+    return a * a + ROSENBROCK_B * b * b
+
+
+def rosenbrock_grad(x, y):
+    x, y = _xy(x, y)
+    b = y - x * x
+    return -2.0 * (1.0 - x) - 4.0 * ROSENBROCK_B * x * b, 2.0 * ROSENBROCK_B * b
+
+
+# --- Beale -----------------------------------------------------------------------
+
+
+def _beale_terms(x, y):
+    y2 = y * y
+    y3 = y2 * y
+    t1 = 1.5 - x + x * y
+    t2 = 2.25 - x + x * y2
+    t3 = 2.625 - x + x * y3
+    return y2, y3, t1, t2, t3
+
+
+def beale(x, y):
+    """``f = (1.5 - x + xy)² + (2.25 - x + xy²)² + (2.625 - x + xy³)²``."""
+    x, y = _xy(x, y)
+    _, _, t1, t2, t3 = _beale_terms(x, y)
+    return t1 * t1 + t2 * t2 + t3 * t3
+
+
+def beale_grad(x, y):
+    x, y = _xy(x, y)
+    y2, y3, t1, t2, t3 = _beale_terms(x, y)
+    gx = 2.0 * (t1 * (y - 1.0) + t2 * (y2 - 1.0) + t3 * (y3 - 1.0))
+    gy = 2.0 * x * (t1 + 2.0 * t2 * y + 3.0 * t3 * y2)
+    return gx, gy
+
+
+# --- Himmelblau ------------------------------------------------------------------
+
+
+def himmelblau(x, y):
+    """``f = (x² + y - 11)² + (x + y² - 7)²``."""
+    x, y = _xy(x, y)
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return a * a + b * b
+
+
+def himmelblau_grad(x, y):
+    x, y = _xy(x, y)
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return 4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b
+
+
+# --- Rastrigin -------------------------------------------------------------------
+
+
+def rastrigin(x, y):
+    """``f = 2A + x² - A cos(2πx) + y² - A cos(2πy)`` with ``A = 10``."""
+    x, y = _xy(x, y)
+    w = 2.0 * K.PI
+    return (2.0 * RASTRIGIN_A + x * x - RASTRIGIN_A * K.cos(w * x)
+            + y * y - RASTRIGIN_A * K.cos(w * y))
+
+
+def rastrigin_grad(x, y):
+    x, y = _xy(x, y)
+    w = 2.0 * K.PI
+    return (2.0 * x + RASTRIGIN_A * w * K.sin(w * x),
+            2.0 * y + RASTRIGIN_A * w * K.sin(w * y))
+
+
+# --- saddle ----------------------------------------------------------------------
+
+
+def saddle(x, y):
+    """``f = x² - y²``: a saddle point at the origin, unbounded below."""
+    x, y = _xy(x, y)
+    return x * x - y * y
+
+
+def saddle_grad(x, y):
+    x, y = _xy(x, y)
+    return 2.0 * x, -2.0 * y
+
+
+# --- Booth -----------------------------------------------------------------------
+
+
+def booth(x, y):
+    """``f = (x + 2y - 7)² + (2x + y - 5)²``."""
+    x, y = _xy(x, y)
+    a = x + 2.0 * y - 7.0
+    b = 2.0 * x + y - 5.0
+    return a * a + b * b
+
+
+def booth_grad(x, y):
+    x, y = _xy(x, y)
+    a = x + 2.0 * y - 7.0
+    b = 2.0 * x + y - 5.0
+    return 2.0 * a + 4.0 * b, 4.0 * a + 2.0 * b
+
+
+# --- six-hump camel --------------------------------------------------------------
+
+
+def six_hump_camel(x, y):
+    """``f = (4 - 2.1x² + x⁴/3) x² + xy + (-4 + 4y²) y²``."""
+    x, y = _xy(x, y)
+    x2 = x * x
+    y2 = y * y
+    return (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (-4.0 + 4.0 * y2) * y2
+
+
+def six_hump_camel_grad(x, y):
+    x, y = _xy(x, y)
+    x2 = x * x
+    return (8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y,
+            x - 8.0 * y + 16.0 * y * y * y)
+
+
+# --- Styblinski-Tang -------------------------------------------------------------
+
+
+def styblinski_tang(x, y):
+    """``f = ½ Σ (t⁴ - 16t² + 5t)`` over ``t = x, y``."""
+    x, y = _xy(x, y)
+    x2 = x * x
+    y2 = y * y
+    return 0.5 * (x2 * x2 - 16.0 * x2 + 5.0 * x + y2 * y2 - 16.0 * y2 + 5.0 * y)
+
+
+def styblinski_tang_grad(x, y):
+    x, y = _xy(x, y)
+    return 2.0 * x * x * x - 16.0 * x + 2.5, 2.0 * y * y * y - 16.0 * y + 2.5
+
+
+# --- Goldstein-Price -------------------------------------------------------------
+# f = A(x, y) * B(x, y) with
+#   A = 1 + (x + y + 1)² P,   P = 19 - 14x + 3x² - 14y + 6xy + 3y²
+#   B = 30 + (2x - 3y)² Q,    Q = 18 - 32x + 12x² + 48y - 36xy + 27y²
+
+
+def _goldstein_price_parts(x, y):
+    a = x + y + 1.0
+    p = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+    b = 2.0 * x - 3.0 * y
+    q = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+    return a, p, b, q
+
+
+def goldstein_price(x, y):
+    """``f = [1 + (x+y+1)² P(x, y)] · [30 + (2x-3y)² Q(x, y)]`` (see source)."""
+    x, y = _xy(x, y)
+    a, p, b, q = _goldstein_price_parts(x, y)
+    return (1.0 + a * a * p) * (30.0 + b * b * q)
+
+
+def goldstein_price_grad(x, y):
+    x, y = _xy(x, y)
+    a, p, b, q = _goldstein_price_parts(x, y)
+    big_a = 1.0 + a * a * p
+    big_b = 30.0 + b * b * q
+    # product rule, with dA/dx = dA/dy because a and P are symmetric in x and y
+    da = 2.0 * a * p + a * a * (-14.0 + 6.0 * x + 6.0 * y)
+    db_dx = 4.0 * b * q + b * b * (-32.0 + 24.0 * x - 36.0 * y)
+    db_dy = -6.0 * b * q + b * b * (48.0 - 36.0 * x + 54.0 * y)
+    return da * big_b + big_a * db_dx, da * big_b + big_a * db_dy
+
+
+# --- registry --------------------------------------------------------------------
+
+FUNCTIONS: dict[str, TestFunction] = {
+    t.name: t
+    for t in [
+        TestFunction(
+            "quadratic", "Quadratic bowl", quadratic, quadratic_grad,
+            ((-2.0, 2.0), (-2.0, 2.0)), [(0.0, 0.0)], 0.0, (-1.8, 1.2),
+            {
+                "condition": {"default": 10.0, "min": 1.0, "max": 1000.0,
+                              "description": "condition number κ: curvature ratio of the "
+                                             "steep to the shallow axis"},
+                "angle": {"default": 0.0, "min": 0.0, "max": 180.0,
+                          "description": "rotation of the bowl's axes, in degrees"},
+            },
+            "A stretched bowl: the larger the condition number, the narrower the valley "
+            "and the more plain gradient descent zig-zags across it.",
+        ),
+        TestFunction(
+            "rosenbrock", "Rosenbrock", rosenbrock, rosenbrock_grad,
+            ((-2.0, 2.0), (-1.0, 3.0)), [(1.0, 1.0)], 0.0, (-1.2, 1.0), {},
+            "A long, curved, flat-bottomed valley: finding the valley is easy, "
+            "following it to the minimum at (1, 1) is slow.",
+        ),
+        TestFunction(
+            "beale", "Beale", beale, beale_grad,
+            ((-4.5, 4.5), (-4.5, 4.5)), [(3.0, 0.5)], 0.0, (1.0, 1.5), {},
+            "Flat plateaus and steep ridges meet near the corners, so gradient "
+            "magnitudes vary by orders of magnitude; the minimum sits at (3, 0.5).",
+        ),
+        TestFunction(
+            "himmelblau", "Himmelblau", himmelblau, himmelblau_grad,
+            ((-5.0, 5.0), (-5.0, 5.0)),
+            [(3.0, 2.0),
+             (-2.805118086952745, 3.131312518250573),
+             (-3.779310253377747, -3.283185991286169),
+             (3.5844283403304917, -1.8481265269644036)],
+            0.0, (0.0, 0.0), {},
+            "Four equally deep minima: which one an optimizer reaches depends on "
+            "where it starts and how it moves.",
+        ),
+        TestFunction(
+            "rastrigin", "Rastrigin", rastrigin, rastrigin_grad,
+            ((-5.12, 5.12), (-5.12, 5.12)), [(0.0, 0.0)], 0.0, (-4.2, 3.7), {},
+            "A bowl covered in regular ripples: dozens of local minima trap "
+            "gradient descent long before the global minimum at the origin.",
+        ),
+        TestFunction(
+            "saddle", "Saddle", saddle, saddle_grad,
+            ((-2.0, 2.0), (-2.0, 2.0)), [], None, (-1.8, 0.05), {},
+            "A saddle point at the origin and no minimum at all: a start near the "
+            "x axis slides in towards the saddle, stalls, then escapes along y.",
+        ),
+        TestFunction(
+            "booth", "Booth", booth, booth_grad,
+            ((-10.0, 10.0), (-10.0, 10.0)), [(1.0, 3.0)], 0.0, (-8.0, -6.0), {},
+            "A gently tilted quadratic bowl with its minimum at (1, 3): an easy "
+            "warm-up where every sensible optimizer succeeds.",
+        ),
+        TestFunction(
+            "six_hump_camel", "Six-hump camel", six_hump_camel, six_hump_camel_grad,
+            ((-3.0, 3.0), (-2.0, 2.0)),
+            [(0.08984201310031807, -0.7126564030207396),
+             (-0.08984201310031807, 0.7126564030207396)],
+            -1.0316284534898774, (-1.5, -1.0), {},
+            "Six local minima, two of them global and mirror images of each other "
+            "near the centre.",
+        ),
+        TestFunction(
+            "styblinski_tang", "Styblinski–Tang", styblinski_tang, styblinski_tang_grad,
+            ((-5.0, 5.0), (-5.0, 5.0)),
+            [(-2.903534027771177, -2.903534027771177)],
+            -78.33233140754284, (0.5, -0.5), {},
+            "Four basins of different depth: from the default start the descent in x "
+            "ends in a shallower basin while y reaches the deepest one.",
+        ),
+        TestFunction(
+            "goldstein_price", "Goldstein–Price", goldstein_price, goldstein_price_grad,
+            ((-2.0, 2.0), (-2.0, 2.0)), [(0.0, -1.0)], 3.0, (0.5, 0.5), {},
+            "Values span six orders of magnitude (3 to about 10⁶), so a step size that "
+            "works in the valley explodes on the slopes; local minima (f = 30, 84, 840) "
+            "lie in wait.",
+        ),
+    ]
+}
+
+
+def _get(name: str) -> TestFunction:
+    if name not in FUNCTIONS:
+        raise SpecError("function", f"unknown function {name!r}; allowed: {sorted(FUNCTIONS)}")
+    return FUNCTIONS[name]
+
+
+def resolve_params(name: str, **params) -> dict:
+    """Fill in defaults and check every parameter against its allowed range.
+
+    Returns
+    -------
+    dict
+        One float per declared parameter of ``name``.
+
+    Raises
+    ------
+    SpecError
+        For an unknown parameter name or a value outside ``[min, max]``.
+    """
+    spec = _get(name).params
+    for key in params:
+        if key not in spec:
+            allowed = sorted(spec) or "none"
+            raise SpecError(key, f"unknown parameter of {name!r}; allowed: {allowed}")
+    out = {}
+    for key, p in spec.items():
+        value = float(params.get(key, p["default"]))
+        if not p["min"] <= value <= p["max"]:
+            raise SpecError(key, f"must be between {p['min']} and {p['max']}, got {value}")
+        out[key] = value
+    return out
+
+
+def evaluate(name: str, x, y, **params):
+    """``f(x, y)`` of the registered function ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``FUNCTIONS``.
+    x, y : array_like of float, broadcastable shapes
+    **params
+        The function's parameters (defaults from ``FUNCTIONS[name].params``).
+
+    Returns
+    -------
+    ndarray of float64, the broadcast shape of ``x`` and ``y`` (0-d for scalars)
+    """
+    return _get(name).f(x, y, **resolve_params(name, **params))
+
+
+def gradient(name: str, x, y, **params):
+    """``(df/dx, df/dy)`` of the registered function ``name``; shapes as in ``evaluate``."""
+    gx, gy = _get(name).grad(x, y, **resolve_params(name, **params))
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+    # a partial derivative that is constant in one variable has that variable's shape only
+    return np.broadcast_to(gx, shape).copy(), np.broadcast_to(gy, shape).copy()
+
+
+def grid(name: str, H: int, W: int, domain: Domain | None = None, **params):
+    """Evaluate ``f`` on an ``H × W`` endpoint grid covering ``domain``.
+
+    The grid includes the domain's edges: ``xs = linspace(xmin, xmax, W)`` and
+    ``ys = linspace(ymin, ymax, H)``, so pixel centres of a heat map drawn over
+    the domain sit on the border lines, not half a cell inside.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``FUNCTIONS``.
+    H, W : int
+        Number of rows (y values) and columns (x values), each >= 2.
+    domain : ((xmin, xmax), (ymin, ymax)), optional
+        Defaults to the function's standard domain.
+    **params
+        The function's parameters.
+
+    Returns
+    -------
+    xs : ndarray, shape (W,)
+    ys : ndarray, shape (H,)
+    Z : ndarray, shape (H, W)
+        ``Z[i, j] = f(xs[j], ys[i])``: row ``i`` is the horizontal line ``y = ys[i]``,
+        with ``ys`` increasing (flip vertically to draw with y pointing up).
+    """
+    if H < 2 or W < 2:
+        raise SpecError("grid", f"H and W must be at least 2, got H={H}, W={W}")
+    (xmin, xmax), (ymin, ymax) = domain if domain is not None else _get(name).domain
+    xs = np.linspace(float(xmin), float(xmax), int(W))
+    ys = np.linspace(float(ymin), float(ymax), int(H))
+    Z = evaluate(name, xs[None, :], ys[:, None], **params)
+    return xs, ys, Z

@@ -1,0 +1,151 @@
+"""Optimizers racing on a 2-D test function: the ``"landscape"`` and ``"grid"`` specs.
+
+Each optimizer starts at the same point and takes ``steps`` steps on the
+function's analytic gradient.  A run that leaves ``DIVERGENCE_BOUND`` or whose
+loss stops being finite is stopped and reports ``diverged_at``, the step at
+which that happened; its path ends at the last finite point, so nothing
+downstream ever has to draw a NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import optimizers
+from .errors import SpecError
+from .functions import FUNCTIONS, grid
+from .optimizer_spec import read_optimizers
+from .validate import Fields, check_number
+
+MAX_STEPS = 10_000  # per run; the page keeps every point of every path
+START_BOUND = 1.0e4  # |x|, |y| of the start point
+DIVERGENCE_BOUND = 1.0e6  # a run whose |x| or |y| passes this has diverged
+MAX_GRID_SIDE = 512  # grid spec: at most 512 x 512 evaluations
+
+
+def read_function(fields: Fields) -> tuple[str, dict]:
+    """``function`` (an id) and ``function_params`` (e.g. condition, angle)."""
+    name = fields.choice("function", FUNCTIONS)
+    fn = FUNCTIONS[name]
+    given = fields.sub("function_params", {})
+    params = {}
+    for key, p in fn.params.items():
+        params[key] = given.number(key, p["min"], p["max"], p["default"])
+    given.done()
+    return name, params
+
+
+def read_spec(spec: dict) -> dict:
+    fields = Fields(spec, "")
+    fields.choice("kind", {"landscape"})
+    name, fparams = read_function(fields)
+    start = fields.array("start", 2, 2, list(FUNCTIONS[name].start))
+    start = [check_number(v, f"start[{i}]", -START_BOUND, START_BOUND) for i, v in enumerate(start)]
+    steps = fields.number("steps", 1, MAX_STEPS, 500, integer=True)
+    runs = read_optimizers(fields)
+    record = fields.boolean("record_state", False)
+    fields.done()
+    return {"kind": "landscape", "function": name, "function_params": fparams, "start": start,
+            "steps": steps, "optimizers": runs, "record_state": record}
+
+
+def _loss(fn, p, params) -> float:
+    return float(fn.f(p[0], p[1], **params))
+
+
+def _grad(fn, p, params) -> np.ndarray:
+    gx, gy = fn.grad(p[0], p[1], **params)
+    return np.array([gx, gy], dtype=np.float64)
+
+
+def race(spec: dict, entry: dict) -> dict:
+    """Run one optimizer on the spec's function.
+
+    Returns
+    -------
+    dict
+        ``path`` (k+1, 2) points, the start first; ``loss`` (k+1,); ``diverged_at``
+        (a step number or None); with ``record_state``, ``state`` maps each
+        recorded quantity to its values at steps 1..k.
+    """
+    fn = FUNCTIONS[spec["function"]]
+    fparams = spec["function_params"]
+    opt = optimizers.make(entry["name"], **entry["params"])
+    p = np.array(spec["start"], dtype=np.float64)
+    state = opt.init(p)
+    path, loss = [p], [_loss(fn, p, fparams)]
+    trace: dict[str, list] = {}
+    diverged_at = None
+    for step in range(1, spec["steps"] + 1):
+        g = _grad(fn, p, fparams)
+        updates, new_state = opt.update(g, state, p)
+        new_p = p + updates
+        value = _loss(fn, new_p, fparams) if np.all(np.isfinite(new_p)) else float("nan")
+        if not (np.isfinite(value) and np.all(np.abs(new_p) <= DIVERGENCE_BOUND)):
+            diverged_at = step
+            break
+        if spec["record_state"]:
+            recorded = optimizers.record(entry["name"], g, state, new_state, updates, entry["params"])
+            for key, val in recorded.items():
+                trace.setdefault(key, []).append(np.asarray(val, dtype=np.float64).tolist())
+        p, state = new_p, new_state
+        path.append(p)
+        loss.append(value)
+    run = dict(entry)
+    run.update(path=np.array(path).tolist(), loss=loss, diverged_at=diverged_at,
+               final_loss=loss[-1], steps_run=len(loss) - 1)
+    if spec["record_state"]:
+        run["state"] = trace
+    return run
+
+
+def function_info(name: str, params: dict) -> dict:
+    fn = FUNCTIONS[name]
+    minima = [list(map(float, m)) for m in fn.minima]
+    f_min = min((_loss(fn, np.array(m), params) for m in minima), default=None)
+    return {"name": name, "title": fn.title, "params": params,
+            "domain": [list(map(float, d)) for d in fn.domain], "minima": minima, "f_min": f_min}
+
+
+def iterate(spec: dict):
+    """Yield progress after each optimizer's run, then the whole result."""
+    runs = []
+    total = len(spec["optimizers"])
+    for i, entry in enumerate(spec["optimizers"]):
+        runs.append(race(spec, entry))
+        yield {"done": i + 1, "total": total, "run": runs[-1]}
+    yield {"done": total, "total": total, "result": {
+        "kind": "landscape", "function": function_info(spec["function"], spec["function_params"]),
+        "start": spec["start"], "steps": spec["steps"], "runs": runs}}
+
+
+def read_grid_spec(spec: dict) -> dict:
+    fields = Fields(spec, "")
+    fields.choice("kind", {"grid"})
+    name, fparams = read_function(fields)
+    size = fields.array("size", 2, 2, [128, 128])
+    size = [check_number(v, f"size[{i}]", 2, MAX_GRID_SIDE, integer=True) for i, v in enumerate(size)]
+    domain = FUNCTIONS[name].domain
+    if fields.has("domain"):
+        box = fields.array("domain", 2, 2)
+        domain = []
+        for i, pair in enumerate(box):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise SpecError(f"domain[{i}]", "must be a pair [lo, hi]")
+            lo = check_number(pair[0], f"domain[{i}][0]", -START_BOUND, START_BOUND)
+            hi = check_number(pair[1], f"domain[{i}][1]", -START_BOUND, START_BOUND)
+            if not lo < hi:
+                raise SpecError(f"domain[{i}]", f"needs lo < hi, got [{lo:g}, {hi:g}]")
+            domain.append((lo, hi))
+    fields.done()
+    return {"kind": "grid", "function": name, "function_params": fparams, "size": size,
+            "domain": [list(d) for d in domain]}
+
+
+def iterate_grid(spec: dict):
+    """Evaluate the function on an H x W grid for the heat map and contours."""
+    h, w = spec["size"]
+    xs, ys, z = grid(spec["function"], h, w, domain=spec["domain"], **spec["function_params"])
+    yield {"done": 1, "total": 1, "result": {
+        "kind": "grid", "function": function_info(spec["function"], spec["function_params"]),
+        "x": np.asarray(xs).tolist(), "y": np.asarray(ys).tolist(), "z": np.asarray(z).tolist()}}

@@ -1,0 +1,266 @@
+"""Training the same small network with several optimizers: the ``"network"`` spec.
+
+Fairness is the point of the comparison, so every optimizer starts from the
+same initial weights (drawn once from ``seed``) and sees the same mini-batches
+in the same order (epoch ``e`` is shuffled by ``default_rng([seed, e])``, which
+does not depend on which optimizers run or in what order).  Runs advance one
+epoch at a time in turn, so the page can draw all curves growing together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import datasets, optimizers
+from .errors import SpecError
+from .nn import mlp
+from .nn.activations import ACTIVATIONS
+from .nn.init import init_params
+from .nn.losses import LOSSES
+from .optimizer_spec import read_optimizers
+from .validate import Fields, check_number
+
+MAX_SEED = 2**32 - 1
+MAX_SAMPLES = 5000  # points in a dataset (generated or uploaded)
+MIN_SAMPLES = 20  # enough for a training and a validation part
+MIN_VAL_FRACTION = 0.05
+MAX_VAL_FRACTION = 0.5
+MAX_FEATURES = 64  # columns of uploaded points (digits has 64)
+MAX_CLASSES = 10
+MAX_LAYERS = 6
+MAX_WIDTH = 256
+MAX_EPOCHS = 1000
+MAX_STEPS = 50_000  # optimizer steps per run (epochs x batches)
+MAX_PARAMETERS = 100_000  # weights and biases of the network
+MAX_SNAPSHOT_FLOATS = 5_000_000  # snapshots x parameters, per run (40 MB)
+DIVERGENCE_BOUND = 1.0e6  # |weight| above this counts as diverged
+BOUNDARY_MARGIN = 0.5  # the decision-boundary grid extends past the data by this much
+MAX_BOUNDARY = 200
+BOUNDARY_UPDATES = 25  # decision boundaries sent while training, per run
+
+
+def read_dataset(fields: Fields) -> dict:
+    d = fields.sub("dataset")
+    if d.has("points"):
+        points = d.array("points", MIN_SAMPLES, MAX_SAMPLES)
+        labels = d.array("labels", len(points), len(points))
+        width = points[0] if isinstance(points[0], list) else None
+        if not width or not 1 <= len(width) <= MAX_FEATURES:
+            raise SpecError(d.field("points[0]"), f"must be a list of 1 to {MAX_FEATURES} numbers")
+        n_features = len(width)
+        for i, row in enumerate(points):
+            if not isinstance(row, list) or len(row) != n_features:
+                raise SpecError(d.field(f"points[{i}]"), f"must have {n_features} numbers like the first row")
+            for j, v in enumerate(row):
+                check_number(v, d.field(f"points[{i}][{j}]"), -1e9, 1e9)
+        for i, v in enumerate(labels):
+            check_number(v, d.field(f"labels[{i}]"), 0, MAX_CLASSES - 1, integer=True)
+        if len(set(int(v) for v in labels)) < 2:
+            raise SpecError(d.field("labels"), "must contain at least 2 classes")
+        out = {"points": points, "labels": [int(v) for v in labels]}
+    else:
+        name = d.choice("name", [*datasets.GENERATORS, "digits"])
+        out = {"name": name}
+        if name == "digits":
+            if d.has("n"):
+                out["n"] = d.number("n", MIN_SAMPLES, datasets.DIGITS_SHAPE[0], integer=True)
+        else:
+            for key, p in datasets.GENERATORS[name].params.items():
+                if key != "seed":
+                    out[key] = d.number(key, max(p["min"], MIN_SAMPLES) if key == "n" else p["min"],
+                                        min(p["max"], MAX_SAMPLES) if key == "n" else p["max"],
+                                        p["default"], integer=key in ("n", "classes"))
+        out["seed"] = d.number("seed", 0, MAX_SEED, 0, integer=True)
+    out["val_fraction"] = d.number("val_fraction", MIN_VAL_FRACTION, MAX_VAL_FRACTION, 0.2)
+    d.done()
+    return out
+
+
+def read_spec(spec: dict) -> dict:
+    fields = Fields(spec, "")
+    fields.choice("kind", {"network"})
+    data = read_dataset(fields)
+    m = fields.sub("model", {})
+    hidden = m.array("hidden", 0, MAX_LAYERS, [16, 16])
+    hidden = [check_number(h, m.field(f"hidden[{i}]"), 1, MAX_WIDTH, integer=True) for i, h in enumerate(hidden)]
+    model = {"hidden": hidden, "activation": m.choice("activation", ACTIVATIONS, "tanh")}
+    m.done()
+    out = {
+        "kind": "network", "dataset": data, "model": model,
+        "loss": fields.choice("loss", LOSSES, "cross_entropy"),
+        "batch_size": fields.number("batch_size", 1, MAX_SAMPLES, 32, integer=True),
+        "epochs": fields.number("epochs", 1, MAX_EPOCHS, 50, integer=True),
+        "l2": fields.number("l2", 0.0, 1.0, 0.0),
+        "seed": fields.number("seed", 0, MAX_SEED, 0, integer=True),
+        "snapshot_every": fields.number("snapshot_every", 1, MAX_STEPS, 10, integer=True),
+        "boundary_size": fields.number("boundary_size", 8, MAX_BOUNDARY, 48, integer=True),
+        "optimizers": read_optimizers(fields),
+    }
+    fields.done()
+    _check_sizes(out)
+    return out
+
+
+def _check_sizes(spec: dict) -> None:
+    """Limits that need several fields at once (they protect a browser tab)."""
+    X, y = load(spec["dataset"])
+    n_classes = int(y.max()) + 1
+    if spec["loss"] == "binary_cross_entropy" and n_classes != 2:
+        raise SpecError("loss", f"binary_cross_entropy needs exactly 2 classes; this dataset has {n_classes}")
+    n_train = len(X) - int(len(X) * spec["dataset"]["val_fraction"])
+    steps = spec["epochs"] * -(-n_train // min(spec["batch_size"], n_train))
+    if steps > MAX_STEPS:
+        raise SpecError("epochs", f"epochs x batches per epoch must be at most {MAX_STEPS}, got {steps}"
+                        " (fewer epochs or a larger batch_size)")
+    layout = _layout(spec, X.shape[1], n_classes)
+    if layout.size > MAX_PARAMETERS:
+        raise SpecError("model.hidden", f"the network has {layout.size} parameters; at most {MAX_PARAMETERS}")
+    snapshots = steps // spec["snapshot_every"] + 1
+    if snapshots * layout.size > MAX_SNAPSHOT_FLOATS:
+        need = -(-steps * layout.size // MAX_SNAPSHOT_FLOATS)
+        raise SpecError("snapshot_every", f"must be at least {need} for this network and run length"
+                        f" (snapshots x parameters at most {MAX_SNAPSHOT_FLOATS})")
+
+
+def load(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The dataset a spec names, as (X (n, d) float64, y (n,) int64)."""
+    if "points" in data:
+        return np.array(data["points"], dtype=np.float64), np.array(data["labels"], dtype=np.int64)
+    params = {k: v for k, v in data.items() if k not in ("name", "seed", "val_fraction")}
+    return datasets.make(data["name"], seed=data["seed"], **params)
+
+
+def _layout(spec, n_in, n_classes):
+    n_out = 1 if spec["loss"] == "binary_cross_entropy" else n_classes
+    return mlp.make_layout(n_in, spec["model"]["hidden"], n_out)
+
+
+def _prepare(spec):
+    X, y = load(spec["dataset"])
+    n_classes = int(y.max()) + 1
+    Xtr, ytr, Xva, yva = datasets.train_val_split(X, y, spec["dataset"]["val_fraction"], spec["seed"])
+    # standardize with training statistics only, so validation stays unseen
+    mean = Xtr.mean(axis=0)
+    std = Xtr.std(axis=0)
+    std = np.where(std > 0.0, std, 1.0)
+    layout = _layout(spec, X.shape[1], n_classes)
+    theta0 = init_params(layout, spec["model"]["activation"], np.random.default_rng(spec["seed"]))
+    return {"Xtr": (Xtr - mean) / std, "ytr": ytr, "Xva": (Xva - mean) / std, "yva": yva,
+            "raw_tr": Xtr, "raw_va": Xva, "mean": mean, "std": std,
+            "layout": layout, "theta0": theta0, "n_classes": n_classes}
+
+
+def _batches(n: int, batch_size: int, seed: int, epoch: int):
+    order = np.random.default_rng([seed, epoch]).permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _evaluate(theta, ctx, spec, X, y) -> tuple[float, float]:
+    if len(X) == 0:
+        return None, None
+    act, loss = spec["model"]["activation"], spec["loss"]
+    value, _ = mlp.loss_and_grad(theta, ctx["layout"], X, y, act, loss, spec["l2"])
+    acc = mlp.accuracy(theta, ctx["layout"], X, y, act)
+    return float(value), float(acc)
+
+
+def _boundary(theta, ctx, spec) -> dict | None:
+    """Predicted class and its probability on a grid over the (raw) 2-D data."""
+    raw = np.concatenate([ctx["raw_tr"], ctx["raw_va"]])
+    if raw.shape[1] != 2:
+        return None
+    size = spec["boundary_size"]
+    lo = raw.min(axis=0) - BOUNDARY_MARGIN
+    hi = raw.max(axis=0) + BOUNDARY_MARGIN
+    xs = np.linspace(lo[0], hi[0], size)
+    ys = np.linspace(lo[1], hi[1], size)
+    gx, gy = np.meshgrid(xs, ys)
+    pts = (np.stack([gx.ravel(), gy.ravel()], axis=1) - ctx["mean"]) / ctx["std"]
+    proba = mlp.predict(theta, ctx["layout"], pts, spec["model"]["activation"], spec["loss"])
+    cls = proba.argmax(axis=1) if proba.shape[1] > 1 else (proba[:, 0] >= 0.5).astype(np.int64)
+    conf = proba.max(axis=1) if proba.shape[1] > 1 else np.where(cls == 1, proba[:, 0], 1.0 - proba[:, 0])
+    return {"x": xs.tolist(), "y": ys.tolist(), "cls": cls.reshape(size, size).tolist(),
+            "prob": conf.reshape(size, size).tolist()}
+
+
+class _Run:
+    """One optimizer's training state, advanced an epoch at a time."""
+
+    def __init__(self, entry, ctx):
+        self.entry = entry
+        self.opt = optimizers.make(entry["name"], **entry["params"])
+        self.theta = ctx["theta0"].copy()
+        self.state = self.opt.init(self.theta)
+        self.step = 0
+        self.train_loss: list[float] = []
+        self.epochs = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+        self.snapshots = [self.theta.tolist()]
+        self.snapshot_steps = [0]
+        self.diverged_at = None
+
+    def epoch(self, spec, ctx, epoch: int) -> None:
+        if self.diverged_at is not None:
+            return
+        act, loss = spec["model"]["activation"], spec["loss"]
+        for idx in _batches(len(ctx["Xtr"]), spec["batch_size"], spec["seed"], epoch):
+            value, grad = mlp.loss_and_grad(self.theta, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
+                                            act, loss, spec["l2"])
+            updates, new_state = self.opt.update(grad, self.state, self.theta)
+            new_theta = self.theta + updates
+            self.step += 1
+            if not (np.isfinite(value) and np.all(np.isfinite(new_theta))
+                    and np.all(np.abs(new_theta) <= DIVERGENCE_BOUND)):
+                self.diverged_at = self.step
+                return
+            self.train_loss.append(float(value))
+            self.theta, self.state = new_theta, new_state
+            if self.step % spec["snapshot_every"] == 0:
+                self.snapshots.append(self.theta.tolist())
+                self.snapshot_steps.append(self.step)
+        tl, ta = _evaluate(self.theta, ctx, spec, ctx["Xtr"], ctx["ytr"])
+        vl, va = _evaluate(self.theta, ctx, spec, ctx["Xva"], ctx["yva"])
+        if not np.isfinite(tl):
+            self.diverged_at = self.step
+            return
+        for key, val in zip(("train_loss", "train_acc", "val_loss", "val_acc"), (tl, ta, vl, va)):
+            self.epochs[key].append(val)
+
+    def result(self, spec, ctx) -> dict:
+        out = dict(self.entry)
+        out.update(train_loss=self.train_loss, epochs=self.epochs, snapshots=self.snapshots,
+                   snapshot_steps=self.snapshot_steps, diverged_at=self.diverged_at,
+                   steps_run=len(self.train_loss), boundary=_boundary(self.theta, ctx, spec),
+                   weights=self.theta.tolist())
+        return out
+
+
+def iterate(spec: dict):
+    """Train every optimizer epoch by epoch, yielding progress after each epoch."""
+    ctx = _prepare(spec)
+    runs = [_Run(entry, ctx) for entry in spec["optimizers"]]
+    total = spec["epochs"]
+    every = -(-total // BOUNDARY_UPDATES)
+    for epoch in range(total):
+        sent = [len(r.train_loss) for r in runs]
+        for run in runs:
+            run.epoch(spec, ctx, epoch)
+        # progress carries only what is new, so streaming stays linear in the run length;
+        # boundaries cost a forward pass over a grid, so about BOUNDARY_UPDATES per run
+        draw = (epoch + 1) % every == 0 or epoch + 1 == total
+        yield {"done": epoch + 1, "total": total, "epoch": epoch + 1,
+               "runs": [{"train_loss_since": n, "train_loss": r.train_loss[n:],
+                         "epochs": {k: v[-1:] for k, v in r.epochs.items()},
+                         "diverged_at": r.diverged_at,
+                         "boundary": _boundary(r.theta, ctx, spec) if draw else None}
+                        for r, n in zip(runs, sent)]}
+    layout = ctx["layout"]
+    yield {"done": total, "total": total, "result": {
+        "kind": "network", "dataset": spec["dataset"] if "points" not in spec["dataset"] else
+        {"points": len(spec["dataset"]["points"]), "val_fraction": spec["dataset"]["val_fraction"]},
+        "model": spec["model"], "loss": spec["loss"], "n_classes": ctx["n_classes"],
+        "layers": [[int(a), int(b)] for a, b in layout.shapes] if hasattr(layout, "shapes") else None,
+        "n_parameters": int(layout.size), "epochs": spec["epochs"], "batch_size": spec["batch_size"],
+        "seed": spec["seed"], "initial_weights": ctx["theta0"].tolist(),
+        "data": {"train": {"X": ctx["raw_tr"].tolist(), "y": ctx["ytr"].tolist()},
+                 "val": {"X": ctx["raw_va"].tolist(), "y": ctx["yva"].tolist()}},
+        "runs": [r.result(spec, ctx) for r in runs]}}

@@ -1,0 +1,169 @@
+"""The deterministic kernels agree with NumPy (and with the truth) to within 2 ulp.
+
+sigmoid and softplus have no NumPy counterpart; they are held to 2 ulp of the truth.
+
+References: NumPy's own float64 functions, and extended precision
+(``np.longdouble``, 64-bit mantissa on x86-64) as the closer-to-true value.
+"""
+
+import numpy as np
+import pytest
+
+from descentlab import kernels as K
+
+MAX_ULP = 2
+RNG = np.random.default_rng(12345)
+N = 100_000
+
+
+def ulp_distance(a, b):
+    """Number of representable doubles between a and b (0 when both are the same nan)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    ia = a.view(np.int64)
+    ib = b.view(np.int64)
+    # map the sign-magnitude bit pattern onto a monotonic integer line
+    ia = np.where(ia < 0, np.int64(-(2**63)) - ia, ia)
+    ib = np.where(ib < 0, np.int64(-(2**63)) - ib, ib)
+    d = np.abs(ia.astype(object) - ib.astype(object)).astype(np.float64)
+    same_nan = np.isnan(a) & np.isnan(b)
+    return np.where(same_nan, 0.0, np.where(np.isnan(a) | np.isnan(b), np.inf, d))
+
+
+def uniform(lo, hi, n=N):
+    return RNG.uniform(lo, hi, n)
+
+
+def log_uniform(lo_exp, hi_exp, n=N):
+    return 10.0 ** RNG.uniform(lo_exp, hi_exp, n)
+
+
+EDGES = np.array([0.0, -0.0, 5e-324, -5e-324, 1e-310, 2.2250738585072014e-308, 1e-300, 1e-20,
+                  2.0**-54, 2.0**-30, 0.1, 0.25, 0.3, 0.5, 0.625, 0.78125, 1.0, 1.5, 2.0, 10.0,
+                  22.0, 40.0, 100.0, 700.0, 709.78, 709.782712893384, 709.79, 745.13, 745.2,
+                  1e300, 1.7976931348623157e308, np.inf, -np.inf, np.nan])
+EDGES = np.concatenate([EDGES, -EDGES])
+
+CASES = {
+    "exp": (K.exp, np.exp, [uniform(-746, 710), uniform(-1, 1), uniform(-1e-8, 1e-8), EDGES]),
+    "expm1": (K.expm1, np.expm1, [uniform(-750, 710), uniform(-2, 2), uniform(-1e-9, 1e-9),
+                                  uniform(-60, 60), EDGES]),
+    "log": (K.log, np.log, [log_uniform(-323, 308), uniform(0.5, 2.0), uniform(0.99, 1.01), EDGES]),
+    "log1p": (K.log1p, np.log1p, [log_uniform(-323, 308), uniform(-1, 1), uniform(-1e-9, 1e-9),
+                                  -log_uniform(-20, 0), EDGES]),
+    "tanh": (K.tanh, np.tanh, [uniform(-30, 30), uniform(-1.5, 1.5), uniform(-1e-4, 1e-4),
+                               log_uniform(-300, 2), EDGES]),
+    "sin": (K.sin, np.sin, [uniform(-40, 40), uniform(-1e5, 1e5), uniform(-1, 1), log_uniform(-300, 5)]),
+    "cos": (K.cos, np.cos, [uniform(-40, 40), uniform(-1e5, 1e5), uniform(-1, 1), log_uniform(-300, 5)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_numpy_within_2_ulp(name):
+    ours, ref, inputs = CASES[name]
+    x = np.concatenate(inputs)
+    with np.errstate(all="ignore"):
+        d = ulp_distance(ours(x), ref(x))
+    worst = int(np.argmax(d))
+    assert d[worst] <= MAX_ULP, f"{name}({x[worst]!r}) is {d[worst]} ulp from numpy"
+
+
+@pytest.mark.parametrize("name", ["exp", "expm1", "log", "log1p", "tanh"])
+def test_close_to_extended_precision_truth(name):
+    ours, _, inputs = CASES[name]
+    x = np.concatenate(inputs[:-1]) if name in ("exp", "expm1") else np.concatenate(inputs[1:3])
+    ld = x.astype(np.longdouble)
+    with np.errstate(all="ignore"):
+        truth = getattr(np, name)(ld).astype(np.float64)
+        d = ulp_distance(ours(x), truth)
+    finite = np.isfinite(truth)
+    assert d[finite].max() <= 1
+
+
+def test_special_values():
+    inf, nan = np.inf, np.nan
+    with np.errstate(all="ignore"):
+        assert K.exp(inf) == inf and K.exp(-inf) == 0.0 and np.isnan(K.exp(nan))
+        assert K.exp(710.0) == inf and K.exp(-746.0) == 0.0
+        assert K.exp(-745.0) == 5e-324  # deepest subnormal, rounded once
+        assert K.log(0.0) == -inf and np.isnan(K.log(-1.0)) and K.log(inf) == inf
+        assert K.log(5e-324) == np.log(5e-324)
+        assert K.log1p(-1.0) == -inf and np.isnan(K.log1p(-2.0))
+        assert K.expm1(-inf) == -1.0 and K.expm1(inf) == inf
+        assert K.tanh(inf) == 1.0 and K.tanh(-inf) == -1.0
+        assert np.signbit(K.tanh(-0.0)) and np.signbit(K.expm1(-0.0))
+        assert K.sigmoid(-inf) == 0.0 and K.sigmoid(inf) == 1.0
+        assert K.softplus(1000.0) == 1000.0 and K.softplus(-1000.0) == 0.0
+        assert np.isnan(K.sin(inf)) and np.isnan(K.cos(nan))
+
+
+def test_sigmoid_and_softplus_against_extended_precision():
+    x = np.concatenate([uniform(-740, 740), uniform(-5, 5), EDGES[np.isfinite(EDGES)]])
+    ld = x.astype(np.longdouble)
+    with np.errstate(all="ignore"):
+        sig_true = (1 / (1 + np.exp(-ld))).astype(np.float64)
+        sp_true = np.logaddexp(np.longdouble(0), ld).astype(np.float64)
+    assert ulp_distance(K.sigmoid(x), sig_true).max() <= MAX_ULP
+    assert ulp_distance(K.softplus(x), sp_true).max() <= MAX_ULP
+    # NumPy has no softplus; its logaddexp(0, x) is itself about 1 ulp from the truth, so the two
+    # can sit on opposite sides of it: 2 + 1 ulp apart at most.
+    assert ulp_distance(K.softplus(x), np.logaddexp(0.0, x)).max() <= MAX_ULP + 1
+
+
+def test_logsumexp_softmax():
+    a = RNG.standard_normal((50, 7)) * 100.0
+    ref = np.log(np.exp(a.astype(np.longdouble)).sum(axis=1)).astype(np.float64)
+    assert np.allclose(K.logsumexp(a, axis=1), ref, rtol=4e-16, atol=0)
+    assert K.logsumexp(a, axis=0, keepdims=True).shape == (1, 7)
+    s = K.softmax(a, axis=1)
+    assert np.allclose(s.sum(axis=1), 1.0, rtol=1e-15)
+    assert np.allclose(K.log_softmax(a, axis=1), a - ref[:, None], rtol=1e-14, atol=1e-12)
+    assert K.logsumexp(np.array([-np.inf, -np.inf])) == -np.inf
+    assert K.logsumexp(np.array([1000.0, 1000.0])) == 1000.0 + np.log(2.0)
+
+
+@pytest.mark.parametrize("shape", [((5, 3), (3, 4)), ((1, 8), (8, 1)), ((7, 9), (9,)), ((9,), (9, 2)),
+                                   ((6,), (6,)), ((300, 40), (40, 30))])
+def test_matmul_shapes_and_values(shape):
+    a = RNG.standard_normal(shape[0])
+    b = RNG.standard_normal(shape[1])
+    ours = K.matmul(a, b)
+    assert np.shape(ours) == np.shape(a @ b)
+    assert np.allclose(ours, a @ b, rtol=1e-12, atol=1e-12)
+
+
+def test_matmul_is_independent_of_chunking(monkeypatch):
+    a = RNG.standard_normal((64, 33))
+    b = RNG.standard_normal((33, 5))
+    whole = K.matmul(a, b)
+    monkeypatch.setattr(K, "MATMUL_CHUNK", 33 * 5 * 3)  # three rows per block
+    assert K.matmul(a, b).tobytes() == whole.tobytes()
+
+
+def test_matmul_rejects_misaligned():
+    with pytest.raises(ValueError):
+        K.matmul(np.ones((2, 3)), np.ones((4, 2)))
+
+
+def test_powi_is_repeated_multiplication():
+    x = uniform(-2, 2, 1000)
+    for n in range(0, 12):
+        expected = np.ones_like(x)
+        for _ in range(n):
+            expected = expected * x
+        assert np.allclose(K.powi(x, n), expected, rtol=1e-14)
+    assert K.powi(0.9, 3) == 0.9 * 0.9 * 0.9
+    with pytest.raises(ValueError):
+        K.powi(2.0, -1)
+
+
+def test_scalar_in_scalar_shaped_out():
+    assert np.shape(K.exp(1.0)) == ()
+    assert np.shape(K.tanh(np.ones((2, 3)))) == (2, 3)
+
+
+def test_kernel_digests_are_stable():
+    from descentlab.selftest import kernel_digests
+    first = kernel_digests()
+    assert first == kernel_digests()
+    assert len(first) >= 15 and all(len(v) == 64 for v in first.values())

@@ -1,0 +1,371 @@
+"""Specs: validation names the field, runs are deterministic, the CLI never shows a traceback."""
+
+import copy
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import descentlab
+from descentlab import SpecError, run, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+LANDSCAPE = {"kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 500,
+             "optimizers": [{"name": "adam", "lr": 0.05},
+                            {"name": "sgd", "lr": 0.001, "momentum": 0.9, "nesterov": True}],
+             "record_state": False}
+NETWORK = {"kind": "network", "dataset": {"name": "moons", "n": 400, "noise": 0.2, "seed": 0},
+           "model": {"hidden": [16, 16], "activation": "tanh"}, "loss": "cross_entropy",
+           "batch_size": 32, "epochs": 50, "seed": 0, "snapshot_every": 10,
+           "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}]}
+SMALL_NETWORK = dict(NETWORK, epochs=3, dataset={"name": "moons", "n": 100, "noise": 0.2, "seed": 0})
+
+
+def with_change(base, path, value, delete=False):
+    """A deep copy of ``base`` with the item at ``path`` (a tuple of keys) set or deleted."""
+    spec = copy.deepcopy(base)
+    node = spec
+    for key in path[:-1]:
+        node = node[key]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return spec
+
+
+L, N = LANDSCAPE, SMALL_NETWORK
+BAD = [
+    # (base spec, path, new value, the field the error must name)
+    (L, ("kind",), "landscap", "kind"),
+    (L, ("kind",), 3, "kind"),
+    (L, ("function",), "rosenbrok", "function"),
+    (L, ("function",), None, "function"),
+    (L, ("start",), [1.0], "start"),
+    (L, ("start",), "1,2", "start"),
+    (L, ("start", 0), float("nan"), "start[0]"),
+    (L, ("start", 1), float("inf"), "start[1]"),
+    (L, ("start", 1), 1e9, "start[1]"),
+    (L, ("start", 0), "1", "start[0]"),
+    (L, ("steps",), 0, "steps"),
+    (L, ("steps",), -5, "steps"),
+    (L, ("steps",), 10**7, "steps"),
+    (L, ("steps",), 10.5, "steps"),
+    (L, ("steps",), True, "steps"),
+    (L, ("record_state",), "yes", "record_state"),
+    (L, ("optimizers",), [], "optimizers"),
+    (L, ("optimizers",), {"name": "adam"}, "optimizers"),
+    (L, ("optimizers",), [{"name": "adam"}] * 50, "optimizers"),
+    (L, ("optimizers", 0), "adam", "optimizers[0]"),
+    (L, ("optimizers", 0, "name"), "adamm", "optimizers[0].name"),
+    (L, ("optimizers", 0, "lr"), -0.1, "optimizers[0].lr"),
+    (L, ("optimizers", 0, "lr"), 0.0, "optimizers[0].lr"),
+    (L, ("optimizers", 0, "lr"), 1e6, "optimizers[0].lr"),
+    (L, ("optimizers", 0, "lr"), float("nan"), "optimizers[0].lr"),
+    (L, ("optimizers", 0, "lr"), "0.1", "optimizers[0].lr"),
+    (L, ("optimizers", 0, "beta1"), 1.5, "optimizers[0].beta1"),
+    (L, ("optimizers", 0, "beta2"), -0.1, "optimizers[0].beta2"),
+    (L, ("optimizers", 0, "eps"), 0.0, "optimizers[0].eps"),
+    (L, ("optimizers", 0, "amsgrad"), 1, "optimizers[0].amsgrad"),
+    (L, ("optimizers", 0, "momentum"), 0.9, "optimizers[0].momentum"),  # adam has no momentum
+    (L, ("optimizers", 1, "nesterov"), "true", "optimizers[1].nesterov"),
+    (L, ("optimizers", 1, "momentum"), 2.0, "optimizers[1].momentum"),
+    (L, ("optimizers", 1, "color"), "red", "optimizers[1].color"),
+    (L, ("optimizers", 1, "label"), "x" * 500, "optimizers[1].label"),
+    (L, ("function_params",), {"condition": 5.0}, "function_params.condition"),  # rosenbrock has none
+    (L, ("lerning_rate",), 0.1, "lerning_rate"),
+    (N, ("dataset",), "moons", "dataset"),
+    (N, ("dataset", "name"), "banana", "dataset.name"),
+    (N, ("dataset", "n"), 10**7, "dataset.n"),
+    (N, ("dataset", "n"), 2.5, "dataset.n"),
+    (N, ("dataset", "noise"), -1.0, "dataset.noise"),
+    (N, ("dataset", "seed"), -1, "dataset.seed"),
+    (N, ("dataset", "val_fraction"), 0.9, "dataset.val_fraction"),
+    (N, ("dataset", "colour"), 1, "dataset.colour"),
+    (N, ("model", "hidden"), [16] * 20, "model.hidden"),
+    (N, ("model", "hidden"), [0], "model.hidden[0]"),
+    (N, ("model", "hidden"), [10**6], "model.hidden[0]"),
+    (N, ("model", "hidden"), "16,16", "model.hidden"),
+    (N, ("model", "activation"), "swish", "model.activation"),
+    (N, ("loss",), "hinge", "loss"),
+    (N, ("batch_size",), 0, "batch_size"),
+    (N, ("epochs",), 0, "epochs"),
+    (N, ("epochs",), 100_000, "epochs"),
+    (N, ("seed",), 2**40, "seed"),
+    (N, ("snapshot_every",), 0, "snapshot_every"),
+    (N, ("l2",), 5.0, "l2"),
+    (N, ("optimizers", 0, "lr"), 100.0, "optimizers[0].lr"),
+    (N, ("model",), [16], "model"),
+]
+
+
+@pytest.mark.parametrize("base,path,value,field", BAD, ids=[f"{b['kind']}:{f}" for b, _, _, f in BAD])
+def test_bad_spec_names_the_field(base, path, value, field):
+    spec = with_change(base, path, value)
+    with pytest.raises(SpecError) as info:
+        run(spec)
+    assert info.value.field == field, str(info.value)
+    assert info.value.message and field in str(info.value)
+
+
+def test_enough_bad_specs():
+    assert len(BAD) >= 40
+
+
+@pytest.mark.parametrize("spec", [None, [], "landscape", 3, {}, {"kind": None}])
+def test_not_an_object_or_no_kind(spec):
+    with pytest.raises(SpecError):
+        run(spec)
+
+
+def test_messages_give_the_allowed_range():
+    with pytest.raises(SpecError) as info:
+        run(with_change(LANDSCAPE, ("steps",), 0))
+    assert "1" in info.value.message and "10000" in info.value.message
+    with pytest.raises(SpecError) as info:
+        run(with_change(LANDSCAPE, ("optimizers", 0, "name"), "adamm"))
+    assert "adam" in info.value.message and "sgd" in info.value.message
+
+
+def test_work_limits_combine_fields():
+    spec = dict(NETWORK, epochs=1000, batch_size=1)
+    with pytest.raises(SpecError) as info:
+        validate(spec)
+    assert info.value.field == "epochs" and "batch_size" in info.value.message
+    spec = dict(NETWORK, loss="binary_cross_entropy", dataset={"name": "blobs", "classes": 3})
+    with pytest.raises(SpecError) as info:
+        validate(spec)
+    assert info.value.field == "loss"
+
+
+def test_validate_fills_every_default():
+    checked = validate(LANDSCAPE)
+    adam = checked["optimizers"][0]["params"]
+    assert adam == {"lr": 0.05, **{k: v for k, v in descentlab.optimizers.REGISTRY["adam"].defaults.items()
+                                   if k != "lr"}}
+    assert checked["optimizers"][1]["params"]["nesterov"] is True
+
+
+def test_landscape_example():
+    result = run(LANDSCAPE)
+    assert result["kind"] == "landscape" and len(result["digest"]) == 64
+    for r in result["runs"]:
+        assert r["diverged_at"] is None
+        assert len(r["path"]) == LANDSCAPE["steps"] + 1 and r["path"][0] == [-1.5, 2.0]
+        assert len(r["loss"]) == len(r["path"])
+        assert set(descentlab.optimizers.REGISTRY[r["name"]].defaults) == set(r["params"])
+    adam = result["runs"][0]
+    assert adam["loss"][-1] < adam["loss"][0]
+    json.dumps(result, allow_nan=False)
+
+
+def test_network_example_shapes():
+    result = run(SMALL_NETWORK)
+    assert result["kind"] == "network"
+    for r in result["runs"]:
+        assert r["diverged_at"] is None
+        assert len(r["epochs"]["val_acc"]) == SMALL_NETWORK["epochs"]
+        assert len(r["train_loss"]) == r["steps_run"] > 0
+        assert r["snapshot_steps"][0] == 0 and len(r["snapshots"]) == len(r["snapshot_steps"])
+        assert len(r["snapshots"][0]) == result["n_parameters"]
+        assert r["snapshots"][0] == result["initial_weights"]  # the same start for everyone
+        b = r["boundary"]
+        assert np.array(b["cls"]).shape == (len(b["y"]), len(b["x"]))
+    json.dumps(result, allow_nan=False)
+
+
+def test_network_learns_moons():
+    result = run(dict(NETWORK, epochs=30))
+    for r in result["runs"]:
+        assert r["epochs"]["val_acc"][-1] > 0.8, r["name"]
+        assert r["epochs"]["train_loss"][-1] < r["epochs"]["train_loss"][0]
+
+
+def test_divergence_is_reported_not_drawn():
+    spec = with_change(LANDSCAPE, ("optimizers",), [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}])
+    result = run(spec)
+    sgd, adam = result["runs"]
+    assert sgd["diverged_at"] is not None and 1 <= sgd["diverged_at"] <= spec["steps"]
+    assert len(sgd["path"]) == sgd["diverged_at"]  # the start plus every finite step
+    assert all(math.isfinite(v) for p in sgd["path"] for v in p)
+    assert adam["diverged_at"] is None and len(adam["path"]) == spec["steps"] + 1  # the others continue
+
+
+def test_network_divergence_keeps_the_other_runs():
+    spec = dict(SMALL_NETWORK, optimizers=[{"name": "sgd", "lr": 10.0, "momentum": 0.99},
+                                           {"name": "adam", "lr": 0.01}])
+    spec["model"] = {"hidden": [16], "activation": "relu"}
+    spec["loss"] = "mse"
+    result = run(spec)
+    bad, good = result["runs"]
+    assert bad["diverged_at"] is not None
+    assert good["diverged_at"] is None and len(good["epochs"]["val_acc"]) == spec["epochs"]
+    json.dumps(result, allow_nan=False)
+
+
+def test_record_state_gives_one_entry_per_step():
+    spec = dict(LANDSCAPE, steps=5, record_state=True)
+    result = run(spec)
+    for r in result["runs"]:
+        assert "grad" in r["state"] and "update" in r["state"]
+        for values in r["state"].values():
+            assert len(values) == 5
+        # path[k] = path[k-1] + update_k
+        p = np.array(r["path"])
+        assert np.array_equal(p[1:], p[:-1] + np.array(r["state"]["update"]))
+
+
+def test_same_spec_same_digest_other_seed_other_digest():
+    assert run(LANDSCAPE)["digest"] == run(LANDSCAPE)["digest"]
+    a = run(SMALL_NETWORK)["digest"]
+    assert a == run(SMALL_NETWORK)["digest"]
+    assert a != run(dict(SMALL_NETWORK, seed=1))["digest"]
+    other_data = with_change(SMALL_NETWORK, ("dataset", "seed"), 1)
+    assert a != run(other_data)["digest"]
+    moved = with_change(LANDSCAPE, ("start", 0), -1.4)
+    assert run(moved)["digest"] != run(LANDSCAPE)["digest"]
+
+
+def test_iter_run_streams_then_gives_the_run_result():
+    items = list(descentlab.iter_run(SMALL_NETWORK))
+    assert [i["done"] for i in items[:-1]] == list(range(1, SMALL_NETWORK["epochs"] + 1))
+    assert items[-1]["result"]["digest"] == run(SMALL_NETWORK)["digest"]
+
+
+def test_grid_spec():
+    result = run({"kind": "grid", "function": "himmelblau", "size": [20, 30]})
+    z = np.array(result["z"])
+    assert z.shape == (20, 30) and len(result["x"]) == 30 and len(result["y"]) == 20
+    with pytest.raises(SpecError) as info:
+        run({"kind": "grid", "function": "himmelblau", "size": [20, 5000]})
+    assert info.value.field == "size[1]"
+
+
+def test_list_catalog_is_json():
+    cat = descentlab.list_catalog()
+    json.dumps(cat, allow_nan=False)
+    names = {o["name"] for o in cat["optimizers"]}
+    assert {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+            "amsgrad", "nadam", "lion"} <= names
+
+
+# --- property-based: any spec either runs or raises SpecError, never anything else
+
+json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
+                      st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+                      st.sampled_from(["adam", "sgd", "rosenbrock", "moons", "tanh", "landscape", "network"]))
+json_value = st.recursive(json_leaf, lambda c: st.one_of(st.lists(c, max_size=4),
+                                                         st.dictionaries(st.text(max_size=6), c, max_size=4)),
+                          max_leaves=12)
+
+
+def _mutations(base):
+    keys = st.sampled_from(sorted(base))
+    return st.tuples(keys, json_value)
+
+
+def _small(spec):
+    """Keep generated work small: the property is about validation, not speed."""
+    if isinstance(spec.get("steps"), (int, float)) and not isinstance(spec.get("steps"), bool):
+        spec["steps"] = min(spec["steps"], 50) if spec["steps"] == spec["steps"] else spec["steps"]
+    if isinstance(spec.get("epochs"), (int, float)) and not isinstance(spec.get("epochs"), bool):
+        spec["epochs"] = min(spec["epochs"], 2) if spec["epochs"] == spec["epochs"] else spec["epochs"]
+    return spec
+
+
+def _runs_or_spec_error(spec):
+    try:
+        result = run(spec)
+    except SpecError as e:
+        assert e.field and e.message
+        return
+    json.dumps(result, allow_nan=False)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_mutations(LANDSCAPE), max_size=3), st.lists(st.tuples(st.sampled_from(["lr", "beta1", "momentum",
+       "eps", "nesterov", "name", "alpha", "rho", "weight_decay", "centered", "amsgrad", "bogus"]), json_value),
+       max_size=3))
+def test_random_landscape_specs_run_or_raise_spec_error(top, opt):
+    spec = copy.deepcopy(LANDSCAPE)
+    spec["steps"] = 20
+    for k, v in top:
+        spec[k] = v
+    if isinstance(spec.get("optimizers"), list) and spec["optimizers"] and isinstance(spec["optimizers"][0], dict):
+        for k, v in opt:
+            spec["optimizers"][0][k] = v
+    _runs_or_spec_error(_small(spec))
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_mutations(SMALL_NETWORK), max_size=3),
+       st.lists(st.tuples(st.sampled_from(["name", "n", "noise", "seed", "classes", "val_fraction", "x"]),
+                          json_value), max_size=2),
+       st.lists(st.tuples(st.sampled_from(["hidden", "activation", "y"]), json_value), max_size=2))
+def test_random_network_specs_run_or_raise_spec_error(top, data, model):
+    spec = copy.deepcopy(SMALL_NETWORK)
+    spec["epochs"] = 1
+    for k, v in top:
+        spec[k] = v
+    for target, changes in (("dataset", data), ("model", model)):
+        if isinstance(spec.get(target), dict):
+            for k, v in changes:
+                spec[target][k] = v
+    _runs_or_spec_error(_small(spec))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(json_value)
+def test_arbitrary_json_runs_or_raises_spec_error(value):
+    _runs_or_spec_error(value)
+
+
+# --- the command line
+
+def cli(*args, stdin=None):
+    env = {"PYTHONPATH": str(ROOT / "pywasm"), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "descentlab", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+def test_cli_runs_both_examples(tmp_path):
+    for spec in (LANDSCAPE, SMALL_NETWORK):
+        path = tmp_path / "spec.json"
+        path.write_text(json.dumps(spec))
+        out = tmp_path / "out.json"
+        done = cli("run", str(path), "-o", str(out))
+        assert done.returncode == 0, done.stderr
+        assert json.loads(out.read_text())["digest"] == run(spec)["digest"]
+    done = cli("run", "-", stdin=json.dumps(LANDSCAPE))
+    assert done.returncode == 0 and json.loads(done.stdout)["digest"] == run(LANDSCAPE)["digest"]
+
+
+def test_cli_bad_spec_exits_2_without_traceback(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(with_change(LANDSCAPE, ("steps",), -5)))
+    done = cli("run", str(path))
+    assert done.returncode == 2
+    assert "steps" in done.stderr and "Traceback" not in done.stderr
+    path.write_text("{not json")
+    done = cli("run", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    done = cli("run", str(tmp_path / "missing.json"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    path.write_text('{"kind": "landscape", "function": "rosenbrock", "start": [NaN, 1], '
+                    '"optimizers": [{"name": "adam"}]}')
+    done = cli("run", str(path))
+    assert done.returncode == 2 and "start[0]" in done.stderr
+
+
+def test_cli_list():
+    done = cli("list")
+    assert done.returncode == 0
+    for word in ("rosenbrock", "adam", "lr=", "moons", "digits"):
+        assert word in done.stdout

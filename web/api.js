@@ -1,0 +1,189 @@
+// Descent Lab page API: the one way views, tests and embedding pages talk to the
+// Python core. Importing this module starts the computation worker and sets
+// window.descentlab:
+//
+//   descentlab.ready                    Promise -> {version}   (rejects if loading fails)
+//   descentlab.run(spec, {onProgress, signal})
+//                                       Promise -> the result object of descentlab.run(spec);
+//                                       onProgress({done, total, partial}) per chunk
+//   descentlab.cancel(runPromiseOrId?)  stop one run (or every run): it rejects, kind "Cancelled"
+//   descentlab.call(fn, ...args)        "list_catalog" | "kernel_digests" | "validate"
+//   descentlab.version                  core version once ready, else null
+//   descentlab.loadState                {stage, fraction, error?} of the current worker
+//
+// Failures reject with an Error carrying .kind ("SpecError", "Error", "Cancelled",
+// "WorkerRestarted", "LoadError"), .field (SpecError only) and .message.
+//
+// Events on window: "descentlab:load-progress" {stage, fraction}, "descentlab:ready"
+// {version}, "descentlab:load-error" {stage, message}, "descentlab:worker-restarted" {reason}.
+
+const WORKER_URL = new URL("./worker.js", import.meta.url);
+export const RESTART_NOTICE = "The computation worker stopped and was restarted.";
+const MAX_RESTARTS = 3;          // within RESTART_WINDOW_MS; more means a broken worker
+const RESTART_WINDOW_MS = 30000;
+
+function makeError(kind, message, field) {
+  const err = new Error(message);
+  err.name = kind === "Error" ? "Error" : kind;
+  err.kind = kind;
+  if (field !== undefined) err.field = field;
+  return err;
+}
+
+function emit(type, detail) {
+  window.dispatchEvent(new CustomEvent(`descentlab:${type}`, { detail }));
+}
+
+let nextId = 1;
+let current = null;              // {worker, ready, pending: Map, version, loadState}
+const restarts = [];
+
+function startWorker() {
+  const worker = new Worker(WORKER_URL);
+  const state = {
+    worker,
+    pending: new Map(),            // id -> {resolve, reject, onProgress, kind}
+    version: null,
+    loadState: { stage: "runtime", fraction: 0 },
+  };
+  state.ready = new Promise((resolve, reject) => { state.settle = { resolve, reject }; });
+  state.ready.catch(() => {});   // callers that await it still see the rejection
+
+  worker.onmessage = (event) => onMessage(state, event.data || {});
+  worker.onerror = (event) => {
+    event.preventDefault();
+    restart(state, `worker error: ${event.message || "unknown"}`);
+  };
+  worker.onmessageerror = () => restart(state, "a message from the worker could not be read");
+
+  // Worker.terminate() fires no event; route it through restart() so callers never hang.
+  const terminate = worker.terminate.bind(worker);
+  state.terminate = terminate;
+  worker.terminate = () => { terminate(); restart(state, "the worker was terminated"); };
+  return state;
+}
+
+function onMessage(state, msg) {
+  if (state !== current) return;
+  if (msg.id === undefined) {
+    if (msg.type === "progress") {
+      state.loadState = { stage: msg.stage, fraction: msg.fraction };
+      emit("load-progress", { stage: msg.stage, fraction: msg.fraction });
+    } else if (msg.type === "ready") {
+      state.version = msg.version;
+      state.loadState = { stage: "ready", fraction: 1 };
+      state.settle.resolve({ version: msg.version });
+      emit("ready", { version: msg.version });
+    } else if (msg.type === "load-error") {
+      state.loadState = { stage: msg.stage, fraction: state.loadState.fraction, error: msg.message };
+      const err = makeError("LoadError", msg.message);
+      err.stage = msg.stage;
+      state.settle.reject(err);
+      emit("load-error", { stage: msg.stage, message: msg.message });
+    }
+    return;
+  }
+  const req = state.pending.get(msg.id);
+  if (!req) return;
+  switch (msg.type) {
+    case "progress":
+      if (req.onProgress) {
+        try {
+          req.onProgress({ done: msg.done, total: msg.total, partial: msg.partial });
+        } catch (e) {
+          console.warn("descentlab: onProgress threw", e);
+        }
+      }
+      break;
+    case "result":
+      state.pending.delete(msg.id);
+      req.resolve(msg.result);
+      break;
+    case "cancelled":
+      state.pending.delete(msg.id);
+      req.reject(makeError("Cancelled", "The run was cancelled."));
+      break;
+    case "error": {
+      state.pending.delete(msg.id);
+      const e = msg.error || {};
+      req.reject(makeError(e.kind || "Error", e.message || "unknown error", e.field));
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+function restart(state, reason) {
+  if (state !== current) return;
+  state.terminate();
+  const now = Date.now();
+  while (restarts.length && now - restarts[0] > RESTART_WINDOW_MS) restarts.shift();
+  restarts.push(now);
+  const err = makeError("WorkerRestarted", `${RESTART_NOTICE} (${reason})`);
+  for (const req of state.pending.values()) req.reject(err);
+  state.pending.clear();
+  state.settle.reject(makeError("WorkerRestarted", RESTART_NOTICE));
+  if (restarts.length > MAX_RESTARTS) {
+    // Keep a dead state so further requests fail at once instead of looping.
+    current = { ...state, pending: new Map(), dead: true, ready: Promise.reject(err) };
+    current.ready.catch(() => {});
+    emit("load-error", { stage: "worker", message: `The computation worker keeps stopping (${reason}).` });
+    return;
+  }
+  console.warn(`descentlab: ${RESTART_NOTICE} (${reason})`);
+  current = startWorker();
+  emit("worker-restarted", { reason });
+}
+
+function request(payload, { onProgress, kind } = {}) {
+  const state = current;
+  const id = nextId++;
+  const promise = new Promise((resolve, reject) => {
+    if (state.dead) {
+      reject(makeError("WorkerRestarted", "The computation worker is not available; reload the page."));
+      return;
+    }
+    state.pending.set(id, { resolve, reject, onProgress, kind });
+    state.worker.postMessage({ id, ...payload });
+  });
+  promise.id = id;
+  return promise;
+}
+
+function cancel(target) {
+  const state = current;
+  const ids = target === undefined || target === null
+    ? [...state.pending].filter(([, r]) => r.kind === "run").map(([id]) => id)
+    : [typeof target === "object" ? target.id : target];
+  for (const id of ids) {
+    if (state.pending.has(id)) state.worker.postMessage({ type: "cancel", target: id });
+  }
+  return ids.length > 0;
+}
+
+function run(spec, { onProgress, signal } = {}) {
+  if (signal && signal.aborted) return Promise.reject(makeError("Cancelled", "The run was cancelled."));
+  const promise = request({ type: "run", spec }, { onProgress, kind: "run" });
+  if (signal) signal.addEventListener("abort", () => cancel(promise.id), { once: true });
+  return promise;
+}
+
+function call(fn, ...args) {
+  return request({ type: "call", fn, args }, { kind: "call" });
+}
+
+current = startWorker();
+
+export const descentlab = {
+  get ready() { return current.ready; },
+  get version() { return current.version; },
+  get loadState() { return current.loadState; },
+  get _worker() { return current.worker; },   // for tests: terminate() it to test recovery
+  run,
+  cancel,
+  call,
+};
+
+window.descentlab = descentlab;
+export default descentlab;
