@@ -19,16 +19,16 @@ LANDSCAPE_SPEC = {
     "record_state": False,
 }
 
-# Long enough that it is still running when cancelled (thousands of chunks).
+# Long enough that it is still running when cancelled (1000 epoch chunks).
 LONG_NETWORK_SPEC = {
     "kind": "network",
     "dataset": {"name": "moons", "n": 400, "noise": 0.2, "seed": 0},
     "model": {"hidden": [16, 16], "activation": "tanh"},
     "loss": "cross_entropy",
     "batch_size": 32,
-    "epochs": 5000,
+    "epochs": 1000,
     "seed": 0,
-    "snapshot_every": 1000,
+    "snapshot_every": 100,
     "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}],
 }
 

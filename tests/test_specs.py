@@ -77,6 +77,7 @@ BAD = [
     (L, ("optimizers", 0, "momentum"), 0.9, "optimizers[0].momentum"),  # adam has no momentum
     (L, ("optimizers", 1, "nesterov"), "true", "optimizers[1].nesterov"),
     (L, ("optimizers", 1, "momentum"), 2.0, "optimizers[1].momentum"),
+    (L, ("optimizers", 1, "momentum"), 0.0, "optimizers[1].nesterov"),  # nesterov needs momentum
     (L, ("optimizers", 1, "color"), "red", "optimizers[1].color"),
     (L, ("optimizers", 1, "label"), "x" * 500, "optimizers[1].label"),
     (L, ("function_params",), {"condition": 5.0}, "function_params.condition"),  # rosenbrock has none

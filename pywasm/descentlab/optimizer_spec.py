@@ -8,6 +8,7 @@ hyper-parameter with defaults filled in, so a result says exactly what ran.
 from __future__ import annotations
 
 from .errors import SpecError
+from . import optimizers
 from .optimizers import REGISTRY
 from .validate import Fields
 
@@ -34,6 +35,11 @@ def read_optimizer(obj, path: str) -> dict:
             params[key] = fields.boolean(key, default)
         else:
             params[key] = fields.number(key, lo, hi, default, integer=(kind == "int"))
+    try:  # combinations a range cannot express, e.g. nesterov without momentum
+        optimizers.make(name, **params)
+    except ValueError as e:
+        culprit = next((k for k in ("nesterov", "ema") if params.get(k)), "name")
+        raise SpecError(fields.field(culprit), str(e)) from None
     entry = {"name": name, "params": params}
     if fields.has("label"):
         entry["label"] = fields.string("label", LABEL_MAX_LEN)

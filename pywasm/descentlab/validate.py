@@ -54,6 +54,10 @@ class Fields:
             raise SpecError(self.field(key), "is required")
         return default
 
+    def value(self, key: str, default=REQUIRED):
+        """The raw value of ``key``, for a caller that checks it itself."""
+        return self._get(key, default)
+
     def has(self, key: str) -> bool:
         return key in self.obj
 

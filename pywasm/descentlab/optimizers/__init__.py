@@ -148,33 +148,45 @@ SUMMARIES = {
             "weight decay than AdamW, matches or beats it on large vision and language models.",
 }
 
-_SGD_EQ = "g_t = ∇f(θ_{t−1}) + λ θ_{t−1}\n"
-EQUATIONS = {
-    "sgd": _SGD_EQ + "θ_t = θ_{t−1} − η g_t",
-    "momentum": _SGD_EQ + "b_t = μ b_{t−1} + (1 − τ) g_t     (b_1 = g_1)\nθ_t = θ_{t−1} − η b_t\n"
-                            "ema: τ = μ and b_0 = 0, so b_t is an average of past gradients",
-    "nesterov": _SGD_EQ + "b_t = μ b_{t−1} + g_t     (b_1 = g_1)\nθ_t = θ_{t−1} − η (g_t + μ b_t)",
-    "adagrad": _SGD_EQ + "η_t = η / (1 + (t − 1) κ)\nG_t = G_{t−1} + g_t²\nθ_t = θ_{t−1} − η_t g_t / (√G_t + ε)",
-    "rmsprop": _SGD_EQ + "v_t = α v_{t−1} + (1 − α) g_t²\n"
-                         "centered: ḡ_t = α ḡ_{t−1} + (1 − α) g_t;  ṽ_t = v_t − ḡ_t²  (else ṽ_t = v_t)\n"
-                         "b_t = μ b_{t−1} + g_t / (√ṽ_t + ε)\nθ_t = θ_{t−1} − η b_t",
-    "adadelta": _SGD_EQ + "E[g²]_t = ρ E[g²]_{t−1} + (1 − ρ) g_t²\n"
-                          "Δθ_t = √(E[Δθ²]_{t−1} + ε) / √(E[g²]_t + ε) · g_t\n"
-                          "E[Δθ²]_t = ρ E[Δθ²]_{t−1} + (1 − ρ) Δθ_t²\nθ_t = θ_{t−1} − η Δθ_t",
-    "adam": _SGD_EQ + "m_t = β₁ m_{t−1} + (1 − β₁) g_t\nv_t = β₂ v_{t−1} + (1 − β₂) g_t²\n"
-                      "m̂_t = m_t / (1 − β₁ᵗ)\nv̂_t = v_t / (1 − β₂ᵗ)\nθ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)",
-    "adamw": "g_t = ∇f(θ_{t−1})\nm_t = β₁ m_{t−1} + (1 − β₁) g_t\nv_t = β₂ v_{t−1} + (1 − β₂) g_t²\n"
-             "m̂_t = m_t / (1 − β₁ᵗ)\nv̂_t = v_t / (1 − β₂ᵗ)\nθ_t = θ_{t−1} − η λ θ_{t−1} − η m̂_t / (√v̂_t + ε)",
-    "amsgrad": _SGD_EQ + "m_t = β₁ m_{t−1} + (1 − β₁) g_t\nv_t = β₂ v_{t−1} + (1 − β₂) g_t²\n"
-                         "v_t^max = max(v_{t−1}^max, v_t)\nm̂_t = m_t / (1 − β₁ᵗ)\nv̂_t = v_t^max / (1 − β₂ᵗ)\n"
-                         "θ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)",
-    "nadam": "μ_t = β₁ (1 − ½ · 0.96^(t ψ))\n" + _SGD_EQ
-             + "m_t = β₁ m_{t−1} + (1 − β₁) g_t\nv_t = β₂ v_{t−1} + (1 − β₂) g_t²\n"
-               "m̂_t = μ_{t+1} m_t / (1 − Π_{i≤t+1} μ_i) + (1 − μ_t) g_t / (1 − Π_{i≤t} μ_i)\n"
-               "v̂_t = v_t / (1 − β₂ᵗ)\nθ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)",
-    "lion": "g_t = ∇f(θ_{t−1})\nc_t = β₁ m_{t−1} + (1 − β₁) g_t\nθ_t = θ_{t−1} − η (sign(c_t) + λ θ_{t−1})\n"
-            "m_t = β₂ m_{t−1} + (1 − β₂) g_t",
+_L2 = "g_t = ∇f(θ_{t−1}) + λ θ_{t−1}"        # L2 weight decay enters the gradient
+_DECOUPLED = "g_t = ∇f(θ_{t−1})"               # weight decay acts on θ directly
+_ADAM_MOMENTS = ["m_t = β₁ m_{t−1} + (1 − β₁) g_t", "v_t = β₂ v_{t−1} + (1 − β₂) g_t²"]
+_EQUATIONS = {
+    "sgd": [_L2, "θ_t = θ_{t−1} − η g_t"],
+    "momentum": [_L2, "b_t = μ b_{t−1} + (1 − τ) g_t     (b_1 = g_1)", "θ_t = θ_{t−1} − η b_t",
+                 "ema: τ = μ and b_0 = 0, so b_t is an average of past gradients"],
+    "nesterov": [_L2, "b_t = μ b_{t−1} + g_t     (b_1 = g_1)", "θ_t = θ_{t−1} − η (g_t + μ b_t)"],
+    "adagrad": [_L2, "η_t = η / (1 + (t − 1) κ)", "G_t = G_{t−1} + g_t²", "θ_t = θ_{t−1} − η_t g_t / (√G_t + ε)"],
+    "rmsprop": [_L2, "v_t = α v_{t−1} + (1 − α) g_t²",
+                "centered: ḡ_t = α ḡ_{t−1} + (1 − α) g_t,  ṽ_t = v_t − ḡ_t²   (else ṽ_t = v_t)",
+                "b_t = μ b_{t−1} + g_t / (√ṽ_t + ε)", "θ_t = θ_{t−1} − η b_t"],
+    "adadelta": [_L2, "E[g²]_t = ρ E[g²]_{t−1} + (1 − ρ) g_t²",
+                 "Δθ_t = √(E[Δθ²]_{t−1} + ε) / √(E[g²]_t + ε) · g_t",
+                 "E[Δθ²]_t = ρ E[Δθ²]_{t−1} + (1 − ρ) Δθ_t²", "θ_t = θ_{t−1} − η Δθ_t"],
+    "adam": [_L2, *_ADAM_MOMENTS, "m̂_t = m_t / (1 − β₁ᵗ)", "v̂_t = v_t / (1 − β₂ᵗ)",
+             "θ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)"],
+    "adamw": [_DECOUPLED, *_ADAM_MOMENTS, "m̂_t = m_t / (1 − β₁ᵗ)", "v̂_t = v_t / (1 − β₂ᵗ)",
+              "θ_t = θ_{t−1} − η λ θ_{t−1} − η m̂_t / (√v̂_t + ε)"],
+    "amsgrad": [_L2, *_ADAM_MOMENTS, "v_t^max = max(v_{t−1}^max, v_t)", "m̂_t = m_t / (1 − β₁ᵗ)",
+                "v̂_t = v_t^max / (1 − β₂ᵗ)", "θ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)"],
+    "nadam": ["μ_t = β₁ (1 − ½ · 0.96^(t ψ))", _L2, *_ADAM_MOMENTS,
+              "m̂_t = μ_{t+1} m_t / (1 − Π_{i≤t+1} μ_i) + (1 − μ_t) g_t / (1 − Π_{i≤t} μ_i)",
+              "v̂_t = v_t / (1 − β₂ᵗ)", "θ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)"],
+    "lion": [_DECOUPLED, "c_t = β₁ m_{t−1} + (1 − β₁) g_t", "θ_t = θ_{t−1} − η (sign(c_t) + λ θ_{t−1})",
+             "m_t = β₂ m_{t−1} + (1 − β₂) g_t"],
 }
+_SGD_SYMBOLS = "η = lr, μ = momentum, τ = dampening, λ = weight_decay"
+_ADAM_SYMBOLS = "η = lr, β₁ = beta1, β₂ = beta2, ε = eps, λ = weight_decay"
+_SYMBOLS = {
+    "sgd": "η = lr, λ = weight_decay", "momentum": _SGD_SYMBOLS, "nesterov": _SGD_SYMBOLS,
+    "adagrad": "η = lr, κ = lr_decay, G_0 = initial_accumulator_value, ε = eps, λ = weight_decay",
+    "rmsprop": "η = lr, α = alpha, ε = eps, μ = momentum, λ = weight_decay",
+    "adadelta": "η = lr, ρ = rho, ε = eps, λ = weight_decay",
+    "adam": _ADAM_SYMBOLS, "adamw": _ADAM_SYMBOLS, "amsgrad": _ADAM_SYMBOLS,
+    "nadam": _ADAM_SYMBOLS + ", ψ = momentum_decay",
+    "lion": "η = lr, β₁ = beta1, β₂ = beta2, λ = weight_decay",
+}
+EQUATIONS = {name: "\n".join(lines + ["where " + _SYMBOLS[name]]) for name, lines in _EQUATIONS.items()}
 
 TITLES = {"sgd": "SGD", "momentum": "SGD + momentum", "nesterov": "Nesterov momentum", "adagrad": "AdaGrad",
           "rmsprop": "RMSprop", "adadelta": "Adadelta", "adam": "Adam", "adamw": "AdamW", "amsgrad": "AMSGrad",
