@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import optimizers
+from . import contours, optimizers
 from .errors import SpecError
 from .functions import FUNCTIONS, grid
 from .optimizer_spec import read_optimizers
@@ -21,6 +21,7 @@ MAX_STEPS = 10_000  # per run; the page keeps every point of every path
 START_BOUND = 1.0e4  # |x|, |y| of the start point
 DIVERGENCE_BOUND = 1.0e6  # a run whose |x| or |y| passes this has diverged
 MAX_GRID_SIDE = 512  # grid spec: at most 512 x 512 evaluations
+MAX_LEVELS = 60  # contour lines per grid
 
 
 def read_function(fields: Fields) -> tuple[str, dict]:
@@ -135,15 +136,21 @@ def read_grid_spec(spec: dict) -> dict:
             if not lo < hi:
                 raise SpecError(f"domain[{i}]", f"needs lo < hi, got [{lo:g}, {hi:g}]")
             domain.append((lo, hi))
+    levels = fields.number("levels", 0, MAX_LEVELS, 20, integer=True)
     fields.done()
     return {"kind": "grid", "function": name, "function_params": fparams, "size": size,
-            "domain": [list(d) for d in domain]}
+            "domain": [list(d) for d in domain], "levels": levels}
 
 
 def iterate_grid(spec: dict):
-    """Evaluate the function on an H x W grid for the heat map and contours."""
+    """Evaluate the function on an H x W grid, with log-spaced contours and shading."""
     h, w = spec["size"]
     xs, ys, z = grid(spec["function"], h, w, domain=spec["domain"], **spec["function_params"])
+    info = function_info(spec["function"], spec["function_params"])
+    levels, base, offset = contours.log_levels(z, spec["levels"], info["f_min"])
+    lines = [contours.segments(xs, ys, z, level).ravel().tolist() for level in levels]
     yield {"done": 1, "total": 1, "result": {
-        "kind": "grid", "function": function_info(spec["function"], spec["function_params"]),
-        "x": np.asarray(xs).tolist(), "y": np.asarray(ys).tolist(), "z": np.asarray(z).tolist()}}
+        "kind": "grid", "function": info,
+        "x": xs.tolist(), "y": ys.tolist(), "z": z.tolist(),
+        "shade": contours.shade(z, base, offset).tolist(),
+        "levels": levels.tolist(), "contours": lines}}
