@@ -196,3 +196,18 @@ def test_grid_custom_domain_and_params():
         Z, F.evaluate("quadratic", xs[None, :], ys[:, None], condition=100.0, angle=45.0))
     with pytest.raises(SpecError):
         F.grid("booth", 1, 5)
+
+
+@pytest.mark.parametrize("name", list(F.FUNCTIONS))
+def test_python_floats_give_the_same_bits_as_arrays(name):
+    # the landscape runner steps one point at a time on Python floats
+    t = F.FUNCTIONS[name]
+    x, y = sample_points(name, n=20, seed=1)
+    params = {k: p["default"] for k, p in t.params.items()}
+    Z = t.f(x, y, **params)
+    GX, GY = t.grad(x, y, **params)
+    for i in range(len(x)):
+        xi, yi = float(x[i]), float(y[i])
+        assert float(t.f(xi, yi, **params)) == Z[i]
+        gx, gy = t.grad(xi, yi, **params)
+        assert (float(gx), float(gy)) == (GX[i], GY[i])

@@ -17,6 +17,7 @@ so every value is bit-identical natively and in the browser.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -75,7 +76,14 @@ class TestFunction(NamedTuple):
 
 
 def _xy(x, y):
-    """Both inputs as float64 arrays (scalars become 0-d arrays)."""
+    """Both inputs as float64 arrays (scalars become 0-d arrays).
+
+    Two Python floats pass through unchanged: Python's float arithmetic is the
+    same IEEE-754 double arithmetic as NumPy's (so the same bits), and an
+    optimizer stepping one point at a time runs several times faster on floats.
+    """
+    if type(x) is float and type(y) is float:
+        return x, y
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
@@ -86,9 +94,11 @@ def _xy(x, y):
 # governs how slowly plain gradient descent converges.
 
 
-def _rotation(angle):
-    t = np.asarray(angle, dtype=np.float64) * DEGREES_TO_RADIANS
-    return K.cos(t), K.sin(t)
+@lru_cache(maxsize=64)
+def _rotation(angle: float) -> tuple[float, float]:
+    """``(cos, sin)`` of ``angle`` degrees, cached: the angle is fixed during a run."""
+    t = float(angle) * DEGREES_TO_RADIANS
+    return float(K.cos(t)), float(K.sin(t))
 
 
 def quadratic(x, y, condition=10.0, angle=0.0):
@@ -174,19 +184,25 @@ def himmelblau_grad(x, y):
 # --- Rastrigin -------------------------------------------------------------------
 
 
+def _both(kernel, x, y):
+    """``kernel(x), kernel(y)`` in one call (each kernel call has a fixed overhead)."""
+    out = kernel(np.stack(np.broadcast_arrays(x, y)))
+    return out[0], out[1]
+
+
 def rastrigin(x, y):
     """``f = 2A + x² - A cos(2πx) + y² - A cos(2πy)`` with ``A = 10``."""
     x, y = _xy(x, y)
     w = 2.0 * K.PI
-    return (2.0 * RASTRIGIN_A + x * x - RASTRIGIN_A * K.cos(w * x)
-            + y * y - RASTRIGIN_A * K.cos(w * y))
+    cx, cy = _both(K.cos, w * x, w * y)
+    return 2.0 * RASTRIGIN_A + x * x - RASTRIGIN_A * cx + y * y - RASTRIGIN_A * cy
 
 
 def rastrigin_grad(x, y):
     x, y = _xy(x, y)
     w = 2.0 * K.PI
-    return (2.0 * x + RASTRIGIN_A * w * K.sin(w * x),
-            2.0 * y + RASTRIGIN_A * w * K.sin(w * y))
+    sx, sy = _both(K.sin, w * x, w * y)
+    return 2.0 * x + RASTRIGIN_A * w * sx, 2.0 * y + RASTRIGIN_A * w * sy
 
 
 # --- saddle ----------------------------------------------------------------------
