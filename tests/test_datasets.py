@@ -115,6 +115,10 @@ def test_make_validates_parameters():
         D.make("spirals", n=10.5)
     with pytest.raises(SpecError, match="unknown dataset"):
         D.make("iris")
+    with pytest.raises(SpecError, match="unknown dataset"):
+        D.make("blob")  # a recipe building block, not a dataset of its own
+    with pytest.raises(SpecError, match="between 2 and 8"):
+        D.make("blobs", classes=1)
 
 
 def test_registry_entries():
@@ -176,7 +180,7 @@ def test_recipe_relabels_components():
 
 def test_recipe_label_and_scale():
     recipe = {"components": [{"generator": "circles", "n": 40, "noise": 0.0},
-                             {"generator": "blobs", "n": 10, "classes": 1, "noise": 0.0,
+                             {"generator": "blob", "n": 10, "noise": 0.0,
                               "label": 0, "scale": 2.0, "shift": [0.5, 0.5]}],
               "seed": 0}
     X, y = D.from_recipe(recipe)

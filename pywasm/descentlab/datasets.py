@@ -115,16 +115,17 @@ def spirals(n, noise, classes, rng):
 
 
 def blobs(n, noise, classes, rng):
-    """Gaussian blobs (std ``noise``) centred evenly on a circle, one per class.
-
-    A single blob (``classes=1``, useful in recipes) is centred on the origin.
-    """
-    radius = BLOB_RADIUS if classes > 1 else 0.0
+    """Gaussian blobs (std ``noise``) centred evenly on a circle, one per class."""
     parts = []
     for c, size in enumerate(_class_sizes(n, classes)):
-        centre = _polar(np.array([radius]), np.array([TWO_PI * c / classes]))
+        centre = _polar(np.array([BLOB_RADIUS]), np.array([TWO_PI * c / classes]))
         parts.append(np.repeat(centre, size, axis=0))
     return _finish(parts, noise, rng)
+
+
+def blob(n, noise, classes, rng):
+    """One Gaussian cluster (std ``noise``) at the origin, all class 0: a recipe part."""
+    return _finish([np.zeros((n, 2))], noise, rng)
 
 
 def xor(n, noise, classes, rng):
@@ -191,7 +192,7 @@ GENERATORS: dict[str, Generator] = {
                   "A ring around a smaller ring: the boundary must close around the centre."),
         Generator("spirals", "Spirals", spirals, _params(0.05, 1.0, (2, 2, 6)),
                   "Interleaved spiral arms, one per class: needs a deep or wide network."),
-        Generator("blobs", "Blobs", blobs, _params(0.5, 2.0, (3, 1, 8)),
+        Generator("blobs", "Blobs", blobs, _params(0.5, 2.0, (3, 2, 8)),
                   "Gaussian clusters around a circle, one per class: nearly linear."),
         Generator("xor", "XOR", xor, _params(0.05, 1.0, None),
                   "Opposite quadrants share a class: the classic problem a linear model fails."),
@@ -202,6 +203,13 @@ GENERATORS: dict[str, Generator] = {
     ]
 }
 FIXED_CLASSES = 2  # generators without a "classes" parameter make two classes
+
+# Recipes may also use building blocks that are not datasets on their own.
+RECIPE_GENERATORS: dict[str, Generator] = {
+    **GENERATORS,
+    "blob": Generator("blob", "Single blob", blob, _params(0.3, 2.0, (1, 1, 1)),
+                      "One Gaussian cluster at the origin, one class: place it with shift."),
+}
 
 
 def _check(field: str, value, spec: dict, integer: bool):
@@ -214,13 +222,17 @@ def _check(field: str, value, spec: dict, integer: bool):
 
 
 def _generate(name: str, n, noise, classes, rng, field: str = ""):
-    """Validate the parameters of generator ``name`` and run it with ``rng``."""
-    if name not in GENERATORS:
-        in_recipe = bool(field)  # recipes compose 2-D generators only, not digits
-        allowed = sorted(GENERATORS) + ([] if in_recipe else ["digits"])
+    """Validate the parameters of generator ``name`` and run it with ``rng``.
+
+    ``field`` is the spec path of a recipe component ("" outside recipes).
+    """
+    in_recipe = bool(field)  # recipes compose 2-D generators and "blob", not digits
+    registry = RECIPE_GENERATORS if in_recipe else GENERATORS
+    if name not in registry:
+        allowed = sorted(registry) + ([] if in_recipe else ["digits"])
         raise SpecError(field + "generator" if in_recipe else "dataset",
                         f"unknown dataset {name!r}; allowed: {allowed}")
-    g = GENERATORS[name]
+    g = registry[name]
     p = g.params
     n = _check(field + "n", p["n"]["default"] if n is None else n, p["n"], True)
     noise = _check(field + "noise", p["noise"]["default"] if noise is None else noise,

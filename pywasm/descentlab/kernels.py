@@ -438,10 +438,13 @@ def matmul(a, b):
     """Matrix product with a fixed summation order, identical on every platform.
 
     ``@`` goes through BLAS, whose blocking and FMA use differ between machines.
-    Here each output element is ``sum_k a[i, k] * b[k, j]``: an elementwise
-    product followed by NumPy's ``sum`` over ``k``, which DESIGN.md measured as
-    bit-identical.  Rows are processed in blocks so the temporary stays below
-    ``MATMUL_CHUNK`` elements.
+    Here each output element is ``sum_k a[i, k] * b[k, j]`` accumulated in order
+    of ``k``.  Two routes give those bits, both measured as identical natively
+    and in wasm (DESIGN.md): ``einsum(..., optimize=False)`` when the output is a
+    true matrix (fast), and an elementwise product followed by ``sum`` over ``k``
+    when the output has a length-1 axis (einsum's matrix-vector loop is the one
+    that differs).  The second route works in row blocks so the temporary stays
+    below ``MATMUL_CHUNK`` elements.
 
     Parameters
     ----------
@@ -460,11 +463,13 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} not aligned")
     n, k = a2.shape
     m = b2.shape[1]
-    out = np.empty((n, m), dtype=np.float64)
-    rows = max(1, MATMUL_CHUNK // max(1, k * m))
-    for i in range(0, n, rows):
-        block = a2[i:i + rows, :, None] * b2[None, :, :]
-        out[i:i + rows] = block.sum(axis=1)
+    if n >= 2 and m >= 2 and k >= 1:
+        out = np.einsum("ik,kj->ij", a2, b2, optimize=False)
+    else:
+        out = np.empty((n, m), dtype=np.float64)
+        rows = max(1, MATMUL_CHUNK // max(1, k * m))
+        for i in range(0, n, rows):
+            out[i:i + rows] = (a2[i:i + rows, :, None] * b2[None, :, :]).sum(axis=1)
     if a.ndim == 1 and b.ndim == 1:
         return out[0, 0]
     if a.ndim == 1:

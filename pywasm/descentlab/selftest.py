@@ -56,6 +56,10 @@ def kernel_outputs() -> dict[str, np.ndarray]:
         out["matmul_mv"] = K.matmul(m, m[0])
         out["matmul_vm"] = K.matmul(m[:, 0], m)
         out["dot"] = np.asarray(K.dot(m[0], m[1]))
+        # the shapes a small MLP multiplies: batch x features @ features x width, and back
+        for n, k, w in ((32, 2, 16), (32, 16, 16), (16, 32, 16), (32, 16, 1), (1, 16, 3), (300, 64, 10), (2, 37, 2)):
+            out[f"matmul_{n}x{k}x{w}"] = K.matmul(m.ravel()[: n * k].reshape(n, k) if n * k <= m.size
+                                                   else np.resize(m, (n, k)), np.resize(m.T, (k, w)))
     return out
 
 

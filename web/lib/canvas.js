@@ -1,0 +1,65 @@
+// Canvas plumbing for crisp drawing on high-DPI screens, a colour map and axis ticks.
+// Nothing here computes the model: shades, contours and paths come from Python.
+
+export function fitCanvas(canvas, cssWidth, cssHeight) {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.style.width = `${cssWidth}px`;
+  canvas.style.height = `${cssHeight}px`;
+  canvas.width = Math.round(cssWidth * dpr);
+  canvas.height = Math.round(cssHeight * dpr);
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+// Viridis-like anchors (perceptually ordered, readable by colour-blind learners).
+const ANCHORS = [
+  [68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142],
+  [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37],
+];
+export const LUT = (() => {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const p = (i / 255) * (ANCHORS.length - 1);
+    const k = Math.min(Math.floor(p), ANCHORS.length - 2);
+    const f = p - k;
+    for (let c = 0; c < 3; c++) lut[i * 3 + c] = ANCHORS[k][c] * (1 - f) + ANCHORS[k + 1][c] * f;
+  }
+  return lut;
+})();
+
+// Paint a [0,1] shade grid (rows = increasing y) into an offscreen canvas, y up.
+export function shadeImage(shade, lighten = 0.35) {
+  const H = shade.length, W = shade[0].length;
+  const off = document.createElement("canvas");
+  off.width = W; off.height = H;
+  const octx = off.getContext("2d");
+  const img = octx.createImageData(W, H);
+  for (let i = 0; i < H; i++) {
+    const row = shade[H - 1 - i];
+    for (let j = 0; j < W; j++) {
+      const k = Math.round(row[j] * 255) * 3, o = (i * W + j) * 4;
+      img.data[o] = LUT[k] + (255 - LUT[k]) * lighten;
+      img.data[o + 1] = LUT[k + 1] + (255 - LUT[k + 1]) * lighten;
+      img.data[o + 2] = LUT[k + 2] + (255 - LUT[k + 2]) * lighten;
+      img.data[o + 3] = 255;
+    }
+  }
+  octx.putImageData(img, 0, 0);
+  return off;
+}
+
+// Round tick positions for an axis label (a drawing decision, not model maths).
+export function ticks(lo, hi, count = 5) {
+  const span = hi - lo;
+  if (!(span > 0)) return [lo];
+  const raw = span / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= count) || 10 * mag;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  return out;
+}
+
+export const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f9bb4",
+  "#f032e6", "#6b8e23", "#9a6324", "#800000", "#000075", "#808000"];

@@ -1,0 +1,91 @@
+// A small line chart: several series against step, optional log y, a cursor line.
+import { fitCanvas, ticks } from "./canvas.js";
+import { fmt } from "./dom.js";
+
+export class LineChart {
+  constructor(canvas, { height = 220, logY = true, xLabel = "step", yLabel = "loss" } = {}) {
+    this.canvas = canvas;
+    this.height = height;
+    this.logY = logY;
+    this.xLabel = xLabel;
+    this.yLabel = yLabel;
+    this.series = [];
+    this.cursor = null;
+  }
+
+  set(series) { this.series = series; this.draw(); }
+
+  draw() {
+    const width = this.canvas.parentElement ? this.canvas.parentElement.clientWidth || 600 : 600;
+    const ctx = fitCanvas(this.canvas, width, this.height);
+    const css = getComputedStyle(document.documentElement);
+    const fg = css.getPropertyValue("--text").trim() || "#222";
+    const muted = css.getPropertyValue("--muted").trim() || "#666";
+    const m = { l: 62, r: 12, t: 10, b: 34 };
+    const W = width - m.l - m.r, H = this.height - m.t - m.b;
+    ctx.clearRect(0, 0, width, this.height);
+    let xmax = 1, ymin = Infinity, ymax = -Infinity;
+    const tr = (v) => (this.logY ? Math.log10(v) : v);
+    for (const s of this.series) {
+      const xs = s.x || null;
+      xmax = Math.max(xmax, xs ? xs[xs.length - 1] || 1 : s.values.length - 1);
+      for (const v of s.values) {
+        if (v === null || !Number.isFinite(v) || (this.logY && v <= 0)) continue;
+        const t = tr(v);
+        if (t < ymin) ymin = t;
+        if (t > ymax) ymax = t;
+      }
+    }
+    if (!Number.isFinite(ymin)) { ymin = 0; ymax = 1; }
+    if (ymax - ymin < 1e-12) { ymin -= 0.5; ymax += 0.5; }
+    const X = (x) => m.l + (x / xmax) * W;
+    const Y = (t) => m.t + H - ((t - ymin) / (ymax - ymin)) * H;
+    ctx.strokeStyle = muted; ctx.fillStyle = muted; ctx.lineWidth = 1;
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.strokeRect(m.l, m.t, W, H);
+    ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    const yt = this.logY
+      ? ticks(Math.floor(ymin), Math.ceil(ymax), 5).filter((t) => t >= ymin - 1e-9 && t <= ymax + 1e-9 && Number.isInteger(t))
+      : ticks(ymin, ymax, 5);
+    for (const t of yt) {
+      ctx.fillText(this.logY ? `1e${t}` : fmt(t, 3), m.l - 4, Y(t));
+      ctx.globalAlpha = 0.15; ctx.beginPath(); ctx.moveTo(m.l, Y(t)); ctx.lineTo(m.l + W, Y(t)); ctx.stroke(); ctx.globalAlpha = 1;
+    }
+    ctx.textAlign = "center"; ctx.textBaseline = "top";
+    for (const t of ticks(0, xmax, 6)) ctx.fillText(fmt(t, 4), X(t), m.t + H + 4);
+    ctx.fillStyle = fg;
+    ctx.fillText(this.xLabel, m.l + W / 2, m.t + H + 18);
+    ctx.save(); ctx.translate(12, m.t + H / 2); ctx.rotate(-Math.PI / 2);
+    ctx.fillText(this.yLabel + (this.logY ? " (log)" : ""), 0, 0); ctx.restore();
+    ctx.save(); ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
+    for (const s of this.series) {
+      ctx.strokeStyle = s.color; ctx.lineWidth = s.width || 1.6;
+      ctx.setLineDash(s.dash || []);
+      ctx.beginPath();
+      let pen = false;
+      s.values.forEach((v, i) => {
+        const x = s.x ? s.x[i] : i;
+        if (v === null || !Number.isFinite(v) || (this.logY && v <= 0)) { pen = false; return; }
+        const px = X(x), py = Y(tr(v));
+        if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+        pen = true;
+      });
+      ctx.stroke();
+      if (s.divergedAt) {
+        const i = s.values.length - 1;
+        const v = s.values[i];
+        if (Number.isFinite(v)) {
+          ctx.fillStyle = s.color;
+          ctx.fillText("✕", X(s.x ? s.x[i] : i), Y(tr(Math.max(v, 1e-300))) - 6);
+        }
+      }
+    }
+    ctx.setLineDash([]);
+    if (this.cursor !== null) {
+      ctx.strokeStyle = fg; ctx.globalAlpha = 0.5;
+      ctx.beginPath(); ctx.moveTo(X(this.cursor), m.t); ctx.lineTo(X(this.cursor), m.t + H); ctx.stroke();
+      ctx.globalAlpha = 1;
+    }
+    ctx.restore();
+  }
+}

@@ -1,0 +1,28 @@
+// Save files from the page: PNG of a canvas, CSV and JSON of results.
+export function download(filename, blob) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url; a.download = filename;
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function downloadJSON(filename, data) {
+  download(filename, new Blob([JSON.stringify(data, null, 1)], { type: "application/json" }));
+}
+
+export function toCSV(header, rows) {
+  const cell = (v) => {
+    const s = v === null || v === undefined ? "" : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [header, ...rows].map((r) => r.map(cell).join(",")).join("\n") + "\n";
+}
+
+export function downloadCSV(filename, header, rows) {
+  download(filename, new Blob([toCSV(header, rows)], { type: "text/csv" }));
+}
+
+export function downloadPNG(filename, canvas) {
+  canvas.toBlob((blob) => download(filename, blob), "image/png");
+}
