@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 from .api import iter_run, run, validate  # noqa: E402
 from .catalog import list_catalog  # noqa: E402
 from .errors import SpecError  # noqa: E402
+from .explain import explain  # noqa: E402
 from .selftest import kernel_digests  # noqa: E402
 
-__all__ = ["run", "iter_run", "validate", "list_catalog", "kernel_digests", "SpecError", "__version__"]
+__all__ = ["run", "iter_run", "validate", "list_catalog", "kernel_digests", "explain", "SpecError", "__version__"]

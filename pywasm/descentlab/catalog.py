@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import landscape, network
+from . import landscape, network, regime
 from .functions import FUNCTIONS
 from .optimizers import REGISTRY
 
@@ -45,5 +45,6 @@ def list_catalog() -> dict:
                           "divergence_bound": landscape.DIVERGENCE_BOUND,
                           "max_grid_side": landscape.MAX_GRID_SIDE},
             "network": {k.lower(): getattr(network, k) for k in dir(network) if k.startswith("MAX_")},
+            "regime": {"max_side": regime.MAX_SIDE, "max_work": regime.MAX_WORK, "max_steps": regime.MAX_STEPS},
         },
     }

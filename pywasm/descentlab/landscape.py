@@ -113,8 +113,12 @@ def iterate(spec: dict):
     for i, entry in enumerate(spec["optimizers"]):
         runs.append(race(spec, entry))
         yield {"done": i + 1, "total": total, "run": runs[-1]}
+    info = function_info(spec["function"], spec["function_params"])
+    if info["f_min"] is not None:  # the page plots f - f_min on a log axis
+        for run in runs:
+            run["loss_above_min"] = (np.array(run["loss"]) - info["f_min"]).tolist()
     yield {"done": total, "total": total, "result": {
-        "kind": "landscape", "function": function_info(spec["function"], spec["function_params"]),
+        "kind": "landscape", "function": info,
         "start": spec["start"], "steps": spec["steps"], "runs": runs}}
 
 

@@ -1,0 +1,204 @@
+"""The landscape view in Chromium: it draws, follows the pointer, inspects, shares, exports.
+
+Every number the page shows must equal what native ``descentlab.run`` gives for
+the same spec, so each test compares digests or values with a native run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+import descentlab
+from conftest import PageWatch, open_page
+
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+LESSON_IDS = ["valley", "saddle", "beale-momentum", "lr-too-high", "rastrigin", "rosenbrock"]
+
+
+def wait_digest(page, old=None, timeout=60_000):
+    page.wait_for_function(
+        "(old) => { const d = document.querySelector('#view').dataset.digest; return d && d !== old; }",
+        arg=old, timeout=timeout)
+    return page.evaluate("() => document.querySelector('#view').dataset.digest")
+
+
+def view_spec(page):
+    return page.evaluate("() => window.descentlab.view.spec")
+
+
+def native(spec):
+    spec = json.loads(json.dumps(spec))
+    return descentlab.run(spec)
+
+
+@pytest.fixture
+def landscape(browser, server):
+    watch = PageWatch()
+    page = open_page(browser, server + "#landscape", watch)
+    wait_digest(page)
+    yield page
+    page.context.close()
+    assert watch.console_errors == [], watch.console_errors
+    assert watch.external_requests == [], watch.external_requests
+
+
+def canvas_colours(page, selector=".landscape-canvas"):
+    return page.evaluate("""(sel) => {
+        const c = document.querySelector(sel);
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set();
+        for (let i = 0; i < d.length; i += 4 * 97) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        return seen.size;
+    }""", selector)
+
+
+def test_view_draws_and_matches_native(landscape):
+    page = landscape
+    page.wait_for_function("() => document.querySelector('.landscape-canvas').width > 100")
+    page.wait_for_timeout(500)  # the grid arrives separately from the runs
+    assert canvas_colours(page) > 50  # a heat map, contours, paths: many colours, not a blank canvas
+    spec = view_spec(page)
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(spec)["digest"]
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "landscape.png"), full_page=True)
+
+
+def test_dragging_the_start_recomputes_and_matches_native(landscape):
+    page = landscape
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    box = page.locator(".landscape-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.6, steps=5)
+    page.mouse.up()
+    page.wait_for_function("(old) => { const v = window.descentlab.view; return v.spec && v.spec.record_state"
+                           " && document.querySelector('#view').dataset.digest !== old; }", arg=before, timeout=60_000)
+    page.wait_for_timeout(300)
+    spec = view_spec(page)
+    digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    assert digest != before
+    assert digest == native(spec)["digest"]
+    start = spec["start"]
+    assert start != [-1.5, 2.0]
+
+
+def test_inspector_shows_native_record_state(landscape):
+    page = landscape
+    step = 7
+    point = page.evaluate(f"() => window.descentlab.view.pixelOf(0, {step})")
+    box = page.locator(".landscape-canvas").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    page.wait_for_selector(".state-table")
+    page.wait_for_selector(".eq-line")
+    spec = view_spec(page)
+    ref = native(dict(spec, record_state=True))["runs"][0]
+    shown_step = page.evaluate("() => window.descentlab.view.selected")
+    k = shown_step["step"]
+    assert abs(k - step) <= 3 and shown_step["run"] in (0, 1, 2, 3)
+    ref = native(dict(spec, record_state=True))["runs"][shown_step["run"]]
+    rows = page.evaluate("""() => [...document.querySelectorAll('.state-table tbody tr')].map(
+        tr => [tr.querySelector('th').textContent, ...[...tr.querySelectorAll('td')].map(td => td.dataset.value)])""")
+    assert {r[0] for r in rows} == set(ref["state"])
+    for key, x, y in rows:
+        assert [float(x), float(y)] == ref["state"][key][k - 1], key
+    assert page.locator(".eq-line").count() >= 2
+
+
+def test_url_round_trips_to_the_same_scene(landscape, browser):
+    page = landscape
+    page.select_option("[data-field='function']", "himmelblau")
+    page.wait_for_function("() => window.descentlab.view.spec && window.descentlab.view.spec.function === 'himmelblau'",
+                           timeout=60_000)
+    page.wait_for_timeout(500)
+    url = page.url
+    digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    assert "himmelblau" in urllib.parse.unquote(url)
+    watch = PageWatch()
+    other = open_page(browser, url, watch)
+    assert wait_digest(other) == digest
+    assert view_spec(other) == view_spec(page)
+    other.context.close()
+    assert watch.console_errors == []
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_presets_load_and_match_native(landscape, lesson):
+    page = landscape
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    page.select_option("[data-field='lesson']", lesson)
+    digest = wait_digest(page, before)
+    page.wait_for_timeout(200)
+    spec = view_spec(page)
+    assert digest == native(spec)["digest"]
+    assert page.locator(".lesson-text").inner_text().strip()
+    if lesson == "lr-too-high":
+        assert "diverged at step" in page.locator(".run-status").inner_text()
+
+
+def test_bad_value_names_the_field_and_page_stays_usable(landscape):
+    page = landscape
+    lr = page.locator("[data-field='optimizers[0].lr']")
+    lr.fill("abc")
+    lr.press("Enter")
+    err = page.locator(".field-error", has_text="lr").first
+    assert "lr must be" in err.inner_text() and "10" in err.inner_text()
+    lr.fill("1e9")
+    lr.press("Enter")
+    assert "between" in page.locator(".field-error", has_text="lr").first.inner_text()
+    steps = page.locator("[data-field='steps']")
+    steps.fill("-5")
+    steps.press("Enter")
+    assert "Steps must be" in page.locator(".field-error", has_text="Steps").first.inner_text()
+    # still alive: a good value recomputes
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    steps.fill("120")
+    steps.press("Enter")
+    assert wait_digest(page, before) == native(view_spec(page))["digest"]
+    # a value only Python can reject (nesterov without momentum) comes back as a message naming it
+    page.evaluate("() => window.descentlab.run({kind: 'landscape', function: 'booth', optimizers: [{name: 'sgd', nesterov: true}]})"
+                  ".catch(e => { window.__err = e.field + ': ' + e.message; })")
+    page.wait_for_function("() => window.__err")
+    assert page.evaluate("() => window.__err").startswith("optimizers[0].nesterov")
+
+
+def test_exports_are_valid_files(landscape, tmp_path):
+    page = landscape
+    spec = view_spec(page)
+    ref = native(spec)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text())))
+    assert rows[0] == ["run", "optimizer", "step", "x", "y", "loss", "diverged_at"]
+    assert len(rows) - 1 == sum(len(r["path"]) for r in ref["runs"])
+    assert float(rows[1][3]) == ref["runs"][0]["path"][0][0]
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export JSON").click()
+    data = json.loads(Path(dl.value.path()).read_text())
+    assert data["result"]["digest"] == ref["digest"] and data["spec"] == spec
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export PNG").click()
+    png = Path(dl.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_regime_map_computes_and_a_cell_plays(landscape):
+    page = landscape
+    page.locator("[data-field='regime.n']").fill("4")
+    page.locator("[data-field='regime.n']").press("Enter")
+    page.get_by_role("button", name="Compute map").click()
+    page.wait_for_function("() => /runs of/.test(document.querySelectorAll('.regime .run-status')[0].textContent)",
+                           timeout=120_000)
+    regime = page.evaluate("() => window.descentlab.view.regime")
+    assert native(regime["spec"])["digest"] == regime["digest"]
+    n_before = len(view_spec(page)["optimizers"])
+    box = page.locator(".regime-canvas").bounding_box()
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    page.mouse.click(box["x"] + 70, box["y"] + 15)
+    wait_digest(page, before)
+    assert len(view_spec(page)["optimizers"]) == n_before + 1
