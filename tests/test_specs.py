@@ -177,8 +177,10 @@ def test_network_example_shapes():
         assert r["snapshot_steps"][0] == 0 and len(r["snapshots"]) == len(r["snapshot_steps"])
         assert len(r["snapshots"][0]) == result["n_parameters"]
         assert r["snapshots"][0] == result["initial_weights"]  # the same start for everyone
-        b = r["boundary"]
-        assert np.array(b["cls"]).shape == (len(b["y"]), len(b["x"]))
+        g = result["boundary_grid"]
+        assert [b["epoch"] for b in r["boundaries"]] == list(range(0, SMALL_NETWORK["epochs"] + 1))
+        for b in r["boundaries"]:
+            assert np.array(b["cls"]).shape == np.array(b["prob"]).shape == (len(g["y"]), len(g["x"]))
     json.dumps(result, allow_nan=False)
 
 

@@ -36,7 +36,7 @@ MAX_SNAPSHOT_FLOATS = 5_000_000  # snapshots x parameters, per run (40 MB)
 DIVERGENCE_BOUND = 1.0e6  # |weight| above this counts as diverged
 BOUNDARY_MARGIN = 0.5  # the decision-boundary grid extends past the data by this much
 MAX_BOUNDARY = 200
-BOUNDARY_UPDATES = 25  # decision boundaries sent while training, per run
+BOUNDARY_UPDATES = 25  # decision boundaries kept (and streamed) per run, for scrubbing epochs
 
 
 def read_dataset(fields: Fields) -> dict:
@@ -145,9 +145,11 @@ def _prepare(spec):
     std = np.where(std > 0.0, std, 1.0)
     layout = _layout(spec, X.shape[1], n_classes)
     theta0 = init_params(layout, spec["model"]["activation"], np.random.default_rng(spec["seed"]))
-    return {"Xtr": (Xtr - mean) / std, "ytr": ytr, "Xva": (Xva - mean) / std, "yva": yva,
-            "raw_tr": Xtr, "raw_va": Xva, "mean": mean, "std": std,
-            "layout": layout, "theta0": theta0, "n_classes": n_classes}
+    ctx = {"Xtr": (Xtr - mean) / std, "ytr": ytr, "Xva": (Xva - mean) / std, "yva": yva,
+           "raw_tr": Xtr, "raw_va": Xva, "mean": mean, "std": std,
+           "layout": layout, "theta0": theta0, "n_classes": n_classes}
+    ctx["grid"] = _boundary_grid(ctx, spec["boundary_size"])
+    return ctx
 
 
 def _batches(n: int, batch_size: int, seed: int, epoch: int):
@@ -164,29 +166,36 @@ def _evaluate(theta, ctx, spec, X, y) -> tuple[float, float]:
     return float(value), float(acc)
 
 
-def _boundary(theta, ctx, spec) -> dict | None:
-    """Predicted class and its probability on a grid over the (raw) 2-D data."""
+def _boundary_grid(ctx, size: int) -> dict | None:
+    """The grid over the (raw) 2-D data on which decision boundaries are drawn."""
     raw = np.concatenate([ctx["raw_tr"], ctx["raw_va"]])
     if raw.shape[1] != 2:
         return None
-    size = spec["boundary_size"]
     lo = raw.min(axis=0) - BOUNDARY_MARGIN
     hi = raw.max(axis=0) + BOUNDARY_MARGIN
     xs = np.linspace(lo[0], hi[0], size)
     ys = np.linspace(lo[1], hi[1], size)
     gx, gy = np.meshgrid(xs, ys)
     pts = (np.stack([gx.ravel(), gy.ravel()], axis=1) - ctx["mean"]) / ctx["std"]
-    proba = mlp.predict(theta, ctx["layout"], pts, spec["model"]["activation"], spec["loss"])
+    return {"x": xs, "y": ys, "points": pts}
+
+
+def _boundary(theta, ctx, spec, epoch: int) -> dict | None:
+    """Predicted class and its probability at every grid point, rows = increasing y."""
+    g = ctx["grid"]
+    if g is None:
+        return None
+    size = len(g["x"])
+    proba = mlp.predict(theta, ctx["layout"], g["points"], spec["model"]["activation"], spec["loss"])
     cls = proba.argmax(axis=1) if proba.shape[1] > 1 else (proba[:, 0] >= 0.5).astype(np.int64)
     conf = proba.max(axis=1) if proba.shape[1] > 1 else np.where(cls == 1, proba[:, 0], 1.0 - proba[:, 0])
-    return {"x": xs.tolist(), "y": ys.tolist(), "cls": cls.reshape(size, size).tolist(),
-            "prob": conf.reshape(size, size).tolist()}
+    return {"epoch": epoch, "cls": cls.reshape(size, size).tolist(), "prob": conf.reshape(size, size).tolist()}
 
 
 class _Run:
     """One optimizer's training state, advanced an epoch at a time."""
 
-    def __init__(self, entry, ctx):
+    def __init__(self, entry, ctx, spec):
         self.entry = entry
         self.opt = optimizers.make(entry["name"], **entry["params"])
         self.theta = ctx["theta0"].copy()
@@ -197,6 +206,7 @@ class _Run:
         self.snapshots = [self.theta.tolist()]
         self.snapshot_steps = [0]
         self.diverged_at = None
+        self.boundaries = [_boundary(self.theta, ctx, spec, 0)] if ctx["grid"] is not None else []
 
     def epoch(self, spec, ctx, epoch: int) -> None:
         if self.diverged_at is not None:
@@ -229,7 +239,7 @@ class _Run:
         out = dict(self.entry)
         out.update(train_loss=self.train_loss, epochs=self.epochs, snapshots=self.snapshots,
                    snapshot_steps=self.snapshot_steps, diverged_at=self.diverged_at,
-                   steps_run=len(self.train_loss), boundary=_boundary(self.theta, ctx, spec),
+                   steps_run=len(self.train_loss), boundaries=self.boundaries,
                    weights=self.theta.tolist())
         return out
 
@@ -237,7 +247,7 @@ class _Run:
 def iterate(spec: dict):
     """Train every optimizer epoch by epoch, yielding progress after each epoch."""
     ctx = _prepare(spec)
-    runs = [_Run(entry, ctx) for entry in spec["optimizers"]]
+    runs = [_Run(entry, ctx, spec) for entry in spec["optimizers"]]
     total = spec["epochs"]
     every = -(-total // BOUNDARY_UPDATES)
     for epoch in range(total):
@@ -247,11 +257,15 @@ def iterate(spec: dict):
         # progress carries only what is new, so streaming stays linear in the run length;
         # boundaries cost a forward pass over a grid, so about BOUNDARY_UPDATES per run
         draw = (epoch + 1) % every == 0 or epoch + 1 == total
+        if draw and ctx["grid"] is not None:
+            for r in runs:
+                if r.diverged_at is None:
+                    r.boundaries.append(_boundary(r.theta, ctx, spec, epoch + 1))
         yield {"done": epoch + 1, "total": total, "epoch": epoch + 1,
                "runs": [{"train_loss_since": n, "train_loss": r.train_loss[n:],
                          "epochs": {k: v[-1:] for k, v in r.epochs.items()},
                          "diverged_at": r.diverged_at,
-                         "boundary": _boundary(r.theta, ctx, spec) if draw else None}
+                         "boundary": r.boundaries[-1] if draw and r.boundaries else None}
                         for r, n in zip(runs, sent)]}
     layout = ctx["layout"]
     yield {"done": total, "total": total, "result": {
@@ -263,4 +277,6 @@ def iterate(spec: dict):
         "seed": spec["seed"], "initial_weights": ctx["theta0"].tolist(),
         "data": {"train": {"X": ctx["raw_tr"].tolist(), "y": ctx["ytr"].tolist()},
                  "val": {"X": ctx["raw_va"].tolist(), "y": ctx["yva"].tolist()}},
+        "boundary_grid": None if ctx["grid"] is None else
+        {"x": ctx["grid"]["x"].tolist(), "y": ctx["grid"]["y"].tolist()},
         "runs": [r.result(spec, ctx) for r in runs]}}
