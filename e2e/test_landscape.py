@@ -133,6 +133,11 @@ def test_presets_load_and_match_native(landscape, lesson):
     before = page.evaluate("() => document.querySelector('#view').dataset.digest")
     page.select_option("[data-field='lesson']", lesson)
     digest = wait_digest(page, before)
+    choices = page.locator(".predict button")
+    if choices.count():  # "predict, then run": the runs stay hidden until the learner answers
+        assert "hidden until you predict" in page.locator(".run-status").inner_text()
+        choices.first.click()
+        page.wait_for_function("() => !/hidden/.test(document.querySelector('.run-status').textContent)")
     page.wait_for_timeout(200)
     spec = view_spec(page)
     assert digest == native(spec)["digest"]

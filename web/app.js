@@ -1,6 +1,7 @@
-// Descent Lab page shell: loading overlay, status line, navigation, and a placeholder
-// "Run example" until the views (web/views/*.js) arrive.
+// Descent Lab page shell: loading overlay, status line, notices; then the views
+// (web/views/*.js) take over the main region.
 import { descentlab, RESTART_NOTICE } from "./api.js";
+import { startViews } from "./views/index.js";
 
 const STAGE_TEXT = {
   runtime: "Loading Python runtime…",
@@ -9,18 +10,6 @@ const STAGE_TEXT = {
   ready: "Ready",
 };
 const STAGE_NAME = { runtime: "the Python runtime", numpy: "NumPy", descentlab: "Descent Lab", worker: "the worker" };
-
-export const EXAMPLE_SPEC = {
-  kind: "landscape",
-  function: "rosenbrock",
-  start: [-1.5, 2.0],
-  steps: 500,
-  optimizers: [
-    { name: "adam", lr: 0.05 },
-    { name: "sgd", lr: 0.001, momentum: 0.9, nesterov: true },
-  ],
-  record_state: false,
-};
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -31,10 +20,6 @@ const els = {
   loadError: $("loading-error"),
   notice: $("notice"),
   noticeText: $("notice-text"),
-  run: $("run-example"),
-  stop: $("stop-example"),
-  runProgress: $("run-progress"),
-  output: $("output"),
 };
 
 function showLoading(stage, fraction) {
@@ -53,14 +38,12 @@ function showLoadError(stage, message) {
   els.loadError.hidden = false;
   els.loadError.textContent = `${message} — reload the page to try again.`;
   els.status.textContent = `Failed while loading ${what}`;
-  els.run.disabled = true;
 }
 
 function showReady(version) {
   els.bar.value = 1;
   els.loading.hidden = true;
   els.status.textContent = `Ready — Descent Lab v${version}`;
-  els.run.disabled = false;
 }
 
 function showNotice(text) {
@@ -84,53 +67,12 @@ function waitReady() {
 }
 waitReady();
 
-// ---- navigation placeholder: views come later as web/views/*.js
-function markNav() {
-  const view = (location.hash || "#landscape").slice(1);
-  for (const a of document.querySelectorAll(".nav-list a")) {
-    if (a.dataset.view === view) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
-  }
-}
-window.addEventListener("hashchange", markNav);
-markNav();
-
-// ---- "Run example": a placeholder until the Landscape view exists
-function fmt(x) {
-  return typeof x === "number" ? x.toPrecision(6) : String(x);
-}
-
-function summarize(result, ms) {
-  const lines = [`kind: ${result.kind}   (${ms.toFixed(0)} ms in the worker)`];
-  for (const r of result.runs || []) {
-    const name = r.name || r.optimizer || "run";
-    const final = r.final_loss !== undefined ? r.final_loss : (r.loss || r.losses || []).at?.(-1);
-    const diverged = r.diverged_at ? `  diverged at step ${r.diverged_at}` : "";
-    lines.push(`  ${name.padEnd(10)} final loss ${fmt(final)}${diverged}`);
-  }
-  lines.push(`digest: ${result.digest}`);
-  return lines.join("\n");
-}
-
-els.run.addEventListener("click", async () => {
-  els.run.disabled = true;
-  els.stop.disabled = false;
-  els.runProgress.value = 0;
-  els.output.textContent = "Running…";
-  const t0 = performance.now();
-  try {
-    const result = await descentlab.run(EXAMPLE_SPEC, {
-      onProgress: ({ done, total }) => { els.runProgress.value = total ? done / total : 0; },
-    });
-    els.runProgress.value = 1;
-    els.output.textContent = summarize(result, performance.now() - t0);
-  } catch (err) {
-    const where = err.field ? ` (${err.field})` : "";
-    els.output.textContent = `${err.kind || "Error"}${where}: ${err.message}`;
-  } finally {
-    els.run.disabled = false;
-    els.stop.disabled = true;
-  }
-});
-
-els.stop.addEventListener("click", () => descentlab.cancel());
+// ---- views: the hash names the view and holds its scene
+let viewsStarted = false;
+descentlab.ready.then(() => {
+  if (viewsStarted) return;
+  viewsStarted = true;
+  startViews({ api: descentlab, root: $("view"), notify: showNotice }).catch((err) => {
+    $("view").textContent = `Could not start the views: ${err.message}`;
+  });
+}, () => {});

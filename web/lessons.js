@@ -5,10 +5,10 @@ export const LESSONS = [
   {
     id: "valley",
     title: "Ill-conditioned valley",
-    text: "The bowl is 50 times steeper across than along. Plain gradient descent with the largest stable step zig-zags across the valley; momentum averages the zig-zag away, and Adam rescales each direction so it heads almost straight down.",
+    text: "The bowl is 50 times steeper across than along. Plain gradient descent with nearly the largest stable step zig-zags across the valley at every step and creeps along it. Momentum (μ = 0.7) damps the zig-zag and builds speed along the floor; Adam rescales each coordinate and takes an almost straight line, but its fixed step size keeps it hovering near the end.",
     scene: {
       fn: "quadratic", fp: { condition: 50, angle: 30 }, start: [-1.8, 1.2], steps: 80,
-      opts: [{ name: "sgd", p: { lr: 0.038 } }, { name: "momentum", p: { lr: 0.01 } }, { name: "adam", p: { lr: 0.1 } }],
+      opts: [{ name: "sgd", p: { lr: 0.038 } }, { name: "momentum", p: { lr: 0.03, momentum: 0.7 } }, { name: "adam", p: { lr: 0.2 } }],
     },
     predict: { question: "Which optimizer gets closest to the minimum in 80 steps?", choices: ["sgd", "momentum", "adam"] },
   },

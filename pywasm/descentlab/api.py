@@ -9,7 +9,7 @@ its last item holds ``"result"``, the same dictionary ``run`` returns, with its
 
 from __future__ import annotations
 
-from . import landscape, network, regime
+from . import dataset_spec, landscape, network, regime
 from .digest import digest
 from .errors import SpecError
 from .validate import Fields
@@ -20,6 +20,7 @@ KINDS = {
     "grid": (landscape.read_grid_spec, landscape.iterate_grid),
     "network": (network.read_spec, network.iterate),
     "regime": (regime.read_spec, regime.iterate),
+    "dataset": (dataset_spec.read_spec, dataset_spec.iterate),
 }
 
 

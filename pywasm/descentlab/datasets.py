@@ -27,6 +27,7 @@ import numpy as np
 
 from . import kernels as K
 from .errors import SpecError
+from .validate import check_number
 
 TWO_PI = 2.0 * K.PI
 CIRCLES_FACTOR = 0.5  # radius of the inner circle relative to the outer one
@@ -324,6 +325,16 @@ def make(name: str, n: int | None = None, noise: float | None = None,
 
 
 RECIPE_KEYS = {"generator", "n", "noise", "classes", "label", "scale", "shift"}
+RECIPE_TOP_KEYS = {"components", "seed"}
+MAX_RECIPE_COMPONENTS = 32
+MAX_RECIPE_POINTS = 5000  # all components together
+MAX_RECIPE_LABEL = 99
+RECIPE_COORD_BOUND = 100.0  # |scale| and |shift| at most this: keeps points finite and plottable
+
+
+def _recipe_key(key) -> str:
+    text = str(key)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def from_recipe(recipe: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -341,30 +352,75 @@ def from_recipe(recipe: dict) -> tuple[np.ndarray, np.ndarray]:
     e.g. to add outliers to an existing class.  The final labels must be exactly
     0..C-1 with no gap.  Rows are shuffled with ``default_rng(s)``.
 
+    The whole recipe is checked before anything is drawn: at most
+    ``MAX_RECIPE_COMPONENTS`` components and ``MAX_RECIPE_POINTS`` points in
+    all, numbers finite and in range (``|scale|``, ``|shift[j]|`` at most
+    ``RECIPE_COORD_BOUND``; ``label`` 0..``MAX_RECIPE_LABEL``).  Every problem
+    raises ``SpecError`` naming the field, e.g. ``recipe.components[1].scale``.
+
     Returns
     -------
     X : ndarray of float64, shape (total n, 2)
     y : ndarray of int64, shape (total n,)
     """
-    seed = _check("recipe.seed", recipe.get("seed", 0), {"min": 0, "max": 2**32 - 1}, True)
+    if not isinstance(recipe, dict):
+        raise SpecError("recipe", f"must be an object with components and seed, got {type(recipe).__name__}")
+    unknown = sorted(_recipe_key(k) for k in recipe if k not in RECIPE_TOP_KEYS)
+    if unknown:
+        raise SpecError("recipe." + unknown[0], f"unknown key; allowed: {sorted(RECIPE_TOP_KEYS)}")
+    seed = check_number(recipe.get("seed", 0), "recipe.seed", 0, 2**32 - 1, True)
     components = recipe.get("components")
     if not isinstance(components, list) or not components:
         raise SpecError("recipe.components", "must be a non-empty list")
-    Xs, ys = [], []
-    next_label = 0
+    if len(components) > MAX_RECIPE_COMPONENTS:
+        raise SpecError("recipe.components", f"at most {MAX_RECIPE_COMPONENTS} components, got {len(components)}")
+    checked = []
+    total = 0
     for i, comp in enumerate(components):
         field = f"recipe.components[{i}]."
-        unknown = set(comp) - RECIPE_KEYS
+        if not isinstance(comp, dict):
+            raise SpecError(field[:-1], f"must be an object with a generator, got {type(comp).__name__}")
+        unknown = sorted(_recipe_key(k) for k in comp if k not in RECIPE_KEYS)
         if unknown:
-            raise SpecError(field + sorted(unknown)[0], f"unknown key; allowed: {sorted(RECIPE_KEYS)}")
-        X, y = _generate(comp.get("generator"), comp.get("n"), comp.get("noise"),
-                         comp.get("classes"), np.random.default_rng([seed, i]), field)
-        shift = np.asarray(comp.get("shift", [0.0, 0.0]), dtype=np.float64)
-        if shift.shape != (2,):
+            raise SpecError(field + unknown[0], f"unknown key; allowed: {sorted(RECIPE_KEYS)}")
+        name = comp.get("generator")
+        if not isinstance(name, str) or name not in RECIPE_GENERATORS:
+            shown = repr(name) if isinstance(name, str) and len(name) <= 40 else f"({type(name).__name__})"
+            raise SpecError(field + "generator", f"unknown dataset {shown}; allowed: {sorted(RECIPE_GENERATORS)}")
+        p = RECIPE_GENERATORS[name].params
+        values = {}
+        for key in ("n", "noise", "classes"):
+            value = comp.get(key)
+            if value is None:  # absent (or null): the generator's default
+                values[key] = p[key]["default"] if key in p else None
+            elif key in p:
+                values[key] = check_number(value, field + key, p[key]["min"], p[key]["max"], key != "noise")
+            elif isinstance(value, bool) or value != FIXED_CLASSES:
+                raise SpecError(field + key, f"{name!r} always has {FIXED_CLASSES} classes")
+            else:
+                values[key] = FIXED_CLASSES
+        total += values["n"]
+        if total > MAX_RECIPE_POINTS:
+            raise SpecError(field + "n", f"the components may have at most {MAX_RECIPE_POINTS} points in all;"
+                            f" this one brings the total to {total}")
+        scale = check_number(comp.get("scale", 1.0), field + "scale", -RECIPE_COORD_BOUND,
+                               RECIPE_COORD_BOUND, False)
+        shift = comp.get("shift", [0.0, 0.0])
+        if not isinstance(shift, (list, tuple)) or len(shift) != 2:
             raise SpecError(field + "shift", "must be a list of two numbers")
-        X = float(comp.get("scale", 1.0)) * X + shift
+        shift = np.array([check_number(v, f"{field}shift[{j}]", -RECIPE_COORD_BOUND, RECIPE_COORD_BOUND, False)
+                          for j, v in enumerate(shift)], dtype=np.float64)
+        label = None
         if "label" in comp:
-            label = _check(field + "label", comp["label"], {"min": 0, "max": 99}, True)
+            label = check_number(comp["label"], field + "label", 0, MAX_RECIPE_LABEL, True)
+        checked.append((name, values, scale, shift, label, field))
+    Xs, ys = [], []
+    next_label = 0
+    for i, (name, values, scale, shift, label, field) in enumerate(checked):
+        X, y = _generate(name, values["n"], values["noise"], values["classes"],
+                         np.random.default_rng([seed, i]), field)
+        X = scale * X + shift
+        if label is not None:
             y = np.full_like(y, label)
             next_label = max(next_label, label + 1)
         else:

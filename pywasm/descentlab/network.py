@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import datasets, optimizers
+from .describe import recipe_size, validate_recipe
 from .errors import SpecError
 from .nn import mlp
 from .nn.activations import ACTIVATIONS
@@ -58,6 +59,14 @@ def read_dataset(fields: Fields) -> dict:
         if len(set(int(v) for v in labels)) < 2:
             raise SpecError(d.field("labels"), "must contain at least 2 classes")
         out = {"points": points, "labels": [int(v) for v in labels]}
+    elif d.has("recipe"):
+        recipe = validate_recipe(d.value("recipe"), d.field("recipe"))
+        points, classes = recipe_size(recipe)
+        if points < MIN_SAMPLES:
+            raise SpecError(d.field("recipe"), f"must make at least {MIN_SAMPLES} points, got {points}")
+        if classes < 2:
+            raise SpecError(d.field("recipe"), f"must make at least 2 classes, got {classes}")
+        out = {"recipe": recipe}
     else:
         name = d.choice("name", [*datasets.GENERATORS, "digits"])
         out = {"name": name}
@@ -126,6 +135,8 @@ def load(data: dict) -> tuple[np.ndarray, np.ndarray]:
     """The dataset a spec names, as (X (n, d) float64, y (n,) int64)."""
     if "points" in data:
         return np.array(data["points"], dtype=np.float64), np.array(data["labels"], dtype=np.int64)
+    if "recipe" in data:
+        return datasets.from_recipe(data["recipe"])
     params = {k: v for k, v in data.items() if k not in ("name", "seed", "val_fraction")}
     return datasets.make(data["name"], seed=data["seed"], **params)
 

@@ -4,7 +4,8 @@
 import { h, fmt } from "../lib/dom.js";
 import { fitCanvas, shadeImage, ticks, PALETTE, LUT } from "../lib/canvas.js";
 import { LineChart } from "../lib/chart.js";
-import { numberControl, boolControl, selectControl } from "../lib/controls.js";
+import { numberControl, selectControl } from "../lib/controls.js";
+import { optimizerList, normalizeOpts, optimizerSpecs } from "../lib/optlist.js";
 import { downloadPNG, downloadCSV, downloadJSON } from "../lib/download.js";
 import { LESSONS } from "../lessons.js";
 
@@ -41,11 +42,12 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   function lessonOf(id) { return LESSONS.find((l) => l.id === id); }
 
   function normalize(p) {
-    const s = { ...defaults(), ...p };
+    // a link may name just a lesson (as course pages do): its scene, then any overrides
+    const lesson = p.lesson && LESSONS.find((l) => l.id === p.lesson);
+    const s = { ...defaults(), ...(lesson ? structuredClone(lesson.scene) : {}), ...p };
     if (!fnById[s.fn]) s.fn = DEFAULT_SCENE.fn;
     if (!Array.isArray(s.start) || s.start.length !== 2) s.start = [...fnById[s.fn].start];
-    if (!Array.isArray(s.opts) || !s.opts.length) s.opts = structuredClone(DEFAULT_SCENE.opts);
-    s.opts = s.opts.filter((o) => o && optById[o.name]).map((o, i) => ({ name: o.name, p: { ...(o.p || {}) }, c: o.c || PALETTE[i % PALETTE.length] }));
+    s.opts = normalizeOpts(s.opts, catalog, DEFAULT_SCENE.opts);
     if (typeof s.fp !== "object" || s.fp === null) s.fp = {};
     return s;
   }
@@ -55,7 +57,6 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   const lessonBox = h("div", { class: "lesson-text", "aria-live": "polite" });
   const predictBox = h("div", { class: "predict", hidden: true });
   const fnControls = h("div", { class: "fn-controls" });
-  const optList = h("div", { class: "opt-list" });
   const canvas = h("canvas", { class: "landscape-canvas", tabindex: 0, role: "img",
     "aria-label": "Loss landscape with optimizer trajectories. Click or drag to move the start point; arrow keys move it too." });
   const tooltip = h("div", { class: "tooltip", hidden: true });
@@ -92,10 +93,12 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   const stepsCtl = numberControl({ label: "Steps", name: "steps", value: scene.steps, lo: 1, hi: catalog.limits.landscape.max_steps,
     kind: "int", onChange: (v) => { scene.steps = v; update(); } });
 
+  const optUI = optimizerList({ catalog, opts: scene.opts, onChange: () => { selected = null; update(); },
+    onColour: () => { draw(); pushState(); }, onOpen: showInfo, badge: runBadge });
   const side = h("aside", { class: "panel side", "aria-label": "Scene controls" },
     h("h2", {}, "Scene"), msg, lessonSelect.el, lessonBox, predictBox,
-    fnSelect.el, fnControls, h("div", { class: "two" }, startX.el, startY.el), stepsCtl.el,
-    h("h2", {}, "Optimizers"), optList,
+    fnSelect.el, fnControls, startX.el, startY.el, stepsCtl.el,
+    h("h2", {}, "Optimizers"), optUI.el,
     h("button", { type: "button", class: "button secondary", onclick: addOptimizer }, "+ Add optimizer"));
 
   const main = h("section", { class: "panel main", "aria-label": "Landscape" },
@@ -136,53 +139,28 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     startX.set(scene.start[0]); startY.set(scene.start[1]); stepsCtl.set(scene.steps);
   }
 
-  function buildOptList() {
-    optList.replaceChildren(...scene.opts.map((o, i) => {
-      const meta = optById[o.name];
-      const body = h("div", { class: "opt-params" });
-      for (const [k, def] of Object.entries(meta.defaults)) {
-        const [lo, hi, kind] = meta.ranges[k];
-        const val = o.p[k] ?? def;
-        const set = (v) => { if (v === def) delete o.p[k]; else o.p[k] = v; update(); };
-        body.append(kind === "bool"
-          ? boolControl({ label: k, name: `optimizers[${i}].${k}`, value: val, onChange: set }).el
-          : numberControl({ label: k, name: `optimizers[${i}].${k}`, value: val, lo, hi, kind, onChange: set }).el);
-      }
-      const nameSel = selectControl({ label: "Optimizer", name: `optimizers[${i}].name`, value: o.name,
-        options: catalog.optimizers.map((m) => [m.name, m.title]),
-        onChange: (name) => { o.name = name; o.p = {}; buildOptList(); update(); } });
-      const color = h("input", { type: "color", value: o.c, "aria-label": `Colour of run ${i + 1}`,
-        oninput: (e) => { o.c = e.target.value; draw(); pushState(); } });
-      const remove = h("button", { type: "button", class: "icon-button", "aria-label": `Remove run ${i + 1}`,
-        disabled: scene.opts.length <= 1, onclick: () => { scene.opts.splice(i, 1); buildOptList(); update(); } }, "✕");
-      const details = h("details", { class: "opt-item", open: scene.opts.length <= 3 },
-        h("summary", {}, h("span", { class: "swatch", style: { background: o.c } }), `${i + 1}. ${meta.title}`, runBadge(i)),
-        h("div", { class: "opt-head" }, nameSel.el, color, remove), body);
-      details.addEventListener("toggle", () => { if (details.open) showInfo(i); });
-      return details;
-    }));
-  }
+  function buildOptList() { optUI.render(); }
 
   function runBadge(i) {
     const r = result && result.runs[i];
-    if (!r) return "";
+    if (!r || !predictAnswered) return "";
     return r.diverged_at ? h("span", { class: "badge danger" }, ` diverged at step ${r.diverged_at}`)
       : h("span", { class: "badge" }, ` f = ${fmt(r.final_loss, 3)}`);
   }
 
   function addOptimizer() {
-    if (scene.opts.length >= 12) { showMessage("At most 12 optimizers in one scene."); return; }
-    const used = new Set(scene.opts.map((o) => o.c));
-    scene.opts.push({ name: "adam", p: {}, c: PALETTE.find((c) => !used.has(c)) || PALETTE[0] });
-    buildOptList(); update();
+    if (!optUI.add()) { showMessage("At most 12 optimizers in one scene."); return; }
+    update();
   }
 
   function loadLesson(id) {
     const lesson = lessonOf(id);
     scene.lesson = id || "";
     if (lesson) {
-      Object.assign(scene, structuredClone(lesson.scene));
-      scene.opts = scene.opts.map((o, i) => ({ ...o, c: PALETTE[i % PALETTE.length] }));
+      const { opts, ...rest } = structuredClone(lesson.scene);
+      Object.assign(scene, rest);
+      // the list widget holds scene.opts: replace its contents, not the array
+      scene.opts.splice(0, scene.opts.length, ...opts.map((o, i) => ({ ...o, c: PALETTE[i % PALETTE.length] })));
       scene.t = null;
       predictAnswered = !lesson.predict;
     }
@@ -197,7 +175,11 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     if (lesson && lesson.predict && !predictAnswered) {
       predictBox.replaceChildren(h("p", {}, h("strong", {}, "Predict first: "), lesson.predict.question),
         ...lesson.predict.choices.map((c) => h("button", { type: "button", class: "button secondary",
-          onclick: () => { predictAnswered = true; predictBox.hidden = true; notify(`Your prediction: ${c}. Now watch the run.`); scene.t = 0; play(true); draw(); } }, c)));
+          onclick: () => {
+            predictAnswered = true; predictBox.hidden = true;
+            notify(`Your prediction: ${c}. Now watch the runs and check it.`);
+            buildBadges(); scene.t = 0; play(true); draw();
+          } }, c)));
     }
   }
 
@@ -210,7 +192,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   function spec(record) {
     return {
       kind: "landscape", function: scene.fn, function_params: scene.fp, start: scene.start, steps: scene.steps,
-      optimizers: scene.opts.map((o) => ({ name: o.name, ...o.p, color: o.c })), record_state: record,
+      optimizers: optimizerSpecs(scene.opts), record_state: record,
     };
   }
 
@@ -228,7 +210,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       result = r; lastSpec = s;
       showMessage("");
       const ms = performance.now() - t0;
-      status.textContent = `${r.runs.length} runs × ${s.steps} steps computed in ${ms.toFixed(0)} ms` +
+      status.textContent = !predictAnswered ? "Runs computed; they are hidden until you predict." : `${r.runs.length} runs × ${s.steps} steps computed in ${ms.toFixed(0)} ms` +
         r.runs.filter((x) => x.diverged_at).map((x, i) => ` · ${x.name} diverged at step ${x.diverged_at}`).join("");
       root.dataset.digest = r.digest;
       root.dataset.computeMs = ms.toFixed(1);
@@ -254,14 +236,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     if (el) { el.setAttribute("aria-invalid", "true"); }
   }
 
-  function buildBadges() {
-    optList.querySelectorAll(".opt-item").forEach((d, i) => {
-      const old = d.querySelector(".badge");
-      if (old) old.remove();
-      const b = runBadge(i);
-      if (b) d.querySelector("summary").append(b);
-    });
-  }
+  function buildBadges() { optUI.refreshBadges(); }
 
   function ensureGrid() {
     const key = JSON.stringify([scene.fn, scene.fp]);
@@ -305,7 +280,12 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     }
     for (const [mx, my] of f.minima) star(ctx, X(mx), Y(my), 7, "#ffffff", "#111");
     const t = scene.t ?? scene.steps;
-    if (result) {
+    if (!predictAnswered) {
+      // "predict, then run": nothing of the run is shown until the learner has answered
+      ctx.fillStyle = "rgba(0,0,0,0.55)"; ctx.fillRect(m.l, m.t + H / 2 - 18, W, 36);
+      ctx.fillStyle = "#fff"; ctx.font = "bold 15px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.fillText("Make your prediction to reveal the runs", m.l + W / 2, m.t + H / 2);
+    } else if (result) {
       result.runs.forEach((r, i) => {
         const color = scene.opts[i] ? scene.opts[i].c : PALETTE[i % PALETTE.length];
         const last = Math.min(t, r.path.length - 1);
@@ -377,6 +357,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
 
   function drawChart() {
     if (!result) return;
+    if (!predictAnswered) { chart.set([]); return; }
     // f - f_min comes from Python; a surface without a minimum (the saddle) is plotted as f, linearly
     const gap = result.function.f_min !== null;
     chart.logY = gap;

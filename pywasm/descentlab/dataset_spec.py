@@ -1,0 +1,227 @@
+"""Looking at a dataset before training on it: the ``"dataset"`` spec.
+
+The page's scatter plot, its preset previews, the "describe a dataset" box and
+the CSV upload all ask the same question: which points, which classes?  The
+spec names the dataset in one of five ways::
+
+    {"kind": "dataset", "dataset": SOURCE, "samples": 8, "standardize": false}
+
+    SOURCE = {"name": "moons", "n": 300, "noise": 0.2, "seed": 0}   # a generator or "digits"
+           | {"recipe": {"components": [...], "seed": 0}}            # datasets.from_recipe
+           | {"describe": "three spirals with a little noise"}      # describe.describe
+           | {"csv": "x1,x2,label\\n...", "label_column": "label"}  # csvdata.parse_csv
+           | {"points": [[x, y, ...], ...], "labels": [0, 1, ...]}
+
+(``val_fraction`` is accepted and ignored, so the ``dataset`` object of a
+``"network"`` spec can be sent here unchanged.)  Everything is validated up front
+with the network spec's limits: at most ``MAX_SAMPLES`` points,
+``MAX_FEATURES`` features, ``MAX_CLASSES`` classes.
+
+The result carries the raw points ``X`` (n × d) and labels ``y``, and a 2-D
+``projection`` for the plot: the points themselves when d = 2 (d = 1 gets a zero
+second coordinate), else their first two principal components
+(:func:`descentlab.pca.pca`; with ``"standardize": true`` computed on features
+scaled to unit variance, as the network sees them).  Recipes, presets and
+descriptions return the recipe used; descriptions also what was understood and
+ignored; the digits return ``samples`` example images (8 × 8 pixel values 0..16),
+taking classes in turn (the first 0, the first 1, ..., then the second 0, ...).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import datasets
+from .csvdata import MAX_CSV_BYTES, parse_csv
+from .describe import MAX_TEXT_CHARS, describe, validate_recipe
+from .errors import SpecError
+from .network import MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES, MAX_SEED, MAX_VAL_FRACTION, MIN_SAMPLES, \
+    MIN_VAL_FRACTION
+from .validate import Fields, check_number
+
+SOURCES = ("name", "recipe", "describe", "csv", "points")
+MIN_POINTS = 2  # uploaded points: a preview needs no validation part (the network spec wants MIN_SAMPLES)
+MAX_ABS = 1e9  # |coordinate| of uploaded points, as in the network spec
+MAX_IMAGES = 64
+DIGIT_SIDE = 8
+
+
+def _read_points(d: Fields) -> dict:
+    points = d.array("points", MIN_POINTS, MAX_SAMPLES)
+    labels = d.array("labels", len(points), len(points))
+    first = points[0]
+    if not isinstance(first, list) or not 1 <= len(first) <= MAX_FEATURES:
+        raise SpecError(d.field("points[0]"), f"must be a list of 1 to {MAX_FEATURES} numbers")
+    width = len(first)
+    for i, row in enumerate(points):
+        if not isinstance(row, list) or len(row) != width:
+            raise SpecError(d.field(f"points[{i}]"), f"must have {width} numbers like the first row")
+        for j, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                check_number(v, d.field(f"points[{i}][{j}]"), -MAX_ABS, MAX_ABS)  # raises, naming the type
+    X = np.array(points, dtype=np.float64)
+    bad = ~(np.abs(X) <= MAX_ABS)  # also catches nan
+    if bad.any():
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        check_number(points[i][j], d.field(f"points[{i}][{j}]"), -MAX_ABS, MAX_ABS)
+    for i, v in enumerate(labels):
+        if (isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v).is_integer()
+                or not 0 <= v < MAX_CLASSES):
+            check_number(v, d.field(f"labels[{i}]"), 0, MAX_CLASSES - 1, integer=True)  # raises
+    y = [int(v) for v in labels]
+    if len(set(y)) < 2:
+        raise SpecError(d.field("labels"), "must contain at least 2 classes")
+    return {"points": X, "labels": np.array(y, dtype=np.int64)}
+
+
+def _read_name(d: Fields) -> dict:
+    name = d.choice("name", [*datasets.GENERATORS, "digits"])
+    out = {"name": name}
+    if name == "digits":
+        if d.has("n"):
+            out["n"] = d.number("n", MIN_SAMPLES, datasets.DIGITS_SHAPE[0], integer=True)
+    else:
+        for key, p in datasets.GENERATORS[name].params.items():
+            if key != "seed":
+                is_n = key == "n"
+                out[key] = d.number(key, max(p["min"], MIN_SAMPLES) if is_n else p["min"],
+                                    min(p["max"], MAX_SAMPLES) if is_n else p["max"],
+                                    p["default"], integer=key in ("n", "classes"))
+    out["seed"] = d.number("seed", 0, MAX_SEED, 0, integer=True)
+    return out
+
+
+def _read_csv(d: Fields) -> dict:
+    text = d.string("csv", MAX_CSV_BYTES)
+    label_column = d.value("label_column", None)
+    if label_column is not None and (isinstance(label_column, bool)
+                                     or not isinstance(label_column, (str, int))):
+        raise SpecError(d.field("label_column"), "must be a column name or a 0-based column index")
+    try:
+        table = parse_csv(text, label_column)
+    except SpecError as e:
+        raise SpecError(d.field("csv"), e.message) from None
+    return {"points": np.array(table["points"], dtype=np.float64),
+            "labels": np.array(table["labels"], dtype=np.int64),
+            "columns": table["columns"], "label_column": table["label_column"],
+            "class_names": table["classes"]}
+
+
+def read_spec(spec: dict) -> dict:
+    """Validate a ``"dataset"`` spec completely (parsing CSV and descriptions too)."""
+    fields = Fields(spec, "")
+    fields.choice("kind", {"dataset"})
+    d = fields.sub("dataset")
+    present = [k for k in SOURCES if d.has(k)]
+    if len(present) != 1:
+        got = ", ".join(present) if present else "none of them"
+        raise SpecError("dataset", f"must have exactly one of {', '.join(SOURCES)}; got {got}")
+    source = present[0]
+    data = {"source": source}
+    if source == "name":
+        data.update(_read_name(d))
+    elif source == "recipe":
+        data["recipe"] = validate_recipe(d.value("recipe"), d.field("recipe"))
+    elif source == "describe":
+        text = d.string("describe", MAX_TEXT_CHARS)
+        said = describe(text)
+        data.update(recipe=said["recipe"], understood=said["understood"], ignored=said["ignored"],
+                    notes=said["notes"])
+    elif source == "csv":
+        data.update(_read_csv(d))
+    else:
+        data.update(_read_points(d))
+    if d.has("val_fraction"):  # accepted so a network spec's dataset can be previewed as it is
+        d.number("val_fraction", MIN_VAL_FRACTION, MAX_VAL_FRACTION)
+    d.done()
+    samples = fields.number("samples", 0, MAX_IMAGES, 8, integer=True)
+    standardize = fields.boolean("standardize", False)
+    fields.done()
+    return {"kind": "dataset", "dataset": data, "samples": samples, "standardize": standardize}
+
+
+def load(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The points and labels of a validated ``dataset`` entry."""
+    if "points" in data:
+        return data["points"], data["labels"]
+    if "recipe" in data:
+        return datasets.from_recipe(data["recipe"])
+    params = {k: v for k, v in data.items() if k not in ("source", "name", "seed")}
+    return datasets.make(data["name"], seed=data["seed"], **params)
+
+
+def projection(X: np.ndarray, standardize: bool = False) -> dict:
+    """2-D coordinates for a scatter plot of ``X`` (n × d).
+
+    d = 2: the points themselves (``method`` "identity"; the ratios are each
+    axis's share of the total variance).  d = 1: the values and a zero second
+    coordinate.  d > 2: the first two principal components (``method`` "pca"),
+    with ``explained_variance_ratio``, ``components`` (2 × d) and ``mean``.
+    """
+    n, d = X.shape
+    if d <= 2:
+        var = X.var(axis=0)
+        total = var.sum()
+        ratio = (var / total).tolist() if total > 0.0 else [1.0 / d] * d
+        pts = X if d == 2 else np.concatenate([X, np.zeros((n, 1))], axis=1)
+        return {"method": "identity", "points": pts.tolist(), "explained_variance_ratio": ratio}
+    from .pca import pca  # only the wider datasets need it
+
+    Z = X
+    if standardize:
+        Z, _, _ = datasets.standardize(X)
+    res = pca(Z, n_components=2, seed=0)
+    out = {"method": "pca", "standardized": bool(standardize),
+           "points": np.asarray(res["projected"], dtype=np.float64).tolist(),
+           "explained_variance_ratio": np.asarray(res["explained_variance_ratio"], dtype=np.float64).tolist()}
+    for key in ("components", "mean"):
+        if key in res:
+            out[key] = np.asarray(res[key], dtype=np.float64).tolist()
+    return out
+
+
+def example_images(X: np.ndarray, y: np.ndarray, count: int) -> list[dict]:
+    """Up to ``count`` rows of ``X`` as 8×8 images, taking the classes in turn."""
+    by_class = [np.flatnonzero(y == c) for c in range(int(y.max()) + 1)]
+    out = []
+    rank = 0
+    while len(out) < count and any(rank < len(rows) for rows in by_class):
+        for c, rows in enumerate(by_class):
+            if rank < len(rows) and len(out) < count:
+                pixels = X[rows[rank]].reshape(DIGIT_SIDE, DIGIT_SIDE)
+                out.append({"label": c, "index": int(rows[rank]),
+                            "pixels": [[int(v) for v in row] for row in pixels]})
+        rank += 1
+    return out
+
+
+def iterate(spec: dict):
+    """Build the dataset and its projection (a single step)."""
+    data = spec["dataset"]
+    X, y = load(data)
+    n, d = X.shape
+    classes = int(y.max()) + 1
+    result = {
+        "kind": "dataset", "source": data["source"], "X": X.tolist(), "y": y.tolist(),
+        "n": int(n), "d": int(d), "classes": classes,
+        "class_counts": np.bincount(y, minlength=classes).tolist(),
+        "class_names": data.get("class_names", [str(c) for c in range(classes)]
+                                if data.get("name") == "digits" else None),
+        "projection": projection(X, spec["standardize"]),
+        "recipe": data.get("recipe"),
+    }
+    if data["source"] == "name":
+        result["dataset"] = {k: v for k, v in data.items() if k != "source"}
+    if data["source"] == "csv":
+        result["columns"] = data["columns"]
+        result["label_column"] = data["label_column"]
+    if data["source"] == "describe":
+        result.update(understood=data["understood"], ignored=data["ignored"], notes=data["notes"])
+    if data.get("name") == "digits":
+        result["images"] = example_images(X, y, spec["samples"])
+    yield {"done": 1, "total": 1, "result": result}
+
+
+__all__ = ["read_spec", "iterate", "load", "projection", "example_images", "SOURCES"]

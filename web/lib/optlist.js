@@ -1,0 +1,72 @@
+// The list of optimizers a scene compares: name, colour and every hyper-parameter,
+// with the catalog's ranges. Shared by the landscape and network views.
+import { h } from "./dom.js";
+import { PALETTE } from "./canvas.js";
+import { numberControl, boolControl, selectControl } from "./controls.js";
+
+export const MAX_OPTIMIZERS = 12;
+
+// opts: [{name, p: {non-default hyper-parameters}, c: colour}], edited in place.
+export function optimizerList({ catalog, opts, onChange, onColour, onOpen, badge = () => "" }) {
+  const optById = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
+  const el = h("div", { class: "opt-list" });
+
+  function render() {
+    el.replaceChildren(...opts.map((o, i) => {
+      const meta = optById[o.name];
+      const body = h("div", { class: "opt-params" });
+      for (const [k, def] of Object.entries(meta.defaults)) {
+        const [lo, hi, kind] = meta.ranges[k];
+        const val = o.p[k] ?? def;
+        const set = (v) => { if (v === def) delete o.p[k]; else o.p[k] = v; onChange(); };
+        body.append(kind === "bool"
+          ? boolControl({ label: k, name: `optimizers[${i}].${k}`, value: val, onChange: set }).el
+          : numberControl({ label: k, name: `optimizers[${i}].${k}`, value: val, lo, hi, kind, onChange: set }).el);
+      }
+      const nameSel = selectControl({ label: "Optimizer", name: `optimizers[${i}].name`, value: o.name,
+        options: catalog.optimizers.map((m) => [m.name, m.title]),
+        onChange: (name) => { o.name = name; o.p = {}; render(); onChange(); } });
+      const color = h("input", { type: "color", value: o.c, "aria-label": `Colour of run ${i + 1}`,
+        oninput: (e) => { o.c = e.target.value; (onColour || onChange)(); } });
+      const remove = h("button", { type: "button", class: "icon-button", "aria-label": `Remove run ${i + 1}`,
+        disabled: opts.length <= 1, onclick: () => { opts.splice(i, 1); render(); onChange(); } }, "✕");
+      const details = h("details", { class: "opt-item", open: opts.length <= 3 },
+        h("summary", {}, h("span", { class: "swatch", style: { background: o.c } }), `${i + 1}. ${meta.title}`, badge(i)),
+        h("div", { class: "opt-head" }, nameSel.el, color, remove), body);
+      if (onOpen) details.addEventListener("toggle", () => { if (details.open) onOpen(i); });
+      return details;
+    }));
+  }
+
+  function add(name = "adam", p = {}) {
+    if (opts.length >= MAX_OPTIMIZERS) return false;
+    const used = new Set(opts.map((o) => o.c));
+    opts.push({ name, p, c: PALETTE.find((c) => !used.has(c)) || PALETTE[opts.length % PALETTE.length] });
+    render();
+    return true;
+  }
+
+  function refreshBadges() {
+    el.querySelectorAll(".opt-item").forEach((d, i) => {
+      const old = d.querySelector(".badge");
+      if (old) old.remove();
+      const b = badge(i);
+      if (b) d.querySelector("summary").append(b);
+    });
+  }
+
+  render();
+  return { el, render, add, refreshBadges };
+}
+
+// Normalise optimizers read from a URL: known names only, colours filled in.
+export function normalizeOpts(list, catalog, fallback) {
+  const known = new Set(catalog.optimizers.map((o) => o.name));
+  const src = Array.isArray(list) && list.length ? list : fallback;
+  return src.filter((o) => o && known.has(o.name)).slice(0, MAX_OPTIMIZERS)
+    .map((o, i) => ({ name: o.name, p: { ...(o.p || {}) }, c: o.c || PALETTE[i % PALETTE.length] }));
+}
+
+export function optimizerSpecs(opts) {
+  return opts.map((o) => ({ name: o.name, ...o.p, color: o.c }));
+}
