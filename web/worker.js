@@ -16,7 +16,7 @@
 "use strict";
 
 const BASE_URL = new URL(".", self.location.href).href;
-const ALLOWED_CALLS = ["list_catalog", "kernel_digests", "validate", "explain"];
+const ALLOWED_CALLS = ["list_catalog", "kernel_digests", "validate", "explain", "llm_prompt", "parse_llm_answer"];
 
 // The small Python glue. Generators live in a dict keyed by run id, so JavaScript never
 // holds a PyProxy; every function returns a JSON string.

@@ -11,7 +11,14 @@ __version__ = "0.1.0"
 from .api import iter_run, run, validate  # noqa: E402
 from .catalog import list_catalog  # noqa: E402
 from .errors import SpecError  # noqa: E402
+from .describe import LLM_PROMPT, parse_llm_answer  # noqa: E402
 from .explain import explain  # noqa: E402
+
+
+def llm_prompt() -> str:
+    """The system prompt the page sends to a user-configured chat endpoint."""
+    return LLM_PROMPT
+
 from .selftest import kernel_digests  # noqa: E402
 
-__all__ = ["run", "iter_run", "validate", "list_catalog", "kernel_digests", "explain", "SpecError", "__version__"]
+__all__ = ["run", "iter_run", "validate", "list_catalog", "kernel_digests", "explain", "llm_prompt", "parse_llm_answer", "SpecError", "__version__"]

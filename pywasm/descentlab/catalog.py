@@ -44,7 +44,7 @@ def list_catalog() -> dict:
             "landscape": {"max_steps": landscape.MAX_STEPS, "start_bound": landscape.START_BOUND,
                           "divergence_bound": landscape.DIVERGENCE_BOUND,
                           "max_grid_side": landscape.MAX_GRID_SIDE},
-            "network": {k.lower(): getattr(network, k) for k in dir(network) if k.startswith("MAX_")},
+            "network": {k.lower(): getattr(network, k) for k in dir(network) if k.startswith(("MAX_", "MIN_"))},
             "regime": {"max_side": regime.MAX_SIDE, "max_work": regime.MAX_WORK, "max_steps": regime.MAX_STEPS},
         },
     }

@@ -206,7 +206,8 @@ def iterate(spec: dict):
     result = {
         "kind": "dataset", "source": data["source"], "X": X.tolist(), "y": y.tolist(),
         "n": int(n), "d": int(d), "classes": classes,
-        "class_counts": np.bincount(y, minlength=classes).tolist(),
+        # not np.bincount: it casts to intp, which is int32 in wasm and refuses int64 labels
+        "class_counts": (y[:, None] == np.arange(classes)).sum(axis=0).tolist(),
         "class_names": data.get("class_names", [str(c) for c in range(classes)]
                                 if data.get("name") == "digits" else None),
         "projection": projection(X, spec["standardize"]),

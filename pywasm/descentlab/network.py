@@ -261,6 +261,7 @@ def iterate(spec: dict):
     runs = [_Run(entry, ctx, spec) for entry in spec["optimizers"]]
     total = spec["epochs"]
     every = -(-total // BOUNDARY_UPDATES)
+    grid_coords = None if ctx["grid"] is None else {"x": ctx["grid"]["x"].tolist(), "y": ctx["grid"]["y"].tolist()}
     for epoch in range(total):
         sent = [len(r.train_loss) for r in runs]
         for run in runs:
@@ -273,6 +274,7 @@ def iterate(spec: dict):
                 if r.diverged_at is None:
                     r.boundaries.append(_boundary(r.theta, ctx, spec, epoch + 1))
         yield {"done": epoch + 1, "total": total, "epoch": epoch + 1,
+               "boundary_grid": grid_coords if draw else None,
                "runs": [{"train_loss_since": n, "train_loss": r.train_loss[n:],
                          "epochs": {k: v[-1:] for k, v in r.epochs.items()},
                          "diverged_at": r.diverged_at,
@@ -288,6 +290,5 @@ def iterate(spec: dict):
         "seed": spec["seed"], "initial_weights": ctx["theta0"].tolist(),
         "data": {"train": {"X": ctx["raw_tr"].tolist(), "y": ctx["ytr"].tolist()},
                  "val": {"X": ctx["raw_va"].tolist(), "y": ctx["yva"].tolist()}},
-        "boundary_grid": None if ctx["grid"] is None else
-        {"x": ctx["grid"]["x"].tolist(), "y": ctx["grid"]["y"].tolist()},
+        "boundary_grid": grid_coords,
         "runs": [r.result(spec, ctx) for r in runs]}}

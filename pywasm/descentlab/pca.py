@@ -41,6 +41,16 @@ EPS = 2.220446049250313e-16  # float64 machine epsilon
 DEGENERATE = 1e-10  # a column that loses this much of its norm to Gram-Schmidt is replaced
 
 
+def _matmul(a, b):
+    """:func:`kernels.matmul` on C-contiguous copies of ``a`` and ``b``.
+
+    Its einsum route was measured bit-identical for C-ordered operands; with a
+    Fortran-ordered operand (a transpose) NumPy picks a different inner loop
+    whose vectorised partial sums differ between native and wasm.
+    """
+    return K.matmul(np.ascontiguousarray(a), np.ascontiguousarray(b))
+
+
 def covariance(X):
     """Sample covariance of the columns of ``X`` (``ddof = 1``) and their means.
 
@@ -57,7 +67,7 @@ def covariance(X):
     mean = X.mean(axis=0)
     Xc = X - mean
     # kernels.matmul bounds its own temporary (MATMUL_CHUNK elements per block)
-    C = K.matmul(Xc.T, Xc) / (X.shape[0] - 1)
+    C = _matmul(Xc.T, Xc) / (X.shape[0] - 1)
     return C, mean
 
 
@@ -77,7 +87,7 @@ def _orthonormalize(W, rng):
     -------
     ndarray of float64, shape (d, p), orthonormal columns
     """
-    Q = np.array(W, dtype=np.float64)
+    Q = np.array(W, dtype=np.float64, order="C")
     d, p = Q.shape
     for j in range(p):
         v = Q[:, j].copy()
@@ -145,7 +155,7 @@ def jacobi_eigh(H):
                 V[:, b] = s * col_a + c * col_b
     values = np.diagonal(A).copy()
     order = sorted(range(p), key=lambda i: -values[i])  # stable: ties keep their order
-    return values[order], V[:, order]
+    return values[order], np.ascontiguousarray(V[:, order])
 
 
 def top_eigenvectors(C, k, seed=0, iters=MAX_ITERS, tol=TOL):
@@ -177,12 +187,12 @@ def top_eigenvectors(C, k, seed=0, iters=MAX_ITERS, tol=TOL):
     theta = np.zeros(p)
     step = 0
     for step in range(1, iters + 1):
-        W = K.matmul(C, V)
+        W = _matmul(C, V)
         if step % RITZ_EVERY == 0 or step == iters or p == d:
-            H = K.matmul(V.T, W)
+            H = _matmul(V.T, W)
             theta, S = jacobi_eigh(0.5 * (H + H.T))
-            U = K.matmul(V, S)
-            CU = K.matmul(W, S)  # = C U, since W = C V
+            U = _matmul(V, S)
+            CU = _matmul(W, S)  # = C U, since W = C V
             R = CU[:, :k] - U[:, :k] * theta[:k]
             worst = math.sqrt(float((R * R).sum(axis=0).max()))
             # p == d: V spans everything, so the Ritz pairs are exact already
@@ -191,7 +201,7 @@ def top_eigenvectors(C, k, seed=0, iters=MAX_ITERS, tol=TOL):
                 break
             W = CU
         V = _orthonormalize(W, rng)
-    return theta[:k].copy(), V[:, :k].copy(), step
+    return theta[:k].copy(), np.ascontiguousarray(V[:, :k]), step
 
 
 def flip_signs(components):
@@ -251,6 +261,6 @@ def pca(X, n_components=2, seed=0, iters=MAX_ITERS, tol=TOL):
     components = flip_signs(vectors.T)
     total = float(np.diagonal(C).sum())
     ratio = values / total if total > 0.0 else np.zeros_like(values)
-    projected = K.matmul(X - mean, components.T)
+    projected = _matmul(X - mean, components.T)
     return {"components": components, "mean": mean, "explained_variance": values,
             "explained_variance_ratio": ratio, "projected": projected, "iterations": steps}
