@@ -73,9 +73,14 @@ def _f64(x):
     return np.asarray(x, dtype=np.float64)
 
 
-def _out(y, x):
-    """Return a Python-shaped result: 0-d array for scalar input."""
-    return y.reshape(np.shape(x))
+def _canonical_nan(y):
+    """Replace every NaN by the one quiet NaN ``np.nan``.
+
+    x86 propagates an operand's NaN payload and sign, wasm returns a canonical
+    NaN: the same "not a number" with different bits.  Every kernel ends here so
+    that even a NaN result is bit-identical.
+    """
+    return np.where(y != y, np.nan, y)
 
 
 def powi(x, n: int):
@@ -128,8 +133,7 @@ def exp(x):
     y = np.ldexp(np.ldexp(y, half), ki - half)
     y = np.where(x > EXP_OVERFLOW, np.inf, y)
     y = np.where(x < EXP_UNDERFLOW, 0.0, y)
-    y = np.where(np.isnan(x), x, y)
-    return y
+    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
 
 
 def expm1(x):
@@ -180,8 +184,7 @@ def expm1(x):
     res = np.where(ax < 2.0 ** -54, x, res)  # expm1(x) = x to working precision
     res = np.where(x >= EXP_OVERFLOW, np.where(x > EXP_OVERFLOW, np.inf, exp(x) - 1.0), res)
     res = np.where(x < -40.0, -1.0, res)
-    res = np.where(np.isnan(x), x, res)
-    return res
+    return _canonical_nan(np.where(np.isnan(x), np.nan, res))
 
 
 def log(x):
@@ -218,8 +221,7 @@ def log(x):
     y = np.where(x == 0.0, -np.inf, y)
     y = np.where(x < 0.0, np.nan, y)
     y = np.where(x == np.inf, np.inf, y)
-    y = np.where(np.isnan(x), x, y)
-    return y
+    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
 
 
 def log1p(x):
@@ -246,8 +248,7 @@ def log1p(x):
     y = np.where(x == -1.0, -np.inf, y)
     y = np.where(x < -1.0, np.nan, y)
     y = np.where(x == np.inf, np.inf, y)
-    y = np.where(np.isnan(x), x, y)
-    return y
+    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
 
 
 def tanh(x):
@@ -277,8 +278,7 @@ def tanh(x):
     z = np.where(ax > TANH_SATURATION, 1.0, z)
     z = np.where(x < 0.0, -z, z)
     z = np.where(ax < 2.0 ** -55, x, z)  # tanh(x) = x, and keeps the sign of -0.0
-    z = np.where(np.isnan(x), x, z)
-    return z
+    return _canonical_nan(np.where(np.isnan(x), np.nan, z))
 
 
 def sigmoid(x):
@@ -294,7 +294,7 @@ def sigmoid(x):
     """
     x = _f64(x)
     e = exp(-np.abs(x))  # in (0, 1]: never overflows
-    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return _canonical_nan(np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e)))
 
 
 def softplus(x):
@@ -309,8 +309,7 @@ def softplus(x):
     ndarray of float64, same shape as ``x``
     """
     x = _f64(x)
-    y = np.maximum(x, 0.0) + log1p(exp(-np.abs(x)))
-    return np.where(np.isnan(x), x, y)
+    return _canonical_nan(np.maximum(x, 0.0) + log1p(exp(-np.abs(x))))
 
 
 def logsumexp(a, axis=-1, keepdims=False):
@@ -403,7 +402,7 @@ def _sincos(x):
     cos_x = np.where(tiny, 1.0, cos_x)
     sin_x = np.where(bad, np.nan, sin_x)
     cos_x = np.where(bad, np.nan, cos_x)
-    return sin_x, cos_x
+    return _canonical_nan(sin_x), _canonical_nan(cos_x)
 
 
 def sin(x):
@@ -464,7 +463,10 @@ def matmul(a, b):
     n, k = a2.shape
     m = b2.shape[1]
     if n >= 2 and m >= 2 and k >= 1:
-        out = np.einsum("ik,kj->ij", a2, b2, optimize=False)
+        # C-contiguous operands make einsum run an "out[i, :] += a[i, k] * b[k, :]" loop, summing
+        # over k in order; a transposed (F-ordered) operand would turn the inner loop into a
+        # SIMD dot product over k, whose lane-wise partial sums differ between machines.
+        out = np.einsum("ik,kj->ij", np.ascontiguousarray(a2), np.ascontiguousarray(b2), optimize=False)
     else:
         out = np.empty((n, m), dtype=np.float64)
         rows = max(1, MATMUL_CHUNK // max(1, k * m))

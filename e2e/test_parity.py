@@ -1,0 +1,124 @@
+"""Browser = native, bit for bit: the same specs give the same digests in Pyodide and CPython.
+
+One page serves the whole module (loading Pyodide once); every spec is run in the
+browser's worker and natively, and the digests (SHA-256 of every float's bytes)
+must be equal.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import descentlab
+from conftest import PageWatch, _browser_run, open_page
+from descentlab.functions import FUNCTIONS
+from descentlab.optimizers import REGISTRY
+
+ALL_OPTIMIZERS = [{"name": name} for name in sorted(REGISTRY)]
+VARIANTS = [
+    {"name": "sgd", "lr": 0.001, "momentum": 0.9, "nesterov": True},
+    {"name": "sgd", "lr": 0.001, "momentum": 0.9, "ema": True},
+    {"name": "rmsprop", "centered": True, "momentum": 0.5},
+    {"name": "adam", "amsgrad": True, "weight_decay": 0.1},
+    {"name": "adamw", "weight_decay": 0.3},
+    {"name": "adagrad", "lr_decay": 0.01},
+]
+
+LANDSCAPES = [
+    {"kind": "landscape", "function": name, "steps": 200, "record_state": True, "optimizers": group}
+    for name in sorted(FUNCTIONS) for group in (ALL_OPTIMIZERS, VARIANTS)  # at most 12 runs per spec
+] + [
+    {"kind": "landscape", "function": "quadratic", "function_params": {"condition": 200, "angle": 37.5},
+     "start": [1.7, -1.3], "steps": 500, "optimizers": ALL_OPTIMIZERS},
+    {"kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 500,
+     "optimizers": [{"name": "adam", "lr": 0.05}, {"name": "sgd", "lr": 0.001, "momentum": 0.9, "nesterov": True}]},
+]
+
+NETWORKS = [
+    {"kind": "network", "dataset": {"name": "moons", "n": 200, "noise": 0.2, "seed": 0},
+     "model": {"hidden": [16, 16], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 32, "epochs": 8,
+     "seed": 0, "snapshot_every": 5, "optimizers": ALL_OPTIMIZERS},
+    {"kind": "network", "dataset": {"name": "circles", "n": 160, "noise": 0.1, "seed": 3},
+     "model": {"hidden": [8], "activation": "relu"}, "loss": "binary_cross_entropy", "batch_size": 16, "epochs": 6,
+     "seed": 1, "optimizers": [{"name": "adam", "lr": 0.02}, {"name": "rmsprop"}, {"name": "lion", "lr": 0.001}]},
+    {"kind": "network", "dataset": {"name": "spirals", "n": 240, "noise": 0.05, "classes": 3, "seed": 2},
+     "model": {"hidden": [24, 12], "activation": "gelu"}, "loss": "mse", "batch_size": 24, "epochs": 5, "l2": 0.001,
+     "seed": 2, "optimizers": [{"name": "nadam"}, {"name": "adadelta"}, {"name": "adagrad", "lr": 0.05}]},
+    {"kind": "network", "dataset": {"name": "blobs", "n": 200, "classes": 4, "seed": 5},
+     "model": {"hidden": [10], "activation": "sigmoid"}, "loss": "cross_entropy", "batch_size": 20, "epochs": 5,
+     "seed": 4, "optimizers": [{"name": "momentum", "lr": 0.1}, {"name": "amsgrad", "lr": 0.01}]},
+    {"kind": "network", "dataset": {"name": "xor", "n": 200, "seed": 1},
+     "model": {"hidden": [12, 12, 12], "activation": "leaky_relu"}, "loss": "cross_entropy", "batch_size": 8,
+     "epochs": 3, "seed": 6, "optimizers": [{"name": "adamw", "lr": 0.01}]},
+    {"kind": "network", "dataset": {"name": "digits", "n": 300, "seed": 0},
+     "model": {"hidden": [32], "activation": "relu"}, "loss": "cross_entropy", "batch_size": 32, "epochs": 3,
+     "seed": 0, "optimizers": [{"name": "adam", "lr": 0.005}, {"name": "sgd", "lr": 0.05, "momentum": 0.9}]},
+    {"kind": "network", "dataset": {"recipe": {"components": [{"generator": "moons", "n": 120, "noise": 0.1},
+                                                              {"generator": "blob", "n": 60, "shift": [2, 2]}],
+                                               "seed": 4}},
+     "model": {"hidden": [16], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 16, "epochs": 4,
+     "seed": 0, "optimizers": [{"name": "adam", "lr": 0.01}]},
+]
+
+OTHERS = [
+    {"kind": "grid", "function": name, "size": [64, 80], "levels": 12} for name in ("rosenbrock", "rastrigin", "saddle")
+] + [
+    {"kind": "regime", "function": "beale", "steps": 100, "optimizer": {"name": "momentum"},
+     "x": {"param": "lr", "min": 1e-4, "max": 0.1, "n": 6}, "y": {"param": "momentum", "min": 0.0, "max": 0.99, "n": 5}},
+    {"kind": "dataset", "dataset": {"name": "digits"}},
+    {"kind": "dataset", "dataset": {"describe": "two overlapping gaussian blobs, 500 points"}},
+    {"kind": "dataset", "dataset": {"csv": "a,b,c,label\n1,2,3,x\n4,5,6.5,y\n7,8,9,x\n1,0,2,y\n"}},
+]
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser, server):
+    watch = PageWatch()
+    page = open_page(browser, server, watch)
+    yield page
+    page.context.close()
+    assert watch.console_errors == [], watch.console_errors
+    assert watch.external_requests == [], watch.external_requests
+
+
+def _native(spec):
+    return descentlab.run(json.loads(json.dumps(spec)))
+
+
+def _ids(specs):
+    out = []
+    for s in specs:
+        what = s.get("function") or (s.get("dataset") or {}).get("name") or next(iter(s.get("dataset", {"x": 0})))
+        out.append(f"{s['kind']}-{what}")
+    return out
+
+
+@pytest.mark.parametrize("spec", LANDSCAPES, ids=_ids(LANDSCAPES))
+def test_landscape_digest_equals_native(shared_page, spec):
+    browser = _browser_run(shared_page, spec)
+    native = _native(spec)
+    assert browser["digest"] == native["digest"]
+    assert browser == native  # the whole JSON, not only the hash
+
+
+@pytest.mark.parametrize("spec", NETWORKS, ids=_ids(NETWORKS))
+def test_network_digest_equals_native(shared_page, spec):
+    assert _browser_run(shared_page, spec)["digest"] == _native(spec)["digest"]
+
+
+@pytest.mark.parametrize("spec", OTHERS, ids=_ids(OTHERS))
+def test_other_kinds_digest_equals_native(shared_page, spec):
+    assert _browser_run(shared_page, spec)["digest"] == _native(spec)["digest"]
+
+
+def test_explain_equals_native(shared_page):
+    spec = {"kind": "landscape", "function": "booth", "steps": 3, "record_state": True,
+            "optimizers": [{"name": "adam", "lr": 0.1}]}
+    run = _native(spec)["runs"][0]
+    rec = {k: v[1] for k, v in run["state"].items()}
+    prev = {k: v[0] for k, v in run["state"].items()}
+    args = [run["name"], run["params"], 2, rec, prev, run["path"][1]]
+    browser = shared_page.evaluate("(a) => window.descentlab.call('explain', ...a)", args)
+    assert browser == descentlab.explain(*args)
