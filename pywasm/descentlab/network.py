@@ -268,13 +268,13 @@ def iterate(spec: dict):
             run.epoch(spec, ctx, epoch)
         # progress carries only what is new, so streaming stays linear in the run length;
         # boundaries cost a forward pass over a grid, so about BOUNDARY_UPDATES per run
-        draw = (epoch + 1) % every == 0 or epoch + 1 == total
+        draw = (epoch + 1) % every == 0 or epoch == 0 or epoch + 1 == total
         if draw and ctx["grid"] is not None:
             for r in runs:
                 if r.diverged_at is None:
                     r.boundaries.append(_boundary(r.theta, ctx, spec, epoch + 1))
         yield {"done": epoch + 1, "total": total, "epoch": epoch + 1,
-               "boundary_grid": grid_coords if draw else None,
+               "boundary_grid": grid_coords,
                "runs": [{"train_loss_since": n, "train_loss": r.train_loss[n:],
                          "epochs": {k: v[-1:] for k, v in r.epochs.items()},
                          "diverged_at": r.diverged_at,

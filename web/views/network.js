@@ -115,11 +115,16 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       scene.describe = text.value;
       try {
         let recipe;
-        if (fromLLM) recipe = await askLLM(text.value, words);
+        let note = "";
+        if (fromLLM) {
+          recipe = await askLLM(text.value, words);
+          note = words.textContent;
+        }
         if (!recipe) {
           const r = await api.run({ kind: "dataset", dataset: { describe: text.value } });
           recipe = r.recipe;
-          words.textContent = `Understood: ${r.understood.join(", ") || "—"}. Not understood: ${r.ignored.join(", ") || "none"}.` +
+          words.textContent = (note ? `${note} ` : "") +
+            `Understood: ${r.understood.join(", ") || "—"}. Not understood: ${r.ignored.join(", ") || "none"}.` +
             (r.notes.length ? ` ${r.notes.join(" ")}` : "");
         }
         recipeBox.value = JSON.stringify(recipe, null, 1);

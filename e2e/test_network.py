@@ -1,0 +1,204 @@
+"""The network view in Chromium: datasets (presets, words, CSV, a model endpoint), training, scrubbing, sharing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+import descentlab
+from conftest import PageWatch, open_page
+
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+QUICK = "#network?epochs=6&ds=" + json.dumps({"name": "moons", "n": 200, "noise": 0.2, "seed": 0})
+
+
+def native(spec):
+    return descentlab.run(json.loads(json.dumps(spec)))
+
+
+def view(page, what):
+    return page.evaluate(f"() => window.descentlab.view.{what}")
+
+
+@pytest.fixture
+def network(browser, server):
+    watch = PageWatch()
+    page = open_page(browser, server + QUICK, watch)
+    page.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
+    yield page
+    page.context.close()
+    assert watch.console_errors == [], watch.console_errors
+    assert watch.external_requests == [], watch.external_requests
+
+
+def train(page, timeout=180_000):
+    old = page.evaluate("() => document.querySelector('#view').dataset.digest || ''")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("(old) => (document.querySelector('#view').dataset.digest || '') !== old",
+                           arg=old, timeout=timeout)
+    return page.evaluate("() => document.querySelector('#view').dataset.digest")
+
+
+def test_train_streams_and_matches_native(network):
+    page = network
+    page.get_by_role("button", name="Train", exact=True).click()
+    # the charts fill epoch by epoch before the run ends
+    page.wait_for_function("() => /Epoch \\d+ of/.test(document.querySelector('.run-status').textContent)"
+                           " || /Trained/.test(document.querySelector('.run-status').textContent)")
+    page.wait_for_function("() => document.querySelector('#view').dataset.digest", timeout=180_000)
+    digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    spec = view(page, "spec")
+    assert digest == native(spec)["digest"]
+    assert page.locator(".boundary canvas").count() == len(spec["optimizers"])
+    assert "val acc" in page.locator(".opt-item summary").first.inner_text()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "network.png"), full_page=True)
+    # scrub back to an early epoch: the boundaries follow
+    page.locator(".main .timeline-range").fill("1")
+    page.locator(".main .timeline-range").dispatch_event("input")
+    assert "epoch 0" in page.locator(".boundary figcaption").first.inner_text() or \
+        "epoch 1" in page.locator(".boundary figcaption").first.inner_text()
+
+
+def test_stop_keeps_what_was_trained(network):
+    page = network
+    page.locator("[data-field='epochs']").fill("400")
+    page.locator("[data-field='epochs']").press("Enter")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => /Epoch [3-9]\\d* of/.test(document.querySelector('.run-status').textContent)",
+                           timeout=120_000)
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_function("() => /Stopped/.test(document.querySelector('.run-status').textContent)", timeout=30_000)
+    assert page.get_by_role("button", name="Train", exact=True).is_enabled()
+    assert page.locator(".boundary canvas").count() >= 1  # the partial boundaries stay
+
+
+def test_describe_in_words_makes_a_recipe_and_trains_on_it(network):
+    page = network
+    page.get_by_role("tab", name="Describe in words").click()
+    page.get_by_label("Describe the dataset in words").fill("three interleaved spirals with a little noise, 300 points")
+    page.get_by_role("button", name="Make dataset").click()
+    page.wait_for_function("() => document.querySelector('textarea.recipe').value.includes('spirals')")
+    assert "Understood" in page.locator(".ds-controls .hint").first.inner_text() or \
+        "Understood" in page.locator(".ds-controls").inner_text()
+    recipe = json.loads(page.locator("textarea.recipe").input_value())
+    assert recipe["components"][0]["generator"] == "spirals" and recipe["components"][0]["classes"] == 3
+    digest = train(page)
+    spec = view(page, "spec")
+    assert spec["dataset"]["recipe"] == recipe
+    assert digest == native(spec)["digest"]
+
+
+def test_csv_upload_and_errors_with_line_numbers(network, tmp_path):
+    page = network
+    page.get_by_role("tab", name="Upload CSV").click()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,label\n1,2,a\n3,4\n5,6,b\n")
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.wait_for_function("() => !document.querySelector('.network-view .message').hidden")
+    message = page.locator(".network-view .message").inner_text()
+    assert "line 3" in message
+    good = tmp_path / "good.csv"
+    rows = ["f1,f2,f3,kind"] + [f"{i % 7},{(i * 3) % 11},{i / 10},{'ab'[i % 2]}" for i in range(60)]
+    good.write_text("\n".join(rows) + "\n")
+    page.get_by_label("CSV file").set_input_files(str(good))
+    page.wait_for_function("() => /60 points, 3 features/.test(document.querySelector('.network-view .side').textContent)")
+    assert "principal components" in page.locator(".side").inner_text()
+    digest = train(page)
+    assert digest == native(view(page, "spec"))["digest"]
+
+
+class FakeModel(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint on 127.0.0.1 that answers with a fixed text."""
+    answer = ""
+
+    def _cors(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Headers", "Content-Type, Authorization")
+
+    def do_OPTIONS(self):
+        self.send_response(204)
+        self._cors()
+        self.end_headers()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": type(self).answer}}]}).encode()
+        self.send_response(200)
+        self._cors()
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_model():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeModel)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1/chat/completions"
+    httpd.shutdown()
+
+
+def test_model_endpoint_answer_is_validated(network, fake_model):
+    page = network
+    page.get_by_role("tab", name="Describe in words").click()
+    page.locator("details.llm summary").click()
+    page.get_by_label("Chat completions URL").fill(fake_model)
+    page.get_by_label("Chat completions URL").dispatch_event("change")
+    page.get_by_label("Describe the dataset in words").fill("two moons")
+    FakeModel.answer = 'Sure!\n```json\n{"components": [{"generator": "circles", "n": 240, "noise": 0.05}], "seed": 3}\n```'
+    page.get_by_role("button", name="Ask my model").click()
+    page.wait_for_function("() => document.querySelector('textarea.recipe').value.includes('circles')")
+    # an invalid answer is refused and the built-in parser's recipe is offered instead
+    FakeModel.answer = '{"components": [{"generator": "rm -rf /", "n": 99999999}]}'
+    page.get_by_role("button", name="Ask my model").click()
+    page.wait_for_function("() => document.querySelector('textarea.recipe').value.includes('moons')")
+    assert "could not be used" in page.locator(".ds-controls").inner_text()
+
+
+def test_bad_values_name_the_field(network):
+    page = network
+    hidden = page.locator("[data-field='model.hidden']")
+    hidden.fill("16, abc")
+    hidden.press("Enter")
+    assert "hidden layers must be" in page.locator("#hidden-err").inner_text()
+    page.locator("[data-field='batch_size']").fill("0")
+    page.locator("[data-field='batch_size']").press("Enter")
+    assert "Batch size must be between" in page.locator(".field-error", has_text="Batch size").inner_text()
+    page.locator("[data-field='dataset.noise']").fill("99")
+    page.locator("[data-field='dataset.noise']").press("Enter")
+    assert "noise must be between" in page.locator(".field-error", has_text="noise").inner_text()
+    # the page still trains with the last good values
+    digest = train(page)
+    assert digest == native(view(page, "spec"))["digest"]
+
+
+def test_url_round_trip_and_exports(network, browser, server):
+    page = network
+    digest = train(page)
+    url = page.url
+    watch = PageWatch()
+    other = open_page(browser, url, watch)
+    other.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
+    assert train(other) == digest
+    other.context.close()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text())))
+    assert rows[0][:3] == ["run", "optimizer", "epoch"] and len(rows) > 3
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export JSON").click()
+    assert json.loads(Path(dl.value.path()).read_text())["result"]["digest"] == digest
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export PNG").click()
+    assert Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
