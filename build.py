@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -406,45 +407,46 @@ def _tree(base: Path) -> list[Path]:
     )
 
 
-def build(quiet: bool = False) -> dict:
-    """Assemble dist/. Fast and offline when the cache is warm. Returns build-info."""
+def build(quiet: bool = False, out: Path | None = None) -> dict:
+    """Assemble dist/ (or `out`). Fast and offline when the cache is warm. Returns build-info."""
+    out = Path(out) if out is not None else DIST
     t0 = time.perf_counter()
     cache = cache_dir()
     assets, npm_lock = prepare_assets(cache)
     pkg = src_dir() / "descentlab"
     version = read_version(pkg)
 
-    DIST.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     keep: dict[str, str | None] = {}  # rel path -> sha256 when already known
     changed = 0
 
     for name in CORE_FILES + [NUMPY_WHEEL]:
-        changed += _copy(assets / name, DIST / name)
+        changed += _copy(assets / name, out / name)
         keep[name] = PINNED[name]
 
     wheel_name, wheel = build_wheel(pkg, version)
     wheel_sha = sha256_bytes(wheel)
-    changed += _put(DIST / wheel_name, wheel)
+    changed += _put(out / wheel_name, wheel)
     keep[wheel_name] = wheel_sha
 
     lock = make_lock(npm_lock, wheel_name, wheel_sha, version)
-    changed += _put(DIST / "pyodide-lock.json", lock)
+    changed += _put(out / "pyodide-lock.json", lock)
     keep["pyodide-lock.json"] = sha256_bytes(lock)
 
     for src in _tree(WEB):
         rel = src.relative_to(WEB).as_posix()
         if rel in keep or rel == "build-info.json":
             raise BuildError(f"web/{rel} would overwrite a generated file in dist/")
-        changed += _copy(src, DIST / rel)
+        changed += _copy(src, out / rel)
         keep[rel] = None
     for src in _tree(DATASETS):
         rel = "datasets/" + src.relative_to(DATASETS).as_posix()
-        changed += _copy(src, DIST / rel)
+        changed += _copy(src, out / rel)
         keep[rel] = None
 
     # Remove whatever dist/ holds that this build does not ship (old wheels, deleted pages).
-    for path in sorted(DIST.rglob("*"), reverse=True):
-        rel = path.relative_to(DIST).as_posix()
+    for path in sorted(out.rglob("*"), reverse=True):
+        rel = path.relative_to(out).as_posix()
         if path.is_file() and rel not in keep and rel != "build-info.json":
             path.unlink()
             changed += 1
@@ -455,7 +457,7 @@ def build(quiet: bool = False) -> dict:
     files = {}
     total = hashlib.sha256()
     for rel in sorted(keep):
-        path = DIST / rel
+        path = out / rel
         digest = keep[rel] or sha256_file(path)
         size = path.stat().st_size
         files[rel] = {"sha256": digest, "size": size}
@@ -467,11 +469,11 @@ def build(quiet: bool = False) -> dict:
         "wheel": wheel_name,
         "files": files,
     }
-    _put(DIST / "build-info.json", (json.dumps(info, indent=1, sort_keys=True) + "\n").encode())
+    _put(out / "build-info.json", (json.dumps(info, indent=1, sort_keys=True) + "\n").encode())
     if not quiet:
         size = sum(f["size"] for f in files.values())
         log(
-            f"dist/ ready: {len(files)} files, {size / 1e6:.1f} MB, descentlab {version}, "
+            f"{out.name}/ ready: {len(files)} files, {size / 1e6:.1f} MB, descentlab {version}, "
             f"content {info['content_hash'][:12]}, {changed} changed, {time.perf_counter() - t0:.2f} s"
         )
     return info
@@ -521,6 +523,13 @@ def serve(host: str, port: int) -> None:
     server = make_server(DIST, host, port)
     h, p = server.server_address[:2]
     print(f"Descent Lab at http://{h}:{p}/  (Ctrl-C to stop)", flush=True)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    # Ctrl-C even when started in the background (which ignores SIGINT); SIGTERM alike.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -65,10 +65,13 @@ def is_local(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def dist() -> Path:
-    build_tool.build(quiet=True)
-    assert (build_tool.DIST / "index.html").exists()
-    return build_tool.DIST
+def dist(tmp_path_factory) -> Path:
+    """A private build of dist/ for this session (fast from the cache), so a rebuild of
+    the shared dist/ while the tests run cannot pair an old lock with a new wheel."""
+    out = tmp_path_factory.mktemp("session") / "dist"
+    build_tool.build(quiet=True, out=out)
+    assert (out / "index.html").exists()
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -135,15 +135,15 @@ def test_presets_load_and_match_native(landscape, lesson):
     digest = wait_digest(page, before)
     choices = page.locator(".predict button")
     if choices.count():  # "predict, then run": the runs stay hidden until the learner answers
-        assert "hidden until you predict" in page.locator(".run-status").inner_text()
+        assert "hidden until you predict" in page.locator(".main .run-status").inner_text()
         choices.first.click()
-        page.wait_for_function("() => !/hidden/.test(document.querySelector('.run-status').textContent)")
+        page.wait_for_function("() => !/hidden/.test(document.querySelector('.main .run-status').textContent)")
     page.wait_for_timeout(200)
     spec = view_spec(page)
     assert digest == native(spec)["digest"]
     assert page.locator(".lesson-text").inner_text().strip()
     if lesson == "lr-too-high":
-        assert "diverged at step" in page.locator(".run-status").inner_text()
+        assert "diverged at step" in page.locator(".main .run-status").inner_text()
 
 
 def test_bad_value_names_the_field_and_page_stays_usable(landscape):

@@ -178,7 +178,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
           onclick: () => {
             predictAnswered = true; predictBox.hidden = true;
             notify(`Your prediction: ${c}. Now watch the runs and check it.`);
-            buildBadges(); scene.t = 0; play(true); draw();
+            buildBadges(); showStatus(); scene.t = 0; play(true); draw();
           } }, c)));
     }
   }
@@ -209,11 +209,10 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       if (destroyed) return;
       result = r; lastSpec = s;
       showMessage("");
-      const ms = performance.now() - t0;
-      status.textContent = !predictAnswered ? "Runs computed; they are hidden until you predict." : `${r.runs.length} runs × ${s.steps} steps computed in ${ms.toFixed(0)} ms` +
-        r.runs.filter((x) => x.diverged_at).map((x, i) => ` · ${x.name} diverged at step ${x.diverged_at}`).join("");
+      lastMs = performance.now() - t0;
+      showStatus();
       root.dataset.digest = r.digest;
-      root.dataset.computeMs = ms.toFixed(1);
+      root.dataset.computeMs = lastMs.toFixed(1);
       if (scene.t === null || scene.t > s.steps) scene.t = s.steps;
       timeline.max = s.steps;
       buildBadges();
@@ -227,6 +226,14 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       inflight = null;
       if (queued && !destroyed) { const q = queued; queued = null; request(q); }
     });
+  }
+
+  let lastMs = 0;
+  function showStatus() {
+    if (!result) return;
+    status.textContent = !predictAnswered ? "Runs computed; they are hidden until you predict."
+      : `${result.runs.length} runs × ${lastSpec.steps} steps computed in ${lastMs.toFixed(0)} ms` +
+        result.runs.filter((x) => x.diverged_at).map((x) => ` · ${x.name} diverged at step ${x.diverged_at}`).join("");
   }
 
   function markField(field) {
