@@ -92,6 +92,7 @@ def test_inspector_shows_native_record_state(landscape):
     page = landscape
     step = 7
     point = page.evaluate(f"() => window.descentlab.view.pixelOf(0, {step})")
+    page.locator(".landscape-canvas").scroll_into_view_if_needed()
     box = page.locator(".landscape-canvas").bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     page.wait_for_selector(".state-table")
@@ -130,9 +131,12 @@ def test_url_round_trips_to_the_same_scene(landscape, browser):
 @pytest.mark.parametrize("lesson", LESSON_IDS)
 def test_presets_load_and_match_native(landscape, lesson):
     page = landscape
-    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
     page.select_option("[data-field='lesson']", lesson)
-    digest = wait_digest(page, before)
+    page.wait_for_function("(id) => { const v = window.descentlab.view; return v.scene.lesson === id && v.spec"
+                           " && JSON.stringify(v.spec.start) === JSON.stringify(v.scene.start)"
+                           " && v.spec.steps === v.scene.steps; }", arg=lesson, timeout=60_000)
+    page.wait_for_timeout(300)
+    digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
     choices = page.locator(".predict button")
     if choices.count():  # "predict, then run": the runs stay hidden until the learner answers
         assert "hidden until you predict" in page.locator(".main .run-status").inner_text()
@@ -148,6 +152,7 @@ def test_presets_load_and_match_native(landscape, lesson):
 
 def test_bad_value_names_the_field_and_page_stays_usable(landscape):
     page = landscape
+    page.locator(".opt-item summary").first.click()  # with four runs the list starts folded
     lr = page.locator("[data-field='optimizers[0].lr']")
     lr.fill("abc")
     lr.press("Enter")
@@ -202,8 +207,7 @@ def test_regime_map_computes_and_a_cell_plays(landscape):
     regime = page.evaluate("() => window.descentlab.view.regime")
     assert native(regime["spec"])["digest"] == regime["digest"]
     n_before = len(view_spec(page)["optimizers"])
-    box = page.locator(".regime-canvas").bounding_box()
     before = page.evaluate("() => document.querySelector('#view').dataset.digest")
-    page.mouse.click(box["x"] + 70, box["y"] + 15)
+    page.locator(".regime-canvas").click(position={"x": 70, "y": 15})  # first lr, top row
     wait_digest(page, before)
     assert len(view_spec(page)["optimizers"]) == n_before + 1
