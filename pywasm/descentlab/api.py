@@ -9,7 +9,7 @@ its last item holds ``"result"``, the same dictionary ``run`` returns, with its
 
 from __future__ import annotations
 
-from . import dataset_spec, landscape, network, regime
+from . import dataset_spec, landscape, network, projection, regime, tsne
 from .digest import digest
 from .errors import SpecError
 from .validate import Fields
@@ -21,6 +21,8 @@ KINDS = {
     "network": (network.read_spec, network.iterate),
     "regime": (regime.read_spec, regime.iterate),
     "dataset": (dataset_spec.read_spec, dataset_spec.iterate),
+    "tsne": (tsne.read_spec, tsne.iterate),
+    "projection": (projection.read_spec, projection.iterate),
 }
 
 

@@ -347,6 +347,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       status.textContent = `Trained ${result.runs.length} runs × ${scene.epochs} epochs in ${(ms / 1000).toFixed(1)} s` +
         result.runs.filter((r) => r.diverged_at).map((r) => ` · ${r.name} diverged at step ${r.diverged_at}`).join("");
       scrub.max = scene.epochs; scrub.value = scene.epochs; scrub.disabled = false;
+      try { sessionStorage.setItem("descentlab.lastNetworkSpec", JSON.stringify(s)); } catch { /* full: the Projection view falls back to its default */ }
       window.dispatchEvent(new CustomEvent("descentlab:network-result", { detail: { spec: s, result } }));
     } catch (err) {
       if (err.kind === "Cancelled") {

@@ -1,0 +1,160 @@
+"""Where each optimizer went in weight space: the ``"projection"`` spec.
+
+A network spec is trained (deterministically, so the CLI and the page get the
+same snapshots), then the weight snapshots of *all* optimizers are stacked and
+mapped to 2-D together, so that paths can be compared in one picture:
+
+* the PCA plane of all snapshots, with the training loss evaluated on a grid
+  over that plane and drawn as contours (Li, Xu, Taylor, Studer & Goldstein,
+  2018, "Visualizing the Loss Landscape of Neural Nets", NeurIPS, section 7),
+  and the share of the paths' variance the plane explains, which says how far
+  the picture can be trusted;
+* a joint t-SNE map of the same snapshots (van der Maaten & Hinton, 2008).
+
+With ``"target": "activations"`` it instead embeds the last hidden layer's
+activations of one trained run (or the raw data with ``"data"``), coloured by
+class: what the network has learned to separate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import contours, network, tsne
+from .errors import SpecError
+from .nn import mlp
+from .pca import pca
+from .validate import Fields
+
+MAX_GRID = 41  # loss evaluations per side of the PCA plane
+GRID_MARGIN = 0.25  # the grid extends past the paths by this fraction of their extent
+CONTOUR_LEVELS = 16
+MAX_TSNE_ITER = 2000
+TARGETS = ("trajectories", "activations", "data")
+
+
+def read_spec(spec: dict) -> dict:
+    fields = Fields(spec, "")
+    fields.choice("kind", {"projection"})
+    net = network.read_spec(_with_kind(fields.value("network"), "network"))
+    out = {
+        "kind": "projection", "network": net,
+        "target": fields.choice("target", TARGETS, "trajectories"),
+        "perplexity": fields.number("perplexity", tsne.MIN_PERPLEXITY, tsne.MAX_PERPLEXITY, 30.0),
+        "max_iter": fields.number("max_iter", 250, MAX_TSNE_ITER, 500, integer=True),
+        "seed": fields.number("seed", 0, tsne.MAX_SEED, 0, integer=True),
+        "grid": fields.number("grid", 5, MAX_GRID, 21, integer=True),
+        "run": fields.number("run", 0, len(net["optimizers"]) - 1, 0, integer=True),
+        "layer": fields.number("layer", -len(net["model"]["hidden"]) or -1, max(len(net["model"]["hidden"]) - 1, 0), -1,
+                               integer=True),
+    }
+    if out["target"] == "activations" and not net["model"]["hidden"]:
+        raise SpecError("target", "activations need a network with at least one hidden layer")
+    fields.done()
+    return out
+
+
+def _with_kind(obj, kind):
+    if not isinstance(obj, dict):
+        raise SpecError("network", "must be a network spec (an object)")
+    return {**obj, "kind": kind}
+
+
+def _perplexity_for(n: int, asked: float) -> float:
+    """sklearn requires perplexity < n / 3 (n - 1 neighbours); smaller sets get a smaller one."""
+    return float(min(asked, max(tsne.MIN_PERPLEXITY, (n - 1) / 3.0 - 1.0)))
+
+
+def _tsne(X, perplexity, seed, max_iter, offset, total, extra=None):
+    """Exact t-SNE of the rows of X, yielding progress; returns (embedding, info)."""
+    n = X.shape[0]
+    perp = _perplexity_for(n, perplexity)
+    steps = tsne.conditional_probabilities(X, perp)
+    while True:  # affinities: one progress item per block of rows
+        try:
+            next(steps)
+        except StopIteration as stop:
+            P = stop.value[0]
+            break
+    objective = tsne.ExactObjective(tsne.symmetrize(P))
+    Y = tsne.initial_embedding(X, "pca", seed)
+    lr = tsne.learning_rate_auto(n, tsne.EARLY_EXAGGERATION)
+    step = {"done": 0, "Y": Y, "kl": None}
+    for step in tsne.descend(objective, Y, max_iter=max_iter, learning_rate=lr,
+                             early_exaggeration=tsne.EARLY_EXAGGERATION,
+                             early_exaggeration_iter=min(tsne.EARLY_EXAGGERATION_ITER, max_iter)):
+        yield {"done": offset + step["done"], "total": total, "phase": "tsne", "embedding": step["Y"].tolist(),
+               "kl": step["kl"], **(extra or {})}
+    return step["Y"], {"method": "exact", "perplexity": perp, "kl": step["kl"], "iterations": step["done"],
+                       "n": n}
+
+
+def _loss_plane(ctx, spec, basis, mean, extent, size, offset, total):
+    """Training loss at theta = mean + a c1 + b c2 on a size x size grid; yields a row at a time."""
+    net = spec["network"]
+    xs = np.linspace(extent[0][0], extent[0][1], size)
+    ys = np.linspace(extent[1][0], extent[1][1], size)
+    z = np.empty((size, size))
+    for i, b in enumerate(ys):
+        for j, a in enumerate(xs):
+            theta = mean + a * basis[0] + b * basis[1]
+            z[i, j], _ = mlp.loss_and_grad(theta, ctx["layout"], ctx["Xtr"], ctx["ytr"],
+                                           net["model"]["activation"], net["loss"], net["l2"])
+        yield {"done": offset + i + 1, "total": total, "phase": "loss plane"}
+    return xs, ys, z
+
+
+def iterate(spec: dict):
+    net = spec["network"]
+    epochs = net["epochs"]
+    grid_rows = spec["grid"] if spec["target"] == "trajectories" else 0
+    total = epochs + grid_rows + spec["max_iter"]
+    result = None
+    for item in network.iterate(net):
+        if "result" in item:
+            result = item["result"]
+        else:
+            yield {"done": item["done"], "total": total, "phase": "train"}
+    ctx = network._prepare(net)
+    runs = [{"name": r["name"], "label": r.get("label"), "color": r.get("color"), "diverged_at": r["diverged_at"],
+             "snapshot_steps": r["snapshot_steps"]} for r in result["runs"]]
+    out = {"kind": "projection", "target": spec["target"], "runs": runs}
+
+    if spec["target"] == "trajectories":
+        stacked = np.array([s for r in result["runs"] for s in r["snapshots"]], dtype=np.float64)
+        owner = np.concatenate([np.full(len(r["snapshots"]), i) for i, r in enumerate(result["runs"])])
+        plane = pca(stacked, 2, seed=spec["seed"])
+        P = plane["projected"]
+        lo, hi = P.min(axis=0), P.max(axis=0)
+        pad = GRID_MARGIN * np.maximum(hi - lo, 1e-12)
+        extent = [[float(lo[0] - pad[0]), float(hi[0] + pad[0])], [float(lo[1] - pad[1]), float(hi[1] + pad[1])]]
+        xs, ys, z = yield from _loss_plane(ctx, spec, plane["components"], plane["mean"], extent, spec["grid"],
+                                           epochs, total)
+        levels, base, offset = contours.log_levels(z, CONTOUR_LEVELS)
+        out["pca"] = {
+            "explained_variance_ratio": plane["explained_variance_ratio"].tolist(),
+            "explained": float(plane["explained_variance_ratio"].sum()),
+            "grid": {"x": xs.tolist(), "y": ys.tolist(), "loss": z.tolist(), "shade": contours.shade(z, base, offset).tolist(),
+                     "levels": levels.tolist(),
+                     "contours": [contours.segments(xs, ys, z, lv).ravel().tolist() for lv in levels]},
+        }
+        for i, run in enumerate(runs):
+            run["pca_path"] = P[owner == i].tolist()
+        counts = {"counts": [len(r["snapshots"]) for r in result["runs"]]}  # to split the streamed map by run
+        Y, info = yield from _tsne(stacked, spec["perplexity"], spec["seed"], spec["max_iter"],
+                                   epochs + grid_rows, total, counts)
+        for i, run in enumerate(runs):
+            run["tsne_path"] = Y[owner == i].tolist()
+        out["tsne"] = info
+    else:
+        X = np.concatenate([ctx["Xtr"], ctx["Xva"]])
+        labels = np.concatenate([ctx["ytr"], ctx["yva"]])
+        if spec["target"] == "activations":
+            theta = np.array(result["runs"][spec["run"]]["weights"])
+            X = mlp.hidden_activations(theta, ctx["layout"], X, net["model"]["activation"], spec["layer"])
+        Y, info = yield from _tsne(X, spec["perplexity"], spec["seed"], spec["max_iter"], epochs, total,
+                                   {"labels": labels.tolist()})
+        out["tsne"] = info
+        out["points"] = {"embedding": Y.tolist(), "labels": labels.tolist(), "run": spec["run"],
+                         "layer": spec["layer"], "dimensions": int(X.shape[1])}
+    yield {"done": total, "total": total, "result": out}
