@@ -70,6 +70,13 @@ OTHERS = [
     {"kind": "dataset", "dataset": {"name": "digits"}},
     {"kind": "dataset", "dataset": {"describe": "two overlapping gaussian blobs, 500 points"}},
     {"kind": "dataset", "dataset": {"csv": "a,b,c,label\n1,2,3,x\n4,5,6.5,y\n7,8,9,x\n1,0,2,y\n"}},
+    {"kind": "tsne", "data": {"dataset": "moons", "n": 300, "seed": 0}, "perplexity": 20, "max_iter": 300,
+     "method": "exact"},
+    {"kind": "tsne", "data": {"dataset": "moons", "n": 300, "seed": 0}, "perplexity": 20, "max_iter": 300,
+     "method": "barnes_hut"},
+    {"kind": "tsne", "data": {"dataset": "digits"}, "max_iter": 250, "method": "auto"},
+    {"kind": "projection", "max_iter": 300, "network": NETWORKS[0] | {"epochs": 5}},
+    {"kind": "projection", "target": "activations", "max_iter": 300, "network": NETWORKS[1]},
 ]
 
 

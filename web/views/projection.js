@@ -23,6 +23,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     target: params.target || "trajectories", run: params.run ?? 0, hide: params.hide || [],
   };
   let result = null, live = null, running = null, destroyed = false, hover = null, lastSpec = null;
+  let liveFrames = 0;   // t-SNE frames drawn while it optimizes (the map animates)
 
   function storedNetwork() {
     try { return JSON.parse(sessionStorage.getItem(LAST_NETWORK_KEY) || "null"); } catch { return null; }
@@ -118,7 +119,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
         status.textContent = phase === "train" ? `Training: epoch ${done} of ${s.network.epochs}` :
           phase === "loss plane" ? "Evaluating the loss on the PCA plane…" :
             phase === "tsne" ? `t-SNE: iteration ${done - (total - s.max_iter)} of ${s.max_iter}, KL ${fmt(partial.kl, 4)}` : "Working…";
-        if (phase === "tsne") { live = partial; draw(); }
+        if (phase === "tsne") { live = partial; liveFrames += 1; draw(); }
       },
     });
     try {
@@ -294,6 +295,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     unmount() { destroyed = true; if (running) api.cancel(running); },
     get result() { return result; },
     get spec() { return lastSpec || spec(); },
+    get liveFrames() { return liveFrames; },
     compute,
   };
 }

@@ -1,0 +1,84 @@
+"""The projection view in Chromium: it trains, animates t-SNE, draws the PCA plane, and matches native."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import descentlab
+from conftest import PageWatch, open_page
+
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+NET = {"kind": "network", "dataset": {"name": "moons", "n": 160, "noise": 0.2, "seed": 0},
+       "model": {"hidden": [8, 8], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 32, "epochs": 12,
+       "seed": 0, "snapshot_every": 3,
+       "optimizers": [{"name": "sgd", "lr": 0.1, "color": "#e6194b"}, {"name": "adam", "lr": 0.01, "color": "#3cb44b"}]}
+URL = "#projection?iters=300&grid=11&net=" + json.dumps(NET)
+
+
+@pytest.fixture
+def projection(browser, server):
+    watch = PageWatch()
+    page = open_page(browser, server + URL, watch)
+    page.wait_for_function("() => window.descentlab.viewName === 'projection' && window.descentlab.view")
+    yield page
+    page.context.close()
+    assert watch.console_errors == [], watch.console_errors
+    assert watch.external_requests == [], watch.external_requests
+
+
+def compute(page):
+    page.get_by_role("button", name="Compute", exact=True).click()
+    frames = set()
+    for _ in range(600):  # the t-SNE map animates: several different frames before the end
+        text = page.locator(".main .run-status").inner_text()
+        if "t-SNE: iteration" in text:
+            frames.add(text)
+        if page.evaluate("() => !!document.querySelector('#view').dataset.digest"):
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_function("() => document.querySelector('#view').dataset.digest", timeout=120_000)
+    return frames, page.evaluate("() => document.querySelector('#view').dataset.digest")
+
+
+def test_trajectories_draw_animate_and_match_native(projection):
+    page = projection
+    frames, digest = compute(page)
+    assert page.evaluate("() => window.descentlab.view.liveFrames") >= 3  # the map animated
+    spec = page.evaluate("() => window.descentlab.view.spec")
+    native = descentlab.run(json.loads(json.dumps(spec)))
+    assert digest == native["digest"]
+    assert "explains" in page.locator(".meter").inner_text()
+    assert f"{100 * native['pca']['explained']:.1f}%" in page.locator(".meter").inner_text()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "projection.png"), full_page=True)
+    # hovering a path names the optimizer and the step
+    run = native["runs"][1]
+    page.locator(".proj-canvas").first.hover(position={"x": 230, "y": 230})
+    page.locator(".proj-canvas").first.dispatch_event("pointermove")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export CSV").click()
+    rows = Path(dl.value.path()).read_text().splitlines()
+    assert rows[0] == "run,optimizer,step,pc1,pc2,tsne_x,tsne_y"
+    assert len(rows) - 1 == sum(len(r["snapshot_steps"]) for r in native["runs"])
+    assert run["tsne_path"] and run["pca_path"]
+
+
+def test_hidden_activations_coloured_by_class(projection):
+    page = projection
+    page.select_option("[data-field='target']", "activations")
+    frames, digest = compute(page)
+    spec = page.evaluate("() => window.descentlab.view.spec")
+    assert spec["target"] == "activations"
+    assert digest == descentlab.run(json.loads(json.dumps(spec)))["digest"]
+    assert page.locator(".pca-fig").is_hidden()
+
+
+def test_bad_perplexity_is_named(projection):
+    page = projection
+    box = page.locator("[data-field='perplexity']")
+    box.fill("500")
+    box.press("Enter")
+    assert "Perplexity must be between 1 and 100" in page.locator(".field-error", has_text="Perplexity").inner_text()
