@@ -167,3 +167,24 @@ def test_kernel_digests_are_stable():
     first = kernel_digests()
     assert first == kernel_digests()
     assert len(first) >= 15 and all(len(v) == 64 for v in first.values())
+
+
+def test_scalar_sin_cos_are_the_array_bits():
+    x = np.concatenate([uniform(-100, 100, 20000), uniform(-1, 1, 5000), log_uniform(-30, 5, 5000),
+                        -log_uniform(-30, 5, 5000), np.array([0.0, -0.0, 0.3, 0.78125, 1e6, 2e6])])
+    arr_s, arr_c = K.sin(x), K.cos(x)
+    sc = np.array([K.sin(float(v)) for v in x])
+    cc = np.array([K.cos(float(v)) for v in x])
+    assert sc.tobytes() == arr_s.tobytes() and cc.tobytes() == arr_c.tobytes()
+    assert isinstance(K.sin(0.5), float)
+
+
+def test_scalar_exp_and_powi_are_the_array_bits():
+    x = np.concatenate([uniform(-746, 710, 20000), uniform(-1, 1, 5000), EDGES[np.isfinite(EDGES)],
+                        np.array([709.782712893384, -745.1, -708.5, -740.0])])
+    with np.errstate(all="ignore"):
+        assert np.array([K.exp(float(v)) for v in x]).tobytes() == K.exp(x).tobytes()
+    assert np.isnan(K.exp(float("nan"))) and K.exp(float("inf")) == np.inf and K.exp(-float("inf")) == 0.0
+    b = uniform(-1.5, 1.5, 500)
+    for n in (0, 1, 2, 7, 33, 1000):
+        assert np.array([K.powi(float(v), n) for v in b]).tobytes() == K.powi(b, n).tobytes()

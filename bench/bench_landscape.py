@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""How fast the landscape view follows the pointer (figures only, no asserts).
+
+    PYTHONPATH=pywasm .venv/bin/python bench/bench_landscape.py [--repeats 15]
+
+Target of the landscape view: 6 optimizers x 500 steps recomputed and drawn in
+<= 50 ms in the browser while the start point is dragged.  This script serves
+dist/, opens the landscape view in headless Chromium and measures, for many
+start points:
+
+  worker   descentlab.run() of the drag spec (record_state off), round trip
+  view     moving the start point with the keyboard until the view has redrawn
+           the new result (spec -> worker -> draw)
+
+and the same spec natively (time.perf_counter around descentlab.run).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "pywasm"))
+
+import descentlab  # noqa: E402
+
+OPTIMIZERS = [{"name": n} for n in ("sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam")]
+SCENE = ('#landscape?fn=rosenbrock&steps=500&start=[-1.5,2]&opts='
+         '[{"name":"sgd","p":{"lr":0.0005}},{"name":"momentum","p":{"lr":0.0005}},{"name":"nesterov","p":{"lr":0.0005}},'
+         '{"name":"rmsprop","p":{"lr":0.005}},{"name":"adam","p":{"lr":0.05}},{"name":"nadam","p":{"lr":0.05}}]')
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def spec(start, function="rosenbrock"):
+    return {"kind": "landscape", "function": function, "start": start, "steps": 500,
+            "optimizers": [dict(o, lr=0.0005) if o["name"] in ("sgd", "momentum", "nesterov") else o
+                           for o in OPTIMIZERS], "record_state": False}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=15)
+    args = ap.parse_args()
+    tool_spec = importlib.util.spec_from_file_location("descentlab_build_tool", ROOT / "build.py")
+    tool = importlib.util.module_from_spec(tool_spec)
+    tool_spec.loader.exec_module(tool)
+    tool.build(quiet=True)
+    httpd = tool.make_server(tool.DIST, "127.0.0.1", 0, quiet=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    starts = [[-1.5 + 0.1 * i, 2.0 - 0.05 * i] for i in range(args.repeats)]
+
+    rows = []
+    for function in ("rosenbrock", "rastrigin"):
+        native = []
+        for s in starts:
+            t = time.perf_counter()
+            descentlab.run(spec(s, function))
+            native.append(1000 * (time.perf_counter() - t))
+        rows.append((f"native run, {function}", statistics.median(native)))
+
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + SCENE)
+        page.wait_for_function("() => window.descentlab.view && document.querySelector('#view').dataset.digest",
+                               timeout=120_000)
+        for function in ("rosenbrock", "rastrigin"):
+            worker = page.evaluate("""async (specs) => {
+                const out = [];
+                for (const s of specs) { const t = performance.now(); await window.descentlab.run(s); out.push(performance.now() - t); }
+                return out;
+            }""", [spec(s, function) for s in starts])
+            rows.append((f"browser worker round trip, {function}", statistics.median(worker)))
+        view = []
+        page.locator(".landscape-canvas").focus()
+        for _ in range(args.repeats):
+            old = page.evaluate("() => document.querySelector('#view').dataset.digest")
+            t = time.perf_counter()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function("(o) => document.querySelector('#view').dataset.digest !== o", arg=old)
+            page.evaluate("() => new Promise(requestAnimationFrame)")  # the frame with the new paths
+            view.append(1000 * (time.perf_counter() - t))
+        rows.append(("browser view: key press -> redrawn, rosenbrock (incl. record_state)", statistics.median(view)))
+        browser.close()
+    httpd.shutdown()
+
+    print(f"6 optimizers x 500 steps, median of {args.repeats} start points")
+    for name, ms in rows:
+        print(f"  {name:<66} {ms:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
