@@ -77,9 +77,9 @@ def test_dragging_the_start_recomputes_and_matches_native(landscape):
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.6, steps=5)
     page.mouse.up()
-    page.wait_for_function("(old) => { const v = window.descentlab.view; return v.spec && v.spec.record_state"
+    page.wait_for_function("(old) => { const v = window.descentlab.view; return v.spec"
+                           " && JSON.stringify(v.spec.start) === JSON.stringify(v.scene.start)"
                            " && document.querySelector('#view').dataset.digest !== old; }", arg=before, timeout=60_000)
-    page.wait_for_timeout(300)
     spec = view_spec(page)
     digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
     assert digest != before

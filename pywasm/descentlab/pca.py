@@ -8,7 +8,9 @@ with Rayleigh-Ritz* (Rutishauser 1970; Saad, *Numerical Methods for Large
 Eigenvalue Problems*, 2011, ch. 5) built on :func:`kernels.matmul` and plain
 arithmetic:
 
-1. ``C = Xcᵀ Xc / (n - 1)``, the covariance of the centred data ``Xc``.
+1. ``C = Xcᵀ Xc / (n - 1)``, the covariance of the centred data ``Xc`` (for
+   wide data, d > n, the n x n Gram matrix ``Xc Xcᵀ / (n - 1)`` instead: same
+   non-zero eigenvalues, eigenvectors mapped back by ``Xcᵀ``).
 2. A block ``V`` of ``p = k + OVERSAMPLE`` orthonormal columns (seeded random
    start) is multiplied by ``C`` and re-orthonormalised (modified Gram-Schmidt,
    applied twice: "twice is enough", Giraud et al. 2005).  Its span converges
@@ -49,26 +51,6 @@ def _matmul(a, b):
     whose vectorised partial sums differ between native and wasm.
     """
     return K.matmul(np.ascontiguousarray(a), np.ascontiguousarray(b))
-
-
-def covariance(X):
-    """Sample covariance of the columns of ``X`` (``ddof = 1``) and their means.
-
-    Parameters
-    ----------
-    X : ndarray, shape (n, d), n >= 2
-
-    Returns
-    -------
-    C : ndarray of float64, shape (d, d)
-    mean : ndarray of float64, shape (d,)
-    """
-    X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0)
-    Xc = X - mean
-    # kernels.matmul bounds its own temporary (MATMUL_CHUNK elements per block)
-    C = _matmul(Xc.T, Xc) / (X.shape[0] - 1)
-    return C, mean
 
 
 def _orthonormalize(W, rng):
@@ -224,8 +206,37 @@ def flip_signs(components):
     return out
 
 
+def _components_from_gram(Xc, k, seed, iters, tol):
+    """Top-k eigenpairs of the covariance through the n x n Gram matrix (for d > n).
+
+    With ``Xc = U S Vᵀ``, ``Xc Xcᵀ / (n - 1)`` has the same non-zero eigenvalues
+    as the d x d covariance, and a right singular vector is ``v = Xcᵀ u / ‖Xcᵀ u‖``.
+    Directions beyond the rank (zero variance) are completed orthonormally.
+
+    Returns
+    -------
+    values : ndarray, shape (k,); vectors : ndarray, shape (d, k); steps : int
+    """
+    n, d = Xc.shape
+    G = _matmul(Xc, Xc.T) / (n - 1)
+    m = min(k, n)
+    values, U, steps = top_eigenvectors(G, m, seed=seed, iters=iters, tol=tol)
+    V = _matmul(Xc.T, U)  # (d, m); column i has norm sqrt((n - 1) λ_i)
+    rank = values > DEGENERATE * max(float(values[0]), 0.0)
+    V[:, ~rank] = 0.0  # no direction of variance there: completed below
+    values = np.concatenate([np.where(rank, values, 0.0), np.zeros(k - m)])
+    rng = np.random.default_rng([seed, 1])
+    V = _orthonormalize(np.concatenate([V, np.zeros((d, k - m))], axis=1), rng)
+    return values, V, steps
+
+
 def pca(X, n_components=2, seed=0, iters=MAX_ITERS, tol=TOL):
     """Principal component analysis of the rows of ``X``.
+
+    The eigenvectors come from the d x d covariance when ``d <= n`` and from the
+    n x n Gram matrix otherwise (e.g. a few hundred snapshots of a network's
+    many weights), so the work is ``O(n d min(n, d))`` and the memory
+    ``O(min(n, d)²)`` besides the data.
 
     Parameters
     ----------
@@ -255,12 +266,17 @@ def pca(X, n_components=2, seed=0, iters=MAX_ITERS, tol=TOL):
     n, d = X.shape
     if not 1 <= n_components <= d:
         raise ValueError(f"n_components must be between 1 and {d}, got {n_components}")
-    C, mean = covariance(X)
-    values, vectors, steps = top_eigenvectors(C, n_components, seed=seed, iters=iters, tol=tol)
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    if d <= n:
+        C = _matmul(Xc.T, Xc) / (n - 1)
+        values, vectors, steps = top_eigenvectors(C, n_components, seed=seed, iters=iters, tol=tol)
+    else:
+        values, vectors, steps = _components_from_gram(Xc, n_components, seed, iters, tol)
     values = np.maximum(values, 0.0)  # a PSD matrix; rounding may leave -tiny
     components = flip_signs(vectors.T)
-    total = float(np.diagonal(C).sum())
+    total = float((Xc * Xc).sum(axis=0).sum()) / (n - 1)  # the covariance's trace
     ratio = values / total if total > 0.0 else np.zeros_like(values)
-    projected = _matmul(X - mean, components.T)
+    projected = _matmul(Xc, components.T)
     return {"components": components, "mean": mean, "explained_variance": values,
             "explained_variance_ratio": ratio, "projected": projected, "iterations": steps}

@@ -18,8 +18,8 @@ the high-dimensional data:
 The optimisation follows scikit-learn 1.5's ``TSNE`` (``_gradient_descent``):
 ``early_exaggeration`` (12) multiplies P for the first 250 iterations with
 momentum 0.5, then momentum 0.8; each coordinate has a gain that grows by 0.2
-while the update keeps its sign and shrinks by x0.8 when it flips (Jacobs 1988,
-"delta-bar-delta"), never below 0.01; ``learning_rate="auto"`` is
+while its gradient keeps its sign and shrinks by x0.8 when the sign flips
+(Jacobs 1988, "delta-bar-delta"), never below 0.01; ``learning_rate="auto"`` is
 ``max(n / early_exaggeration / 4, 50)`` (Belkina et al. 2019); the start is the
 PCA projection scaled to a first-coordinate standard deviation of 1e-4
 (Kobak & Berens 2019), from our own :mod:`descentlab.pca`.
@@ -30,11 +30,13 @@ that ``method="auto"`` picks above ``AUTO_EXACT_MAX_N`` points.
 
 Determinism.  Only operations of the bit-identical table in ``shared/DESIGN.md``
 touch floating-point numbers: ``+ - * /``, ``sqrt``, ``maximum``, ``where``,
-``sum`` along an axis and the kernels' ``exp``/``log``/``log1p``.  Index
-bookkeeping (comparisons, integer arithmetic, gathers and scatters) is exact
-and cannot differ.  Every per-point sum runs along one whole row, so the
-results do not depend on the block sizes below (the tests change them and
-compare bytes).
+``sum`` along an axis, the kernels' ``exp``/``log``/``log1p`` and
+``kernels.matmul`` (always on C-ordered operands, see :class:`SquaredDistances`).
+``min``/``max`` and comparisons select values without rounding, and index
+bookkeeping (integer arithmetic, ``sort`` of integer keys, gathers and
+scatters) is exact, so neither can differ.  Every per-point sum runs along one
+whole row, so the results do not depend on the block sizes below or on the
+number of threads (the tests change them and compare bytes).
 
 Speed.  Natively, row blocks are shared among ``WORKERS`` threads (NumPy
 releases the GIL inside its loops); every block writes only its own rows, so
@@ -43,9 +45,10 @@ runs the same blocks one after another.
 
 Memory.  The exact method keeps the dense joint P, n² float64 (26 MB for the
 1797 digits, 200 MB at ``EXACT_MAX_N``); every other pairwise quantity is
-computed in row blocks of at most ``ROW_BLOCK`` elements (and squared
-distances in tiles of at most ``DIST_BLOCK`` element-differences), so the
-working memory beside P is a few MB whatever n is.
+computed in row blocks of about ``ROW_BLOCK`` elements (at least two rows),
+at most ``WORKING_BLOCKS`` such blocks alive at a time per thread (the
+perplexity search is the largest), so the working memory beside P is a few MB
+(8 MB per thread by default) whatever n is.
 """
 
 from __future__ import annotations
@@ -94,15 +97,15 @@ CHECK_EVERY = 50  # sklearn's _N_ITER_CHECK: KL, convergence checks and progress
 N_ITER_WITHOUT_PROGRESS = 300  # stop when KL has not improved for this many iterations
 MIN_GRAD_NORM = 1e-7  # ... or when the gradient norm falls below this
 INIT_STD = 1e-4  # std of the first coordinate of the initial embedding
-DEGREES_OF_FREEDOM = 1  # Student t with one degree of freedom (the paper's choice)
 
 PERPLEXITY_TOL = 1e-5  # |exp(H_i) - perplexity| at most this, for every row
 PERPLEXITY_STEPS = 100  # binary-search steps per row at most (as sklearn)
+EXP_SAFE = 700.0  # exp(-700) ~ 1e-304 is still a normal float64
 MACHINE_EPSILON = float(np.finfo(np.float64).eps)  # floor of p_ij (as sklearn)
 
 # --- block sizes: memory and cache, never results ----------------------------------
-DIST_BLOCK = 1 << 20  # element differences per tile of squared_distances (8 MB)
 ROW_BLOCK = 1 << 16  # elements per row block of pairwise work (512 kB: stays in cache)
+WORKING_BLOCKS = 17  # block-sized arrays alive at once at most (tested with tracemalloc)
 
 # native threads for independent row blocks (Pyodide has none); results never depend on it
 WORKERS = 1 if sys.platform == "emscripten" else max(1, min(2, os.cpu_count() or 1))
@@ -137,63 +140,82 @@ def split_range(n, parts):
 
 def row_blocks(start, stop, width):
     """Consecutive ``(s, e)`` row ranges of ``start:stop`` with about ``ROW_BLOCK`` elements each."""
-    rows = max(1, ROW_BLOCK // max(1, width))
+    rows = max(2, ROW_BLOCK // max(1, width))
     return [(s, min(stop, s + rows)) for s in range(start, stop, rows)]
 
 
 # --- distances and affinities --------------------------------------------------------
 
 
-def squared_distances(X, start=0, stop=None, Y=None):
-    """Squared Euclidean distances from rows ``start:stop`` of ``X`` to all rows of ``Y``.
+class SquaredDistances:
+    """Rows of the matrix of squared Euclidean distances ``‖x_i - x_j‖²``, on demand.
 
-    Computed as ``Σ_k (x_k - y_k)²`` from the differences (no cancellation, exact
-    zeros on the diagonal), in tiles of at most ``DIST_BLOCK`` differences.  Each
-    entry is one ``sum`` over its own ``d`` differences, so the tiling never
-    changes a bit of the result.
+    ``‖x_i‖² + ‖x_j‖² - 2 x_i·x_j``, the inner products of a block of rows
+    with all points from :func:`kernels.matmul` (C-ordered operands: its einsum
+    route is bit-identical only for those), clipped at 0 (rounding can make a
+    tiny distance negative) and exactly 0 from a point to itself.  A block of
+    b rows needs only its own (b, n) result: no (b, n, d) difference tensor.
 
     Parameters
     ----------
     X : ndarray of float64, shape (n, d)
-    start, stop : int
-        Rows of ``X`` to measure from (default all).
-    Y : ndarray of float64, shape (m, d), optional
-        Points to measure to (default ``X``).
+    """
+
+    def __init__(self, X):
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
+        self.XT = np.ascontiguousarray(self.X.T)
+        self.norms = (self.X * self.X).sum(axis=1)
+
+    def rows(self, start, stop):
+        """Distances from points ``start:stop`` to all points; shape (stop - start, n)."""
+        b = stop - start
+        if b == 1:  # matmul takes another route, with a (1, d, n) temporary, for one row
+            first = start if stop < len(self.X) else start - 1
+            return self.rows(first, first + 2)[start - first:start - first + 1]
+        G = K.matmul(self.X[start:stop], self.XT)
+        G *= -2.0
+        G += self.norms[start:stop, None]
+        G += self.norms[None, :]
+        np.maximum(G, 0.0, out=G)
+        G[np.arange(b), np.arange(start, stop)] = 0.0
+        return G
+
+
+def squared_distances(X, start=0, stop=None):
+    """Squared distances from rows ``start:stop`` of ``X`` to all rows (see :class:`SquaredDistances`).
 
     Returns
     -------
-    ndarray of float64, shape (stop - start, m)
+    ndarray of float64, shape (stop - start, n)
     """
-    Y = X if Y is None else Y
-    stop = X.shape[0] if stop is None else stop
-    m, d = Y.shape
-    out = np.empty((stop - start, m), dtype=np.float64)
-    cols = max(1, min(m, DIST_BLOCK // max(1, d)))
-    rows = max(1, DIST_BLOCK // (cols * max(1, d)))
-    for i in range(start, stop, rows):
-        i1 = min(stop, i + rows)
-        for j in range(0, m, cols):
-            j1 = min(m, j + cols)
-            diff = X[i:i1, None, :] - Y[None, j:j1, :]  # (rows, cols, d): the only big temporary
-            np.multiply(diff, diff, out=diff)
-            out[i - start:i1 - start, j:j1] = diff.sum(axis=2)
-    return out
+    stop = len(X) if stop is None else stop
+    return SquaredDistances(X).rows(start, stop)
 
 
 def binary_search_perplexity(dist, perplexity, self_index=None):
     """Conditional probabilities ``p_{j|i}`` whose perplexity is ``perplexity``.
 
-    For each row, ``p_{j|i} = exp(-β d_j) / Σ exp(-β d_k)`` with ``β`` found by
-    bisection (doubling or halving until the target is bracketed), exactly as
-    scikit-learn's ``_binary_search_perplexity``: start at ``β = 1``; while the
+    For each row, ``p_{j|i} = exp(-β d_j) / Σ_k exp(-β d_k)`` with ``β`` found
+    by scikit-learn's binary search (``_binary_search_perplexity``): while the
     entropy ``H = log Σ e + β Σ d p`` (nats) is above ``log(perplexity)`` raise
-    ``β``, else lower it.  A row stops when ``|exp(H) - perplexity| <=
-    PERPLEXITY_TOL`` or after ``PERPLEXITY_STEPS`` steps.  Rows are independent:
-    all are processed at once and a row leaves the batch when it converges.
+    ``β`` (double it, or bisect towards the upper bracket once there is one),
+    else lower it (halve it, or bisect towards the lower bracket).  A row stops
+    when ``|exp(H) - perplexity| <= PERPLEXITY_TOL`` or after
+    ``PERPLEXITY_STEPS`` steps.  Rows are independent: all are processed at
+    once and a row leaves the batch when it converges.
 
-    Distances are shifted by their row minimum before ``exp`` (which cancels in
-    the normalisation and leaves H unchanged), so the largest term is exactly 1
-    and no row underflows to an all-zero sum, which sklearn patches with 1e-8.
+    Only the first step calls ``exp``.  Every later β is twice, half, or the
+    mean of earlier ones, and ``exp(-β d)`` follows without another ``exp``:
+    ``e(2β) = e(β)²``, ``e(β/2) = √e(β)`` and ``e((β₁ + β₂)/2) = √e(β₁)·√e(β₂)``.
+    Each step then costs a few multiplications and square roots per entry
+    instead of a whole exponential (~1e-14 relative drift after 100 steps).
+
+    Two details differ from sklearn, neither changes the converged P:
+    distances are shifted by their row minimum (cancels in the normalisation
+    and leaves H unchanged; the largest term is exactly 1, so no row sum is
+    ever 0), and the search starts at ``β = min(1, EXP_SAFE / max d)`` instead
+    of 1 so that no ``e`` underflows at the start (a square root cannot bring
+    back a value lost to underflow).
 
     Parameters
     ----------
@@ -212,46 +234,55 @@ def binary_search_perplexity(dist, perplexity, self_index=None):
     """
     b, m = dist.shape
     rows = np.arange(b)
-    shifted = np.array(dist, dtype=np.float64)
+    d = np.array(dist, dtype=np.float64)
     if self_index is not None:
-        shifted[rows, self_index] = np.inf
-    shifted -= shifted.min(axis=1)[:, None]
+        d[rows, self_index] = np.inf
+    d -= d.min(axis=1)[:, None]
     if self_index is not None:
-        shifted[rows, self_index] = 0.0  # finite, so 0 * d stays 0; its weight is zeroed below
+        d[rows, self_index] = 0.0  # finite, so 0 * d stays 0; its weight is zeroed below
     target = float(K.log(perplexity))
     # |exp(H) - perplexity| <= tol  <=  |H - log(perplexity)| <= log1p(tol / perplexity)
     tol = float(K.log1p(PERPLEXITY_TOL / perplexity))
-    beta = np.ones(b)
+    far = d.max(axis=1)
+    beta = np.where(far > EXP_SAFE, EXP_SAFE / np.maximum(far, EXP_SAFE), 1.0)  # min(1, EXP_SAFE / far)
+    e = K.exp(-d * beta[:, None])
+    if self_index is not None:
+        e[rows, self_index] = 0.0  # stays 0 under squares, roots and products
     beta_min = np.full(b, -np.inf)
     beta_max = np.full(b, np.inf)
+    root_min = np.zeros((b, m))  # √e at beta_min and at beta_max, once they exist
+    root_max = np.zeros((b, m))
     P = np.empty((b, m))
     entropy = np.empty(b)
     used = np.empty(b)  # the beta that P and entropy belong to
-    active = rows
-    for _step in range(PERPLEXITY_STEPS):
-        d = shifted[active]
-        bt = beta[active]
-        e = K.exp(-d * bt[:, None])
-        if self_index is not None:
-            e[np.arange(len(active)), self_index[active]] = 0.0
-        total = e.sum(axis=1)  # >= 1: the nearest candidate contributes exp(0)
-        h = K.log(total) + bt * (d * e).sum(axis=1) / total
-        P[active] = e / total[:, None]
-        entropy[active] = h
-        used[active] = bt
+    idx = rows  # the original row of each row still searching
+    for step in range(PERPLEXITY_STEPS):
+        total = e.sum(axis=1)  # >= 1: the nearest candidate contributes exp(0) = 1
+        h = K.log(total) + beta * (d * e).sum(axis=1) / total
         diff = h - target
-        going = np.abs(diff) > tol
+        done = np.abs(diff) <= tol
+        if step == PERPLEXITY_STEPS - 1:
+            done[:] = True
+        P[idx[done]] = e[done] / total[done, None]
+        entropy[idx[done]] = h[done]
+        used[idx[done]] = beta[done]
+        if done.all():
+            break
+        go = ~done
+        idx, d, e, diff, beta = idx[go], d[go], e[go], diff[go], beta[go]
+        beta_min, beta_max, root_min, root_max = beta_min[go], beta_max[go], root_min[go], root_max[go]
         # entropy too high: the Gaussian is too wide, so raise beta (sklearn's update)
         up = diff > 0.0
-        lo = np.where(up, bt, beta_min[active])
-        hi = np.where(up, beta_max[active], bt)
-        raised = np.where(hi == np.inf, bt * 2.0, (bt + hi) / 2.0)
-        lowered = np.where(lo == -np.inf, bt / 2.0, (bt + lo) / 2.0)
-        beta_min[active], beta_max[active] = lo, hi
-        beta[active] = np.where(up, raised, lowered)
-        active = active[going]
-        if len(active) == 0:
-            break
+        root = np.sqrt(e)
+        beta_min = np.where(up, beta, beta_min)
+        beta_max = np.where(up, beta_max, beta)
+        root_min = np.where(up[:, None], root, root_min)
+        root_max = np.where(up[:, None], root_max, root)
+        other = np.where(up, beta_max, beta_min)
+        bracketed = np.abs(other) < np.inf
+        e = np.where(bracketed[:, None], root * np.where(up[:, None], root_max, root_min),
+                     np.where(up[:, None], e * e, root))
+        beta = np.where(bracketed, (beta + other) / 2.0, np.where(up, beta * 2.0, beta / 2.0))
     return P, used, entropy
 
 
@@ -266,10 +297,11 @@ def conditional_probabilities(X, perplexity):
     P = np.empty((n, n))
     beta = np.empty(n)
     entropy = np.empty(n)
+    distances = SquaredDistances(X)
 
     def block(rows):
         s, e = rows
-        D = squared_distances(X, s, e)
+        D = distances.rows(s, e)
         P[s:e], beta[s:e], entropy[s:e] = binary_search_perplexity(D, perplexity, self_index=np.arange(s, e))
 
     blocks = row_blocks(0, n, n)
@@ -344,14 +376,35 @@ def _xlogx_sum(P):
     return float(out.sum())
 
 
+def half_pairs(n):
+    """Offsets ``t`` and weights that visit every unordered pair once: j = (i + t) mod n.
+
+    Pairs ``{i, j}`` and ``{j, i}`` are the same; offsets ``1 .. ⌊n/2⌋`` from each
+    i reach each pair once, except that for even n the offset n/2 reaches it
+    from both ends, so it weighs 1/2.  Every row then has the same length, so a
+    row's ``sum`` does not depend on how rows are blocked.
+
+    Returns
+    -------
+    offsets : ndarray of int, shape (⌊n/2⌋,)
+    weights : ndarray of float64, shape (⌊n/2⌋,)
+    """
+    offsets = np.arange(1, n // 2 + 1)
+    weights = np.ones(len(offsets))
+    if n % 2 == 0:
+        weights[-1] = 0.5
+    return offsets, weights
+
+
 class ExactObjective:
     """KL(P‖Q) of exact t-SNE and its gradient, for a dense joint P.
 
     The gradient is split as in van der Maaten (2014, eq. 4):
     ``∂KL/∂y_i = 4 (α Σ_j p_ij w_ij (y_i - y_j) - Σ_j w_ij² (y_i - y_j) / Z)``
     with ``w_ij = (1 + ‖y_i - y_j‖²)⁻¹`` and ``α`` the exaggeration.  The
-    attractive and repulsive sums and ``Z`` all come from one pass over row
-    blocks that fit in cache.
+    attractive and repulsive sums, ``Z`` and, when asked, the KL divergence
+    all come from one pass over row blocks that fit in cache
+    (:meth:`forces`).
 
     Parameters
     ----------
@@ -366,34 +419,51 @@ class ExactObjective:
         self.n = P.shape[0]
         self.p_sum = float(P.sum(axis=1).sum())
         self.p_log_p = _xlogx_sum(P)
+        self.offsets, self.weights = half_pairs(self.n)
 
-    def gradient(self, Y, exaggeration=1.0):
-        """``∂KL/∂Y`` with P multiplied by ``exaggeration``.
+    def forces(self, Y, with_kl=False):
+        """The two halves of the gradient at ``Y``, and KL(P‖Q) if asked.
+
+        ``KL = Σ p log p + Σ p log(1 + d²) + log Z · Σ p`` (natural log); the
+        middle sum, the only one that needs a logarithm per pair, is taken over
+        each unordered pair once (:func:`half_pairs`) and doubled.  ``log(1 + d²)``
+        of the rounded ``1 + d²`` is off by at most ~1e-16 for close pairs, where
+        ``log1p`` would be exact, and costs a quarter less.
 
         Parameters
         ----------
         Y : ndarray of float64, shape (n, 2)
-        exaggeration : float
+        with_kl : bool
 
         Returns
         -------
-        ndarray of float64, shape (n, 2)
+        attraction : ndarray of float64, shape (n, 2)
+            ``Σ_j p_ij w_ij (y_i - y_j)``
+        repulsion : ndarray of float64, shape (n, 2)
+            ``Σ_j w_ij² (y_i - y_j) / Z``
+        kl : float or None
         """
         n = self.n
         y0, y1 = Y[:, 0].copy(), Y[:, 1].copy()
         attract = np.empty((n, 2))
         repulse = np.empty((n, 2))
         z_rows = np.empty(n)
+        cross = np.empty(n)
 
         def rows(part):
             for s, e in row_blocks(part[0], part[1], n):
+                b = e - s
                 dx = y0[s:e, None] - y0[None, :]  # (b, n): y_i - y_j
                 dy = y1[s:e, None] - y1[None, :]
                 w = dx * dx
                 w += dy * dy
                 w += 1.0
+                if with_kl:  # the pairs (i, i + t mod n): flat positions in this (b, n) block
+                    flat = (np.arange(s, e)[:, None] + self.offsets) % n + (np.arange(b) * n)[:, None]
+                    p = self.P[s:e].ravel()[flat] * self.weights
+                    cross[s:e] = (p * K.log(w.ravel()[flat])).sum(axis=1)  # w holds 1 + d² here
                 np.divide(1.0, w, out=w)  # (1 + d²)⁻¹
-                w[np.arange(e - s), np.arange(s, e)] = 0.0  # no j = i term
+                w[np.arange(b), np.arange(s, e)] = 0.0  # no j = i term
                 z_rows[s:e] = w.sum(axis=1)
                 pw = self.P[s:e] * w
                 attract[s:e, 0] = (pw * dx).sum(axis=1)
@@ -406,37 +476,19 @@ class ExactObjective:
 
         run_parallel(rows, split_range(n, WORKERS))
         Z = z_rows.sum()
-        return 4.0 * (exaggeration * attract - repulse / Z)
+        kl = None
+        if with_kl:
+            kl = self.p_log_p + 2.0 * float(cross.sum()) + float(K.log(Z)) * self.p_sum
+        return attract, repulse / Z, kl
+
+    def gradient(self, Y, exaggeration=1.0):
+        """``∂KL/∂Y`` with P multiplied by ``exaggeration``; shape (n, 2)."""
+        attract, repulse, _ = self.forces(Y)
+        return 4.0 * (exaggeration * attract - repulse)
 
     def kl(self, Y):
-        """``KL(P‖Q) = Σ p log p + Σ p log(1 + d²) + log Z · Σ p`` (natural log).
-
-        Parameters
-        ----------
-        Y : ndarray of float64, shape (n, 2)
-
-        Returns
-        -------
-        float
-        """
-        n = self.n
-        y0, y1 = Y[:, 0].copy(), Y[:, 1].copy()
-        z_rows = np.empty(n)
-        cross = np.empty(n)
-
-        def rows(part):
-            for s, e in row_blocks(part[0], part[1], n):
-                dx = y0[s:e, None] - y0[None, :]
-                dy = y1[s:e, None] - y1[None, :]
-                d2 = dx * dx + dy * dy
-                w = 1.0 / (1.0 + d2)
-                w[np.arange(e - s), np.arange(s, e)] = 0.0
-                z_rows[s:e] = w.sum(axis=1)
-                cross[s:e] = (self.P[s:e] * K.log1p(d2)).sum(axis=1)  # diagonal: p = 0
-
-        run_parallel(rows, split_range(n, WORKERS))
-        Z = z_rows.sum()
-        return self.p_log_p + float(cross.sum()) + float(K.log(Z)) * self.p_sum
+        """KL(P‖Q) at ``Y`` (natural log)."""
+        return self.forces(Y, with_kl=True)[2]
 
 
 # --- optimisation -------------------------------------------------------------------------
@@ -471,20 +523,23 @@ def descend(objective, Y, *, max_iter, learning_rate, early_exaggeration, early_
     """Gradient descent with momentum and gains, in two stages (sklearn 1.5).
 
     A generator: after every ``CHECK_EVERY`` iterations (and at each stage end)
-    it yields ``{"done", "stage", "Y", "kl"}``; its last item also has
-    ``"finished": True``.  At each multiple of ``CHECK_EVERY`` it applies
-    sklearn's stopping rules: no KL improvement for ``N_ITER_WITHOUT_PROGRESS``
-    iterations, or a gradient norm below ``MIN_GRAD_NORM``.  KL is that of the
-    yielded embedding (after the update), which sklearn evaluates one update
-    earlier.
+    it yields ``{"done", "stage", "Y", "kl"}``, the KL divergence being that of
+    the yielded embedding; its last item also has ``"finished": True``.  At each
+    multiple of ``CHECK_EVERY`` it applies sklearn's stopping rules: no KL
+    improvement for ``N_ITER_WITHOUT_PROGRESS`` iterations, or a gradient norm
+    below ``MIN_GRAD_NORM``.  (sklearn evaluates the KL one update earlier, at
+    the point where it takes the gradient.)
 
-    Each stage starts with zero velocity and unit gains, as each call of
-    sklearn's ``_gradient_descent`` does.
+    The KL divergence comes with the forces of the next iteration's gradient,
+    from the same pass (``objective.forces(Y, with_kl=True)``).  Each stage
+    starts with zero velocity and unit gains, as each call of sklearn's
+    ``_gradient_descent`` does.
     """
     Y = np.array(Y, dtype=np.float64)
     stages = [("early_exaggeration", early_exaggeration, MOMENTUM_EARLY, early_exaggeration_iter,
                early_exaggeration_iter), ("main", 1.0, MOMENTUM_LATE, max_iter, N_ITER_WITHOUT_PROGRESS)]
     it = 0  # iterations done
+    forces = None  # (attraction, repulsion) at the current Y, when already known
     for name, exaggeration, momentum, stop_at, patience in stages:
         if it >= stop_at:
             continue
@@ -492,7 +547,8 @@ def descend(objective, Y, *, max_iter, learning_rate, early_exaggeration, early_
         gains = np.ones_like(Y)
         best_kl, best_i = np.inf, it
         while it < stop_at:
-            grad = objective.gradient(Y, exaggeration)
+            attract, repulse = forces if forces is not None else objective.forces(Y)[:2]
+            grad = 4.0 * (exaggeration * attract - repulse)
             # delta-bar-delta: a coordinate whose gradient keeps pointing the same way
             # (opposite to the last update's sign) speeds up; one that flips slows down
             agree = update * grad < 0.0
@@ -502,9 +558,11 @@ def descend(objective, Y, *, max_iter, learning_rate, early_exaggeration, early_
             update = momentum * update - learning_rate * grad
             Y = Y + update
             it += 1
+            forces = None
             if it % CHECK_EVERY and it != stop_at:
                 continue
-            kl = objective.kl(Y)
+            attract, repulse, kl = objective.forces(Y, with_kl=True)
+            forces = (attract, repulse)
             stop = False
             if it % CHECK_EVERY == 0:
                 i = it - 1  # sklearn's loop index
@@ -520,8 +578,6 @@ def descend(objective, Y, *, max_iter, learning_rate, early_exaggeration, early_
                 return
             if stop:
                 break
-    # only reached when max_iter <= early_exaggeration_iter stopped nothing above
-    return  # pragma: no cover
 
 
 # --- the spec -------------------------------------------------------------------------
@@ -601,7 +657,7 @@ def read_spec(spec: dict) -> dict:
     """
     fields = Fields(spec, "")
     fields.choice("kind", {"tsne"})
-    data, X, labels = read_data(fields)
+    data, X, _ = read_data(fields)
     n, dim = X.shape
     hi = min(MAX_PERPLEXITY, (n - 1) / 3.0)
     if not MIN_PERPLEXITY < hi:
@@ -628,11 +684,10 @@ def read_spec(spec: dict) -> dict:
     init = fields.choice("init", INITS, "pca")
     if init == "pca" and dim < 2:
         raise SpecError("init", f'"pca" needs data with at least 2 dimensions, got {dim}; use "random"')
+    labels = None  # a dataset's own labels are loaded with it in iterate()
     if fields.has("labels"):
         given = fields.array("labels", n, n)
         labels = [check_number(v, f"labels[{i}]", 0, MAX_LABEL, integer=True) for i, v in enumerate(given)]
-    else:
-        labels = None if labels is None else [int(v) for v in labels]
     fields.done()
     if not (X.max(axis=0) - X.min(axis=0)).max() > 0.0:
         raise SpecError("data", "all points are identical; t-SNE needs at least two distinct points")
@@ -688,9 +743,8 @@ def iterate(spec: dict):
     else:
         from . import tsne_fast  # imports this module; deferred to avoid a cycle
 
-        nbr, pval = yield from _affinity_progress(
-            tsne_fast.sparse_joint_probabilities(X, spec["perplexity"]), total)
-        objective = tsne_fast.BarnesHutObjective(nbr, pval)
+        sparse = yield from _affinity_progress(tsne_fast.sparse_joint_probabilities(X, spec["perplexity"]), total)
+        objective = tsne_fast.BarnesHutObjective(*sparse)
     lr = spec["learning_rate"]
     lr = learning_rate_auto(n, spec["early_exaggeration"]) if lr == "auto" else float(lr)
     Y = initial_embedding(X, spec["init"], spec["seed"])

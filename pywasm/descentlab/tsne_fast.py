@@ -34,11 +34,19 @@ point:
   sequential ``sum`` over a padded table (:func:`accumulate`), so the result is
   the same bits however the pairs are split into blocks.
 
+Natively the walk's points are split between ``tsne.WORKERS`` threads, which
+gains little: much of its index bookkeeping (``repeat``, ``nonzero``) holds the
+GIL.  The per-point results do not depend on the split.
+
 The alternative considered was FIt-SNE's interpolation onto a grid with FFT
 convolutions (Linderman et al. 2019, Nature Methods 16:243).  ``np.fft`` is not
-bit-identical, and a radix-2 FFT written in NumPy for the 256²-1024² grids it
-needs (the grid spacing must stay near the kernel's width of 1 while the
-embedding spans ~100 units) costs more per iteration than the tree walk here.
+bit-identical, so the FFTs would be written in NumPy (radix 2, real and
+imaginary parts as separate arrays); the grid spacing must stay near the
+kernel's width of 1 while the embedding spans ~100 units, i.e. 256² to 1024²
+grids, about ten 2-D FFTs per iteration.  Our estimate put that above the cost
+of the tree walk below, which also keeps Barnes-Hut's well-known accuracy
+guarantee (θ = 0.5) instead of an interpolation error that grows with the
+embedding's extent.
 """
 
 from __future__ import annotations
@@ -47,13 +55,13 @@ import numpy as np
 
 from . import kernels as K
 from . import tsne
-from .tsne import binary_search_perplexity, row_blocks, run_parallel, split_range, squared_distances
+from .tsne import SquaredDistances, binary_search_perplexity, row_blocks, run_parallel, split_range
 
 ANGLE = 0.5  # Barnes-Hut θ (sklearn's default); must stay below 1/√2, see repulsion()
 TREE_DEPTH = 20  # levels below the root at most: cells down to 2⁻²⁰ of the bounding square
 INDEX_BITS = 14  # point index packed under the Morton code in one int64 sort key
 PAIR_BLOCK = 1 << 15  # (point, cell) pairs evaluated at once (memory and cache, never results)
-MAX_POINTS = 1 << INDEX_BITS
+MAX_INDEX = 1 << INDEX_BITS  # points a quadtree can hold (tsne.MAX_POINTS stays below)
 
 # bit masks that spread a 20-bit integer over the even bits of a 40-bit one
 _SPREAD = ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF), (4, 0x0F0F0F0F0F0F0F0F),
@@ -68,7 +76,7 @@ def n_neighbors(n: int, perplexity: float) -> int:
     return min(n - 1, int(3.0 * perplexity + 1.0))
 
 
-def nearest_neighbors(X, k, start=0, stop=None):
+def nearest_neighbors(X, k, start=0, stop=None, distances=None):
     """The ``k`` nearest other points of rows ``start:stop``, exactly, ties to the lower index.
 
     Parameters
@@ -76,6 +84,8 @@ def nearest_neighbors(X, k, start=0, stop=None):
     X : ndarray of float64, shape (n, d)
     k : int, 1 <= k <= n - 1
     start, stop : int
+    distances : SquaredDistances, optional
+        Of ``X``; pass one to reuse it over many blocks.
 
     Returns
     -------
@@ -83,7 +93,8 @@ def nearest_neighbors(X, k, start=0, stop=None):
     dist : ndarray of float64, shape (stop - start, k); squared distances
     """
     stop = X.shape[0] if stop is None else stop
-    D = squared_distances(X, start, stop)
+    distances = SquaredDistances(X) if distances is None else distances
+    D = distances.rows(start, stop)
     b = stop - start
     D[np.arange(b), np.arange(start, stop)] = np.inf  # a point is not its own neighbour
     kth = np.sort(D, axis=1)[:, k - 1:k]  # the k-th smallest value of each row
@@ -97,15 +108,17 @@ def nearest_neighbors(X, k, start=0, stop=None):
 
 
 def sparse_joint_probabilities(X, perplexity):
-    """Joint affinities restricted to nearest neighbours, as padded rows.
+    """Joint affinities restricted to nearest neighbours, as a sparse matrix.
 
     ``p_{j|i}`` is calibrated over the k nearest neighbours only, then
     ``p_ij = (p_{j|i} + p_{i|j}) / 2n`` on the union of both neighbour lists.
 
-    A generator: yields ``(rows_done, n)`` after each row block and returns
-    ``(neighbors, p)``, both of shape (n, m) with m the longest row: row i lists
-    the j with ``p_ij > 0`` in increasing order, padded with ``j = i`` and
-    ``p = 0`` (which contribute exactly nothing).
+    A generator: yields ``(rows_done, n)`` after each row block and returns the
+    matrix in compressed sparse row form ``(row_start, columns, p)``: row i's
+    non-zero ``p_ij`` are ``p[row_start[i]:row_start[i + 1]]``, at the columns
+    ``columns[...]`` in increasing order.  A row holds i's k neighbours plus
+    every j that has i among its own: usually fewer than 2k entries, but a
+    "hub" point can have many more.
 
     Parameters
     ----------
@@ -117,10 +130,11 @@ def sparse_joint_probabilities(X, perplexity):
     k = n_neighbors(n, perplexity)
     index = np.empty((n, k), dtype=np.int64)
     cond = np.empty((n, k))
+    distances = SquaredDistances(X)
 
     def block(rows):
         s, e = rows
-        index[s:e], dist = nearest_neighbors(X, k, s, e)
+        index[s:e], dist = nearest_neighbors(X, k, s, e, distances)
         cond[s:e] = binary_search_perplexity(dist, perplexity)[0]
 
     blocks = row_blocks(0, n, n)
@@ -135,7 +149,7 @@ def sparse_joint_probabilities(X, perplexity):
     rows_all = np.concatenate([i, j])
     cols_all = np.concatenate([j, i])
     vals = np.concatenate([cond.ravel(), cond.ravel()])
-    entries = len(vals)  # 2 n k; the key below stays under n² · 2nk <= 2·10⁴ ⁴ < 2⁶³
+    entries = len(vals)  # 2nk; keys stay below n² · 2nk <= 2n⁴ = 2e16 < 2⁶³ for n <= 10⁴
     keys = np.sort((rows_all * n + cols_all) * entries + np.arange(entries, dtype=np.int64))
     vals = vals[keys % entries]
     cell = keys // entries
@@ -146,18 +160,56 @@ def sparse_joint_probabilities(X, perplexity):
     twice = np.diff(np.append(starts, entries)) == 2
     p[twice] = p[twice] + vals[starts[twice] + 1]
     p /= 2.0 * n
-    pi, pj = cell[starts] // n, cell[starts] % n
-    # pad the rows of this sparse matrix into an (n, m) table
-    row_first = np.concatenate([[True], pi[1:] != pi[:-1]])
-    row_start = np.flatnonzero(row_first)
-    count = np.diff(np.append(row_start, len(pi)))
-    rank = np.arange(len(pi)) - np.repeat(row_start, count)
-    m = int(count.max())
-    neighbors = np.repeat(np.arange(n, dtype=np.int64)[:, None], m, axis=1)
-    pval = np.zeros((n, m))
-    neighbors[pi, rank] = pj
-    pval[pi, rank] = p
-    return neighbors, pval
+    rows_of, columns = cell[starts] // n, cell[starts] % n
+    row_start = np.searchsorted(rows_of, np.arange(n + 1))  # rows_of is sorted; exact integers
+    return row_start, columns, p
+
+
+def padded_rows(row_start, columns, p):
+    """Sparse rows regrouped into a few dense tables, for row sums without Python loops.
+
+    A row of length L is padded to the smallest width of ``_widths`` that holds
+    it (with its own index as column and ``p = 0``, which contribute exactly
+    nothing), so padding adds at most a quarter plus 8 entries per row, even
+    with a "hub" row as long as n (one table padded to the longest row could
+    take n² entries), and a row's width, hence its ``sum``, depends on the row
+    alone.
+
+    Parameters
+    ----------
+    row_start, columns, p : ndarray
+        A sparse matrix as returned by :func:`sparse_joint_probabilities`.
+
+    Returns
+    -------
+    list of (rows, columns, p)
+        ``rows`` (g,) the rows of the table; ``columns`` (g, w) int and ``p``
+        (g, w) float64 their padded entries.
+    """
+    length = np.diff(row_start)
+    widths = _widths(int(length.max()))
+    width_of = widths[np.searchsorted(widths, length)]
+    tables = []
+    for w in np.unique(width_of):
+        rows = np.flatnonzero(width_of == w)
+        lens = length[rows]
+        rank = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        slot = np.repeat(np.arange(len(rows)), lens)
+        source = np.repeat(row_start[rows], lens) + rank
+        cols = np.repeat(rows.astype(np.int64)[:, None], w, axis=1)
+        vals = np.zeros((len(rows), w))
+        cols[slot, rank] = columns[source]
+        vals[slot, rank] = p[source]
+        tables.append((rows, cols, vals))
+    return tables
+
+
+def _widths(longest):
+    """Table widths 8, 16, 24, 32, 40, 56, ...: multiples of 8, each at most 25% (+8) above the last."""
+    widths = [8]
+    while widths[-1] < longest:
+        widths.append(-(-int(widths[-1] * 1.25) // 8) * 8)
+    return np.array(widths)
 
 
 # --- the quadtree -----------------------------------------------------------------------
@@ -193,9 +245,11 @@ def segment_sums(values, starts, counts):
     g = len(starts)
     rank = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     source = np.repeat(starts, counts) + rank
-    table = np.zeros((values.shape[0], int(counts.max()) if g else 0, g))
+    # one spare zero column: with a single column the summed axis would be contiguous,
+    # and NumPy would switch from adding row after row to pairwise summation
+    table = np.zeros((values.shape[0], int(counts.max()) if g else 0, g + 1))
     table[:, rank, np.repeat(np.arange(g), counts)] = values[:, source]
-    out = table.sum(axis=1)
+    out = table.sum(axis=1)[:, :g]
     return out[0] if flat else out
 
 
@@ -248,6 +302,8 @@ def build_quadtree(Y):
         ``Y[order]`` is the Morton-sorted point list the levels refer to.
     """
     n = Y.shape[0]
+    if n > MAX_INDEX:
+        raise ValueError(f"a quadtree holds at most {MAX_INDEX} points, got {n}")
     lo = Y.min(axis=0)
     side = float((Y.max(axis=0) - lo).max())
     side = side * (1.0 + 2.0 ** -20) if side > 0.0 else 1.0  # keep the top edge inside
@@ -324,14 +380,15 @@ def accumulate(acc, points, values):
     column = np.cumsum(new) - 1
     rank = np.arange(a) - starts[column]
     width = int(rank.max()) + 2
-    slot = (rank + 1) * g + column
+    cols = g + 1  # a spare zero column keeps the sum row after row (see segment_sums)
+    slot = (rank + 1) * cols + column
     rows = points[starts]
-    table = np.empty(width * g)
+    table = np.empty(width * cols)
     for c in range(acc.shape[0]):
+        table[:] = 0.0
         table[:g] = acc[c, rows]
-        table[g:] = 0.0
         table[slot] = values[c]
-        acc[c, rows] = table.reshape(width, g).sum(axis=0)
+        acc[c, rows] = table.reshape(width, cols).sum(axis=0)[:g]
 
 
 def repulsion(Y, angle=ANGLE):
@@ -350,7 +407,7 @@ def repulsion(Y, angle=ANGLE):
     Parameters
     ----------
     Y : ndarray of float64, shape (n, 2)
-    angle : float, below 1/√2
+    angle : float in [0, 1/√2); 0 gives the exact sums (every cell opened)
 
     Returns
     -------
@@ -371,7 +428,8 @@ def repulsion(Y, angle=ANGLE):
         depth = 1
         while len(point):
             level = levels[depth]
-            reach2 = (level.side / angle) ** 2
+            # angle 0 opens every cell down to the leaves: the exact sums
+            reach2 = (level.side / angle) ** 2 if angle > 0.0 else np.inf
             cx, cy = level.com[0], level.com[1]
             open_point, open_cell = [], []
             for s in range(0, len(point), PAIR_BLOCK):
@@ -415,59 +473,80 @@ class BarnesHutObjective:
 
     Parameters
     ----------
-    neighbors, p : ndarray, shape (n, m)
-        Padded sparse joint probabilities from :func:`sparse_joint_probabilities`.
+    row_start, columns, p : ndarray
+        Sparse joint probabilities from :func:`sparse_joint_probabilities`.
     angle : float
         Barnes-Hut θ.
     """
 
     method = "barnes_hut"
 
-    def __init__(self, neighbors, p, angle=ANGLE):
-        self.neighbors = neighbors
-        self.p = p
+    def __init__(self, row_start, columns, p, angle=ANGLE):
+        self.n = len(row_start) - 1
         self.angle = angle
-        self.n, self.m = p.shape
-        self.p_sum = float(p.sum(axis=1).sum())
-        self.p_log_p = float((p * K.log(np.where(p > 0.0, p, 1.0))).sum(axis=1).sum())
+        self.tables = padded_rows(row_start, columns, p)
+        self.p_sum = float(self._row_sums(lambda rows, cols, pv: pv).sum())
+        self.p_log_p = float(self._row_sums(lambda rows, cols, pv: pv * K.log(np.where(pv > 0.0, pv, 1.0))).sum())
 
-    def _differences(self, Y, s, e):
-        nb = self.neighbors[s:e]
-        return Y[s:e, 0, None] - Y[nb, 0], Y[s:e, 1, None] - Y[nb, 1]
+    def _row_sums(self, terms, k=1):
+        """``Σ_j terms(rows, columns, p)`` for every row, natively in threads.
 
-    def _rows(self, fn):
-        """Run ``fn(s, e)`` over row blocks, natively in threads."""
-        def part(rng):
-            for s, e in row_blocks(rng[0], rng[1], self.m):
-                fn(s, e)
-        run_parallel(part, split_range(self.n, tsne.WORKERS))
+        ``terms`` returns an array (b, w), or a tuple of k of them, for a block
+        of b rows of one table; the result has shape (n,) or (k, n).
+        """
+        out = np.empty((k, self.n))
+        blocks = [(t, s, e) for t, (rows, cols, pv) in enumerate(self.tables)
+                  for s, e in row_blocks(0, len(rows), cols.shape[1])]
 
-    def attraction(self, Y):
-        """``Σ_j p_ij w_ij (y_i - y_j)`` over the stored neighbours; shape (n, 2)."""
-        out = np.empty((self.n, 2))
+        def block(job):
+            t, s, e = job
+            rows, cols, pv = self.tables[t]
+            values = terms(rows[s:e], cols[s:e], pv[s:e])
+            for j, v in enumerate(values if k > 1 else (values,)):
+                out[j, rows[s:e]] = v.sum(axis=1)
 
-        def rows(s, e):
-            dx, dy = self._differences(Y, s, e)
-            pw = self.p[s:e] / (1.0 + dx * dx + dy * dy)
-            out[s:e, 0] = (pw * dx).sum(axis=1)
-            out[s:e, 1] = (pw * dy).sum(axis=1)
+        run_parallel(lambda part: [block(j) for j in blocks[part[0]:part[1]]],
+                     split_range(len(blocks), tsne.WORKERS))
+        return out if k > 1 else out[0]
 
-        self._rows(rows)
-        return out
+    def forces(self, Y, with_kl=False):
+        """The two halves of the gradient at ``Y``, and KL(P‖Q) if asked.
+
+        ``KL = Σ p log p + Σ p log(1 + d²) + log Z · Σ p`` over the non-zero
+        ``p_ij``, with Z from the quadtree; the middle sum comes from the same
+        pass over the neighbours as the attraction.
+
+        Returns
+        -------
+        attraction : ndarray of float64, shape (n, 2)
+            ``Σ_j p_ij w_ij (y_i - y_j)`` over the non-zero ``p_ij``
+        repulsion : ndarray of float64, shape (n, 2)
+            The Barnes-Hut estimate of ``Σ_j w_ij² (y_i - y_j) / Z``
+        kl : float or None
+        """
+        y0, y1 = Y[:, 0].copy(), Y[:, 1].copy()
+
+        def terms(rows, cols, pv):
+            dx = y0[rows, None] - y0[cols]
+            dy = y1[rows, None] - y1[cols]
+            d2 = dx * dx + dy * dy
+            pw = pv / (1.0 + d2)
+            if with_kl:
+                return pw * dx, pw * dy, pv * K.log1p(d2)
+            return pw * dx, pw * dy
+
+        sums = self._row_sums(terms, k=3 if with_kl else 2)
+        Z, rep = repulsion(Y, self.angle)
+        kl = None
+        if with_kl:
+            kl = self.p_log_p + float(sums[2].sum()) + float(K.log(Z)) * self.p_sum
+        return sums[:2].T.copy(), rep / Z, kl
 
     def gradient(self, Y, exaggeration=1.0):
         """``∂KL/∂Y = 4 (α F_attr - F_rep / Z)``; shape (n, 2)."""
-        Z, rep = repulsion(Y, self.angle)
-        return 4.0 * (exaggeration * self.attraction(Y) - rep / Z)
+        attract, repulse, _ = self.forces(Y)
+        return 4.0 * (exaggeration * attract - repulse)
 
     def kl(self, Y):
-        """``Σ p log p + Σ p log(1 + d²) + log Z · Σ p`` with Z from the quadtree."""
-        Z, _ = repulsion(Y, self.angle)
-        cross = np.empty(self.n)
-
-        def rows(s, e):
-            dx, dy = self._differences(Y, s, e)
-            cross[s:e] = (self.p[s:e] * K.log1p(dx * dx + dy * dy)).sum(axis=1)
-
-        self._rows(rows)
-        return self.p_log_p + float(cross.sum()) + float(K.log(Z)) * self.p_sum
+        """KL(P‖Q) at ``Y`` with Z from the quadtree."""
+        return self.forces(Y, with_kl=True)[2]

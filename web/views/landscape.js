@@ -21,7 +21,7 @@ export function defaults() {
   return structuredClone({ ...DEFAULT_SCENE, t: null });
 }
 
-export function mount(root, { api, catalog, params, setParams, notify }) {
+export function mount(root, { api, catalog, params, setParams, notify, locked = false }) {
   const fnById = Object.fromEntries(catalog.functions.map((f) => [f.name, f]));
   const optById = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
   const scene = normalize(params);
@@ -196,10 +196,11 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     };
   }
 
-  function update({ drag = false } = {}) {
+  function update() {
     pushState();
     ensureGrid();
-    request(spec(!drag));
+    // the per-step optimizer state costs about twice the run itself: fetch it only when inspected
+    request(spec(!!selected));
   }
 
   function request(s) {
@@ -425,12 +426,14 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     scene.start = [+x.toPrecision(4), +y.toPrecision(4)];
     startX.set(scene.start[0]); startY.set(scene.start[1]);
     scene.t = null;
-    update({ drag: true });
+    selected = null;  // a new start point makes new paths: nothing stays selected
+    update();
   }
   canvas.addEventListener("pointerdown", (ev) => {
     const [px, py] = toWorld(ev);
     const hit = nearest(px, py);
     if (hit && hit.step > 0) { selected = hit; showInspector(); draw(); pushState(); return; }
+    if (locked) return;  // embedded with lock=1: the start point stays put
     dragging = true;
     canvas.setPointerCapture(ev.pointerId);
     moveStart(px, py);
@@ -450,7 +453,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     } else tooltip.hidden = true;
     if (changed) draw();
   });
-  const endDrag = () => { if (dragging) { dragging = false; update(); } };
+  const endDrag = () => { dragging = false; };
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
   canvas.addEventListener("pointerleave", () => { hover = null; tooltip.hidden = true; draw(); });
@@ -458,7 +461,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     const f = fnById[scene.fn];
     const dx = (f.domain[0][1] - f.domain[0][0]) / 50, dy = (f.domain[1][1] - f.domain[1][0]) / 50;
     const moves = { ArrowLeft: [-dx, 0], ArrowRight: [dx, 0], ArrowUp: [0, dy], ArrowDown: [0, -dy] };
-    if (moves[ev.key]) {
+    if (moves[ev.key] && !locked) {
       ev.preventDefault();
       scene.start = [+(scene.start[0] + moves[ev.key][0]).toPrecision(4), +(scene.start[1] + moves[ev.key][1]).toPrecision(4)];
       startX.set(scene.start[0]); startY.set(scene.start[1]); scene.t = null; update();
@@ -480,7 +483,11 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       h("strong", {}, `${r.label || optById[r.name].title}`), ` — step ${k}`,
       h("br"), `θ = (${fmt(r.path[k][0], 6)}, ${fmt(r.path[k][1], 6)}),  f = ${fmt(r.loss[k], 6)}`);
     if (k === 0) { inspector.replaceChildren(head, h("p", { class: "hint" }, "Step 0 is the start point: no update yet.")); return; }
-    if (!r.state) { inspector.replaceChildren(head, h("p", { class: "hint" }, "Loading the optimizer state…")); return; }
+    if (!r.state) {
+      inspector.replaceChildren(head, h("p", { class: "hint" }, "Loading the optimizer state…"));
+      if (lastSpec && !lastSpec.record_state) request({ ...lastSpec, record_state: true });
+      return;
+    }
     const rows = Object.entries(r.state).map(([key, vals]) => h("tr", {}, h("th", { scope: "row" }, key),
       h("td", { "data-value": String(vals[k - 1][0]) }, fmt(vals[k - 1][0], 6)),
       h("td", { "data-value": String(vals[k - 1][1]) }, fmt(vals[k - 1][1], 6))));
