@@ -48,8 +48,9 @@ MAX_IMAGES = 64
 DIGIT_SIDE = 8
 
 
-def _read_points(d: Fields) -> dict:
-    points = d.array("points", MIN_POINTS, MAX_SAMPLES)
+def read_points(d: Fields, min_points: int = MIN_POINTS) -> dict:
+    """Uploaded ``points`` and ``labels``, checked; ``{"points": X (n, d), "labels": y (n,)}``."""
+    points = d.array("points", min_points, MAX_SAMPLES)
     labels = d.array("labels", len(points), len(points))
     first = points[0]
     if not isinstance(first, list) or not 1 <= len(first) <= MAX_FEATURES:
@@ -76,7 +77,8 @@ def _read_points(d: Fields) -> dict:
     return {"points": X, "labels": np.array(y, dtype=np.int64)}
 
 
-def _read_name(d: Fields) -> dict:
+def read_name(d: Fields) -> dict:
+    """A generator (or digits) and its parameters, within the network spec's limits."""
     name = d.choice("name", [*datasets.GENERATORS, "digits"])
     out = {"name": name}
     if name == "digits":
@@ -121,7 +123,7 @@ def read_spec(spec: dict) -> dict:
     source = present[0]
     data = {"source": source}
     if source == "name":
-        data.update(_read_name(d))
+        data.update(read_name(d))
     elif source == "recipe":
         data["recipe"] = validate_recipe(d.value("recipe"), d.field("recipe"))
     elif source == "describe":
@@ -132,7 +134,7 @@ def read_spec(spec: dict) -> dict:
     elif source == "csv":
         data.update(_read_csv(d))
     else:
-        data.update(_read_points(d))
+        data.update(read_points(d))
     if d.has("val_fraction"):  # accepted so a network spec's dataset can be previewed as it is
         d.number("val_fraction", MIN_VAL_FRACTION, MAX_VAL_FRACTION)
     d.done()

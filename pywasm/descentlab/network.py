@@ -41,24 +41,12 @@ BOUNDARY_UPDATES = 25  # decision boundaries kept (and streamed) per run, for sc
 
 
 def read_dataset(fields: Fields) -> dict:
+    # dataset_spec reads the same sources for previews, and imports this module's limits
+    from .dataset_spec import read_name, read_points
     d = fields.sub("dataset")
     if d.has("points"):
-        points = d.array("points", MIN_SAMPLES, MAX_SAMPLES)
-        labels = d.array("labels", len(points), len(points))
-        width = points[0] if isinstance(points[0], list) else None
-        if not width or not 1 <= len(width) <= MAX_FEATURES:
-            raise SpecError(d.field("points[0]"), f"must be a list of 1 to {MAX_FEATURES} numbers")
-        n_features = len(width)
-        for i, row in enumerate(points):
-            if not isinstance(row, list) or len(row) != n_features:
-                raise SpecError(d.field(f"points[{i}]"), f"must have {n_features} numbers like the first row")
-            for j, v in enumerate(row):
-                check_number(v, d.field(f"points[{i}][{j}]"), -1e9, 1e9)
-        for i, v in enumerate(labels):
-            check_number(v, d.field(f"labels[{i}]"), 0, MAX_CLASSES - 1, integer=True)
-        if len(set(int(v) for v in labels)) < 2:
-            raise SpecError(d.field("labels"), "must contain at least 2 classes")
-        out = {"points": points, "labels": [int(v) for v in labels]}
+        data = read_points(d, MIN_SAMPLES)
+        out = {"points": data["points"].tolist(), "labels": data["labels"].tolist()}
     elif d.has("recipe"):
         recipe = validate_recipe(d.value("recipe"), d.field("recipe"))
         points, classes = recipe_size(recipe)
@@ -68,18 +56,7 @@ def read_dataset(fields: Fields) -> dict:
             raise SpecError(d.field("recipe"), f"must make at least 2 classes, got {classes}")
         out = {"recipe": recipe}
     else:
-        name = d.choice("name", [*datasets.GENERATORS, "digits"])
-        out = {"name": name}
-        if name == "digits":
-            if d.has("n"):
-                out["n"] = d.number("n", MIN_SAMPLES, datasets.DIGITS_SHAPE[0], integer=True)
-        else:
-            for key, p in datasets.GENERATORS[name].params.items():
-                if key != "seed":
-                    out[key] = d.number(key, max(p["min"], MIN_SAMPLES) if key == "n" else p["min"],
-                                        min(p["max"], MAX_SAMPLES) if key == "n" else p["max"],
-                                        p["default"], integer=key in ("n", "classes"))
-        out["seed"] = d.number("seed", 0, MAX_SEED, 0, integer=True)
+        out = read_name(d)
     out["val_fraction"] = d.number("val_fraction", MIN_VAL_FRACTION, MAX_VAL_FRACTION, 0.2)
     d.done()
     return out
