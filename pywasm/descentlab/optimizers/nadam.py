@@ -56,7 +56,7 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_
     Dozat, T. (2016). Incorporating Nesterov momentum into Adam. *ICLR Workshop*.
     """
     lr, b1, b2, eps, wd, psi = (float(x) for x in (lr, beta1, beta2, eps, weight_decay, momentum_decay))
-    log_096 = K.log(0.96)  # 0.96^x = exp(x log 0.96): deterministic kernels, not libm pow
+    log_096 = float(K.log(0.96))  # 0.96^x = exp(x log 0.96): deterministic kernels, not libm pow
 
     def mu(t):
         return b1 * (1.0 - 0.5 * float(K.exp(t * psi * log_096)))
