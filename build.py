@@ -14,7 +14,10 @@ What `build` does:
      the NumPy wheel also against the npm package's own pyodide-lock.json.
   3. Builds our wheel descentlab-<version>-py3-none-any.whl deterministically.
   4. Writes dist/pyodide-lock.json listing exactly numpy + descentlab.
-  5. Copies web/ and datasets/, writes dist/build-info.json (content hash of dist/).
+  5. Copies web/ and datasets/, draws the app icons (icons/icon-192.png, icon-512.png).
+  6. finalize(): the build id (content hash of dist/) into index.html, sw.js with its
+     precache list, descentlab.html (the whole app in one file, for file:// and offline),
+     and dist/build-info.json.
 
 Environment:
   DESCENTLAB_CACHE  cache directory (default ~/.cache/descentlab)
@@ -38,6 +41,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -91,6 +95,7 @@ MIME_TYPES = {
     ".md": "text/markdown; charset=utf-8",
     ".csv": "text/csv; charset=utf-8",
     ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
 }
 
 
@@ -407,7 +412,20 @@ def _tree(base: Path) -> list[Path]:
     )
 
 
-def build(quiet: bool = False, out: Path | None = None) -> dict:
+# The page's files that build.py rewrites instead of copying (see finalize()).
+TEMPLATED = {"index.html", "sw.js"}
+# Written by finalize() from the rest of dist/; not part of the content hash.
+GENERATED = {"sw.js", "build-info.json", "descentlab.html"}
+# web/ sources that are build inputs only, not shipped as files.
+WEB_BUILD_ONLY = ("single/",)
+# Shipped, but not precached by the service worker (the single file is a download of its own).
+NOT_PRECACHED = {"sw.js", "build-info.json", "descentlab.html"}
+BUILD_META_RE = re.compile(r'(<meta name="descentlab-build" content=")[^"]*(">)')
+PRECACHE_RE = re.compile(r"/\*@PRECACHE@\*/.*?/\*@END@\*/", re.S)
+ICON_SIZES = (192, 512)
+
+
+def build(quiet: bool = False, out: Path | None = None, single_file: bool = True) -> dict:
     """Assemble dist/ (or `out`). Fast and offline when the cache is warm. Returns build-info."""
     out = Path(out) if out is not None else DIST
     t0 = time.perf_counter()
@@ -433,10 +451,21 @@ def build(quiet: bool = False, out: Path | None = None) -> dict:
     changed += _put(out / "pyodide-lock.json", lock)
     keep["pyodide-lock.json"] = sha256_bytes(lock)
 
+    for size in ICON_SIZES:
+        rel = f"icons/icon-{size}.png"
+        png = icon_png(size, cache)
+        changed += _put(out / rel, png)
+        keep[rel] = sha256_bytes(png)
+
     for src in _tree(WEB):
         rel = src.relative_to(WEB).as_posix()
-        if rel in keep or rel == "build-info.json":
+        if rel.startswith(WEB_BUILD_ONLY):
+            continue
+        if rel in keep or rel in GENERATED - TEMPLATED:
             raise BuildError(f"web/{rel} would overwrite a generated file in dist/")
+        if rel in TEMPLATED:
+            keep[rel] = None  # written by finalize()
+            continue
         changed += _copy(src, out / rel)
         keep[rel] = None
     for src in _tree(DATASETS):
@@ -447,36 +476,286 @@ def build(quiet: bool = False, out: Path | None = None) -> dict:
     # Remove whatever dist/ holds that this build does not ship (old wheels, deleted pages).
     for path in sorted(out.rglob("*"), reverse=True):
         rel = path.relative_to(out).as_posix()
-        if path.is_file() and rel not in keep and rel != "build-info.json":
+        if path.is_file() and rel not in keep and rel not in GENERATED:
             path.unlink()
             changed += 1
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
 
-    # Content hash: sha256 over the sorted (path, sha256(bytes)) of every shipped file.
-    files = {}
-    total = hashlib.sha256()
-    for rel in sorted(keep):
-        path = out / rel
-        digest = keep[rel] or sha256_file(path)
-        size = path.stat().st_size
-        files[rel] = {"sha256": digest, "size": size}
-        total.update(f"{rel}\0{digest}\0{size}\n".encode())
-    info = {
-        "content_hash": total.hexdigest(),
-        "descentlab_version": version,
-        "pyodide_version": PYODIDE_VERSION,
-        "wheel": wheel_name,
-        "files": files,
-    }
-    _put(out / "build-info.json", (json.dumps(info, indent=1, sort_keys=True) + "\n").encode())
+    info = finalize(out, known=keep, index_template=(WEB / "index.html").read_text(encoding="utf-8"),
+                    single_file=single_file, cache=cache)
     if not quiet:
-        size = sum(f["size"] for f in files.values())
+        size = sum(f["size"] for f in info["files"].values())
+        single = info.get("single_file")
         log(
-            f"{out.name}/ ready: {len(files)} files, {size / 1e6:.1f} MB, descentlab {version}, "
-            f"content {info['content_hash'][:12]}, {changed} changed, {time.perf_counter() - t0:.2f} s"
+            f"{out.name}/ ready: {len(info['files'])} files, {size / 1e6:.1f} MB, descentlab {version}, "
+            f"build {info['build']}, {changed} changed, {time.perf_counter() - t0:.2f} s"
+            + (f"; {single['name']} {single['size'] / 1e6:.1f} MB" if single else "")
         )
     return info
+
+
+def finalize(out: Path, known: dict | None = None, index_template: str | None = None,
+             single_file: bool = True, cache: Path | None = None) -> dict:
+    """Write what depends on the whole of `out`: the build id in index.html, sw.js (its
+    precache list), descentlab.html (the single-file app) and build-info.json.
+
+    The content hash covers every file except these generated ones (index.html with its
+    build id blanked), so rerunning finalize() on an unchanged directory changes nothing,
+    and changing any shipped file gives a new build id, a new service worker and a new
+    offline cache. `build()` calls it; deploy scripts and tests may call it on a copy of
+    dist/ after changing files there.
+    """
+    out = Path(out)
+    known = known or {}
+    if index_template is None:
+        index_template = (out / "index.html").read_text(encoding="utf-8")
+    if not BUILD_META_RE.search(index_template):
+        raise BuildError('index.html has no <meta name="descentlab-build" content="..."> for the build id')
+    index_blank = BUILD_META_RE.sub(r"\g<1>dev\g<2>", index_template).encode()
+
+    files: dict[str, dict] = {}
+    total = hashlib.sha256()
+    rels = sorted({p.relative_to(out).as_posix() for p in _tree(out)} - GENERATED | {"index.html"})
+    for rel in rels:
+        if rel == "index.html":
+            digest, size = sha256_bytes(index_blank), len(index_blank)
+        else:
+            path = out / rel
+            digest = known.get(rel) or sha256_file(path)
+            size = path.stat().st_size
+        files[rel] = {"sha256": digest, "size": size}
+        total.update(f"{rel}\0{digest}\0{size}\n".encode())
+    content_hash = total.hexdigest()
+    build_id = content_hash[:16]
+
+    index = BUILD_META_RE.sub(rf"\g<1>{build_id}\g<2>", index_template).encode()
+    _put(out / "index.html", index)
+    files["index.html"] = {"sha256": sha256_bytes(index), "size": len(index)}
+
+    sw_template = (WEB / "sw.js").read_text(encoding="utf-8")
+    if not PRECACHE_RE.search(sw_template):
+        raise BuildError("web/sw.js has no /*@PRECACHE@*/ ... /*@END@*/ placeholder")
+    precache = {
+        "build": build_id,
+        "files": [[rel, "sha256-" + base64.b64encode(bytes.fromhex(f["sha256"])).decode(), f["size"]]
+                  for rel, f in files.items() if rel not in NOT_PRECACHED],
+    }
+    sw = PRECACHE_RE.sub(lambda _: json.dumps(precache, separators=(",", ":")), sw_template).encode()
+    _put(out / "sw.js", sw)
+    files["sw.js"] = {"sha256": sha256_bytes(sw), "size": len(sw)}
+
+    info = {
+        "build": build_id,
+        "content_hash": content_hash,
+        "files": dict(sorted(files.items())),
+        "precache": {"cache": f"descentlab:<scope path>:{build_id}", "files": len(precache["files"]),
+                     "bytes": sum(f[2] for f in precache["files"])},
+    }
+    lock_path = out / "pyodide-lock.json"
+    if lock_path.exists():
+        lock = json.loads(lock_path.read_text())
+        info["pyodide_version"] = lock.get("info", {}).get("version")
+        own = lock.get("packages", {}).get("descentlab", {})
+        info["descentlab_version"] = own.get("version")
+        info["wheel"] = own.get("file_name")
+    if single_file:
+        html = single_file_html(out, cache or cache_dir())
+        _put(out / "descentlab.html", html)
+        info["single_file"] = {"name": "descentlab.html", "size": len(html), "sha256": sha256_bytes(html)}
+    elif (out / "descentlab.html").exists():
+        (out / "descentlab.html").unlink()
+    _put(out / "build-info.json", (json.dumps(info, indent=1, sort_keys=True) + "\n").encode())
+    return info
+
+
+# ----------------------------------------------------------------------- single file
+
+EMBED_BASE = "descentlab-embedded:/"      # never fetched: the worker answers it from the file
+MODULE_PREFIX = "@descentlab/"
+IMPORT_RE = re.compile(r"""(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2}/[^"'\n]+)\2""")
+STYLESHEET_RE = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
+HEAD_LINK_RE = re.compile(r'\s*<link rel="(?:manifest|apple-touch-icon)"[^>]*>|\s*<link rel="icon" href="icons/[^"]*"[^>]*>')
+APP_SCRIPT_RE = re.compile(r'<script type="module" src="app.js"></script>')
+# URL-safe in a data: URL inside JSON inside <script>: no %, #, <, >, quotes, backslash, controls.
+DATA_URL_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in '%#<>"\\')
+ASSET_TYPES = {".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json",
+               ".zip": "application/zip", ".whl": "application/zip"}
+
+
+def _js_literal(text: str) -> str:
+    """A JavaScript string literal safe inside an inline <script>."""
+    return json.dumps(text).replace("<", "\\u003c")
+
+
+def _gzip_cached(data: bytes, cache: Path) -> bytes:
+    """gzip -9 with mtime 0 (deterministic); big results cached by the input's sha256."""
+    import gzip
+
+    if len(data) < 1 << 20:
+        return gzip.compress(data, 9, mtime=0)
+    gz_dir = cache / "gzip"
+    gz_dir.mkdir(exist_ok=True)
+    path = gz_dir / f"{sha256_bytes(data)}.gz"
+    if path.exists():
+        return path.read_bytes()
+    packed = gzip.compress(data, 9, mtime=0)
+    _put(path, packed)
+    return packed
+
+
+def bundle_modules(out: Path, entry: str = "app.js") -> dict[str, str]:
+    """Every ES module reachable from `entry` (static and dynamic imports), with relative
+    specifiers rewritten to "@descentlab/<path>", so an import map can hand each one out
+    from a data: URL. Returns {"@descentlab/<path>": source}."""
+    modules: dict[str, str] = {}
+    todo = [entry]
+    while todo:
+        rel = todo.pop()
+        if MODULE_PREFIX + rel in modules:
+            continue
+        path = out / rel
+        if not path.exists():
+            continue  # a view not written yet: its import fails at run time, as on a server
+        base = os.path.dirname(rel)
+
+        def rewrite(m: re.Match) -> str:
+            target = os.path.normpath(os.path.join(base, m.group(3))).replace(os.sep, "/")
+            if target.startswith("../"):
+                raise BuildError(f"{rel} imports {m.group(3)}, outside dist/")
+            todo.append(target)
+            return f"{m.group(1)}{m.group(2)}{MODULE_PREFIX}{target}{m.group(2)}"
+
+        source = IMPORT_RE.sub(rewrite, path.read_text(encoding="utf-8"))
+        # name it in stack traces and dev tools (instead of the whole data: URL)
+        modules[MODULE_PREFIX + rel] = f"{source.rstrip()}\n//# sourceURL=descentlab-single-file/{rel}\n"
+    return dict(sorted(modules.items()))
+
+
+def single_file_html(out: Path, cache: Path) -> bytes:
+    """dist/descentlab.html: the whole app in one file that works from file:// offline.
+
+    - CSS inline; every ES module as a data: URL in an import map (specifiers rewritten).
+    - Pyodide, the wheels, the lock and the stdlib as base64 text (gzip first where that
+      helps: the wasm and asm.js shrink ~3-5x; zips and wheels are compressed already).
+    - A small classic bootstrap (web/single/bootstrap.js) turns them into Blob URLs and
+      starts the worker from a Blob: web/single/worker-prelude.js answers Pyodide's fetch()
+      and importScripts() for descentlab-embedded:/ from those bytes, checks each file's
+      sha256 integrity as the server build does, then runs the ordinary worker.js.
+    """
+    html = (out / "index.html").read_text(encoding="utf-8")
+
+    def inline_css(m: re.Match) -> str:
+        css = (out / m.group(1)).read_text(encoding="utf-8").replace("</", "<\\/")
+        return f"<style>/* {m.group(1)} */\n{css}</style>"
+
+    html, n = STYLESHEET_RE.subn(inline_css, html)
+    if n == 0:
+        raise BuildError("index.html: no stylesheet <link> to inline")
+    html = HEAD_LINK_RE.sub("", html)
+
+    modules = bundle_modules(out)
+    imports = {name: "data:text/javascript;charset=utf-8," + urllib.parse.quote(src, safe=DATA_URL_SAFE)
+               for name, src in modules.items()}
+    importmap = json.dumps({"imports": imports}, separators=(",", ":"))
+    html, n = APP_SCRIPT_RE.subn(
+        lambda _: (f'<script type="importmap">{importmap}</script>\n'
+                   f'  <script type="module">import "{MODULE_PREFIX}app.js";</script>'), html)
+    if n != 1:
+        raise BuildError('index.html: expected one <script type="module" src="app.js">')
+
+    lock = json.loads((out / "pyodide-lock.json").read_text())
+    names = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+    names += sorted(p["file_name"] for p in lock["packages"].values())
+    blocks = []
+    for name in names:
+        data = (out / name).read_bytes()
+        packed = _gzip_cached(data, cache)
+        gz = len(packed) < 0.95 * len(data)
+        payload = base64.b64encode(packed if gz else data).decode()
+        mime = ASSET_TYPES.get(os.path.splitext(name)[1], "application/octet-stream")
+        blocks.append(f'<script type="application/x-descentlab-asset" data-name="{name}" data-type="{mime}" '
+                      f'data-gzip="{int(gz)}">{payload}</script>')
+
+    boot = (WEB / "single" / "bootstrap.js").read_text(encoding="utf-8")
+    prelude = (WEB / "single" / "worker-prelude.js").read_text(encoding="utf-8")
+    worker = (out / "worker.js").read_text(encoding="utf-8")
+    for key, value in (("BASE", EMBED_BASE), ("PRELUDE", prelude), ("WORKER", worker)):
+        marker = f'/*@{key}@*/""'
+        if marker not in boot:
+            raise BuildError(f"web/single/bootstrap.js has no {marker} placeholder")
+        boot = boot.replace(marker, _js_literal(value))
+    tail = "\n".join(blocks) + f"\n<script>\n{boot}</script>\n"
+    if html.count("</body>") != 1:
+        raise BuildError("index.html: expected one </body>")
+    html = html.replace("</body>", tail + "</body>")
+    return html.encode()
+
+
+# --------------------------------------------------------------------------- icons
+
+ICON_VERSION = 3
+
+
+def icon_png(size: int, cache: Path | None = None) -> bytes:
+    """The app icon as a PNG (the mark of web/icons/icon.svg: a valley and a ball rolling
+    to its bottom), drawn with analytic anti-aliasing in pure Python; cached by size."""
+    path = (cache / "icons" / f"icon-v{ICON_VERSION}-{size}.png") if cache else None
+    if path and path.exists():
+        return path.read_bytes()
+    import struct
+    import zlib
+
+    def mix(a, b, t):
+        return tuple(x + (y - x) * t for x, y in zip(a, b))
+
+    top, bottom = (37, 99, 235), (30, 58, 138)          # #2563eb -> #1e3a8a
+    white, red, pink = (255, 255, 255), (220, 38, 38), (252, 165, 165)
+    px = 1.0 / size
+    rows = []
+    for j in range(size):
+        y = (j + 0.5) * px
+        row = bytearray(b"\0")  # filter: none
+        bg = mix(top, bottom, y)
+        for i in range(size):
+            x = (i + 0.5) * px
+            c = bg
+            # contour rings of the bowl, faint
+            for r in (0.17, 0.27, 0.37):
+                d = abs(((x - 0.5) ** 2 + ((y - 0.58) / 0.62) ** 2) ** 0.5 - r) * 0.8 - 0.006
+                cov = min(1.0, max(0.0, 0.5 - d / px))
+                if cov:
+                    c = mix(c, white, 0.18 * cov)
+            # the valley: P(t) = (0.5 + 0.34 t, 0.72 - 0.5 t^2), t in [-1, 1]; distance by a
+            # few Newton steps on the closest point, clamped (which gives round caps)
+            t = min(1.0, max(-1.0, (x - 0.5) / 0.34))
+            for _ in range(4):
+                ex, ey = 0.5 + 0.34 * t - x, 0.72 - 0.5 * t * t - y
+                g = ex * 0.34 - ey * t
+                dg = 0.34 * 0.34 + t * t - ey
+                t = min(1.0, max(-1.0, t - g / dg if dg > 1e-9 else t))
+            d = ((0.5 + 0.34 * t - x) ** 2 + (0.72 - 0.5 * t * t - y) ** 2) ** 0.5 - 0.028
+            cov = min(1.0, max(0.0, 0.5 - d / px))
+            if cov:
+                c = mix(c, white, cov)
+            # the ball, with a highlight like the page's brand mark
+            d = ((x - 0.5) ** 2 + (y - 0.62) ** 2) ** 0.5 - 0.095
+            cov = min(1.0, max(0.0, 0.5 - d / px))
+            if cov:
+                h = min(1.0, ((x - 0.47) ** 2 + (y - 0.59) ** 2) ** 0.5 / 0.07)
+                c = mix(c, mix(pink, red, h), cov)
+            row += bytes(int(round(v)) for v in c)
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
+    if path:
+        _put(path, png)
+    return png
+
 
 
 # --------------------------------------------------------------------------- serve

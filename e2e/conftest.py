@@ -59,7 +59,7 @@ class PageWatch:
 
 def is_local(url: str) -> bool:
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme in ("data", "blob", "about"):
+    if parts.scheme in ("data", "blob", "about", "file"):
         return True
     return parts.hostname in LOCAL_HOSTS
 
@@ -103,9 +103,14 @@ def browser(playwright):
     b.close()
 
 
-def open_page(browser, url: str, watch: PageWatch, wait_ready: bool = True):
-    """A new context + page on `url`, with every non-local request blocked and recorded."""
-    context = browser.new_context()
+def open_page(browser, url: str, watch: PageWatch, wait_ready: bool = True, service_workers: str = "block"):
+    """A new context + page on `url`, with every non-local request blocked and recorded.
+
+    Service workers are blocked unless asked for (`service_workers="allow"`, as
+    e2e/test_offline.py does): otherwise every test's fresh context would precache the
+    whole of dist/ in the background, and requests a service worker answers bypass the guard.
+    """
+    context = browser.new_context(service_workers=service_workers)
 
     def guard(route):
         url = route.request.url

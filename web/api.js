@@ -17,7 +17,8 @@
 // Events on window: "descentlab:load-progress" {stage, fraction}, "descentlab:ready"
 // {version}, "descentlab:load-error" {stage, message}, "descentlab:worker-restarted" {reason}.
 
-const WORKER_URL = new URL("./worker.js", import.meta.url);
+// The single-file build (dist/descentlab.html) starts the worker from a Blob URL it sets first.
+const WORKER_URL = globalThis.DESCENTLAB_WORKER_URL || new URL("./worker.js", import.meta.url);
 export const RESTART_NOTICE = "The computation worker stopped and was restarted.";
 const MAX_RESTARTS = 3;          // within RESTART_WINDOW_MS; more means a broken worker
 const RESTART_WINDOW_MS = 30000;

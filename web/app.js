@@ -2,6 +2,8 @@
 // (web/views/*.js) take over the main region.
 import { descentlab, RESTART_NOTICE } from "./api.js";
 import { startViews } from "./views/index.js";
+import { readEmbedOptions, startEmbedding } from "./embed-mode.js";
+import { setupShare } from "./share.js";
 
 const STAGE_TEXT = {
   runtime: "Loading Python runtime…",
@@ -53,6 +55,13 @@ function showNotice(text) {
 
 $("notice-close").addEventListener("click", () => { els.notice.hidden = true; });
 
+// ---- build id (build.py writes it into index.html), embedding, sharing
+const buildMeta = document.querySelector('meta[name="descentlab-build"]');
+descentlab.build = buildMeta ? buildMeta.content : "dev";
+const embedOptions = readEmbedOptions();
+startEmbedding({ api: descentlab, options: embedOptions, root: $("view") });
+setupShare({ button: $("share-open") });
+
 window.addEventListener("descentlab:load-progress", (e) => showLoading(e.detail.stage, e.detail.fraction));
 window.addEventListener("descentlab:load-error", (e) => showLoadError(e.detail.stage, e.detail.message));
 window.addEventListener("descentlab:worker-restarted", () => {
@@ -72,7 +81,27 @@ let viewsStarted = false;
 descentlab.ready.then(() => {
   if (viewsStarted) return;
   viewsStarted = true;
-  startViews({ api: descentlab, root: $("view"), notify: showNotice }).catch((err) => {
+  startViews({ api: descentlab, root: $("view"), notify: showNotice, locked: embedOptions.lock }).catch((err) => {
     $("view").textContent = `Could not start the views: ${err.message}`;
   });
 }, () => {});
+
+// ---- offline: a service worker caches every file of this build (web/sw.js). Registered
+// once the runtime is ready, so its downloads never compete with the first start.
+// Not on file:// (dist/descentlab.html is offline by construction).
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator) || !/^https?:$/.test(location.protocol)) return;
+  const hadController = !!navigator.serviceWorker.controller;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (hadController) showNotice("Descent Lab was updated: reload the page to use the new version.");
+  });
+  // register() alone does not look for a new build once registered: ask explicitly, so a
+  // new deployment is found on the first visit after it (offline, the check just fails).
+  const register = () => navigator.serviceWorker.register("sw.js").then((reg) => {
+    if (hadController) reg.update().catch(() => {});
+  }, (err) => {
+    console.warn(`descentlab: offline support unavailable (${err.message})`);
+  });
+  descentlab.ready.then(register, register);
+}
+registerServiceWorker();

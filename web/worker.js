@@ -15,7 +15,9 @@
 //                or {id, type: "error", error: {kind: "Error", message}}.
 "use strict";
 
-const BASE_URL = new URL(".", self.location.href).href;
+// The single-file build runs this from a Blob URL and serves Pyodide's files itself under
+// DESCENTLAB_BASE_URL (see web/single/worker-prelude.js); a served dist/ uses this directory.
+const BASE_URL = self.DESCENTLAB_BASE_URL || new URL(".", self.location.href).href;
 const ALLOWED_CALLS = ["list_catalog", "kernel_digests", "validate", "explain", "llm_prompt", "parse_llm_answer"];
 
 // The small Python glue. Generators live in a dict keyed by run id, so JavaScript never

@@ -10,7 +10,7 @@ const VIEWS = {
 };
 export const DEFAULT_VIEW = "landscape";
 
-export function startViews({ api, root, notify }) {
+export function startViews({ api, root, notify, locked = false }) {
   let catalog = null;
   let current = null;       // {name, instance}
   let writing = false;      // our own hash updates must not remount
@@ -47,7 +47,7 @@ export function startViews({ api, root, notify }) {
     if (token !== mountToken) return;
     if (current) current.instance.unmount();
     delete root.dataset.digest;
-    const instance = mod.mount(root, { api, catalog, params, setParams: setParams(name), notify });
+    const instance = mod.mount(root, { api, catalog, params, setParams: setParams(name), notify, locked });
     current = { name, instance };
     window.descentlab.view = instance;
     window.descentlab.viewName = name;

@@ -1,0 +1,254 @@
+"""Descent Lab embedded in a course page: a host page on one 127.0.0.1 port embeds the app
+served on another (so: cross-origin) in a sandboxed iframe, with web/embed.js.
+
+It loads without its chrome, follows its content's height, answers the postMessage API
+with native-identical results, ignores other origins when ?origins= is set, and with
+lock=1 keeps the scene fixed while the view stays playable. Plus the Share / embed dialog.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+import descentlab
+from conftest import ROOT, PageWatch, build_tool, open_page
+
+SHOTS = Path("/tmp/shots")
+SPEC = {
+    "kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 300,
+    "optimizers": [{"name": "adam", "lr": 0.05}, {"name": "momentum", "lr": 0.001, "momentum": 0.9}],
+}
+NETWORK = {
+    "kind": "network", "dataset": {"name": "moons", "n": 120, "noise": 0.2, "seed": 0},
+    "model": {"hidden": [8], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 32, "epochs": 5,
+    "seed": 0, "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}],
+}
+START_HEIGHT = 150
+
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Week 3: momentum</title>
+<style>body {{ font: 16px system-ui, sans-serif; max-width: 70rem; margin: 1rem auto; }}</style></head>
+<body>
+<h1>Week 3: why momentum helps</h1>
+<p>Before you press anything: which optimizer reaches the bottom of the valley first?</p>
+<iframe id="lab" data-descentlab src="{src}" title="Descent Lab" width="100%" height="{h}"
+        style="border:1px solid #ccc; width:100%; height:{h}px" sandbox="allow-scripts allow-same-origin"></iframe>
+<p id="after">Text after the lab.</p>
+<script src="{app}embed.js"></script>
+<script>
+  window.messages = [];
+  window.addEventListener("message", (e) => window.messages.push({{origin: e.origin, data: e.data}}));
+  window.lab = DescentLab.connect(document.getElementById("lab"));
+</script>
+</body></html>
+"""
+
+
+def native(spec):
+    return descentlab.run(json.loads(json.dumps(spec)))
+
+
+@pytest.fixture
+def host(tmp_path):
+    """A second server (another origin) for the course pages; write_page(name, src) -> url."""
+    root = tmp_path / "course"
+    root.mkdir()
+    httpd = build_tool.make_server(root, "127.0.0.1", 0, quiet=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+
+    class Host:
+        origin = base.rstrip("/")
+
+        def write_page(self, name, src, app):
+            (root / name).write_text(HOST_PAGE.format(src=html.escape(src), app=app, h=START_HEIGHT))
+            return base + name
+
+    yield Host()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def opened(browser):
+    watch = PageWatch()
+    pages = []
+
+    def open_(url, **kw):
+        page = open_page(browser, url, watch, **kw)
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        page.context.close()
+    assert watch.console_errors == [], f"console errors: {watch.console_errors}"
+    assert watch.external_requests == [], f"requests left 127.0.0.1: {watch.external_requests}"
+
+
+def app_frame(page, server):
+    page.wait_for_function("() => document.getElementById('lab').contentWindow !== null")
+    for _ in range(200):
+        for frame in page.frames:
+            if frame.url.startswith(server):
+                return frame
+        page.wait_for_timeout(50)
+    raise AssertionError("no app frame")
+
+
+def iframe_height(page):
+    return page.evaluate("() => document.getElementById('lab').clientHeight")  # inside its border
+
+
+def test_embedded_lesson_resizes_runs_and_locks(host, server, opened):
+    src = f"{server}index.html?embed=1&lock=1&origins={host.origin}#landscape?lesson=valley"
+    page = opened(host.write_page("week3.html", src, server), wait_ready=False)
+    info = page.evaluate("() => lab.ready")
+    assert info["version"] == descentlab.__version__ and len(info["build"]) == 16
+    frame = app_frame(page, server)
+    frame.wait_for_function("() => window.descentlab.view && window.descentlab.viewName === 'landscape'")
+
+    # no chrome; cross-origin, sandboxed, not cross-origin isolated (no SharedArrayBuffer needed)
+    assert frame.evaluate("() => document.body.classList.contains('embed')")
+    assert frame.locator(".site-header").is_hidden()
+    assert frame.locator("nav").is_hidden()
+    assert frame.evaluate("() => crossOriginIsolated") is False
+    assert frame.evaluate("() => location.origin") != host.origin
+
+    # auto-height: the iframe takes the height the page posts, which is its content's height
+    page.wait_for_function("(h0) => document.getElementById('lab').clientHeight > h0",
+                           arg=START_HEIGHT, timeout=60_000)
+    page.wait_for_timeout(500)
+    heights = [m["data"]["height"] for m in page.evaluate("() => messages")
+               if m["data"].get("type") == "descentlab:height" and m["origin"] == server.rstrip("/")]
+    assert heights and heights[-1] > 400
+    assert iframe_height(page) == heights[-1]
+    assert frame.evaluate("() => Math.ceil(document.documentElement.getBoundingClientRect().height)") == heights[-1]
+
+    # lock=1 + a predict lesson: the controls are disabled, the predict buttons and the timeline are not
+    side = frame.locator(".panel.side")
+    assert side.locator("[data-field=lesson]").is_disabled()
+    assert side.locator("[data-field=function]").is_disabled()
+    controls = side.locator("input, select, button")
+    predict = side.locator(".predict button")
+    assert predict.count() == 3
+    for i in range(controls.count()):
+        el = controls.nth(i)
+        if el.evaluate("(e) => !e.closest('.predict')"):
+            assert el.is_disabled(), el.evaluate("(e) => e.outerHTML.slice(0, 120)")
+    assert all(predict.nth(i).is_enabled() for i in range(3))
+    frame.wait_for_function("() => /hidden until you predict/.test(document.querySelector('.main .run-status').textContent)",
+                            timeout=60_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "embedded-predict.png"))
+    predict.nth(1).click()
+    frame.wait_for_function("() => /runs × \\d+ steps computed/.test(document.querySelector('.main .run-status').textContent)")
+    timeline = frame.locator(".timeline-range")
+    assert timeline.is_enabled() and frame.get_by_role("button", name="Step back").is_enabled()
+    frame.wait_for_function("() => !/Pause/.test(document.querySelector('.timeline .button').textContent)", timeout=30_000)
+    timeline.fill("20")
+    assert frame.evaluate("() => window.descentlab.view.scene.t") == 20
+    # dragging on the canvas does not move the start point
+    start = frame.evaluate("() => window.descentlab.view.scene.start")
+    box = frame.locator(".landscape-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2, steps=4)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    assert frame.evaluate("() => window.descentlab.view.scene.start") == start
+    view_spec = frame.evaluate("() => window.descentlab.view.spec")
+    assert frame.evaluate("() => document.querySelector('#view').dataset.digest") == native(view_spec)["digest"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "embedded-course-page.png"), full_page=True)
+
+    # the postMessage API, through web/embed.js: results equal native, errors name the field
+    result = page.evaluate("(s) => lab.run(s)", SPEC)
+    assert result["digest"] == native(SPEC)["digest"]
+    progress = page.evaluate("""async (s) => {
+        const seen = [];
+        const r = await lab.run(s, {onProgress: (p) => seen.push(p)});
+        return {digest: r.digest, seen};
+    }""", NETWORK)
+    assert progress["digest"] == native(NETWORK)["digest"]
+    assert progress["seen"] and progress["seen"][-1]["done"] <= progress["seen"][-1]["total"]
+    error = page.evaluate("""(s) => lab.run(s).then(() => null, (e) => ({kind: e.kind, field: e.field, message: e.message}))""",
+                          {**SPEC, "steps": -5})
+    assert error["kind"] == "SpecError" and error["field"] == "steps" and error["message"]
+    loaded = page.evaluate("() => lab.loadLesson('lr-too-high')")
+    assert loaded == {"view": "landscape", "lesson": "lr-too-high"}
+    assert frame.evaluate("() => window.descentlab.view.scene.lesson") == "lr-too-high"
+    bad = page.evaluate("() => lab.loadLesson('nope').then(() => null, (e) => ({kind: e.kind, field: e.field}))")
+    assert bad == {"kind": "SpecError", "field": "lesson"}
+    # every message the app sent went to this page's origin only, from the app's origin
+    assert all(m["origin"] == server.rstrip("/") for m in page.evaluate("() => messages")
+               if str(m["data"].get("type", "")).startswith("descentlab:"))
+
+
+def test_messages_from_other_origins_are_ignored(host, server, opened):
+    src = f"{server}index.html?embed=1&origins=https://course.example#landscape"
+    page = opened(host.write_page("other.html", src, server), wait_ready=False)
+    frame = app_frame(page, server)
+    frame.wait_for_function("() => window.descentlab !== undefined")
+    assert frame.evaluate("() => window.descentlab.ready")["version"] == descentlab.__version__
+    replies = page.evaluate("""async ([s, origin]) => {
+        window.messages.length = 0;
+        const target = document.getElementById('lab').contentWindow;
+        target.postMessage({type: 'descentlab:ready?'}, origin);
+        target.postMessage({type: 'descentlab:run', id: 'x1', spec: s}, origin);
+        target.postMessage({type: 'descentlab:load-lesson', id: 'x2', lesson: 'saddle'}, origin);
+        await new Promise((r) => setTimeout(r, 3000));
+        return window.messages;
+    }""", [SPEC, server.rstrip("/")])
+    assert replies == []
+    # nor does it post its height to a parent it was not told to trust
+    assert iframe_height(page) == START_HEIGHT
+    assert frame.evaluate("() => window.descentlab.view.scene.lesson || ''") == ""
+    # while the page itself works
+    assert frame.evaluate("(s) => window.descentlab.run(s)", SPEC)["digest"] == native(SPEC)["digest"]
+
+
+def test_share_dialog_gives_link_and_snippet(server, opened):
+    page = opened(server + "#landscape?lesson=saddle")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.rstrip("/"))
+    page.wait_for_function("() => document.querySelector('#view').dataset.digest", timeout=60_000)
+    opener = page.get_by_role("button", name="Share / embed")
+    opener.click()
+    dialog = page.get_by_role("dialog", name="Share / embed")
+    assert dialog.is_visible()
+    link = dialog.get_by_label("Link to this scene")
+    assert link.input_value() == page.evaluate("() => location.href")
+    snippet = dialog.get_by_label("Embed in a course page (iframe + auto-height script)")
+    code = snippet.input_value()
+    src = html.unescape(re.search(r'<iframe src="([^"]+)"', code).group(1))
+    assert src.startswith(server + "index.html?embed=1#landscape?") and "lesson=saddle" in src
+    assert "data-descentlab" in code and 'sandbox="allow-scripts allow-same-origin"' in code
+    assert f'<script src="{server}embed.js" async></script>' in code
+    dialog.get_by_label("Lock the controls (the view stays playable)").check()
+    code = snippet.input_value()
+    assert "?embed=1&amp;lock=1#landscape?" in code
+    dialog.get_by_role("button", name="Copy snippet").click()
+    page.wait_for_function("() => /Copied/.test(document.querySelector('.share-dialog').textContent)")
+    assert page.evaluate("() => navigator.clipboard.readText()") == code
+    assert dialog.get_by_role("link", name=re.compile("download Descent Lab as one HTML file")).get_attribute("href") == "descentlab.html"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "share-dialog.png"))
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert page.evaluate("() => document.activeElement.id") == "share-open"
+    # the snippet's address opens the same scene, embedded and locked
+    page.goto(src.replace("embed=1", "embed=1&lock=1"))
+    page.wait_for_function("() => window.descentlab && window.descentlab.viewName === 'landscape' && window.descentlab.view")
+    assert page.locator(".site-header").is_hidden()
+    assert page.evaluate("() => window.descentlab.view.scene.lesson") == "saddle"
+    assert page.locator("[data-field=lesson]").is_disabled()
+
+
+def test_no_shared_array_buffer_anywhere():
+    for path in sorted((ROOT / "web").rglob("*.js")):
+        assert "SharedArrayBuffer" not in path.read_text(), path

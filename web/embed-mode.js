@@ -1,0 +1,190 @@
+// Descent Lab inside a course page (an iframe). Options come from the page URL's query,
+// before the hash that holds the scene:
+//
+//   index.html?embed=1#landscape?lesson=valley     one view, no header or navigation
+//   ...&lock=1                                      scene controls disabled; the view stays
+//                                                   playable (timeline, hover, inspector,
+//                                                   "predict" answers, Train in the network view)
+//   ...&origins=https://a.example,https://b.example only these host origins may send messages
+//
+// Messages this page POSTS to its parent (only ever to the parent's own origin, never "*";
+// the origin is location.ancestorOrigins[0] or the referrer's, else the origin of the
+// first accepted message from the parent; with ?origins= it must be one of them):
+//   {type: "descentlab:height", height}    on load and whenever the content's height changes
+//   {type: "descentlab:ready", version, build}   once the Python runtime is ready
+//
+// Messages it ACCEPTS (from any origin unless ?origins= is given; messages from other
+// origins, and from opaque "null" origins, are ignored). Each reply goes to event.source
+// with targetOrigin = event.origin:
+//   {type: "descentlab:ready?"}                      -> {type: "descentlab:ready", version, build}
+//   {type: "descentlab:run", id, spec, progress?}    -> {type: "descentlab:progress", id, done, total}*
+//                                                       (when progress is true), then
+//                                                       {type: "descentlab:result", id, result}
+//                                                    or {type: "descentlab:error", id, error: {kind, field, message}}
+//   {type: "descentlab:cancel", id}                  stops run `id` (its reply is an error, kind "Cancelled")
+//   {type: "descentlab:load-lesson", id, lesson}     shows that lesson in the landscape view ->
+//                                                       {type: "descentlab:result", id, result: {view, lesson}}
+//   {type: "descentlab:hello"}                       no reply; tells the page its parent's origin
+// web/embed.js is the host-side helper for all of this.
+import { LESSONS } from "./lessons.js";
+import { serialize } from "./lib/urlstate.js";
+
+const TRUE = new Set(["1", "true", "yes", "on"]);
+
+function originOf(text) {
+  try {
+    const origin = new URL(text).origin;
+    return origin && origin !== "null" ? origin : null;
+  } catch {
+    return null;
+  }
+}
+
+export function readEmbedOptions(search = location.search) {
+  const q = new URLSearchParams(search);
+  const flag = (k) => TRUE.has((q.get(k) || "").trim().toLowerCase());
+  const origins = (q.get("origins") || "").split(",").map((s) => s.trim()).filter(Boolean).map(originOf).filter(Boolean);
+  return { embed: flag("embed"), lock: flag("lock"), origins };
+}
+
+function errorOf(err) {
+  return {
+    kind: (err && err.kind) || "Error",
+    field: err && err.field !== undefined ? err.field : null,
+    message: String((err && err.message) || err),
+  };
+}
+
+// Disable every control of the scene panels; the predict buttons stay usable. Views
+// re-render their panels, so new controls are disabled as they appear.
+function lockControls(root) {
+  const SELECTOR = ".panel.side :is(input, select, textarea, button), .panel.regime :is(input, select, textarea, button)";
+  const apply = () => {
+    for (const el of root.querySelectorAll(SELECTOR)) {
+      if (el.disabled || el.closest(".predict")) continue;
+      el.disabled = true;
+      el.dataset.locked = "1";
+    }
+  };
+  new MutationObserver(apply).observe(root, { childList: true, subtree: true });
+  apply();
+}
+
+export function startEmbedding({ api, options, root }) {
+  const framed = window.parent !== window;
+  const allowed = (origin) => !!origin && origin !== "null" && (!options.origins.length || options.origins.includes(origin));
+
+  if (options.embed) {
+    document.documentElement.classList.add("embed");
+    document.body.classList.add("embed");
+  }
+  if (options.lock) {
+    document.body.classList.add("locked");
+    lockControls(root);
+  }
+
+  // ------------------------------------------------------------ to the parent
+  let parentOrigin = null;
+  if (framed) {
+    const guess = (location.ancestorOrigins && location.ancestorOrigins[0]) || originOf(document.referrer);
+    if (allowed(guess)) parentOrigin = guess;
+  }
+  let lastHeight = 0;
+  let announced = false;
+  function toParent(data) {
+    if (framed && parentOrigin) window.parent.postMessage(data, parentOrigin);
+  }
+  function postHeight(force = false) {
+    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (!force && height === lastHeight) return;
+    lastHeight = height;
+    toParent({ type: "descentlab:height", height });
+  }
+  function announce() {
+    if (announced || !parentOrigin) return;
+    api.ready.then(() => {
+      if (announced) return;
+      announced = true;
+      toParent({ type: "descentlab:ready", version: api.version, build: api.build });
+    }, () => {});
+  }
+  if (framed) {
+    let queued = false;
+    const schedule = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; postHeight(); });
+    };
+    const observer = new ResizeObserver(schedule);
+    observer.observe(document.body);
+    observer.observe(document.documentElement);
+    window.addEventListener("load", () => postHeight(true));
+    postHeight(true);
+    announce();
+  }
+
+  // ------------------------------------------------------------ from host pages
+  const runs = new Map();   // message id -> run promise (for cancel)
+
+  function loadLesson(lessonId) {
+    const lesson = LESSONS.find((l) => l.id === lessonId);
+    if (!lesson) {
+      const e = new Error(`unknown lesson ${JSON.stringify(lessonId)}; one of: ${LESSONS.map((l) => l.id).join(", ")}`);
+      e.kind = "SpecError";
+      e.field = "lesson";
+      return Promise.reject(e);
+    }
+    const hash = serialize("landscape", { lesson: lessonId });
+    if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+    else location.hash = hash;
+    // resolve once the landscape view shows it
+    return new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const check = () => {
+        const view = window.descentlab.view;
+        if (window.descentlab.viewName === "landscape" && view && view.scene && view.scene.lesson === lessonId) {
+          resolve({ view: "landscape", lesson: lessonId });
+        } else if (performance.now() - t0 > 30000) {
+          reject(new Error("the landscape view did not show the lesson within 30 s"));
+        } else setTimeout(check, 50);
+      };
+      api.ready.then(check, reject);
+    });
+  }
+
+  window.addEventListener("message", (event) => {
+    const msg = event.data;
+    if (!msg || typeof msg !== "object" || typeof msg.type !== "string" || !msg.type.startsWith("descentlab:")) return;
+    if (!event.source || event.source === window || !allowed(event.origin)) return;  // ignored
+    if (framed && event.source === window.parent && parentOrigin !== event.origin) {
+      parentOrigin = event.origin;
+      postHeight(true);
+      announce();
+    }
+    const reply = (data) => event.source.postMessage(data, event.origin);
+    const { id } = msg;
+    const fail = (err) => reply({ type: "descentlab:error", id, error: errorOf(err) });
+    switch (msg.type) {
+      case "descentlab:ready?":
+        api.ready.then(() => reply({ type: "descentlab:ready", version: api.version, build: api.build }), fail);
+        break;
+      case "descentlab:run": {
+        const onProgress = msg.progress ? ({ done, total }) => reply({ type: "descentlab:progress", id, done, total }) : undefined;
+        const run = api.run(msg.spec, { onProgress });
+        runs.set(id, run);
+        run.then((result) => reply({ type: "descentlab:result", id, result }), fail).finally(() => runs.delete(id));
+        break;
+      }
+      case "descentlab:cancel":
+        if (runs.has(id)) api.cancel(runs.get(id));
+        break;
+      case "descentlab:load-lesson":
+        loadLesson(msg.lesson).then((result) => reply({ type: "descentlab:result", id, result }), fail);
+        break;
+      default:
+        break;   // "descentlab:hello", and the types this page sends itself
+    }
+  });
+
+  return { options, get parentOrigin() { return parentOrigin; } };
+}
