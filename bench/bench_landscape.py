@@ -88,7 +88,7 @@ def main():
             page.wait_for_function("(o) => document.querySelector('#view').dataset.digest !== o", arg=old)
             page.evaluate("() => new Promise(requestAnimationFrame)")  # the frame with the new paths
             view.append(1000 * (time.perf_counter() - t))
-        rows.append(("browser view: key press -> redrawn, rosenbrock (incl. record_state)", statistics.median(view)))
+        rows.append(("browser view: key press -> new paths drawn, rosenbrock", statistics.median(view)))
         browser.close()
     httpd.shutdown()
 
