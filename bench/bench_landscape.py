@@ -17,7 +17,6 @@ and the same spec natively (time.perf_counter around descentlab.run).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import threading
@@ -33,8 +32,10 @@ OPTIMIZERS = [{"name": n} for n in ("sgd", "momentum", "nesterov", "rmsprop", "a
 SCENE = ('#landscape?fn=rosenbrock&steps=500&start=[-1.5,2]&opts='
          '[{"name":"sgd","p":{"lr":0.0005}},{"name":"momentum","p":{"lr":0.0005}},{"name":"nesterov","p":{"lr":0.0005}},'
          '{"name":"rmsprop","p":{"lr":0.005}},{"name":"adam","p":{"lr":0.05}},{"name":"nadam","p":{"lr":0.05}}]')
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+from common import load_build_tool  # noqa: E402  (bench/common.py: build.py as a module)
+
+TOOL = load_build_tool()
+CHROMIUM, CHROMIUM_ARGS = TOOL.CHROMIUM, TOOL.CHROMIUM_ARGS
 
 
 def spec(start, function="rosenbrock"):
@@ -47,9 +48,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=15)
     args = ap.parse_args()
-    tool_spec = importlib.util.spec_from_file_location("descentlab_build_tool", ROOT / "build.py")
-    tool = importlib.util.module_from_spec(tool_spec)
-    tool_spec.loader.exec_module(tool)
+    tool = TOOL
     tool.build(quiet=True)
     httpd = tool.make_server(tool.DIST, "127.0.0.1", 0, quiet=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -67,7 +66,7 @@ def main():
 
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + SCENE)
         page.wait_for_function("() => window.descentlab.view && document.querySelector('#view').dataset.digest",

@@ -14,28 +14,19 @@ and prints the medians, with the single file's size.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import statistics
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
+from common import load_build_tool  # noqa: E402  (bench/common.py: build.py as a module)
+
+TOOL = load_build_tool()
+CHROMIUM, CHROMIUM_ARGS = TOOL.CHROMIUM, TOOL.CHROMIUM_ARGS
 READY_JS = "async () => { await window.descentlab.ready; return performance.now(); }"
-
-
-def load_build_tool():
-    spec = importlib.util.spec_from_file_location("descentlab_build_tool", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def ready_ms(page) -> float:
@@ -49,7 +40,7 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    tool = load_build_tool()
+    tool = TOOL
     info = tool.build(quiet=True)
     single = info["single_file"]
     print(f"build {info['build']}: descentlab.html {single['size']:,} bytes ({single['size'] / 1e6:.1f} MB); "

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import os
 import statistics
 import sys
@@ -28,9 +27,10 @@ sys.path.insert(0, str(Path(os.environ.get("DESCENTLAB_SRC") or ROOT / "pywasm")
 
 import descentlab  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
+from common import load_build_tool  # noqa: E402  (bench/common.py: build.py as a module)
+
+TOOL = load_build_tool()
+CHROMIUM, CHROMIUM_ARGS = TOOL.CHROMIUM, TOOL.CHROMIUM_ARGS
 
 SMALL_SPEC = {"kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 100,
               "optimizers": [{"name": "adam", "lr": 0.05}]}
@@ -57,14 +57,6 @@ TIMED_RUN_JS = """async (spec) => {
 }"""
 
 
-def load_build_tool():
-    spec = importlib.util.spec_from_file_location("descentlab_build_tool", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def visit(pw, url: str, profile: str) -> dict:
     ctx = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                                 headless=True)
@@ -89,7 +81,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    tool = load_build_tool()
+    tool = TOOL
     info = tool.build(quiet=True)
     server = tool.make_server(tool.DIST, "127.0.0.1", 0, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

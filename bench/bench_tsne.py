@@ -41,7 +41,6 @@ threads (native rows use ``--workers``) and lags by about a minute.  Above
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import sys
@@ -59,9 +58,10 @@ from descentlab.digest import digest  # noqa: E402
 
 AUGMENT_JITTER = 1.0  # std of the Gaussian jitter added to augmented digits (pixel values 0..16)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+from common import load_build_tool  # noqa: E402  (bench/common.py: build.py as a module)
+
+TOOL = load_build_tool()
+CHROMIUM, CHROMIUM_ARGS = TOOL.CHROMIUM, TOOL.CHROMIUM_ARGS
 # Only the fields the bench needs come back from the page (not kl_history, labels, ...).
 TIMED_RUN_JS = """async (spec) => {
     const t0 = performance.now();
@@ -138,10 +138,7 @@ class Browser:
     """dist/ served on 127.0.0.1 and one headless Chromium page with ``descentlab`` ready."""
 
     def __enter__(self):
-        spec = importlib.util.spec_from_file_location("descentlab_build_tool", ROOT / "build.py")
-        tool = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = tool
-        spec.loader.exec_module(tool)
+        tool = TOOL
         self.info = tool.build(quiet=True)
         self.server = tool.make_server(tool.DIST, "127.0.0.1", 0, quiet=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -7,6 +7,7 @@ teardown it fails the test on any console error or on any request that left
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -18,16 +19,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 READY_TIMEOUT_MS = 90_000
 RUN_TIMEOUT_MS = 120_000
@@ -47,6 +38,7 @@ def _load_build_tool():
 
 
 build_tool = _load_build_tool()
+CHROMIUM, CHROMIUM_ARGS = build_tool.CHROMIUM, build_tool.CHROMIUM_ARGS
 
 
 @dataclass
@@ -143,19 +135,37 @@ def wait_until_ready(page, timeout_ms: int = READY_TIMEOUT_MS) -> dict:
     )
 
 
-@pytest.fixture
-def page_watch() -> PageWatch:
-    return PageWatch()
+@contextlib.contextmanager
+def watched_pages(browser, **options):
+    """``open_(url, **more) -> page`` for pages opened with :func:`open_page` and one shared
+    PageWatch; on exit the pages are closed and any console error or request that left
+    127.0.0.1 fails the test."""
+    watch = PageWatch()
+    pages = []
+
+    def open_(url, **more):
+        page = open_page(browser, url, watch, **{**options, **more})
+        pages.append(page)
+        return page
+
+    open_.watch = watch
+    yield open_
+    for page in pages:
+        page.context.close()
+    assert watch.console_errors == [], f"console errors: {watch.console_errors}"
+    assert watch.external_requests == [], f"requests left 127.0.0.1: {watch.external_requests}"
 
 
 @pytest.fixture
-def page(browser, server, page_watch):
-    pg = open_page(browser, server, page_watch)
-    yield pg
-    context = pg.context
-    context.close()
-    assert page_watch.console_errors == [], f"console errors: {page_watch.console_errors}"
-    assert page_watch.external_requests == [], f"requests left 127.0.0.1: {page_watch.external_requests}"
+def opened(browser):
+    """Open watched pages in a test (see :func:`watched_pages`)."""
+    with watched_pages(browser) as open_:
+        yield open_
+
+
+@pytest.fixture
+def page(opened, server):
+    return opened(server)
 
 
 def _browser_run(page, spec: dict, timeout_ms: int = RUN_TIMEOUT_MS) -> dict:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import descentlab
-from conftest import ROOT, PageWatch, build_tool, open_page
+from conftest import ROOT, build_tool
 
 SHOTS = Path("/tmp/shots")
 SPEC = {
@@ -72,23 +72,6 @@ def host(tmp_path):
     yield Host()
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture
-def opened(browser):
-    watch = PageWatch()
-    pages = []
-
-    def open_(url, **kw):
-        page = open_page(browser, url, watch, **kw)
-        pages.append(page)
-        return page
-
-    yield open_
-    for page in pages:
-        page.context.close()
-    assert watch.console_errors == [], f"console errors: {watch.console_errors}"
-    assert watch.external_requests == [], f"requests left 127.0.0.1: {watch.external_requests}"
 
 
 def app_frame(page, server):

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 import descentlab
-from conftest import PageWatch, open_page
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 LESSON_IDS = ["valley", "saddle", "beale-momentum", "lr-too-high", "rastrigin", "rosenbrock"]
@@ -38,14 +37,10 @@ def native(spec):
 
 
 @pytest.fixture
-def landscape(browser, server):
-    watch = PageWatch()
-    page = open_page(browser, server + "#landscape", watch)
+def landscape(opened, server):
+    page = opened(server + "#landscape")
     wait_digest(page)
-    yield page
-    page.context.close()
-    assert watch.console_errors == [], watch.console_errors
-    assert watch.external_requests == [], watch.external_requests
+    return page
 
 
 def canvas_colours(page, selector=".landscape-canvas"):
@@ -111,7 +106,7 @@ def test_inspector_shows_native_record_state(landscape):
     assert page.locator(".eq-line").count() >= 2
 
 
-def test_url_round_trips_to_the_same_scene(landscape, browser):
+def test_url_round_trips_to_the_same_scene(landscape, opened):
     page = landscape
     page.select_option("[data-field='function']", "himmelblau")
     page.wait_for_function("() => window.descentlab.view.spec && window.descentlab.view.spec.function === 'himmelblau'",
@@ -120,12 +115,9 @@ def test_url_round_trips_to_the_same_scene(landscape, browser):
     url = page.url
     digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
     assert "himmelblau" in urllib.parse.unquote(url)
-    watch = PageWatch()
-    other = open_page(browser, url, watch)
+    other = opened(url)
     assert wait_digest(other) == digest
     assert view_spec(other) == view_spec(page)
-    other.context.close()
-    assert watch.console_errors == []
 
 
 @pytest.mark.parametrize("lesson", LESSON_IDS)

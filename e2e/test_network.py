@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import descentlab
-from conftest import PageWatch, open_page
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 QUICK = "#network?epochs=6&ds=" + json.dumps({"name": "moons", "n": 200, "noise": 0.2, "seed": 0})
@@ -27,14 +26,10 @@ def view(page, what):
 
 
 @pytest.fixture
-def network(browser, server):
-    watch = PageWatch()
-    page = open_page(browser, server + QUICK, watch)
+def network(opened, server):
+    page = opened(server + QUICK)
     page.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
-    yield page
-    page.context.close()
-    assert watch.console_errors == [], watch.console_errors
-    assert watch.external_requests == [], watch.external_requests
+    return page
 
 
 def train(page, timeout=180_000):
@@ -183,15 +178,13 @@ def test_bad_values_name_the_field(network):
     assert digest == native(view(page, "spec"))["digest"]
 
 
-def test_url_round_trip_and_exports(network, browser, server):
+def test_url_round_trip_and_exports(network, opened):
     page = network
     digest = train(page)
     url = page.url
-    watch = PageWatch()
-    other = open_page(browser, url, watch)
+    other = opened(url)
     other.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
     assert train(other) == digest
-    other.context.close()
     with page.expect_download() as dl:
         page.get_by_role("button", name="Export CSV").click()
     rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text())))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import descentlab
-from conftest import PageWatch, build_tool, open_page, wait_until_ready
+from conftest import build_tool, wait_until_ready, watched_pages
 
 SHOTS = Path("/tmp/shots")
 SW_TIMEOUT_MS = 120_000
@@ -69,24 +69,9 @@ def site(dist, tmp_path):
 
 
 @pytest.fixture
-def watch():
-    return PageWatch()
-
-
-@pytest.fixture
-def opened(browser, watch):
-    pages = []
-
-    def open_(url):
-        page = open_page(browser, url, watch, service_workers="allow")
-        pages.append(page)
-        return page
-
-    yield open_
-    for page in pages:
-        page.context.close()
-    assert watch.console_errors == [], f"console errors: {watch.console_errors}"
-    assert watch.external_requests == [], f"requests left 127.0.0.1: {watch.external_requests}"
+def opened(browser):
+    with watched_pages(browser, service_workers="allow") as open_:
+        yield open_
 
 
 def precache_list(root: Path) -> dict:

@@ -12,7 +12,7 @@ import json
 import pytest
 
 import descentlab
-from conftest import PageWatch, _browser_run, open_page
+from conftest import _browser_run, watched_pages
 from descentlab.functions import FUNCTIONS
 from descentlab.optimizers import REGISTRY
 
@@ -82,12 +82,8 @@ OTHERS = [
 
 @pytest.fixture(scope="module")
 def shared_page(browser, server):
-    watch = PageWatch()
-    page = open_page(browser, server, watch)
-    yield page
-    page.context.close()
-    assert watch.console_errors == [], watch.console_errors
-    assert watch.external_requests == [], watch.external_requests
+    with watched_pages(browser) as open_:
+        yield open_(server)
 
 
 def _native(spec):

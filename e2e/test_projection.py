@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 import descentlab
-from conftest import PageWatch, open_page
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 NET = {"kind": "network", "dataset": {"name": "moons", "n": 160, "noise": 0.2, "seed": 0},
@@ -19,14 +18,10 @@ URL = "#projection?iters=300&grid=11&net=" + json.dumps(NET)
 
 
 @pytest.fixture
-def projection(browser, server):
-    watch = PageWatch()
-    page = open_page(browser, server + URL, watch)
+def projection(opened, server):
+    page = opened(server + URL)
     page.wait_for_function("() => window.descentlab.viewName === 'projection' && window.descentlab.view")
-    yield page
-    page.context.close()
-    assert watch.console_errors == [], watch.console_errors
-    assert watch.external_requests == [], watch.external_requests
+    return page
 
 
 def compute(page):
