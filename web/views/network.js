@@ -28,6 +28,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   let epochCursor = null;
   let training = null;
   let destroyed = false;
+  let streamGrid = null;     // while training, the boundary grid arrives with the progress messages
 
   // ------------------------------------------------------------ layout
   const msg = h("div", { class: "message", role: "alert", hidden: true });
@@ -392,7 +393,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
 
   function drawBoundaries() {
     const rs = runs();
-    const grid = result ? result.boundary_grid : (data && data.d === 2 ? liveGrid() : null);
+    const grid = result ? result.boundary_grid : (data && data.d === 2 ? streamGrid : null);
     if (!grid || !data) { boundaries.replaceChildren(h("p", { class: "hint" }, data && data.d !== 2 ? "Decision boundaries are drawn for 2-D data; this dataset has more features (see the Projection view)." : "")); return; }
     const epoch = epochCursor ?? scene.epochs;
     const X = result ? [...result.data.train.X, ...result.data.val.X] : data.X;
@@ -407,8 +408,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     }));
   }
 
-  let streamGrid = null;      // the boundary grid arrives with the progress messages
-  function liveGrid() { return streamGrid; }
+
 
   function drawAll() { if (!destroyed) { drawCharts(); drawBoundaries(); } }
 
