@@ -164,6 +164,12 @@ def opened(browser):
 
 
 @pytest.fixture
+def page_watch(opened):
+    """What the test's pages did (requests, console errors): the watch behind ``opened``."""
+    return opened.watch
+
+
+@pytest.fixture
 def page(opened, server):
     return opened(server)
 
