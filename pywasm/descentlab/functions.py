@@ -59,6 +59,10 @@ class TestFunction(NamedTuple):
         empty when the function has no parameters.
     description : str
         One or two sentences for learners.
+    value_and_grad : callable or None
+        ``value_and_grad(x, y, **params) -> (f, (df/dx, df/dy))`` with the same
+        bits as ``f`` and ``grad``, for surfaces whose value and gradient share
+        expensive work (Rastrigin's sines and cosines); None means "call both".
     """
 
     __test__ = False  # "Test..." is a name, not a pytest test class
@@ -73,6 +77,7 @@ class TestFunction(NamedTuple):
     start: tuple[float, float]
     params: dict
     description: str
+    value_and_grad: Callable | None = None
 
 
 def _xy(x, y):
@@ -200,13 +205,34 @@ def rastrigin(x, y):
     x, y = _xy(x, y)
     w = 2.0 * K.PI
     cx, cy = _both(K.cos, w * x, w * y)
-    return 2.0 * RASTRIGIN_A + x * x - RASTRIGIN_A * cx + y * y - RASTRIGIN_A * cy
+    return _rastrigin_value(x, y, cx, cy)
 
 
 def rastrigin_grad(x, y):
     x, y = _xy(x, y)
     w = 2.0 * K.PI
     sx, sy = _both(K.sin, w * x, w * y)
+    return _rastrigin_grad(x, y, sx, sy)
+
+
+def rastrigin_value_and_grad(x, y):
+    """Both at once: one sine-and-cosine evaluation per coordinate instead of two."""
+    x, y = _xy(x, y)
+    w = 2.0 * K.PI
+    if type(x) is float and type(y) is float:
+        (sx, cx), (sy, cy) = K.sincos(w * x), K.sincos(w * y)
+    else:
+        s, c = K.sincos(np.stack(np.broadcast_arrays(w * x, w * y)))
+        sx, sy, cx, cy = s[0], s[1], c[0], c[1]
+    return _rastrigin_value(x, y, cx, cy), _rastrigin_grad(x, y, sx, sy)
+
+
+def _rastrigin_value(x, y, cx, cy):
+    return 2.0 * RASTRIGIN_A + x * x - RASTRIGIN_A * cx + y * y - RASTRIGIN_A * cy
+
+
+def _rastrigin_grad(x, y, sx, sy):
+    w = 2.0 * K.PI
     return 2.0 * x + RASTRIGIN_A * w * sx, 2.0 * y + RASTRIGIN_A * w * sy
 
 
@@ -355,6 +381,7 @@ FUNCTIONS: dict[str, TestFunction] = {
             ((-5.12, 5.12), (-5.12, 5.12)), [(0.0, 0.0)], 0.0, (-4.2, 3.7), {},
             "A bowl covered in regular ripples: dozens of local minima trap "
             "gradient descent long before the global minimum at the origin.",
+            value_and_grad=rastrigin_value_and_grad,
         ),
         TestFunction(
             "saddle", "Saddle", saddle, saddle_grad,

@@ -85,6 +85,57 @@ def _canonical_nan(y):
     return np.where(y != y, np.nan, y)
 
 
+# --- Elementwise helpers for optimizer states --------------------------------
+# Every optimizer in Descent Lab is elementwise: coordinate i of the update only
+# depends on coordinate i of the gradient, parameters and state.  So an optimizer
+# written with these helpers runs unchanged on a 1-D float64 array (a network's
+# weights) or on one Python float (one coordinate of a 2-D landscape point), and
+# gives the same bits both ways: + - * / and sqrt are correctly rounded IEEE
+# operations whether NumPy or CPython performs them.  On two-element problems the
+# Python-float path avoids NumPy's per-call overhead, the cost that dominates
+# there (tests/test_optimizers.py checks both paths bit for bit).
+
+
+def zeros_like(p):
+    """0.0 for a Python float, else float64 zeros shaped like ``p``."""
+    return 0.0 if type(p) is float else np.zeros_like(p, dtype=np.float64)
+
+
+def full_like(p, value: float):
+    """``value`` for a Python float, else a float64 array of it shaped like ``p``."""
+    return float(value) if type(p) is float else np.full_like(p, value, dtype=np.float64)
+
+
+def copy(x):
+    """A copy that never aliases ``x`` (floats are immutable already)."""
+    return x if type(x) is float else np.array(x, dtype=np.float64)
+
+
+def sqrt(x):
+    """Correctly rounded square root of a float or an array (nan below zero, as NumPy)."""
+    if type(x) is float:
+        return math.sqrt(x) if x >= 0.0 or x == 0.0 else math.nan
+    return np.sqrt(x)
+
+
+def maximum(a, b):
+    """``np.maximum`` for floats or arrays: a NaN in either argument gives NaN."""
+    if type(a) is float and type(b) is float:
+        if a != a or b != b:
+            return math.nan
+        return a if a > b else b  # on a tie NumPy returns b (it matters for ±0.0)
+    return np.maximum(a, b)
+
+
+def sign(x):
+    """-1.0, 0.0 or 1.0 (NaN stays NaN), for a float or an array."""
+    if type(x) is float:
+        if x != x:
+            return math.nan
+        return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)  # sign(-0.0) is +0.0, as in NumPy
+    return np.sign(x)
+
+
 def powi(x, n: int):
     """``x ** n`` for an integer ``n >= 0`` by repeated squaring.
 
@@ -474,6 +525,13 @@ def _sincos_float(x: float) -> tuple[float, float]:
         qx = 0.28125 if ay > 0.78125 else math.ldexp(math.floor(math.ldexp(m, 21)), e - 21)
         cv = (1.0 - qx) - ((0.5 * z - qx) - (z * rc - y0 * y1))
     return ((sv, cv), (cv, -sv), (-sv, -cv), (-cv, sv))[q]
+
+
+def sincos(x):
+    """``(sin(x), cos(x))`` from one range reduction; see :func:`sin` and :func:`cos`."""
+    if type(x) is float:
+        return _sincos_float(x)
+    return _sincos(x)
 
 
 def sin(x):

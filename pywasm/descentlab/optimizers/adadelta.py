@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import kernels as K
 from .base import Optimizer
 
 
@@ -52,13 +53,13 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0) -> Optimizer:
     lr, rho, eps, wd = float(lr), float(rho), float(eps), float(weight_decay)
 
     def init(params):
-        z = np.zeros_like(params, dtype=np.float64)
+        z = K.zeros_like(params)
         return AdadeltaState(step=0, square_avg=z, acc_delta=z)
 
     def update(grads, state, params):
         g = grads + wd * params if wd != 0.0 else grads
         sq = rho * state.square_avg + (1.0 - rho) * g * g
-        delta = np.sqrt(state.acc_delta + eps) / np.sqrt(sq + eps) * g
+        delta = K.sqrt(state.acc_delta + eps) / K.sqrt(sq + eps) * g
         acc = rho * state.acc_delta + (1.0 - rho) * delta * delta
         return -lr * delta, AdadeltaState(state.step + 1, sq, acc)
 

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import kernels as K
 from .base import Optimizer
 
 
@@ -53,14 +54,14 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
     g0, eps = float(initial_accumulator_value), float(eps)
 
     def init(params):
-        return AdagradState(step=0, sum_sq=np.full_like(params, g0, dtype=np.float64))
+        return AdagradState(step=0, sum_sq=K.full_like(params, g0))
 
     def update(grads, state, params):
         t = state.step + 1
         g = grads + wd * params if wd != 0.0 else grads
         lr_t = lr / (1.0 + (t - 1) * kappa)
         sum_sq = state.sum_sq + g * g
-        return -lr_t * g / (np.sqrt(sum_sq) + eps), AdagradState(t, sum_sq)
+        return -lr_t * g / (K.sqrt(sum_sq) + eps), AdagradState(t, sum_sq)
 
     return Optimizer(init, update)
 

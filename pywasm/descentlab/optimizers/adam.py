@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -93,8 +94,14 @@ def _adam(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled) -> Optimizer:
     lr, b1, b2, eps, wd = float(lr), float(beta1), float(beta2), float(eps), float(weight_decay)
     amsgrad = bool(amsgrad)
 
+    @lru_cache(maxsize=4)
+    def bias_corrections(t):
+        # The same for every coordinate: computed once per step, not once per call
+        # (a 2-D landscape steps x and y separately on Python floats).
+        return 1.0 - K.powi(b1, t), 1.0 - K.powi(b2, t)
+
     def init(params):
-        z = np.zeros_like(params, dtype=np.float64)
+        z = K.zeros_like(params)
         return AdamState(step=0, m=z, v=z, v_max=z)
 
     def update(grads, state, params):
@@ -102,10 +109,11 @@ def _adam(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled) -> Optimizer:
         g = grads + wd * params if (wd != 0.0 and not decoupled) else grads
         m = b1 * state.m + (1.0 - b1) * g
         v = b2 * state.v + (1.0 - b2) * g * g
-        v_max = np.maximum(state.v_max, v) if amsgrad else state.v_max
-        m_hat = m / (1.0 - K.powi(b1, t))
-        v_hat = (v_max if amsgrad else v) / (1.0 - K.powi(b2, t))
-        updates = -lr * m_hat / (np.sqrt(v_hat) + eps)
+        v_max = K.maximum(state.v_max, v) if amsgrad else state.v_max
+        c1, c2 = bias_corrections(t)
+        m_hat = m / c1
+        v_hat = (v_max if amsgrad else v) / c2
+        updates = -lr * m_hat / (K.sqrt(v_hat) + eps)
         if decoupled and wd != 0.0:
             updates = updates - lr * wd * params
         return updates, AdamState(t, m, v, v_max)

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import kernels as K
 from .base import Optimizer
 
 
@@ -53,11 +54,11 @@ def lion(lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0) -> Optimizer:
     lr, b1, b2, wd = float(lr), float(beta1), float(beta2), float(weight_decay)
 
     def init(params):
-        return LionState(step=0, m=np.zeros_like(params, dtype=np.float64))
+        return LionState(step=0, m=K.zeros_like(params))
 
     def update(grads, state, params):
         c = b1 * state.m + (1.0 - b1) * grads
-        updates = -lr * (np.sign(c) + wd * params)
+        updates = -lr * (K.sign(c) + wd * params)
         m = b2 * state.m + (1.0 - b2) * grads
         return updates, LionState(state.step + 1, m)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -58,11 +59,17 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_
     lr, b1, b2, eps, wd, psi = (float(x) for x in (lr, beta1, beta2, eps, weight_decay, momentum_decay))
     log_096 = float(K.log(0.96))  # 0.96^x = exp(x log 0.96): deterministic kernels, not libm pow
 
+    @lru_cache(maxsize=4)
     def mu(t):
+        # cached: every coordinate (x and y of a 2-D landscape step separately) asks for it
         return b1 * (1.0 - 0.5 * float(K.exp(t * psi * log_096)))
 
+    @lru_cache(maxsize=4)
+    def v_correction(t):
+        return 1.0 - K.powi(b2, t)
+
     def init(params):
-        z = np.zeros_like(params, dtype=np.float64)
+        z = K.zeros_like(params)
         return NAdamState(step=0, mu_product=1.0, m=z, v=z)
 
     def update(grads, state, params):
@@ -73,8 +80,8 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_
         m = b1 * state.m + (1.0 - b1) * g
         v = b2 * state.v + (1.0 - b2) * g * g
         m_hat = mu_next * m / (1.0 - mu_product * mu_next) + (1.0 - mu_t) * g / (1.0 - mu_product)
-        v_hat = v / (1.0 - K.powi(b2, t))
-        return -lr * m_hat / (np.sqrt(v_hat) + eps), NAdamState(t, mu_product, m, v)
+        v_hat = v / v_correction(t)
+        return -lr * m_hat / (K.sqrt(v_hat) + eps), NAdamState(t, mu_product, m, v)
 
     return Optimizer(init, update)
 
@@ -86,6 +93,6 @@ def trace(grads, old_state, new_state, updates, hyper) -> dict:
     from the update instead, m̂_t = -update (√v̂_t + ε) / η (exact up to rounding).
     """
     v_hat = new_state.v / (1.0 - K.powi(float(hyper["beta2"]), new_state.step))
-    m_hat = -updates * (np.sqrt(v_hat) + hyper["eps"]) / hyper["lr"]
+    m_hat = -updates * (K.sqrt(v_hat) + hyper["eps"]) / hyper["lr"]
     return {"grad": grads, "update": updates, "m": new_state.m, "v": new_state.v,
             "m_hat": m_hat, "v_hat": v_hat}

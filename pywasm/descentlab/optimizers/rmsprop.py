@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import kernels as K
 from .base import Optimizer
 
 
@@ -63,7 +64,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
     centered = bool(centered)
 
     def init(params):
-        z = np.zeros_like(params, dtype=np.float64)
+        z = K.zeros_like(params)
         return RMSpropState(step=0, square_avg=z, grad_avg=z, momentum_buffer=z)
 
     def update(grads, state, params):
@@ -73,8 +74,8 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
         if centered:
             g_avg = alpha * g_avg + (1.0 - alpha) * g
             # v_t ≥ ḡ_t² holds exactly (Jensen) but rounding can push it below 0
-            v_tilde = np.maximum(v - g_avg * g_avg, 0.0)
-        step = g / (np.sqrt(v_tilde) + eps)
+            v_tilde = K.maximum(v - g_avg * g_avg, 0.0)
+        step = g / (K.sqrt(v_tilde) + eps)
         b = state.momentum_buffer
         if mu != 0.0:
             b = mu * b + step

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import kernels as K
 from .base import Optimizer
 
 
@@ -84,14 +85,14 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, 
         tau = mu
 
     def init(params):
-        return SGDState(step=0, momentum_buffer=np.zeros_like(params, dtype=np.float64))
+        return SGDState(step=0, momentum_buffer=K.zeros_like(params))
 
     def update(grads, state, params):
         g = grads + wd * params if wd != 0.0 else grads
         b = state.momentum_buffer
         if mu != 0.0:
             if state.step == 0 and not ema:
-                b = np.array(g, dtype=np.float64)  # PyTorch seeds the buffer with g_1 (a copy: never alias inputs)
+                b = K.copy(g)  # PyTorch seeds the buffer with g_1 (a copy: never alias inputs)
             else:
                 b = mu * b + (1.0 - tau) * g
             # Nesterov looks ahead: the step already contains the next momentum push.
