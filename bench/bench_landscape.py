@@ -9,8 +9,8 @@ dist/, opens the landscape view in headless Chromium and measures, for many
 start points:
 
   worker   descentlab.run() of the drag spec (record_state off), round trip
-  view     moving the start point with the keyboard until the view has redrawn
-           the new result (spec -> worker -> draw)
+  drag     dragging the start point with the mouse: how often a newly computed
+           scene is drawn (spec -> worker -> draw, back to back while dragging)
 
 and the same spec natively (time.perf_counter around descentlab.run).
 """
@@ -42,6 +42,49 @@ def spec(start, function="rosenbrock"):
     return {"kind": "landscape", "function": function, "start": start, "steps": 500,
             "optimizers": [dict(o, lr=0.0005) if o["name"] in ("sgd", "momentum", "nesterov") else o
                            for o in OPTIMIZERS], "record_state": False}
+
+
+DRAG_SECONDS = 3.0
+
+
+def drag(page, function):
+    """Drag the start point across the canvas for a few seconds, as a 60 Hz pointer would.
+
+    The drag starts with a real mouse press; the moves are PointerEvents dispatched
+    in the page once per animation frame (the rate a real pointer reports at,
+    without the DevTools round trip per event that page.mouse.move costs).  While
+    dragging, the view computes the newest start point as soon as the previous
+    scene is drawn (requests are coalesced), so the interval between two newly
+    drawn scenes is the time one scene takes to be recomputed and drawn.
+    """
+    page.wait_for_timeout(500)
+    box = page.locator(".landscape-canvas").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.35
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    scenes = page.evaluate("""async ([x0, y0, seconds]) => {
+        const root = document.querySelector('#view'), canvas = document.querySelector('.landscape-canvas');
+        const scenes = [];
+        const mo = new MutationObserver(() => requestAnimationFrame(() =>
+            scenes.push([performance.now(), +root.dataset.computeMs])));
+        mo.observe(root, {attributes: true, attributeFilter: ['data-digest']});
+        const t0 = performance.now();
+        for (let i = 1; performance.now() - t0 < seconds * 1000; i++) {
+            await new Promise(requestAnimationFrame);
+            const k = i % 240;
+            canvas.dispatchEvent(new PointerEvent('pointermove', {clientX: x0 + 1.5 * k, clientY: y0 + 0.7 * k,
+                pointerId: 1, pointerType: 'mouse', isPrimary: true, buttons: 1, bubbles: true}));
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+        mo.disconnect();
+        return scenes;
+    }""", [x0, y0, DRAG_SECONDS])
+    page.mouse.up()
+    times = [t for t, _ in scenes]
+    intervals = [b - a for a, b in zip(times[1:], times[2:])]  # the first one started from idle
+    return [(f"browser drag, {function}: a new scene drawn every (median of {len(intervals)})",
+             statistics.median(intervals)),
+            (f"browser drag, {function}: request -> result in the view", statistics.median(c for _, c in scenes))]
 
 
 def main():
@@ -78,16 +121,11 @@ def main():
                 return out;
             }""", [spec(s, function) for s in starts])
             rows.append((f"browser worker round trip, {function}", statistics.median(worker)))
-        view = []
-        page.locator(".landscape-canvas").focus()
-        for _ in range(args.repeats):
-            old = page.evaluate("() => document.querySelector('#view').dataset.digest")
-            t = time.perf_counter()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function("(o) => document.querySelector('#view').dataset.digest !== o", arg=old)
-            page.evaluate("() => new Promise(requestAnimationFrame)")  # the frame with the new paths
-            view.append(1000 * (time.perf_counter() - t))
-        rows.append(("browser view: key press -> new paths drawn, rosenbrock", statistics.median(view)))
+        rows.extend(drag(page, "rosenbrock"))
+        page.goto(url + SCENE.replace("fn=rosenbrock", "fn=rastrigin"))
+        page.wait_for_function("() => window.descentlab.view && document.querySelector('#view').dataset.digest",
+                               timeout=120_000)
+        rows.extend(drag(page, "rastrigin"))
         browser.close()
     httpd.shutdown()
 

@@ -211,3 +211,15 @@ def test_python_floats_give_the_same_bits_as_arrays(name):
         assert float(t.f(xi, yi, **params)) == Z[i]
         gx, gy = t.grad(xi, yi, **params)
         assert (float(gx), float(gy)) == (GX[i], GY[i])
+
+
+@pytest.mark.parametrize("name", [n for n, t in F.FUNCTIONS.items() if t.value_and_grad])
+def test_value_and_grad_is_f_and_grad(name):
+    t = F.FUNCTIONS[name]
+    x, y = sample_points(name, n=200, seed=2)
+    value, (gx, gy) = t.value_and_grad(x, y)
+    assert value.tobytes() == t.f(x, y).tobytes()
+    assert gx.tobytes() == t.grad(x, y)[0].tobytes() and gy.tobytes() == t.grad(x, y)[1].tobytes()
+    for i in range(0, 200, 7):
+        xi, yi = float(x[i]), float(y[i])
+        assert t.value_and_grad(xi, yi) == (t.f(xi, yi), t.grad(xi, yi))

@@ -188,3 +188,38 @@ def test_scalar_exp_and_powi_are_the_array_bits():
     b = uniform(-1.5, 1.5, 500)
     for n in (0, 1, 2, 7, 33, 1000):
         assert np.array([K.powi(float(v), n) for v in b]).tobytes() == K.powi(b, n).tobytes()
+
+
+SPECIALS = [0.0, -0.0, 1.0, -1.0, 2.5, -3e-300, 1e300, float("inf"), -float("inf"), float("nan"), 5e-324]
+
+
+@pytest.mark.parametrize("a", SPECIALS)
+def test_elementwise_helpers_on_floats_match_numpy(a):
+    def same(x, y):
+        return np.float64(x).tobytes() == np.float64(y).tobytes() or (x != x and y != y)
+    with np.errstate(invalid="ignore"):
+        assert same(K.sqrt(a), np.sqrt(np.float64(a)))
+        assert same(K.sign(a), np.sign(np.float64(a)))
+        for b in SPECIALS:
+            assert same(K.maximum(a, b), np.maximum(np.float64(a), np.float64(b))), (a, b)
+    assert type(K.sqrt(a)) is float and type(K.sign(a)) is float and type(K.maximum(a, 1.0)) is float
+    assert K.zeros_like(a) == 0.0 and type(K.zeros_like(a)) is float
+    assert K.full_like(a, 0.25) == 0.25 and K.copy(a) is a
+
+
+def test_elementwise_helpers_on_arrays_are_numpy():
+    x = np.array([1.0, -2.0, 0.0])
+    assert K.zeros_like(x).dtype == np.float64 and K.zeros_like(x).shape == (3,)
+    assert K.full_like(x, 0.5).tolist() == [0.5, 0.5, 0.5]
+    c = K.copy(x)
+    assert c.tolist() == x.tolist() and not np.shares_memory(c, x)
+    with np.errstate(invalid="ignore"):
+        assert np.array_equal(K.sqrt(x), np.sqrt(x), equal_nan=True)
+    assert K.sign(x).tolist() == [1.0, -1.0, 0.0] and K.maximum(x, 0.0).tolist() == [1.0, 0.0, 0.0]
+
+
+def test_sincos_is_sin_and_cos():
+    x = uniform(-50, 50, 2000)
+    s, c = K.sincos(x)
+    assert s.tobytes() == K.sin(x).tobytes() and c.tobytes() == K.cos(x).tobytes()
+    assert K.sincos(0.7) == (K.sin(0.7), K.cos(0.7))

@@ -656,3 +656,34 @@ def test_optimizer_modules_use_only_bit_identical_ops(path):
             assert "math" not in mods and "cmath" not in mods, f"{path.name}: math.* calls libm"
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "np":
             assert node.attr not in FORBIDDEN_NP, f"{path.name}:{node.lineno}: np.{node.attr}"
+
+
+# ---------------------------------------------------------------------------
+# Every optimizer is elementwise: stepped one Python float at a time it gives the
+# bits of the array step (the 2-D landscape relies on it for speed).
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("combo", COMBOS, ids=combo_id)
+def test_float_coordinates_step_like_the_array(combo):
+    name, hyper = combo
+    opt = O.make(name, **hyper)
+    rng = np.random.default_rng(11)
+    n = 6
+    p = rng.standard_normal(n) * np.array([1.0, 1e-3, 1e3, 0.0, -0.0, 5.0])
+    state = opt.init(p)
+    scalars = [(float(v), opt.init(float(v))) for v in p]
+    for t in range(40):
+        # zeros and huge/tiny magnitudes exercise eps, sign(0) and max ties
+        g = rng.standard_normal(n) * np.array([1.0, 1e-9, 1e6, 0.0, 1.0, -0.0]) if t % 7 else np.zeros(n)
+        u, state = opt.update(g, state, p)
+        stepped = []
+        for i, (pi, si) in enumerate(scalars):
+            ui, si = opt.update(float(g[i]), si, pi)
+            assert type(ui) is float, f"{name}: the float path fell back to NumPy"
+            stepped.append((pi + ui, si))
+            assert np.float64(ui).tobytes() == u[i].tobytes(), (name, t, i, ui, u[i])
+        p, scalars = p + u, stepped
+        for field, arr in zip(state._fields, state):
+            if isinstance(arr, np.ndarray):
+                got = np.array([getattr(s, field) for _, s in scalars])
+                assert got.tobytes() == arr.tobytes(), (name, field, t)

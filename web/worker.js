@@ -1,8 +1,10 @@
 // Descent Lab computation worker (classic worker).
 //
 // Loads Pyodide + NumPy + descentlab from this directory (dist/ root) and answers
-// id-tagged messages from api.js. All data crosses the Python boundary as JSON text,
-// so every float arrives bit for bit (repr <-> JSON.parse are exact for doubles).
+// id-tagged messages from api.js. Data crosses the Python boundary as JSON text, except
+// long lists of floats (paths, losses, embeddings), which travel as their raw IEEE-754
+// bytes: printing and parsing ~10^4 shortest-repr floats cost more than computing a
+// landscape scene. Both ways every float arrives bit for bit.
 //
 // In:  {id, type: "run", spec}         -> {id, type: "progress", done, total, partial?}*,
 //                                          then {id, type: "result", result}
@@ -24,7 +26,11 @@ const ALLOWED_CALLS = ["list_catalog", "kernel_digests", "validate", "explain", 
 // holds a PyProxy; every function returns a JSON string.
 const PY_GLUE = `
 import json, math, traceback
+import numpy as np
 import descentlab
+
+BINARY_MIN_FLOATS = 64  # shorter float lists stay in the JSON text
+_BLOB = [b""]           # raw float64 bytes of the last chunk, fetched by take_blob()
 
 _RUNS = {}
 _ALLOWED = frozenset(${JSON.stringify(ALLOWED_CALLS)})
@@ -44,6 +50,37 @@ def _finite(o):
     if isinstance(o, (list, tuple)):
         return [_finite(v) for v in o]
     return o
+
+def _pack(o, arrays, count):
+    # Replace each long, finite float list (or list of float lists) by {"$f64": [offset, *shape]}
+    # into one float64 buffer; anything else (ints, bools, None, NaN) stays JSON.
+    if isinstance(o, dict):
+        return {k: _pack(v, arrays, count) for k, v in o.items()}
+    if isinstance(o, (list, tuple)) and o:
+        first = o[0]
+        if type(first) is float or (isinstance(first, list) and first and type(first[0]) is float):
+            try:
+                a = np.asarray(o)
+            except ValueError:  # ragged
+                a = None
+            if a is not None and a.dtype == np.float64 and a.size >= BINARY_MIN_FLOATS and np.isfinite(a).all():
+                ref = {"$f64": [count[0], *a.shape]}
+                arrays.append(a.ravel())
+                count[0] += a.size
+                return ref
+        if isinstance(first, (dict, list, tuple)):
+            return [_pack(v, arrays, count) for v in o]
+    return o
+
+def _dumps_packed(o):
+    arrays = []
+    packed = _pack(o, arrays, [0])
+    _BLOB[0] = np.concatenate(arrays).astype("<f8").tobytes() if arrays else b""
+    return _dumps(packed)
+
+def take_blob():
+    blob, _BLOB[0] = _BLOB[0], b""
+    return blob
 
 def _dumps(o):
     try:
@@ -81,7 +118,7 @@ def step(run_id):
     if isinstance(chunk, dict) and "result" in chunk:
         _RUNS.pop(run_id, None)
         gen.close()
-    return _dumps({"chunk": chunk})
+    return _dumps_packed({"chunk": chunk})
 
 def stop(run_id):
     gen = _RUNS.pop(run_id, None)
@@ -108,6 +145,33 @@ function post(msg) {
 function errorText(e) {
   if (e && typeof e.message === "string") return e.message.trim().split("\n").pop() || String(e);
   return String(e);
+}
+
+// Undo the glue's _pack: every {"$f64": [offset, ...shape]} becomes (nested) arrays of
+// the floats stored at that offset in the bytes take_blob() returns.
+function unpackFloats(obj) {
+  const proxy = glue.takeBlob();
+  const bytes = proxy.toJs();
+  proxy.destroy();
+  if (!bytes.length) return obj;
+  const f64 = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const build = (offset, shape) => {
+    if (shape.length === 1) return Array.from(f64.subarray(offset, offset + shape[0]));
+    const [n, ...rest] = shape;
+    const stride = rest.reduce((a, b) => a * b, 1);
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = build(offset + i * stride, rest);
+    return out;
+  };
+  const walk = (o) => {
+    if (Array.isArray(o)) { for (let i = 0; i < o.length; i++) o[i] = walk(o[i]); return o; }
+    if (o && typeof o === "object") {
+      if (Array.isArray(o.$f64)) { const [offset, ...shape] = o.$f64; return build(offset, shape); }
+      for (const k of Object.keys(o)) o[k] = walk(o[k]);
+    }
+    return o;
+  };
+  return walk(obj);
 }
 
 // Yield to the event loop so queued messages (a "cancel") get handled. A MessageChannel
@@ -140,7 +204,8 @@ async function load() {
     if (errors.length) throw new Error(errors.join(": "));
     pyodide.runPython(PY_GLUE);
     const g = pyodide.globals;
-    glue = { start: g.get("start"), step: g.get("step"), stop: g.get("stop"), call: g.get("call") };
+    glue = { start: g.get("start"), step: g.get("step"), stop: g.get("stop"), call: g.get("call"),
+      takeBlob: g.get("take_blob") };
     const version = pyodide.runPython("descentlab.__version__");
     post({ type: "progress", stage, fraction: 1 });
     post({ type: "ready", version });
@@ -164,7 +229,7 @@ async function handleRun(id, spec) {
         post({ id, type: "cancelled" });
         return;
       }
-      const out = JSON.parse(glue.step(id));
+      const out = unpackFloats(JSON.parse(glue.step(id)));
       if (out.error) { post({ id, type: "error", error: out.error }); return; }
       const chunk = out.chunk || {};
       if ("result" in chunk) { post({ id, type: "result", result: chunk.result }); return; }

@@ -91,23 +91,29 @@ def _race_floats(spec: dict, opt) -> tuple[list, list, int | None]:
 
     Every optimizer is elementwise (``kernels.zeros_like`` and friends), so x and
     y can be stepped separately with the same bits as one 2-element array, at a
-    fraction of NumPy's per-call cost on such tiny arrays.
+    fraction of NumPy's per-call cost on such tiny arrays.  This loop is what a
+    drag on the canvas waits for, hence the inlined checks.
     """
     fn, fparams = FUNCTIONS[spec["function"]], spec["function_params"]
-    f, grad = fn.f, fn.grad
-    value_and_grad = fn.value_and_grad or (lambda x, y, **p: (f(x, y, **p), grad(x, y, **p)))
+    f, grad, value_and_grad = fn.f, fn.grad, fn.value_and_grad
+    update, bound, inf = opt.update, DIVERGENCE_BOUND, float("inf")
     x, y = (float(v) for v in spec["start"])
     state_x, state_y = opt.init(x), opt.init(y)
-    value, (gx, gy) = value_and_grad(x, y, **fparams)
+    value, (gx, gy) = value_and_grad(x, y, **fparams) if value_and_grad else (f(x, y, **fparams), grad(x, y, **fparams))
     path, loss = [[x, y]], [float(value)]
     for step in range(1, spec["steps"] + 1):
-        ux, state_x = opt.update(float(gx), state_x, x)
-        uy, state_y = opt.update(float(gy), state_y, y)
+        ux, state_x = update(float(gx), state_x, x)
+        uy, state_y = update(float(gy), state_y, y)
         x, y = x + ux, y + uy
-        if not _inside(x, y):
+        # NaN fails both comparisons, so a non-finite point counts as outside
+        if not (abs(x) <= bound and abs(y) <= bound):
             return path, loss, step
-        value, (gx, gy) = value_and_grad(x, y, **fparams)
-        if not _finite(value):
+        if value_and_grad:
+            value, (gx, gy) = value_and_grad(x, y, **fparams)
+        else:
+            value = f(x, y, **fparams)
+            gx, gy = grad(x, y, **fparams)
+        if not abs(value) < inf:
             return path, loss, step
         path.append([x, y])
         loss.append(float(value))

@@ -196,8 +196,10 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     };
   }
 
-  function update() {
-    pushState();
+  // remember=false while dragging: writing the URL (history.replaceState) 60 times a second
+  // costs the page more than drawing; the drag's end writes it once.
+  function update(remember = true) {
+    if (remember) pushState();
     ensureGrid();
     // the per-step optimizer state costs about twice the run itself: fetch it only when inspected
     request(spec(!!selected));
@@ -421,13 +423,13 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     });
     return best;
   }
-  function moveStart(px, py) {
+  function moveStart(px, py, remember) {
     const [x, y] = view.inv(px, py);
     scene.start = [+x.toPrecision(4), +y.toPrecision(4)];
     startX.set(scene.start[0]); startY.set(scene.start[1]);
     scene.t = null;
     selected = null;  // a new start point makes new paths: nothing stays selected
-    update();
+    update(remember);
   }
   canvas.addEventListener("pointerdown", (ev) => {
     const [px, py] = toWorld(ev);
@@ -440,7 +442,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   });
   canvas.addEventListener("pointermove", (ev) => {
     const [px, py] = toWorld(ev);
-    if (dragging) { moveStart(px, py); return; }
+    if (dragging) { moveStart(px, py, false); return; }
     const hit = nearest(px, py);
     const changed = JSON.stringify(hit) !== JSON.stringify(hover);
     hover = hit;
@@ -453,7 +455,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     } else tooltip.hidden = true;
     if (changed) draw();
   });
-  const endDrag = () => { dragging = false; };
+  const endDrag = () => { if (dragging) pushState(); dragging = false; };
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
   canvas.addEventListener("pointerleave", () => { hover = null; tooltip.hidden = true; draw(); });
