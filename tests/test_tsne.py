@@ -325,9 +325,9 @@ def test_fast_method_close_to_exact():
 
 
 def test_digits_trustworthiness():
-    """The quality target: the default spec on all 1797 digits."""
+    """The quality target: the default spec on all 1797 digits (auto: Barnes-Hut)."""
     items, result = run({"kind": "tsne", "data": {"dataset": "digits"}})
-    assert result["method"] == "exact" and result["iterations"] == 1000
+    assert result["method"] == "barnes_hut" and result["iterations"] == 1000
     X, _ = datasets.make("digits")
     assert trustworthiness(X, result["embedding"]) >= 0.98
     assert result["kl"] < 0.8

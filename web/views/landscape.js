@@ -205,10 +205,18 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     request(spec(!!selected));
   }
 
+  // One run in flight at a time; while dragging only the newest start point waits in
+  // `queued`, and it is sent as soon as a result arrives, before that result is drawn,
+  // so the worker computes the next scene while this one is being drawn.
   function request(s) {
     if (inflight) { queued = s; return; }
     const t0 = performance.now();
+    const sendQueued = () => {
+      inflight = null;
+      if (queued && !destroyed) { const q = queued; queued = null; request(q); }
+    };
     inflight = api.run(s).then((r) => {
+      sendQueued();
       if (destroyed) return;
       result = r; lastSpec = s;
       showMessage("");
@@ -222,12 +230,10 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       draw();
       showInspector();
     }, (err) => {
+      sendQueued();
       if (destroyed || err.kind === "Cancelled") return;
       showMessage(err.field ? `${err.field}: ${err.message}` : err.message);
       markField(err.field);
-    }).finally(() => {
-      inflight = null;
-      if (queued && !destroyed) { const q = queued; queued = null; request(q); }
     });
   }
 
