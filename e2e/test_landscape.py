@@ -81,6 +81,9 @@ def test_dragging_the_start_recomputes_and_matches_native(landscape):
     assert digest == native(spec)["digest"]
     start = spec["start"]
     assert start != [-1.5, 2.0]
+    # the URL is written once the drag ends (not per pointer move), with the final start
+    hash_start = page.evaluate("() => new URLSearchParams(location.hash.split('?')[1]).get('start')")
+    assert json.loads(hash_start) == start
 
 
 def test_inspector_shows_native_record_state(landscape):
