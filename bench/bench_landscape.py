@@ -114,6 +114,11 @@ def main():
         page.goto(url + SCENE)
         page.wait_for_function("() => window.descentlab.view && document.querySelector('#view').dataset.digest",
                                timeout=120_000)
+        # V8 optimises Pyodide's wasm in background threads for some seconds after the
+        # load, competing for the CPU: warm up first, as a learner's first minute would.
+        page.evaluate("""async (specs) => { for (const s of specs) await window.descentlab.run(s); }""",
+                      [spec(s, f) for f in ("rosenbrock", "rastrigin") for s in starts] * 2)
+        page.wait_for_timeout(2000)
         for function in ("rosenbrock", "rastrigin"):
             worker = page.evaluate("""async (specs) => {
                 const out = [];

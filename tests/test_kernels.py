@@ -223,3 +223,10 @@ def test_sincos_is_sin_and_cos():
     s, c = K.sincos(x)
     assert s.tobytes() == K.sin(x).tobytes() and c.tobytes() == K.cos(x).tobytes()
     assert K.sincos(0.7) == (K.sin(0.7), K.cos(0.7))
+
+
+@pytest.mark.parametrize("x", [float("nan"), float("inf"), -float("inf"), 1.0e6 + 1.0, 2.0 ** -28, -0.0])
+def test_scalar_sincos_edges_are_the_array_bits(x):
+    s, c = K.sincos(x)
+    arr_s, arr_c = K.sincos(np.array([x]))
+    assert np.float64(s).tobytes() == arr_s[0].tobytes() and np.float64(c).tobytes() == arr_c[0].tobytes()

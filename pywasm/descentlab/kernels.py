@@ -497,9 +497,10 @@ def _sincos_float(x: float) -> tuple[float, float]:
     the array version, some 30 times faster for the scalars of a 2-D landscape
     (``tests/test_kernels.py`` checks the equality).
     """
-    if not math.isfinite(x) or abs(x) > SIN_COS_MAX_ARG:
+    ax = abs(x)
+    if not ax <= SIN_COS_MAX_ARG:  # also nan and inf
         return math.nan, math.nan
-    if abs(x) < 2.0 ** -27:
+    if ax < 2.0 ** -27:
         return x, 1.0
     n = math.floor(x * _INV_PIO2 + 0.5)
     r = x - n * _PIO2_1
@@ -524,7 +525,13 @@ def _sincos_float(x: float) -> tuple[float, float]:
         m, e = math.frexp(ay * 0.25)
         qx = 0.28125 if ay > 0.78125 else math.ldexp(math.floor(math.ldexp(m, 21)), e - 21)
         cv = (1.0 - qx) - ((0.5 * z - qx) - (z * rc - y0 * y1))
-    return ((sv, cv), (cv, -sv), (-sv, -cv), (-cv, sv))[q]
+    if q == 0:
+        return sv, cv
+    if q == 1:
+        return cv, -sv
+    if q == 2:
+        return -sv, -cv
+    return -cv, sv
 
 
 def sincos(x):
