@@ -1,13 +1,21 @@
 // Canvas plumbing for crisp drawing on high-DPI screens, a colour map and axis ticks.
 // Nothing here computes the model: shades, contours and paths come from Python.
 
+// Size the canvas for cssWidth x cssHeight CSS pixels at the screen's pixel ratio and return
+// its context, cleared and scaled to CSS pixels. The backing store is only reallocated when
+// the size changes: views redraw on every animation frame while playing or dragging.
 export function fitCanvas(canvas, cssWidth, cssHeight) {
   const dpr = window.devicePixelRatio || 1;
-  canvas.style.width = `${cssWidth}px`;
-  canvas.style.height = `${cssHeight}px`;
-  canvas.width = Math.round(cssWidth * dpr);
-  canvas.height = Math.round(cssHeight * dpr);
+  const w = Math.round(cssWidth * dpr), h = Math.round(cssHeight * dpr);
   const ctx = canvas.getContext("2d");
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.style.width = `${cssWidth}px`;
+    canvas.style.height = `${cssHeight}px`;
+    canvas.width = w;   // reallocates, clears and resets the context
+    canvas.height = h;
+  } else {
+    ctx.reset ? ctx.reset() : (ctx.setTransform(1, 0, 0, 1, 0, 0), ctx.clearRect(0, 0, w, h));
+  }
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;
 }

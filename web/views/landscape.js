@@ -29,6 +29,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   let grid = null;          // last grid result for scene.fn / scene.fp
   let gridKey = "";
   let heat = null;          // offscreen canvas with the shaded grid
+  let gridVersion = 0;      // counts grids received: part of the background cache key
   let hover = null;         // {run, step}
   let selected = scene.sel ? { run: scene.sel[0], step: scene.sel[1] } : null;
   let playing = false;
@@ -259,7 +260,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     if (key === gridKey) return;
     gridKey = key;
     api.run({ kind: "grid", function: scene.fn, function_params: scene.fp, size: [GRID_SIZE, GRID_SIZE], levels: CONTOUR_LEVELS })
-      .then((g) => { if (key !== gridKey || destroyed) return; grid = g; heat = shadeImage(g.shade); draw(); },
+      .then((g) => { if (key !== gridKey || destroyed) return; grid = g; gridVersion++; heat = shadeImage(g.shade); draw(); },
         (err) => showMessage(err.field ? `${err.field}: ${err.message}` : err.message));
   }
 
@@ -279,22 +280,26 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     view = { X, Y, inv: (px, py) => [x0 + ((px - m.l) / W) * (x1 - x0), y0 + ((m.t + H - py) / H) * (y1 - y0)], m, W, H };
     const css = getComputedStyle(document.documentElement);
     const fg = css.getPropertyValue("--text").trim() || "#222";
+    const shaded = heat && grid.function.name === scene.fn;
+    // The surface, its contours, minima and axes change only with the function or the
+    // size: paint them once into an offscreen canvas and copy it on every frame.
+    const bgKey = [shaded ? gridVersion : -1, scene.fn, canvas.width, canvas.height, x0, x1, y0, y1, fg].join("|");
+    if (bgKey !== background.key) {
+      const bg = background.canvas;
+      bg.width = canvas.width; bg.height = canvas.height;
+      const b = bg.getContext("2d");
+      const dpr = window.devicePixelRatio || 1;
+      b.setTransform(dpr, 0, 0, dpr, 0, 0);
+      drawBackground(b, { f, shaded, m, W, H, X, Y, x0, x1, y0, y1, fg });
+      background.key = bgKey;
+    }
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(background.canvas, 0, 0);
+    ctx.restore();
     ctx.save();
     ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
-    if (heat && grid.function.name === scene.fn) {
-      ctx.imageSmoothingEnabled = true;
-      ctx.drawImage(heat, m.l, m.t, W, H);
-      ctx.strokeStyle = "rgba(30,30,40,0.35)"; ctx.lineWidth = 0.8;
-      for (const seg of grid.contours) {
-        ctx.beginPath();
-        for (let k = 0; k < seg.length; k += 4) { ctx.moveTo(X(seg[k]), Y(seg[k + 1])); ctx.lineTo(X(seg[k + 2]), Y(seg[k + 3])); }
-        ctx.stroke();
-      }
-    } else {
-      ctx.fillStyle = "#ddd"; ctx.fillRect(m.l, m.t, W, H);
-    }
-    for (const [mx, my] of f.minima) star(ctx, X(mx), Y(my), 7, "#ffffff", "#111");
     const t = scene.t ?? scene.steps;
     if (!predictAnswered) {
       // "predict, then run": nothing of the run is shown until the learner has answered
@@ -329,6 +334,30 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 10, 0, 2 * Math.PI); ctx.stroke(); ctx.setLineDash([]);
     }
     ctx.restore();
+    ctx.strokeStyle = fg; ctx.lineWidth = 1;
+    ctx.strokeRect(m.l, m.t, W, H);  // the frame stays on top of the paths
+    drawTimeline();
+    drawChart();
+  }
+
+  const background = { key: null, canvas: document.createElement("canvas") };
+  function drawBackground(ctx, { f, shaded, m, W, H, X, Y, x0, x1, y0, y1, fg }) {
+    ctx.save();
+    ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
+    if (shaded) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(heat, m.l, m.t, W, H);
+      ctx.strokeStyle = "rgba(30,30,40,0.35)"; ctx.lineWidth = 0.8;
+      for (const seg of grid.contours) {
+        ctx.beginPath();
+        for (let k = 0; k < seg.length; k += 4) { ctx.moveTo(X(seg[k]), Y(seg[k + 1])); ctx.lineTo(X(seg[k + 2]), Y(seg[k + 3])); }
+        ctx.stroke();
+      }
+    } else {
+      ctx.fillStyle = "#ddd"; ctx.fillRect(m.l, m.t, W, H);
+    }
+    for (const [mx, my] of f.minima) star(ctx, X(mx), Y(my), 7, "#ffffff", "#111");
+    ctx.restore();
     // axes
     ctx.strokeStyle = fg; ctx.fillStyle = fg; ctx.lineWidth = 1;
     ctx.strokeRect(m.l, m.t, W, H);
@@ -339,8 +368,6 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
     for (const v of ticks(y0, y1, 6)) { ctx.fillText(fmt(v, 3), m.l - 5, Y(v)); }
     ctx.save(); ctx.translate(10, m.t + H / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = "center"; ctx.fillText("y", 0, 0); ctx.restore();
-    drawTimeline();
-    drawChart();
   }
 
   function pathTo(ctx, path, last, X, Y) {
