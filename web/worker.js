@@ -53,7 +53,8 @@ def _finite(o):
 
 def _pack(o, arrays, count):
     # Replace each long, finite float list (or list of float lists) by {"$f64": [offset, *shape]}
-    # into one float64 buffer; anything else (ints, bools, None, NaN) stays JSON.
+    # into one float64 buffer; anything else (ints, bools, None, NaN) stays JSON.  A list that
+    # starts with a float is taken for numbers (results never mix booleans into one).
     if isinstance(o, dict):
         return {k: _pack(v, arrays, count) for k, v in o.items()}
     if isinstance(o, (list, tuple)) and o:

@@ -99,10 +99,15 @@ def _xy(x, y):
 # governs how slowly plain gradient descent converges.
 
 
-@lru_cache(maxsize=64)
 def _rotation(angle: float) -> tuple[float, float]:
     """``(cos, sin)`` of ``angle`` degrees, cached: the angle is fixed during a run."""
-    t = float(angle) * DEGREES_TO_RADIANS
+    # -0.0 == 0.0 would share one cache entry, whichever came first; make them one angle
+    return _rotation_of(float(angle) + 0.0)
+
+
+@lru_cache(maxsize=64)
+def _rotation_of(angle: float) -> tuple[float, float]:
+    t = angle * DEGREES_TO_RADIANS
     return float(K.cos(t)), float(K.sin(t))
 
 

@@ -114,7 +114,7 @@ def copy(x):
 def sqrt(x):
     """Correctly rounded square root of a float or an array (nan below zero, as NumPy)."""
     if type(x) is float:
-        return math.sqrt(x) if x >= 0.0 or x == 0.0 else math.nan
+        return math.sqrt(x) if x >= 0.0 else math.nan  # negatives and nan fail the test (-0.0 passes)
     return np.sqrt(x)
 
 
@@ -123,7 +123,7 @@ def maximum(a, b):
     if type(a) is float and type(b) is float:
         if a != a or b != b:
             return math.nan
-        return a if a > b else b  # on a tie NumPy returns b (it matters for ±0.0)
+        return a if a > b else b  # on a tie (±0.0) return b, as native NumPy does
     return np.maximum(a, b)
 
 

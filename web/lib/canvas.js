@@ -8,13 +8,13 @@ export function fitCanvas(canvas, cssWidth, cssHeight) {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(cssWidth * dpr), h = Math.round(cssHeight * dpr);
   const ctx = canvas.getContext("2d");
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.style.width = `${cssWidth}px`;
-    canvas.style.height = `${cssHeight}px`;
+  canvas.style.width = `${cssWidth}px`;
+  canvas.style.height = `${cssHeight}px`;
+  if (canvas.width !== w || canvas.height !== h || !ctx.reset) {
     canvas.width = w;   // reallocates, clears and resets the context
     canvas.height = h;
   } else {
-    ctx.reset ? ctx.reset() : (ctx.setTransform(1, 0, 0, 1, 0, 0), ctx.clearRect(0, 0, w, h));
+    ctx.reset();        // the same fresh state, without a new backing store
   }
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;

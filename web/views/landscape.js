@@ -283,12 +283,13 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     const shaded = heat && grid.function.name === scene.fn;
     // The surface, its contours, minima and axes change only with the function or the
     // size: paint them once into an offscreen canvas and copy it on every frame.
-    const bgKey = [shaded ? gridVersion : -1, scene.fn, canvas.width, canvas.height, x0, x1, y0, y1, fg].join("|");
+    const dpr = window.devicePixelRatio || 1;
+    const bgKey = [shaded ? gridVersion : -1, scene.fn, canvas.width, canvas.height, dpr, avail, H,
+      x0, x1, y0, y1, fg].join("|");
     if (bgKey !== background.key) {
       const bg = background.canvas;
       bg.width = canvas.width; bg.height = canvas.height;
       const b = bg.getContext("2d");
-      const dpr = window.devicePixelRatio || 1;
       b.setTransform(dpr, 0, 0, dpr, 0, 0);
       drawBackground(b, { f, shaded, m, W, H, X, Y, x0, x1, y0, y1, fg });
       background.key = bgKey;
@@ -358,9 +359,8 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     }
     for (const [mx, my] of f.minima) star(ctx, X(mx), Y(my), 7, "#ffffff", "#111");
     ctx.restore();
-    // axes
-    ctx.strokeStyle = fg; ctx.fillStyle = fg; ctx.lineWidth = 1;
-    ctx.strokeRect(m.l, m.t, W, H);
+    // axes (the frame itself is stroked by draw(), on top of the paths)
+    ctx.fillStyle = fg;
     ctx.font = "11px system-ui, sans-serif";
     ctx.textAlign = "center"; ctx.textBaseline = "top";
     for (const v of ticks(x0, x1, 6)) { ctx.fillText(fmt(v, 3), X(v), m.t + H + 4); }
