@@ -37,7 +37,7 @@ from . import datasets
 from .csvdata import MAX_CSV_BYTES, parse_csv
 from .describe import MAX_TEXT_CHARS, describe, validate_recipe
 from .errors import SpecError
-from .network import MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES, MAX_SEED, MAX_VAL_FRACTION, MIN_SAMPLES, \
+from .network import MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES, MAX_VAL_FRACTION, MIN_SAMPLES, \
     MIN_VAL_FRACTION
 from .validate import Fields, check_number
 
@@ -79,20 +79,7 @@ def read_points(d: Fields, min_points: int = MIN_POINTS) -> dict:
 
 def read_name(d: Fields) -> dict:
     """A generator (or digits) and its parameters, within the network spec's limits."""
-    name = d.choice("name", [*datasets.GENERATORS, "digits"])
-    out = {"name": name}
-    if name == "digits":
-        if d.has("n"):
-            out["n"] = d.number("n", MIN_SAMPLES, datasets.DIGITS_SHAPE[0], integer=True)
-    else:
-        for key, p in datasets.GENERATORS[name].params.items():
-            if key != "seed":
-                is_n = key == "n"
-                out[key] = d.number(key, max(p["min"], MIN_SAMPLES) if is_n else p["min"],
-                                    min(p["max"], MAX_SAMPLES) if is_n else p["max"],
-                                    p["default"], integer=key in ("n", "classes"))
-    out["seed"] = d.number("seed", 0, MAX_SEED, 0, integer=True)
-    return out
+    return datasets.read_named(d, "name", MIN_SAMPLES, MAX_SAMPLES)
 
 
 def _read_csv(d: Fields) -> dict:

@@ -36,6 +36,7 @@ SPIRAL_R0 = 0.1  # inner radius where the arms start (they would all touch at 0)
 BLOB_RADIUS = 2.0  # blob centres sit evenly on a circle of this radius
 CHECKER_TILES = 4  # tiles per side of the checkerboard on [-1, 1]²
 LINEAR_MARGIN = 0.1  # gap on each side of the separating line (before noise)
+MAX_SEED = 2**32 - 1
 
 DIGITS_FILE = "digits.csv.gz"
 DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
@@ -177,7 +178,7 @@ def _params(noise_default: float, noise_max: float, classes: tuple[int, int, int
     p = {
         "n": {"default": 200, "min": 4, "max": 5000},
         "noise": {"default": noise_default, "min": 0.0, "max": noise_max},
-        "seed": {"default": 0, "min": 0, "max": 2**32 - 1},
+        "seed": {"default": 0, "min": 0, "max": MAX_SEED},
     }
     if classes is not None:
         p["classes"] = dict(zip(("default", "min", "max"), classes))
@@ -312,7 +313,7 @@ def make(name: str, n: int | None = None, noise: float | None = None,
     X : ndarray of float64, shape (n, 2), or (n, 64) for digits
     y : ndarray of int64, shape (n,)
     """
-    seed = _check("seed", seed, {"min": 0, "max": 2**32 - 1}, True)
+    seed = _check("seed", seed, {"min": 0, "max": MAX_SEED}, True)
     rng = np.random.default_rng(seed)
     if name == "digits":
         X, y = load_digits()
@@ -322,6 +323,39 @@ def make(name: str, n: int | None = None, noise: float | None = None,
         keep = rng.permutation(DIGITS_SHAPE[0])[:n]
         return X[keep], y[keep]
     return _generate(name, n, noise, classes, rng)
+
+
+def read_named(d, key: str, min_n: int, max_n: int) -> dict:
+    """A generator (or the digits) and its parameters, read from one spec object.
+
+    Parameters
+    ----------
+    d : validate.Fields
+        The object holding ``key`` (the dataset's name), its parameters and ``seed``.
+    key : str
+        Field of the name, e.g. ``"name"`` (network spec) or ``"dataset"`` (t-SNE).
+    min_n, max_n : int
+        The spec kind's own bounds on ``n``, within the generator's.
+
+    Returns
+    -------
+    dict
+        ``{key: name, <parameters>, "seed": s}``, every default filled in.
+    """
+    name = d.choice(key, [*GENERATORS, "digits"])
+    out = {key: name}
+    if name == "digits":
+        if d.has("n"):
+            out["n"] = d.number("n", min_n, DIGITS_SHAPE[0], integer=True)
+    else:
+        for param, p in GENERATORS[name].params.items():
+            if param == "seed":
+                continue
+            lo = max(p["min"], min_n) if param == "n" else p["min"]
+            hi = min(p["max"], max_n) if param == "n" else p["max"]
+            out[param] = d.number(param, lo, hi, p["default"], integer=param in ("n", "classes"))
+    out["seed"] = d.number("seed", 0, MAX_SEED, 0, integer=True)
+    return out
 
 
 RECIPE_KEYS = {"generator", "n", "noise", "classes", "label", "scale", "shift"}
@@ -368,7 +402,7 @@ def from_recipe(recipe: dict) -> tuple[np.ndarray, np.ndarray]:
     unknown = sorted(_recipe_key(k) for k in recipe if k not in RECIPE_TOP_KEYS)
     if unknown:
         raise SpecError("recipe." + unknown[0], f"unknown key; allowed: {sorted(RECIPE_TOP_KEYS)}")
-    seed = check_number(recipe.get("seed", 0), "recipe.seed", 0, 2**32 - 1, True)
+    seed = check_number(recipe.get("seed", 0), "recipe.seed", 0, MAX_SEED, True)
     components = recipe.get("components")
     if not isinstance(components, list) or not components:
         raise SpecError("recipe.components", "must be a non-empty list")

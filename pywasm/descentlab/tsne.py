@@ -631,21 +631,9 @@ def read_data(fields: Fields) -> tuple[dict, np.ndarray, np.ndarray | None]:
         points, X = _read_points(d)
         d.done()
         return {"points": points}, X, None
-    name = d.choice("dataset", [*datasets.GENERATORS, "digits"])
-    out = {"dataset": name}
-    if name == "digits":
-        if d.has("n"):
-            out["n"] = d.number("n", MIN_POINTS, datasets.DIGITS_SHAPE[0], integer=True)
-    else:
-        for key, p in datasets.GENERATORS[name].params.items():
-            if key == "seed":
-                continue
-            lo = max(p["min"], MIN_POINTS) if key == "n" else p["min"]
-            hi = min(p["max"], MAX_POINTS) if key == "n" else p["max"]
-            out[key] = d.number(key, lo, hi, p["default"], integer=key in ("n", "classes"))
-    out["seed"] = d.number("seed", 0, MAX_SEED, 0, integer=True)
+    out = datasets.read_named(d, "dataset", MIN_POINTS, MAX_POINTS)
     d.done()
-    X, y = datasets.make(name, n=out.get("n"), noise=out.get("noise"), classes=out.get("classes"),
+    X, y = datasets.make(out["dataset"], n=out.get("n"), noise=out.get("noise"), classes=out.get("classes"),
                          seed=out["seed"])
     return out, np.asarray(X, dtype=np.float64), np.asarray(y)
 
