@@ -450,6 +450,10 @@ class _Mods:
         self.seed = None
 
 
+# Words that alone set one field of the clause's modifiers, e.g. "noisy" -> noise_level.
+_SETS_FIELD = {NOISE: "noise_level", OVERLAP: "overlap", SIZE: "size", POS: "position"}
+
+
 class _Reader:
     def __init__(self):
         self.used: list[tuple[int, str]] = []  # (item position, phrase): understood, in text order
@@ -501,12 +505,9 @@ class _Reader:
                 else:
                     self.ignore(it.text)
                     self.note(f"'{it.text}' needs a number after it, e.g. '{it.text} 7'")
-            elif r == NOISE:
+            elif r in _SETS_FIELD:
                 self.understood(it)
-                mods.noise_level = it.value
-            elif r == OVERLAP:
-                self.understood(it)
-                mods.overlap = it.value
+                setattr(mods, _SETS_FIELD[r], it.value)
             elif r == IMBAL:
                 self.understood(it)
                 mods.imbalance.append(it.value)
@@ -518,12 +519,6 @@ class _Reader:
                 else:
                     self.ignore(it.text)
                     self.note(f"'{it.text}': a split needs 2 to {MAX_CLASSES} positive parts, like 90/10")
-            elif r == SIZE:
-                self.understood(it)
-                mods.size = it.value
-            elif r == POS:
-                self.understood(it)
-                mods.position = it.value
             elif r == NOTE:
                 self.ignore(it.text)
                 self.note(f"'{it.text}': {it.value}")
