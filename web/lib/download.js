@@ -1,4 +1,6 @@
 // Save files from the page: PNG of a canvas, CSV and JSON of results.
+import { h } from "./dom.js";
+
 export function download(filename, blob) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
@@ -25,4 +27,15 @@ export function downloadCSV(filename, header, rows) {
 
 export function downloadPNG(filename, canvas) {
   canvas.toBlob((blob) => download(filename, blob), "image/png");
+}
+
+// The row every view ends with: its exports and a link that reproduces the scene (the URL).
+export function exportButtons({ png, csv, json, notify, copied }) {
+  const button = (label, onclick) => h("button", { type: "button", class: "button secondary", onclick }, label);
+  const copyLink = () => {
+    const url = location.href;
+    (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject()).then(() => notify(copied), () => notify(url));
+  };
+  return h("div", { class: "exports" },
+    button("Export PNG", png), button("Export CSV", csv), button("Export JSON", json), button("Copy link", copyLink));
 }

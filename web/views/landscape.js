@@ -6,7 +6,7 @@ import { fitCanvas, shadeImage, ticks, PALETTE, LUT } from "../lib/canvas.js";
 import { LineChart } from "../lib/chart.js";
 import { numberControl, selectControl } from "../lib/controls.js";
 import { optimizerList, normalizeOpts, optimizerSpecs } from "../lib/optlist.js";
-import { downloadPNG, downloadCSV, downloadJSON } from "../lib/download.js";
+import { downloadPNG, downloadCSV, downloadJSON, exportButtons } from "../lib/download.js";
 import { LESSONS } from "../lessons.js";
 
 const GRID_SIZE = 160;          // grid samples per side for the heat map
@@ -111,11 +111,9 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       timeline, stepLabel),
     status,
     h("div", { class: "chart-wrap" }, chartCanvas),
-    h("div", { class: "exports" },
-      h("button", { type: "button", class: "button secondary", onclick: () => downloadPNG(`descentlab-${scene.fn}.png`, canvas) }, "Export PNG"),
-      h("button", { type: "button", class: "button secondary", onclick: exportCSV }, "Export CSV"),
-      h("button", { type: "button", class: "button secondary", onclick: () => result && downloadJSON(`descentlab-${scene.fn}.json`, { spec: lastSpec, result }) }, "Export JSON"),
-      h("button", { type: "button", class: "button secondary", onclick: copyLink }, "Copy link")));
+    exportButtons({ png: () => downloadPNG(`descentlab-${scene.fn}.png`, canvas), csv: exportCSV,
+      json: () => result && downloadJSON(`descentlab-${scene.fn}.json`, { spec: lastSpec, result }),
+      notify, copied: "Link copied: it reproduces this scene." }));
 
   const right = h("aside", { class: "panel right", "aria-label": "Inspector" },
     h("h2", {}, "Inspector"), inspector, h("h2", {}, "About the optimizer"), info);
@@ -661,11 +659,6 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     downloadCSV(`descentlab-${scene.fn}.csv`, ["run", "optimizer", "step", "x", "y", "loss", "diverged_at"], rows);
   }
 
-  function copyLink() {
-    const url = location.href;
-    (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject()).then(
-      () => notify("Link copied: it reproduces this scene."), () => notify(url));
-  }
 
   function pushState() {
     setParams({ fn: scene.fn, fp: scene.fp, start: scene.start, steps: scene.steps, opts: scene.opts,

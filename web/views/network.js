@@ -6,7 +6,7 @@ import { fitCanvas, PALETTE } from "../lib/canvas.js";
 import { LineChart } from "../lib/chart.js";
 import { numberControl, selectControl, boolControl } from "../lib/controls.js";
 import { optimizerList, normalizeOpts, optimizerSpecs } from "../lib/optlist.js";
-import { downloadPNG, downloadCSV, downloadJSON, download } from "../lib/download.js";
+import { downloadPNG, downloadCSV, downloadJSON, download, exportButtons } from "../lib/download.js";
 
 const CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 const LLM_STORAGE = "descentlab.llm";   // endpoint settings live in this browser only
@@ -65,11 +65,9 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       h("div", { class: "chart-wrap" }, accCanvas)),
     h("div", { class: "timeline" }, h("span", {}, "Epoch"), scrub, scrubLabel),
     h("h2", {}, "Decision boundaries"), boundaries,
-    h("div", { class: "exports" },
-      h("button", { type: "button", class: "button secondary", onclick: exportPNG }, "Export PNG"),
-      h("button", { type: "button", class: "button secondary", onclick: exportCSV }, "Export CSV"),
-      h("button", { type: "button", class: "button secondary", onclick: () => result && downloadJSON("descentlab-network.json", { spec: lastSpec, result }) }, "Export JSON"),
-      h("button", { type: "button", class: "button secondary", onclick: copyLink }, "Copy link")));
+    exportButtons({ png: exportPNG, csv: exportCSV,
+      json: () => result && downloadJSON("descentlab-network.json", { spec: lastSpec, result }),
+      notify, copied: "Link copied: it reproduces this experiment." }));
   root.replaceChildren(h("div", { class: "network-view" }, side, main));
 
   function showMessage(text) { msg.hidden = !text; msg.textContent = text || ""; }
@@ -439,10 +437,6 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     downloadPNG("descentlab-network.png", out);
   }
 
-  function copyLink() {
-    (navigator.clipboard ? navigator.clipboard.writeText(location.href) : Promise.reject()).then(
-      () => notify("Link copied: it reproduces this experiment."), () => notify(location.href));
-  }
 
   function pushState() {
     setParams({ ds: scene.ds.upload ? undefined : scene.ds, model: scene.model, loss: scene.loss, bs: scene.bs,

@@ -4,7 +4,7 @@
 import { h, fmt } from "../lib/dom.js";
 import { fitCanvas, shadeImage, ticks, PALETTE } from "../lib/canvas.js";
 import { numberControl, selectControl } from "../lib/controls.js";
-import { downloadPNG, downloadCSV, downloadJSON } from "../lib/download.js";
+import { downloadPNG, downloadCSV, downloadJSON, exportButtons } from "../lib/download.js";
 
 const CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 export const LAST_NETWORK_KEY = "descentlab.lastNetworkSpec";
@@ -55,11 +55,9 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     h("div", { class: "proj-grid" },
       h("figure", { class: "proj-fig" }, h("figcaption", {}, "Joint t-SNE map"), h("div", { class: "canvas-wrap" }, tsneCanvas, tooltip)),
       h("figure", { class: "proj-fig pca-fig" }, h("figcaption", {}, "PCA plane of all snapshots, with the training loss"), pcaCanvas, meter)),
-    h("div", { class: "exports" },
-      h("button", { type: "button", class: "button secondary", onclick: exportPNG }, "Export PNG"),
-      h("button", { type: "button", class: "button secondary", onclick: exportCSV }, "Export CSV"),
-      h("button", { type: "button", class: "button secondary", onclick: () => result && downloadJSON("descentlab-projection.json", { spec: lastSpec, result }) }, "Export JSON"),
-      h("button", { type: "button", class: "button secondary", onclick: copyLink }, "Copy link")));
+    exportButtons({ png: exportPNG, csv: exportCSV,
+      json: () => result && downloadJSON("descentlab-projection.json", { spec: lastSpec, result }),
+      notify, copied: "Link copied." }));
   root.replaceChildren(h("div", { class: "projection-view" }, side, main));
 
   const showMessage = (t) => { msg.hidden = !t; msg.textContent = t || ""; };
@@ -278,10 +276,6 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     }
   }
 
-  function copyLink() {
-    (navigator.clipboard ? navigator.clipboard.writeText(location.href) : Promise.reject()).then(
-      () => notify("Link copied."), () => notify(location.href));
-  }
 
   function pushState() {
     const uploaded = scene.net.dataset && scene.net.dataset.points;   // too big for a link
