@@ -9,6 +9,8 @@ dist/, opens the landscape view in headless Chromium and measures, for many
 start points:
 
   worker   descentlab.run() of the drag spec (record_state off), round trip
+  pool     descentlab.runParallel() of it: the optimizers shared among the page's
+           worker pool (at most 3 workers, at most one per core), as a drag does
   drag     dragging the start point with the mouse: how often a newly computed
            scene is drawn (spec -> worker -> draw, back to back while dragging)
 
@@ -67,7 +69,7 @@ def drag(page, function):
         const scenes = [];
         const mo = new MutationObserver(() => requestAnimationFrame(() =>
             scenes.push([performance.now(), +root.dataset.computeMs])));
-        mo.observe(root, {attributes: true, attributeFilter: ['data-digest']});
+        mo.observe(root, {attributes: true, attributeFilter: ['data-scenes']});
         const t0 = performance.now();
         for (let i = 1; performance.now() - t0 < seconds * 1000; i++) {
             await new Promise(requestAnimationFrame);
@@ -85,6 +87,17 @@ def drag(page, function):
     return [(f"browser drag, {function}: a new scene drawn every (median of {len(intervals)})",
              intervals),
             (f"browser drag, {function}: request -> result in the view", [c for _, c in scenes])]
+
+
+def warm_pool(page, specs):
+    """Start the helper workers (the first runParallel does), wait for them, warm them up."""
+    page.evaluate("(s) => window.descentlab.runParallel(s)", specs[0])
+    page.wait_for_function("() => window.descentlab.poolSize >= Math.min(3, navigator.hardwareConcurrency)",
+                           timeout=120_000)
+    page.evaluate("""async (specs) => { for (const s of specs) await window.descentlab.runParallel(s); }""",
+                  specs * 2)
+    page.wait_for_timeout(2000)
+    return page.evaluate("() => window.descentlab.poolSize")
 
 
 def main():
@@ -118,7 +131,7 @@ def main():
         # load, competing for the CPU: warm up first, as a learner's first minute would.
         page.evaluate("""async (specs) => { for (const s of specs) await window.descentlab.run(s); }""",
                       [spec(s, f) for f in ("rosenbrock", "rastrigin") for s in starts] * 2)
-        page.wait_for_timeout(2000)
+        pool_size = warm_pool(page, [spec(s, f) for f in ("rosenbrock", "rastrigin") for s in starts])
         for function in ("rosenbrock", "rastrigin"):
             worker = page.evaluate("""async (specs) => {
                 const out = [];
@@ -126,10 +139,17 @@ def main():
                 return out;
             }""", [spec(s, function) for s in starts])
             rows.append((f"browser worker round trip, {function}", worker))
+            pool = page.evaluate("""async (specs) => {
+                const out = [];
+                for (const s of specs) { const t = performance.now(); await window.descentlab.runParallel(s); out.push(performance.now() - t); }
+                return out;
+            }""", [spec(s, function) for s in starts])
+            rows.append((f"browser pool round trip ({pool_size} workers), {function}", pool))
         rows.extend(drag(page, "rosenbrock"))
         page.goto(url + SCENE.replace("fn=rosenbrock", "fn=rastrigin"))
         page.wait_for_function("() => window.descentlab.view && document.querySelector('#view').dataset.digest",
                                timeout=120_000)
+        warm_pool(page, [spec(s, "rastrigin") for s in starts])
         rows.extend(drag(page, "rastrigin"))
         browser.close()
     httpd.shutdown()

@@ -27,6 +27,13 @@ def wait_digest(page, old=None, timeout=60_000):
     return page.evaluate("() => document.querySelector('#view').dataset.digest")
 
 
+def wait_drag_end(page, old):
+    """Wait for the scene the drag's end computes: the one with the final start and a digest."""
+    page.wait_for_function("(old) => { const v = window.descentlab.view, d = document.querySelector('#view').dataset.digest;"
+                           " return v.spec && JSON.stringify(v.spec.start) === JSON.stringify(v.scene.start)"
+                           " && d && d !== old; }", arg=old, timeout=60_000)
+
+
 def view_spec(page):
     return page.evaluate("() => window.descentlab.view.spec")
 
@@ -72,9 +79,7 @@ def test_dragging_the_start_recomputes_and_matches_native(landscape):
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.6, steps=5)
     page.mouse.up()
-    page.wait_for_function("(old) => { const v = window.descentlab.view; return v.spec"
-                           " && JSON.stringify(v.spec.start) === JSON.stringify(v.scene.start)"
-                           " && document.querySelector('#view').dataset.digest !== old; }", arg=before, timeout=60_000)
+    wait_drag_end(page, before)
     spec = view_spec(page)
     digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
     assert digest != before
@@ -84,6 +89,68 @@ def test_dragging_the_start_recomputes_and_matches_native(landscape):
     # the URL is written once the drag ends (not per pointer move), with the final start
     hash_start = page.evaluate("() => new URLSearchParams(location.hash.split('?')[1]).get('start')")
     assert json.loads(hash_start) == start
+
+
+POOL_SPEC = {"kind": "landscape", "function": "beale", "start": [1.0, 1.5], "steps": 300, "optimizers": [
+    {"name": "sgd", "lr": 0.001}, {"name": "momentum", "lr": 0.001, "momentum": 0.99},
+    {"name": "sgd", "lr": 0.5, "label": "too fast"},  # diverges: diverged_at must survive the merge
+    {"name": "adam", "lr": 0.05}, {"name": "nadam", "lr": 0.05, "color": "#123456"}, {"name": "rmsprop"}]}
+
+
+def wait_pool(page):
+    page.evaluate("() => window.descentlab.runParallel({kind: 'landscape', function: 'beale',"
+                  " optimizers: [{name: 'sgd'}, {name: 'adam'}]})")
+    page.wait_for_function("() => window.descentlab.poolSize >= Math.min(3, navigator.hardwareConcurrency)",
+                           timeout=120_000)
+    return page.evaluate("() => window.descentlab.poolSize")
+
+
+def test_worker_pool_gives_the_native_runs(landscape):
+    from descentlab.digest import digest
+    page = landscape
+    if page.evaluate("() => navigator.hardwareConcurrency") < 2:
+        pytest.skip("one core: runParallel runs on the page's one worker")
+    assert wait_pool(page) >= 2
+    merged = page.evaluate("(s) => window.descentlab.runParallel(s)", POOL_SPEC)
+    ref = native(POOL_SPEC)
+    assert "digest" not in merged  # the hash of the whole is one worker's job
+    assert [r.get("label") for r in merged["runs"]] == [r.get("label") for r in ref["runs"]]
+    assert merged["runs"][2]["diverged_at"] == ref["runs"][2]["diverged_at"] is not None
+    assert digest(merged) == ref["digest"]  # every float of every run, bit for bit
+    # an error names the field as in the whole spec, not as in the one-optimizer part
+    bad = json.loads(json.dumps(POOL_SPEC))
+    bad["optimizers"][3]["lr"] = 99.0
+    err = page.evaluate("(s) => window.descentlab.runParallel(s).then(() => null, (e) => [e.kind, e.field])", bad)
+    assert err == ["SpecError", "optimizers[3].lr"]
+    # a helper that stops is dropped; the pool goes on with the workers left
+    size = page.evaluate("() => window.descentlab.poolSize")
+    page.evaluate("() => window.descentlab._helperWorkers[0].terminate()")
+    assert page.evaluate("() => window.descentlab.poolSize") == size - 1
+    again = page.evaluate("(s) => window.descentlab.runParallel(s)", POOL_SPEC)
+    assert digest(again) == ref["digest"]
+
+
+def test_a_drag_on_the_pool_ends_with_the_digest(landscape):
+    page = landscape
+    if page.evaluate("() => navigator.hardwareConcurrency") < 2:
+        pytest.skip("one core: no worker pool")
+    wait_pool(page)
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    scenes = page.evaluate("() => +document.querySelector('#view').dataset.scenes")
+    box = page.locator(".landscape-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    for k in range(1, 9):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.02 * k), box["y"] + box["height"] * 0.4)
+        page.wait_for_timeout(60)
+    # mid-drag: scenes computed in parts are drawn, and none claims a digest
+    page.wait_for_function("(n) => +document.querySelector('#view').dataset.scenes > n + 1", arg=scenes)
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") is None
+    page.mouse.up()
+    wait_drag_end(page, before)
+    spec = view_spec(page)
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(spec)["digest"]
+    assert page.evaluate("() => document.querySelector('.message').hidden")
 
 
 def test_inspector_shows_native_record_state(landscape):

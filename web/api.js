@@ -6,6 +6,12 @@
 //   descentlab.run(spec, {onProgress, signal})
 //                                       Promise -> the result object of descentlab.run(spec);
 //                                       onProgress({done, total, partial}) per chunk
+//   descentlab.runParallel(spec, {onProgress, signal})
+//                                       a landscape spec's optimizers shared among a pool of
+//                                       workers (what a drag on the canvas waits for): the same
+//                                       runs bit for bit, but no digest (the hash of the whole
+//                                       result is computed by one worker; run() gives it)
+//   descentlab.poolSize                 workers ready to share a runParallel (1 until helpers load)
 //   descentlab.cancel(runPromiseOrId?)  stop one run (or every run): it rejects, kind "Cancelled"
 //   descentlab.call(fn, ...args)        "list_catalog" | "kernel_digests" | "validate"
 //   descentlab.version                  core version once ready, else null
@@ -20,6 +26,9 @@
 // The single-file build (dist/descentlab.html) starts the worker from a Blob URL it sets first.
 const WORKER_URL = globalThis.DESCENTLAB_WORKER_URL || new URL("./worker.js", import.meta.url);
 export const RESTART_NOTICE = "The computation worker stopped and was restarted.";
+// Workers a runParallel may use, this page's own included. Each holds its own Pyodide
+// (tens of MB), so at most three, and never more than the machine has cores.
+const POOL_MAX = Math.max(1, Math.min(3, (globalThis.navigator && navigator.hardwareConcurrency) || 1));
 const MAX_RESTARTS = 3;          // within RESTART_WINDOW_MS; more means a broken worker
 const RESTART_WINDOW_MS = 30000;
 
@@ -37,12 +46,15 @@ function emit(type, detail) {
 
 let nextId = 1;
 let current = null;              // {worker, ready, pending: Map, version, loadState}
+let helpers = null;              // extra workers for runParallel, started by its first call
 const restarts = [];
 
-function startWorker() {
+function startWorker(helper = false) {
   const worker = new Worker(WORKER_URL);
   const state = {
     worker,
+    helper,
+    isReady: false,
     pending: new Map(),            // id -> {resolve, reject, onProgress, kind}
     version: null,
     loadState: { stage: "runtime", fraction: 0 },
@@ -65,12 +77,19 @@ function startWorker() {
 }
 
 function onMessage(state, msg) {
-  if (state !== current) return;
+  if (state !== current && !(state.helper && helpers && helpers.includes(state))) return;
+  if (msg.id === undefined && state.helper) {
+    // a helper's loading is silent: the page only ever shows the main worker's
+    if (msg.type === "ready") { state.isReady = true; state.settle.resolve({ version: msg.version }); }
+    else if (msg.type === "load-error") retire(state, msg.message);
+    return;
+  }
   if (msg.id === undefined) {
     if (msg.type === "progress") {
       state.loadState = { stage: msg.stage, fraction: msg.fraction };
       emit("load-progress", { stage: msg.stage, fraction: msg.fraction });
     } else if (msg.type === "ready") {
+      state.isReady = true;
       state.version = msg.version;
       state.loadState = { stage: "ready", fraction: 1 };
       state.settle.resolve({ version: msg.version });
@@ -115,7 +134,20 @@ function onMessage(state, msg) {
   }
 }
 
+// A helper that fails is dropped for good (runParallel then uses the workers left):
+// only the main worker is worth restarting.
+function retire(state, reason) {
+  if (!helpers || !helpers.includes(state)) return;
+  helpers = helpers.filter((h) => h !== state);
+  state.terminate();
+  const err = makeError("WorkerRestarted", `A helper worker stopped (${reason}).`);
+  for (const req of state.pending.values()) req.reject(err);
+  state.pending.clear();
+  state.settle.reject(err);
+}
+
 function restart(state, reason) {
+  if (state.helper) { retire(state, reason); return; }
   if (state !== current) return;
   state.terminate();
   const now = Date.now();
@@ -137,8 +169,7 @@ function restart(state, reason) {
   emit("worker-restarted", { reason });
 }
 
-function request(payload, { onProgress, kind } = {}) {
-  const state = current;
+function request(payload, { onProgress, kind } = {}, state = current) {
   const id = nextId++;
   const promise = new Promise((resolve, reject) => {
     if (state.dead) {
@@ -153,12 +184,14 @@ function request(payload, { onProgress, kind } = {}) {
 }
 
 function cancel(target) {
-  const state = current;
+  const states = [current, ...(helpers || [])];
   const ids = target === undefined || target === null
-    ? [...state.pending].filter(([, r]) => r.kind === "run").map(([id]) => id)
+    ? states.flatMap((st) => [...st.pending].filter(([, r]) => r.kind === "run").map(([id]) => id))
     : [typeof target === "object" ? target.id : target];
   for (const id of ids) {
-    if (state.pending.has(id)) state.worker.postMessage({ type: "cancel", target: id });
+    for (const st of states) {
+      if (st.pending.has(id)) st.worker.postMessage({ type: "cancel", target: id });
+    }
   }
   return ids.length > 0;
 }
@@ -168,6 +201,55 @@ function run(spec, { onProgress, signal } = {}) {
   const promise = request({ type: "run", spec }, { onProgress, kind: "run" });
   if (signal) signal.addEventListener("abort", () => cancel(promise.id), { once: true });
   return promise;
+}
+
+function startHelpers() {
+  // after the main worker is up, so the first scene never waits for a helper's load
+  helpers = [];
+  current.ready.then(() => {
+    for (let i = 1; i < POOL_MAX; i++) helpers.push(startWorker(true));
+  }, () => {});
+}
+
+// Each optimizer of a landscape spec races alone, so its run is the same whichever worker
+// computes it. Every ready worker takes the next optimizer as soon as it is free; that
+// balances cheap runs (SGD) against dear ones (NAdam) without a cost model.
+async function runParallel(spec, { onProgress, signal } = {}) {
+  if (!helpers) startHelpers();
+  const pool = [current, ...helpers.filter((h) => h.isReady)];
+  const opts = spec && spec.kind === "landscape" && !spec.record_state && Array.isArray(spec.optimizers)
+    ? spec.optimizers : [];
+  if (pool.length < 2 || opts.length < 2) return run(spec, { onProgress, signal });
+  if (signal && signal.aborted) throw makeError("Cancelled", "The run was cancelled.");
+  const results = new Array(opts.length);
+  const inflight = new Set();
+  const abort = () => { for (const p of inflight) cancel(p); };
+  if (signal) signal.addEventListener("abort", abort, { once: true });
+  let next = 0, done = 0;
+  const share = async (state) => {
+    while (next < opts.length) {
+      const i = next++;
+      const p = request({ type: "run", spec: { ...spec, optimizers: [opts[i]] } }, { kind: "run" }, state);
+      inflight.add(p);
+      try { results[i] = await p; } finally { inflight.delete(p); }
+      done += 1;
+      if (onProgress) onProgress({ done, total: opts.length });
+    }
+  };
+  try {
+    await Promise.all(pool.map(share));
+  } catch (err) {
+    abort();
+    if (err.kind === "Cancelled") throw err;
+    // One run of the whole spec reports the error with the field named as in the spec
+    // (a part would say optimizers[0] for the fourth optimizer), or survives a lost helper.
+    return run(spec, { onProgress, signal });
+  } finally {
+    if (signal) signal.removeEventListener("abort", abort);
+  }
+  const merged = { ...results[0], runs: results.map((r) => r.runs[0]) };
+  delete merged.digest;
+  return merged;
 }
 
 function call(fn, ...args) {
@@ -181,7 +263,10 @@ export const descentlab = {
   get version() { return current.version; },
   get loadState() { return current.loadState; },
   get _worker() { return current.worker; },   // for tests: terminate() it to test recovery
+  get poolSize() { return 1 + (helpers || []).filter((h) => h.isReady).length; },
+  get _helperWorkers() { return (helpers || []).map((h) => h.worker); },  // for tests, as _worker
   run,
+  runParallel,
   cancel,
   call,
 };

@@ -197,32 +197,36 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
 
   // remember=false while dragging: writing the URL (history.replaceState) 60 times a second
   // costs the page more than drawing; the drag's end writes it once.
+  // While dragging, the optimizers are shared among the worker pool (api.runParallel): the
+  // same runs, without the digest; the drag's end runs the scene once more to get it.
   function update(remember = true) {
     if (remember) pushState();
     ensureGrid();
     // the per-step optimizer state costs about twice the run itself: fetch it only when inspected
-    request(spec(!!selected));
+    request(spec(!!selected), !remember);
   }
 
   // One run in flight at a time; while dragging only the newest start point waits in
   // `queued`, and it is sent as soon as a result arrives, before that result is drawn,
   // so the worker computes the next scene while this one is being drawn.
-  function request(s) {
-    if (inflight) { queued = s; return; }
+  function request(s, parallel = false) {
+    if (inflight) { queued = [s, parallel]; return; }
     const t0 = performance.now();
     const sendQueued = () => {
       inflight = null;
-      if (queued && !destroyed) { const q = queued; queued = null; request(q); }
+      if (queued && !destroyed) { const q = queued; queued = null; request(...q); }
     };
-    inflight = api.run(s).then((r) => {
+    inflight = (parallel ? api.runParallel(s) : api.run(s)).then((r) => {
       sendQueued();
       if (destroyed) return;
       result = r; lastSpec = s;
       showMessage("");
       lastMs = performance.now() - t0;
       showStatus();
-      root.dataset.digest = r.digest;
+      if (r.digest) root.dataset.digest = r.digest;
+      else delete root.dataset.digest;  // a scene computed in parts has none
       root.dataset.computeMs = lastMs.toFixed(1);
+      root.dataset.scenes = (+root.dataset.scenes || 0) + 1;
       if (scene.t === null || scene.t > s.steps) scene.t = s.steps;
       timeline.max = s.steps;
       buildBadges();
@@ -486,7 +490,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     } else tooltip.hidden = true;
     if (changed) draw();
   });
-  const endDrag = () => { if (dragging) pushState(); dragging = false; };
+  const endDrag = () => { if (dragging) update(); dragging = false; };
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
   canvas.addEventListener("pointerleave", () => { hover = null; tooltip.hidden = true; draw(); });
