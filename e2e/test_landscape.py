@@ -122,12 +122,25 @@ def test_worker_pool_gives_the_native_runs(landscape):
     bad["optimizers"][3]["lr"] = 99.0
     err = page.evaluate("(s) => window.descentlab.runParallel(s).then(() => null, (e) => [e.kind, e.field])", bad)
     assert err == ["SpecError", "optimizers[3].lr"]
-    # a helper that stops is dropped; the pool goes on with the workers left
+    # cancel() stops a shared run as it stops any run, and the pool stays usable
+    long = dict(POOL_SPEC, steps=10_000)
+    assert page.evaluate("""async (s) => {
+        const p = window.descentlab.runParallel(s);
+        await new Promise((r) => setTimeout(r, 50));
+        const found = window.descentlab.cancel(p);
+        return [found, await p.then(() => 'finished', (e) => e.kind)];
+    }""", long) == [True, "Cancelled"]
+    assert digest(page.evaluate("(s) => window.descentlab.runParallel(s)", POOL_SPEC)) == ref["digest"]
+    # a helper that stops mid-run is dropped, and the run still ends with the native numbers
     size = page.evaluate("() => window.descentlab.poolSize")
-    page.evaluate("() => window.descentlab._helperWorkers[0].terminate()")
+    survived = page.evaluate("""async (s) => {
+        const p = window.descentlab.runParallel(s);
+        await new Promise((r) => setTimeout(r, 20));
+        window.descentlab._helperWorkers[0].terminate();
+        return await p;
+    }""", POOL_SPEC)
+    assert digest(survived) == ref["digest"]
     assert page.evaluate("() => window.descentlab.poolSize") == size - 1
-    again = page.evaluate("(s) => window.descentlab.runParallel(s)", POOL_SPEC)
-    assert digest(again) == ref["digest"]
 
 
 def test_a_drag_on_the_pool_ends_with_the_digest(landscape):

@@ -60,6 +60,9 @@ BAD = [
     (L, ("steps",), 10.5, "steps"),
     (L, ("steps",), True, "steps"),
     (L, ("record_state",), "yes", "record_state"),
+    (L, ("only",), 2, "only"),  # two optimizers: 0 or 1
+    (L, ("only",), -1, "only"),
+    (L, ("only",), 0.5, "only"),
     (L, ("optimizers",), [], "optimizers"),
     (L, ("optimizers",), {"name": "adam"}, "optimizers"),
     (L, ("optimizers",), [{"name": "adam"}] * 50, "optimizers"),
@@ -165,6 +168,23 @@ def test_landscape_example():
     adam = result["runs"][0]
     assert adam["loss"][-1] < adam["loss"][0]
     json.dumps(result, allow_nan=False)
+
+
+def test_only_runs_one_optimizer_of_the_whole_scene():
+    from descentlab.digest import digest
+    spec = dict(LANDSCAPE, optimizers=LANDSCAPE["optimizers"] + [{"name": "sgd", "lr": 0.5, "label": "too fast"}])
+    whole = run(spec)
+    assert whole["runs"][2]["diverged_at"] is not None
+    parts = [run(dict(spec, only=i)) for i in range(3)]
+    assert all(len(p["runs"]) == 1 for p in parts)
+    merged = dict(parts[0], runs=[p["runs"][0] for p in parts])
+    assert digest(merged) == whole["digest"]  # every float of every run, bit for bit
+    # the whole spec is checked, so an error names the field as the whole spec has it
+    bad = copy.deepcopy(spec)
+    bad["optimizers"][2]["lr"] = -1.0
+    with pytest.raises(SpecError) as e:
+        run(dict(bad, only=0))
+    assert e.value.field == "optimizers[2].lr"
 
 
 def test_network_example_shapes():

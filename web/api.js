@@ -185,15 +185,18 @@ function request(payload, { onProgress, kind } = {}, state = current) {
 
 function cancel(target) {
   const states = [current, ...(helpers || [])];
-  const ids = target === undefined || target === null
-    ? states.flatMap((st) => [...st.pending].filter(([, r]) => r.kind === "run").map(([id]) => id))
+  const all = target === undefined || target === null;
+  const ids = all
+    ? [...parallelRuns.keys(), ...states.flatMap((st) => [...st.pending].filter(([, r]) => r.kind === "run").map(([id]) => id))]
     : [typeof target === "object" ? target.id : target];
+  let found = false;
   for (const id of ids) {
+    if (parallelRuns.has(id)) { parallelRuns.get(id).abort(); found = true; continue; }
     for (const st of states) {
-      if (st.pending.has(id)) st.worker.postMessage({ type: "cancel", target: id });
+      if (st.pending.has(id)) { st.worker.postMessage({ type: "cancel", target: id }); found = true; }
     }
   }
-  return ids.length > 0;
+  return found;
 }
 
 function run(spec, { onProgress, signal } = {}) {
@@ -211,27 +214,48 @@ function startHelpers() {
   }, () => {});
 }
 
+const parallelRuns = new Map();  // id of a runParallel promise -> its AbortController
+
 // Each optimizer of a landscape spec races alone, so its run is the same whichever worker
-// computes it. Every ready worker takes the next optimizer as soon as it is free; that
-// balances cheap runs (SGD) against dear ones (NAdam) without a cost model.
-async function runParallel(spec, { onProgress, signal } = {}) {
+// computes it. Every ready worker takes the next optimizer ("only": i, the whole spec still
+// validated) as soon as it is free; that balances cheap runs (SGD) against dear ones (NAdam)
+// without a cost model.
+function runParallel(spec, { onProgress, signal } = {}) {
+  const id = nextId++;
+  const controller = new AbortController();
+  const forward = () => controller.abort();
+  if (signal) {
+    if (signal.aborted) controller.abort();
+    else signal.addEventListener("abort", forward, { once: true });
+  }
+  parallelRuns.set(id, controller);
+  const promise = shareRun(spec, onProgress, controller.signal).finally(() => {
+    parallelRuns.delete(id);
+    if (signal) signal.removeEventListener("abort", forward);
+  });
+  promise.id = id;
+  return promise;
+}
+
+async function shareRun(spec, onProgress, signal) {
   if (!helpers) startHelpers();
-  const pool = [current, ...helpers.filter((h) => h.isReady)];
-  const opts = spec && spec.kind === "landscape" && !spec.record_state && Array.isArray(spec.optimizers)
-    ? spec.optimizers : [];
+  const pool = [current, ...helpers].filter((st) => st.isReady && !st.dead);
+  const opts = spec && spec.kind === "landscape" && !spec.record_state && spec.only === undefined
+    && Array.isArray(spec.optimizers) ? spec.optimizers : [];
   if (pool.length < 2 || opts.length < 2) return run(spec, { onProgress, signal });
-  if (signal && signal.aborted) throw makeError("Cancelled", "The run was cancelled.");
+  if (signal.aborted) throw makeError("Cancelled", "The run was cancelled.");
   const results = new Array(opts.length);
   const inflight = new Set();
-  const abort = () => { for (const p of inflight) cancel(p); };
-  if (signal) signal.addEventListener("abort", abort, { once: true });
-  let next = 0, done = 0;
+  let stopped = false, next = 0, done = 0;
+  const abort = () => { stopped = true; for (const p of inflight) cancel(p); };
+  signal.addEventListener("abort", abort, { once: true });
   const share = async (state) => {
-    while (next < opts.length) {
+    while (!stopped && next < opts.length) {
       const i = next++;
-      const p = request({ type: "run", spec: { ...spec, optimizers: [opts[i]] } }, { kind: "run" }, state);
+      const p = request({ type: "run", spec: { ...spec, only: i } }, { kind: "run" }, state);
       inflight.add(p);
       try { results[i] = await p; } finally { inflight.delete(p); }
+      if (stopped) return;
       done += 1;
       if (onProgress) onProgress({ done, total: opts.length });
     }
@@ -240,12 +264,12 @@ async function runParallel(spec, { onProgress, signal } = {}) {
     await Promise.all(pool.map(share));
   } catch (err) {
     abort();
-    if (err.kind === "Cancelled") throw err;
-    // One run of the whole spec reports the error with the field named as in the spec
-    // (a part would say optimizers[0] for the fourth optimizer), or survives a lost helper.
+    // A SpecError names the field as in the whole spec already; a helper that stopped
+    // leaves the whole run to the main worker.
+    if (err.kind !== "WorkerRestarted" || signal.aborted) throw err;
     return run(spec, { onProgress, signal });
   } finally {
-    if (signal) signal.removeEventListener("abort", abort);
+    signal.removeEventListener("abort", abort);
   }
   const merged = { ...results[0], runs: results.map((r) => r.runs[0]) };
   delete merged.digest;

@@ -45,9 +45,12 @@ def read_spec(spec: dict) -> dict:
     steps = fields.number("steps", 1, MAX_STEPS, 500, integer=True)
     runs = read_optimizers(fields)
     record = fields.boolean("record_state", False)
+    # "only": i runs the i-th optimizer alone, the whole spec validated all the same, so
+    # a pool of workers can share one scene and an error names the field as in the spec
+    only = fields.number("only", 0, len(runs) - 1, integer=True) if fields.has("only") else None
     fields.done()
     return {"kind": "landscape", "function": name, "function_params": fparams, "start": start,
-            "steps": steps, "optimizers": runs, "record_state": record}
+            "steps": steps, "optimizers": runs, "record_state": record, "only": only}
 
 
 def race(spec: dict, entry: dict) -> dict:
@@ -160,12 +163,16 @@ def function_info(name: str, params: dict) -> dict:
 def iterate(spec: dict):
     """Yield progress after each optimizer's run, then the whole result.
 
+    With ``only`` set, ``runs`` holds that one optimizer's run, equal to the
+    same entry of the whole scene's ``runs``.
+
     Progress carries counts only: the page draws a scene once it is complete, and
     sending each path twice would double the serialization cost while dragging.
     """
     runs = []
-    total = len(spec["optimizers"])
-    for i, entry in enumerate(spec["optimizers"]):
+    entries = spec["optimizers"] if spec["only"] is None else [spec["optimizers"][spec["only"]]]
+    total = len(entries)
+    for i, entry in enumerate(entries):
         runs.append(race(spec, entry))
         yield {"done": i + 1, "total": total}
     info = function_info(spec["function"], spec["function_params"])

@@ -440,7 +440,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   timeline.addEventListener("change", pushState);
 
   // ---------------------------------------------------------------- pointer
-  let dragging = false;
+  let dragging = false, moved = false;
   function toWorld(ev) {
     const rect = canvas.getBoundingClientRect();
     return [ev.clientX - rect.left, ev.clientY - rect.top];
@@ -477,7 +477,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   });
   canvas.addEventListener("pointermove", (ev) => {
     const [px, py] = toWorld(ev);
-    if (dragging) { moveStart(px, py, false); return; }
+    if (dragging) { moved = true; moveStart(px, py, false); return; }
     const hit = nearest(px, py);
     const changed = JSON.stringify(hit) !== JSON.stringify(hover);
     hover = hit;
@@ -490,7 +490,8 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     } else tooltip.hidden = true;
     if (changed) draw();
   });
-  const endDrag = () => { if (dragging) update(); dragging = false; };
+  // a drag's scenes came without a digest: compute the whole last one; a click has it already
+  const endDrag = () => { if (dragging && moved) update(); else if (dragging) pushState(); dragging = moved = false; };
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
   canvas.addEventListener("pointerleave", () => { hover = null; tooltip.hidden = true; draw(); });

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import kernels as K
-from .base import Optimizer
+from .base import Optimizer, bias_correction
 
 
 class AdamState(NamedTuple):
@@ -98,7 +98,7 @@ def _adam(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled) -> Optimizer:
     def bias_corrections(t):
         # The same for every coordinate: computed once per step, not once per call
         # (a 2-D landscape steps x and y separately on Python floats).
-        return 1.0 - K.powi(b1, t), 1.0 - K.powi(b2, t)
+        return bias_correction(b1, t), bias_correction(b2, t)
 
     def init(params):
         z = K.zeros_like(params)
@@ -126,8 +126,8 @@ def trace(grads, old_state, new_state, updates, hyper) -> dict:
     plus ``v_max`` with AMSGrad."""
     t, amsgrad = new_state.step, hyper["amsgrad"]
     out = {"grad": grads, "update": updates, "m": new_state.m, "v": new_state.v,
-           "m_hat": new_state.m / (1.0 - K.powi(float(hyper["beta1"]), t)),
-           "v_hat": (new_state.v_max if amsgrad else new_state.v) / (1.0 - K.powi(float(hyper["beta2"]), t))}
+           "m_hat": new_state.m / bias_correction(float(hyper["beta1"]), t),
+           "v_hat": (new_state.v_max if amsgrad else new_state.v) / bias_correction(float(hyper["beta2"]), t)}
     if amsgrad:
         out["v_max"] = new_state.v_max
     return out

@@ -12,7 +12,15 @@ replayed freely.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, NamedTuple
+
+from .. import kernels as K
+
+# Step-indexed scalars depend only on (hyper-parameter, t): a landscape drag asks for
+# the same t = 1..steps at every pointer move, so they are kept across runs.  Bounded:
+# 32 768 entries are a few MB, and 12 optimizers x 10 000 steps fit with room to spare.
+SCHEDULE_CACHE_SIZE = 32_768
 
 
 class Optimizer(NamedTuple):
@@ -20,3 +28,12 @@ class Optimizer(NamedTuple):
 
     init: Callable
     update: Callable
+
+
+@lru_cache(maxsize=SCHEDULE_CACHE_SIZE)
+def bias_correction(beta: float, t: int) -> float:
+    """1 - β^t: dividing by it undoes the bias of a running mean started at zero.
+
+    β^t by repeated squaring (``kernels.powi``), so the bits are the same everywhere.
+    """
+    return 1.0 - K.powi(beta, t)

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import kernels as K
-from .base import Optimizer
+from .base import SCHEDULE_CACHE_SIZE, Optimizer, bias_correction
 
 
 class NAdamState(NamedTuple):
@@ -57,16 +57,11 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_
     Dozat, T. (2016). Incorporating Nesterov momentum into Adam. *ICLR Workshop*.
     """
     lr, b1, b2, eps, wd, psi = (float(x) for x in (lr, beta1, beta2, eps, weight_decay, momentum_decay))
-    log_096 = float(K.log(0.96))  # 0.96^x = exp(x log 0.96): deterministic kernels, not libm pow
 
     @lru_cache(maxsize=4)
     def mu(t):
-        # cached: every coordinate (x and y of a 2-D landscape step separately) asks for it
-        return b1 * (1.0 - 0.5 * float(K.exp(t * psi * log_096)))
-
-    @lru_cache(maxsize=4)
-    def v_correction(t):
-        return 1.0 - K.powi(b2, t)
+        # every coordinate (x and y of a 2-D landscape step separately) asks for it
+        return momentum_schedule(b1, psi, t)
 
     def init(params):
         z = K.zeros_like(params)
@@ -80,10 +75,19 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_
         m = b1 * state.m + (1.0 - b1) * g
         v = b2 * state.v + (1.0 - b2) * g * g
         m_hat = mu_next * m / (1.0 - mu_product * mu_next) + (1.0 - mu_t) * g / (1.0 - mu_product)
-        v_hat = v / v_correction(t)
+        v_hat = v / bias_correction(b2, t)
         return -lr * m_hat / (K.sqrt(v_hat) + eps), NAdamState(t, mu_product, m, v)
 
     return Optimizer(init, update)
+
+
+_LOG_096 = float(K.log(0.96))  # 0.96^x = exp(x log 0.96): deterministic kernels, not libm pow
+
+
+@lru_cache(maxsize=SCHEDULE_CACHE_SIZE)
+def momentum_schedule(beta1: float, psi: float, t: int) -> float:
+    """μ_t = β1 (1 - ½ · 0.96^(t ψ)), kept across runs as ``bias_correction`` is."""
+    return beta1 * (1.0 - 0.5 * float(K.exp(t * psi * _LOG_096)))
 
 
 def trace(grads, old_state, new_state, updates, hyper) -> dict:
@@ -92,7 +96,7 @@ def trace(grads, old_state, new_state, updates, hyper) -> dict:
     m̂_t involves the L2-decayed gradient, which needs θ_{t-1}; it is recovered
     from the update instead, m̂_t = -update (√v̂_t + ε) / η (exact up to rounding).
     """
-    v_hat = new_state.v / (1.0 - K.powi(float(hyper["beta2"]), new_state.step))
+    v_hat = new_state.v / bias_correction(float(hyper["beta2"]), new_state.step)
     m_hat = -updates * (K.sqrt(v_hat) + hyper["eps"]) / hyper["lr"]
     return {"grad": grads, "update": updates, "m": new_state.m, "v": new_state.v,
             "m_hat": m_hat, "v_hat": v_hat}
