@@ -111,14 +111,20 @@ def main():
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     starts = [[-1.5 + 0.1 * i, 2.0 - 0.05 * i] for i in range(args.repeats)]
 
-    rows = []
-    for function in ("rosenbrock", "rastrigin"):
-        native = []
-        for s in starts:
-            t = time.perf_counter()
-            descentlab.run(spec(s, function))
-            native.append(1000 * (time.perf_counter() - t))
-        rows.append((f"native run, {function}", native))
+    def native_rows(when):
+        rows = []
+        for function in ("rosenbrock", "rastrigin"):
+            native = []
+            for s in starts:
+                t = time.perf_counter()
+                descentlab.run(spec(s, function))
+                native.append(1000 * (time.perf_counter() - t))
+            rows.append((f"native run, {function} ({when})", native))
+        return rows
+
+    # A shared VM changes speed for minutes at a time (everything, native too, by up to
+    # 2x): native runs before and after the browser show which phase the figures caught.
+    rows = native_rows("before")
 
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
@@ -153,6 +159,7 @@ def main():
         rows.extend(drag(page, "rastrigin"))
         browser.close()
     httpd.shutdown()
+    rows.extend(native_rows("after"))
 
     print(f"6 optimizers x 500 steps, median of {args.repeats} start points")
     # medians, and the best of the samples: on a shared machine the best shows the code's speed

@@ -164,6 +164,9 @@ def test_a_drag_on_the_pool_ends_with_the_digest(landscape):
     spec = view_spec(page)
     assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(spec)["digest"]
     assert page.evaluate("() => document.querySelector('.message').hidden")
+    # the inputs, which follow the drawn scenes while dragging, end on the final start
+    shown = page.evaluate("() => ['start[0]', 'start[1]'].map((f) => +document.querySelector(`input[data-field='${f}']`).value)")
+    assert shown == spec["start"]
 
 
 def test_inspector_shows_native_record_state(landscape):

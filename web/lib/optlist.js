@@ -46,11 +46,14 @@ export function optimizerList({ catalog, opts, onChange, onColour, onOpen, badge
     return true;
   }
 
+  // Called for every scene while the start point is dragged: touch the DOM only where a
+  // badge's text or kind changed, so the page is not laid out and repainted for nothing.
   function refreshBadges() {
     el.querySelectorAll(".opt-item").forEach((d, i) => {
       const old = d.querySelector(".badge");
-      if (old) old.remove();
       const b = badge(i);
+      if (old && b && old.className === b.className && old.textContent === b.textContent) return;
+      if (old) old.remove();
       if (b) d.querySelector("summary").append(b);
     });
   }

@@ -227,6 +227,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       else delete root.dataset.digest;  // a scene computed in parts has none
       root.dataset.computeMs = lastMs.toFixed(1);
       root.dataset.scenes = (+root.dataset.scenes || 0) + 1;
+      if (parallel) { startX.set(s.start[0]); startY.set(s.start[1]); }
       if (scene.t === null || scene.t > s.steps) scene.t = s.steps;
       timeline.max = s.steps;
       buildBadges();
@@ -461,7 +462,8 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   function moveStart(px, py, remember) {
     const [x, y] = view.inv(px, py);
     scene.start = [+x.toPrecision(4), +y.toPrecision(4)];
-    startX.set(scene.start[0]); startY.set(scene.start[1]);
+    // while dragging, the inputs follow the drawn scenes (see request), not every pointer move
+    if (remember !== false) { startX.set(scene.start[0]); startY.set(scene.start[1]); }
     scene.t = null;
     selected = null;  // a new start point makes new paths: nothing stays selected
     update(remember);
@@ -491,7 +493,11 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     if (changed) draw();
   });
   // a drag's scenes came without a digest: compute the whole last one; a click has it already
-  const endDrag = () => { if (dragging && moved) update(); else if (dragging) pushState(); dragging = moved = false; };
+  const endDrag = () => {
+    if (dragging && moved) { startX.set(scene.start[0]); startY.set(scene.start[1]); update(); }
+    else if (dragging) pushState();
+    dragging = moved = false;
+  };
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
   canvas.addEventListener("pointerleave", () => { hover = null; tooltip.hidden = true; draw(); });
@@ -510,7 +516,9 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   let explainToken = 0;
   function showInspector() {
     if (!result || !selected || !result.runs[selected.run]) {
-      inspector.replaceChildren(h("p", { class: "hint" }, "Hover over a trajectory to see a step; click it to inspect the optimizer's state at that step."));
+      if (!inspector.querySelector(":scope > .hint:only-child")) {
+        inspector.replaceChildren(h("p", { class: "hint" }, "Hover over a trajectory to see a step; click it to inspect the optimizer's state at that step."));
+      }
       showInfo(selected ? selected.run : 0);
       return;
     }
@@ -546,9 +554,12 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     }, (err) => { if (token === explainToken) eq.textContent = err.message; });
   }
 
+  let infoShown = null;  // the optimizer the "About" panel describes: rebuilt only on a change
   function showInfo(i) {
     const o = scene.opts[i] || scene.opts[0];
     const meta = optById[o.name];
+    if (infoShown === meta && info.childElementCount) return;
+    infoShown = meta;
     info.replaceChildren(h("h3", {}, meta.title), h("pre", { class: "equations-text" }, meta.equations),
       h("p", {}, meta.summary), h("p", { class: "paper" }, meta.paper));
   }
