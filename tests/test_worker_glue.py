@@ -66,3 +66,26 @@ def test_long_float_lists_travel_as_bytes_and_come_back_exact(glue):
 def test_a_chunk_without_long_lists_has_no_blob(glue):
     assert json.loads(glue["_dumps_packed"]({"chunk": {"done": 1, "total": 2}})) == {"chunk": {"done": 1, "total": 2}}
     assert glue["take_blob"]() == b""
+
+
+def test_result_arrays_travel_as_bytes_and_equal_the_native_lists(glue):
+    # the glue asks iter_run for arrays (a landscape's paths and losses stay ndarrays);
+    # what the page rebuilds from the bytes equals the lists native run() returns
+    import descentlab
+    from descentlab.digest import digest
+    spec = {"kind": "landscape", "function": "beale", "steps": 200,
+            "optimizers": [{"name": "adam", "lr": 0.05}, {"name": "sgd", "lr": 0.5}]}  # the second diverges
+    items = list(descentlab.iter_run(json.loads(json.dumps(spec)), arrays=True))
+    result = items[-1]["result"]
+    assert isinstance(result["runs"][0]["path"], np.ndarray) and result["runs"][0]["path"].shape == (201, 2)
+    text = glue["_dumps_packed"]({"chunk": items[-1]})
+    packed = json.loads(text)["chunk"]["result"]
+    assert "$f64" in packed["runs"][0]["path"]
+    assert isinstance(packed["runs"][1]["path"], list)  # a few points before diverging: plain JSON
+    back = unpack(packed, glue["take_blob"]())
+    native = descentlab.run(spec)
+    assert isinstance(native["runs"][0]["path"], list) and native["runs"][1]["diverged_at"] is not None
+    assert back["digest"] == native["digest"] == digest(back)
+    for ours, ref in zip(back["runs"], native["runs"]):
+        for key in ("path", "loss", "loss_above_min"):
+            assert np.array(ours[key]).tobytes() == np.array(ref[key]).tobytes()

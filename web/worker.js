@@ -52,11 +52,18 @@ def _finite(o):
     return o
 
 def _pack(o, arrays, count):
-    # Replace each long, finite float list (or list of float lists) by {"$f64": [offset, *shape]}
+    # Replace each long, finite float array or float list (or list of float lists) by {"$f64": [offset, *shape]}
     # into one float64 buffer; anything else (ints, bools, None, NaN) stays JSON.  A list that
     # starts with a float is taken for numbers (results never mix booleans into one).
     if isinstance(o, dict):
         return {k: _pack(v, arrays, count) for k, v in o.items()}
+    if isinstance(o, np.ndarray):
+        if o.dtype == np.float64 and o.size >= BINARY_MIN_FLOATS and np.isfinite(o).all():
+            ref = {"$f64": [count[0], *o.shape]}
+            arrays.append(o.ravel())
+            count[0] += o.size
+            return ref
+        return o.tolist()
     if isinstance(o, (list, tuple)) and o:
         first = o[0]
         if type(first) is float or (isinstance(first, list) and first and type(first[0]) is float):
@@ -99,7 +106,7 @@ def _error(e):
 
 def start(run_id, spec_json):
     try:
-        _RUNS[run_id] = descentlab.iter_run(json.loads(spec_json))
+        _RUNS[run_id] = descentlab.iter_run(json.loads(spec_json), arrays=True)
         return _dumps({"ok": True})
     except Exception as e:
         return _dumps({"error": _error(e)})

@@ -9,6 +9,8 @@ its last item holds ``"result"``, the same dictionary ``run`` returns, with its
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import dataset_spec, landscape, network, projection, regime, tsne
 from .digest import digest
 from .errors import SpecError
@@ -43,14 +45,33 @@ def validate(spec) -> dict:
     return KINDS[kind][0](spec)
 
 
-def iter_run(spec):
-    """Validate, then run ``spec`` in chunks; the last item carries ``"result"``."""
+def iter_run(spec, arrays=False):
+    """Validate, then run ``spec`` in chunks; the last item carries ``"result"``.
+
+    A result may hold float64 arrays (a landscape's paths and losses); they are
+    returned as lists, JSON-ready, unless ``arrays`` is true: the browser worker
+    sends arrays as their raw bytes.  Either way the digest is the same.
+    """
     checked = validate(spec)
     for item in KINDS[checked["kind"]][1](checked):
         if "result" in item:
             result = item["result"]
             result["digest"] = digest(result)
+            if not arrays:
+                item["result"] = _lists(result)
         yield item
+
+
+def _lists(o):
+    # Arrays sit as dictionary values, possibly inside a list of runs: only dicts and
+    # lists of dicts are walked, so long lists of numbers are not visited one by one.
+    if isinstance(o, dict):
+        return {k: _lists(v) for k, v in o.items()}
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, list) and o and isinstance(o[0], dict):
+        return [_lists(v) for v in o]
+    return o
 
 
 def run(spec) -> dict:

@@ -59,7 +59,7 @@ def race(spec: dict, entry: dict) -> dict:
     Returns
     -------
     dict
-        ``path`` (k+1, 2) points, the start first; ``loss`` (k+1,); ``diverged_at``
+        ``path`` ndarray (k+1, 2), the start first; ``loss`` ndarray (k+1,); ``diverged_at``
         (a step number or None); with ``record_state``, ``state`` maps each
         recorded quantity to its values at steps 1..k.
     """
@@ -75,7 +75,7 @@ def race(spec: dict, entry: dict) -> dict:
             # eps >= 1e-12, every beta < 1); this keeps a future optimizer honest.
             path, loss, diverged_at, trace = _race_arrays(spec, entry, opt)
     run = dict(entry)
-    run.update(path=path, loss=loss, diverged_at=diverged_at, final_loss=loss[-1], steps_run=len(loss) - 1)
+    run.update(path=path, loss=loss, diverged_at=diverged_at, final_loss=float(loss[-1]), steps_run=len(loss) - 1)
     if spec["record_state"]:
         run["state"] = trace
     return run
@@ -90,7 +90,7 @@ def _finite(value: float) -> bool:
     return abs(value) < float("inf")
 
 
-def _race_floats(spec: dict, opt) -> tuple[list, list, int | None]:
+def _race_floats(spec: dict, opt) -> tuple[np.ndarray, np.ndarray, int | None]:
     """The race on Python floats, each coordinate with its own optimizer state.
 
     Every optimizer is elementwise (``kernels.zeros_like`` and friends), so x and
@@ -104,27 +104,33 @@ def _race_floats(spec: dict, opt) -> tuple[list, list, int | None]:
     x, y = (float(v) for v in spec["start"])
     state_x, state_y = opt.init(x), opt.init(y)
     value, (gx, gy) = value_and_grad(x, y, **fparams) if value_and_grad else (f(x, y, **fparams), grad(x, y, **fparams))
-    path, loss = [[x, y]], [float(value)]
+    xs, ys, loss = [x], [y], [float(value)]
+    diverged_at = None
     for step in range(1, spec["steps"] + 1):
         ux, state_x = update(float(gx), state_x, x)
         uy, state_y = update(float(gy), state_y, y)
         x, y = x + ux, y + uy
         # NaN fails both comparisons, so a non-finite point counts as outside
         if not (abs(x) <= bound and abs(y) <= bound):
-            return path, loss, step
+            diverged_at = step
+            break
         if value_and_grad:
             value, (gx, gy) = value_and_grad(x, y, **fparams)
         else:
             value = f(x, y, **fparams)
             gx, gy = grad(x, y, **fparams)
         if not abs(value) < inf:
-            return path, loss, step
-        path.append([x, y])
+            diverged_at = step
+            break
+        xs.append(x)
+        ys.append(y)
         loss.append(float(value))
-    return path, loss, None
+    # flat float lists become arrays in one pass each; a list of [x, y] pairs would cost
+    # NumPy a nested conversion (the digest and the worker's byte packing read arrays)
+    return np.stack([np.array(xs), np.array(ys)], axis=1), np.array(loss), diverged_at
 
 
-def _race_arrays(spec: dict, entry: dict, opt) -> tuple[list, list, int | None, dict]:
+def _race_arrays(spec: dict, entry: dict, opt) -> tuple[np.ndarray, np.ndarray, int | None, dict]:
     """The race on one 2-element array, recording the inspector's quantities if asked."""
     fn, fparams = FUNCTIONS[spec["function"]], spec["function_params"]
     f, grad = fn.f, fn.grad
@@ -141,7 +147,7 @@ def _race_arrays(spec: dict, entry: dict, opt) -> tuple[list, list, int | None, 
         nx, ny = new_p.tolist()
         value = float(f(nx, ny, **fparams)) if _inside(nx, ny) else float("nan")
         if not _finite(value):
-            return path, loss, step, trace
+            return np.array(path), np.array(loss), step, trace
         if spec["record_state"]:
             recorded = optimizers.record(entry["name"], g, state, new_state, updates, entry["params"])
             for key, val in recorded.items():
@@ -149,7 +155,7 @@ def _race_arrays(spec: dict, entry: dict, opt) -> tuple[list, list, int | None, 
         p, state, x, y = new_p, new_state, nx, ny
         path.append([x, y])
         loss.append(value)
-    return path, loss, None, trace
+    return np.array(path), np.array(loss), None, trace
 
 
 def function_info(name: str, params: dict) -> dict:
@@ -178,7 +184,7 @@ def iterate(spec: dict):
     info = function_info(spec["function"], spec["function_params"])
     if info["f_min"] is not None:  # the page plots f - f_min on a log axis
         for run in runs:
-            run["loss_above_min"] = [v - info["f_min"] for v in run["loss"]]
+            run["loss_above_min"] = run["loss"] - info["f_min"]
     yield {"done": total, "total": total, "result": {
         "kind": "landscape", "function": info,
         "start": spec["start"], "steps": spec["steps"], "runs": runs}}
