@@ -131,6 +131,16 @@ def test_worker_pool_gives_the_native_runs(landscape):
         return [found, await p.then(() => 'finished', (e) => e.kind)];
     }""", long) == [True, "Cancelled"]
     assert digest(page.evaluate("(s) => window.descentlab.runParallel(s)", POOL_SPEC)) == ref["digest"]
+    # a cancel that comes after the parts in flight have finished (their results still
+    # queued for the page) ends the run as "Cancelled", not with half a result
+    late = page.evaluate("""async (s) => {
+        const p = window.descentlab.runParallel(s);
+        const t = performance.now();
+        while (performance.now() - t < 1000) {}  // the workers finish their first parts meanwhile
+        window.descentlab.cancel(p);
+        return await p.then(() => 'finished', (e) => e.kind || e.name);
+    }""", POOL_SPEC)
+    assert late == "Cancelled"
     # a helper that stops mid-run is dropped, and the run still ends with the native numbers
     size = page.evaluate("() => window.descentlab.poolSize")
     survived = page.evaluate("""async (s) => {
@@ -159,7 +169,15 @@ def test_a_drag_on_the_pool_ends_with_the_digest(landscape):
     # mid-drag: scenes computed in parts are drawn, and none claims a digest
     page.wait_for_function("(n) => +document.querySelector('#view').dataset.scenes > n + 1", arg=scenes)
     assert page.evaluate("() => document.querySelector('#view').dataset.digest") is None
-    page.mouse.up()
+    # two last moves and the release in one go: the scene of the first is still being
+    # computed when the drag ends, and must not be what the inputs show at the end
+    page.evaluate("""([x, y]) => {
+        const canvas = document.querySelector('.landscape-canvas');
+        const at = (type, dx) => canvas.dispatchEvent(new PointerEvent(type, {clientX: x + dx, clientY: y,
+            pointerId: 1, pointerType: 'mouse', isPrimary: true, buttons: type === 'pointerup' ? 0 : 1, bubbles: true}));
+        at('pointermove', 20); at('pointermove', 40); at('pointerup', 40);
+    }""", [box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.4])
+    page.mouse.up()  # the real button too (the view already ended the drag)
     wait_drag_end(page, before)
     spec = view_spec(page)
     assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(spec)["digest"]

@@ -262,6 +262,8 @@ async function shareRun(spec, onProgress, signal) {
   };
   try {
     await Promise.all(pool.map(share));
+    // an abort may land while the parts in flight still finish: some slots stay empty
+    if (signal.aborted) throw makeError("Cancelled", "The run was cancelled.");
   } catch (err) {
     abort();
     // A SpecError names the field as in the whole spec already; a helper that stopped

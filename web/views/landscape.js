@@ -227,7 +227,8 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       else delete root.dataset.digest;  // a scene computed in parts has none
       root.dataset.computeMs = lastMs.toFixed(1);
       root.dataset.scenes = (+root.dataset.scenes || 0) + 1;
-      if (parallel) { startX.set(s.start[0]); startY.set(s.start[1]); }
+      // (only mid-drag: a drag scene landing after the release must not undo the final start)
+      if (parallel && dragging) { startX.set(s.start[0]); startY.set(s.start[1]); }
       if (scene.t === null || scene.t > s.steps) scene.t = s.steps;
       timeline.max = s.steps;
       buildBadges();

@@ -18,8 +18,9 @@ from typing import Callable, NamedTuple
 from .. import kernels as K
 
 # Step-indexed scalars depend only on (hyper-parameter, t): a landscape drag asks for
-# the same t = 1..steps at every pointer move, so they are kept across runs.  Bounded:
-# 32 768 entries are a few MB, and 12 optimizers x 10 000 steps fit with room to spare.
+# the same t = 1..steps at every pointer move, so they are kept across runs.  Bounded to
+# a few MB: 32 768 entries hold t = 1..1000 for 32 distinct values of beta (16 Adams
+# with their own beta1 and beta2).  Past that the oldest are computed again: time, never bits.
 SCHEDULE_CACHE_SIZE = 32_768
 
 
