@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -94,12 +93,6 @@ def _adam(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled) -> Optimizer:
     lr, b1, b2, eps, wd = float(lr), float(beta1), float(beta2), float(eps), float(weight_decay)
     amsgrad = bool(amsgrad)
 
-    @lru_cache(maxsize=4)
-    def bias_corrections(t):
-        # The same for every coordinate: computed once per step, not once per call
-        # (a 2-D landscape steps x and y separately on Python floats).
-        return bias_correction(b1, t), bias_correction(b2, t)
-
     def init(params):
         z = K.zeros_like(params)
         return AdamState(step=0, m=z, v=z, v_max=z)
@@ -110,9 +103,8 @@ def _adam(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled) -> Optimizer:
         m = b1 * state.m + (1.0 - b1) * g
         v = b2 * state.v + (1.0 - b2) * g * g
         v_max = K.maximum(state.v_max, v) if amsgrad else state.v_max
-        c1, c2 = bias_corrections(t)
-        m_hat = m / c1
-        v_hat = (v_max if amsgrad else v) / c2
+        m_hat = m / bias_correction(b1, t)
+        v_hat = (v_max if amsgrad else v) / bias_correction(b2, t)
         updates = -lr * m_hat / (K.sqrt(v_hat) + eps)
         if decoupled and wd != 0.0:
             updates = updates - lr * wd * params

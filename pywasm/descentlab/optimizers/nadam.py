@@ -58,11 +58,6 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_
     """
     lr, b1, b2, eps, wd, psi = (float(x) for x in (lr, beta1, beta2, eps, weight_decay, momentum_decay))
 
-    @lru_cache(maxsize=4)
-    def mu(t):
-        # every coordinate (x and y of a 2-D landscape step separately) asks for it
-        return momentum_schedule(b1, psi, t)
-
     def init(params):
         z = K.zeros_like(params)
         return NAdamState(step=0, mu_product=1.0, m=z, v=z)
@@ -70,7 +65,7 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_
     def update(grads, state, params):
         t = state.step + 1
         g = grads + wd * params if wd != 0.0 else grads
-        mu_t, mu_next = mu(t), mu(t + 1)
+        mu_t, mu_next = momentum_schedule(b1, psi, t), momentum_schedule(b1, psi, t + 1)
         mu_product = state.mu_product * mu_t
         m = b1 * state.m + (1.0 - b1) * g
         v = b2 * state.v + (1.0 - b2) * g * g
