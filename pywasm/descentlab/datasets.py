@@ -36,7 +36,7 @@ SPIRAL_R0 = 0.1  # inner radius where the arms start (they would all touch at 0)
 BLOB_RADIUS = 2.0  # blob centres sit evenly on a circle of this radius
 CHECKER_TILES = 4  # tiles per side of the checkerboard on [-1, 1]²
 LINEAR_MARGIN = 0.1  # gap on each side of the separating line (before noise)
-MAX_SEED = 2**32 - 1
+MAX_SEED = 2**32 - 1  # every seed of the lab (datasets, networks, t-SNE) is at most this
 
 DIGITS_FILE = "digits.csv.gz"
 DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"

@@ -21,7 +21,7 @@ from .nn.losses import LOSSES
 from .optimizer_spec import read_optimizers
 from .validate import Fields, check_number
 
-MAX_SEED = 2**32 - 1
+MAX_SEED = datasets.MAX_SEED
 MAX_SAMPLES = 5000  # points in a dataset (generated or uploaded)
 MIN_SAMPLES = 20  # enough for a training and a validation part
 MIN_VAL_FRACTION = 0.05

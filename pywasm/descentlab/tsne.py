@@ -71,14 +71,14 @@ MAX_POINTS = 10_000  # the fast method; the exact one stops at EXACT_MAX_N
 EXACT_MAX_N = 5000  # dense P is n² float64: 200 MB here, and O(n²) work per iteration
 # method "auto": exact up to here, Barnes-Hut above.  Exact costs n² per iteration,
 # Barnes-Hut n log n with a larger constant; in the browser (one thread) Barnes-Hut
-# already wins on digits, 1797 points: 36 s against 50 s (bench/bench_tsne.py).
+# already wins on digits, 1797 points: 33-42 s against 44-57 s (bench/bench_tsne.py).
 AUTO_EXACT_MAX_N = 1500
 MIN_POINTS = 5  # perplexity >= 1 needs n - 1 > 3
 MAX_DIMENSIONS = 1024
 MAX_VALUES = 2_000_000  # points x dimensions of uploaded data
 MAX_ABS_VALUE = 1e9  # coordinates of uploaded points
 MAX_LABEL = 999
-MAX_SEED = 2**32 - 1
+MAX_SEED = datasets.MAX_SEED
 MIN_PERPLEXITY = 1.0  # exp(entropy) >= 1 for any distribution
 MAX_PERPLEXITY = 100.0  # the paper suggests 5-50; Barnes-Hut keeps 3·perplexity neighbours
 MAX_ITER = 10_000
