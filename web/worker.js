@@ -57,27 +57,23 @@ def _pack(o, arrays, count):
     # starts with a float is taken for numbers (results never mix booleans into one).
     if isinstance(o, dict):
         return {k: _pack(v, arrays, count) for k, v in o.items()}
-    if isinstance(o, np.ndarray):
-        if o.dtype == np.float64 and o.size >= BINARY_MIN_FLOATS and np.isfinite(o).all():
-            ref = {"$f64": [count[0], *o.shape]}
-            arrays.append(o.ravel())
-            count[0] += o.size
-            return ref
-        return o.tolist()
+    a = o if isinstance(o, np.ndarray) else None
     if isinstance(o, (list, tuple)) and o:
         first = o[0]
         if type(first) is float or (isinstance(first, list) and first and type(first[0]) is float):
             try:
                 a = np.asarray(o)
             except ValueError:  # ragged
-                a = None
-            if a is not None and a.dtype == np.float64 and a.size >= BINARY_MIN_FLOATS and np.isfinite(a).all():
-                ref = {"$f64": [count[0], *a.shape]}
-                arrays.append(a.ravel())
-                count[0] += a.size
-                return ref
-        if isinstance(first, (dict, list, tuple)):
-            return [_pack(v, arrays, count) for v in o]
+                pass
+    if a is not None and a.dtype == np.float64 and a.size >= BINARY_MIN_FLOATS and np.isfinite(a).all():
+        ref = {"$f64": [count[0], *a.shape]}
+        arrays.append(a.ravel())
+        count[0] += a.size
+        return ref
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (list, tuple)) and o and isinstance(o[0], (dict, list, tuple)):
+        return [_pack(v, arrays, count) for v in o]
     return o
 
 def _dumps_packed(o):
