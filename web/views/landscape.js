@@ -91,6 +91,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     onChange: (v) => { scene.start[0] = v; update(); } });
   const startY = numberControl({ label: "Start y", name: "start[1]", value: scene.start[1], lo: -1e4, hi: 1e4,
     onChange: (v) => { scene.start[1] = v; update(); } });
+  const showStart = ([x, y]) => { startX.set(x); startY.set(y); };
   const stepsCtl = numberControl({ label: "Steps", name: "steps", value: scene.steps, lo: 1, hi: catalog.limits.landscape.max_steps,
     kind: "int", onChange: (v) => { scene.steps = v; update(); } });
 
@@ -135,7 +136,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
         label: k, name: `function_params.${k}`, value: scene.fp[k] ?? p.default, lo: p.min, hi: p.max, title: p.description,
         onChange: (v) => { scene.fp[k] = v; update(); },
       }).el));
-    startX.set(scene.start[0]); startY.set(scene.start[1]); stepsCtl.set(scene.steps);
+    showStart(scene.start); stepsCtl.set(scene.steps);
   }
 
   function buildOptList() { optUI.render(); }
@@ -228,7 +229,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       root.dataset.computeMs = lastMs.toFixed(1);
       root.dataset.scenes = (+root.dataset.scenes || 0) + 1;
       // (only mid-drag: a drag scene landing after the release must not undo the final start)
-      if (parallel && dragging) { startX.set(s.start[0]); startY.set(s.start[1]); }
+      if (parallel && dragging) showStart(s.start);
       if (scene.t === null || scene.t > s.steps) scene.t = s.steps;
       timeline.max = s.steps;
       buildBadges();
@@ -464,7 +465,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     const [x, y] = view.inv(px, py);
     scene.start = [+x.toPrecision(4), +y.toPrecision(4)];
     // while dragging, the inputs follow the drawn scenes (see request), not every pointer move
-    if (remember !== false) { startX.set(scene.start[0]); startY.set(scene.start[1]); }
+    if (remember !== false) showStart(scene.start);
     scene.t = null;
     selected = null;  // a new start point makes new paths: nothing stays selected
     update(remember);
@@ -495,7 +496,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   });
   // a drag's scenes came without a digest: compute the whole last one; a click has it already
   const endDrag = () => {
-    if (dragging && moved) { startX.set(scene.start[0]); startY.set(scene.start[1]); update(); }
+    if (dragging && moved) { showStart(scene.start); update(); }
     else if (dragging) pushState();
     dragging = moved = false;
   };
@@ -509,7 +510,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     if (moves[ev.key] && !locked) {
       ev.preventDefault();
       scene.start = [+(scene.start[0] + moves[ev.key][0]).toPrecision(4), +(scene.start[1] + moves[ev.key][1]).toPrecision(4)];
-      startX.set(scene.start[0]); startY.set(scene.start[1]); scene.t = null; update();
+      showStart(scene.start); scene.t = null; update();
     } else if (ev.key === " ") { ev.preventDefault(); play(); }
   });
 
@@ -675,7 +676,6 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     result.runs.forEach((r, i) => r.path.forEach((p, k) => rows.push([i + 1, r.name, k, p[0], p[1], r.loss[k], r.diverged_at ?? ""])));
     downloadCSV(`descentlab-${scene.fn}.csv`, ["run", "optimizer", "step", "x", "y", "loss", "diverged_at"], rows);
   }
-
 
   function pushState() {
     setParams({ fn: scene.fn, fp: scene.fp, start: scene.start, steps: scene.steps, opts: scene.opts,

@@ -437,7 +437,6 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     downloadPNG("descentlab-network.png", out);
   }
 
-
   function pushState() {
     setParams({ ds: scene.ds.upload ? undefined : scene.ds, model: scene.model, loss: scene.loss, bs: scene.bs,
       epochs: scene.epochs, l2: scene.l2, seed: scene.seed, vf: scene.vf, opts: scene.opts });

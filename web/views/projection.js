@@ -276,7 +276,6 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     }
   }
 
-
   function pushState() {
     const uploaded = scene.net.dataset && scene.net.dataset.points;   // too big for a link
     setParams({ net: uploaded ? undefined : scene.net, perplexity: scene.perplexity, iters: scene.iters, seed: scene.seed,
