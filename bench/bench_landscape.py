@@ -89,6 +89,15 @@ def drag(page, function):
             (f"browser drag, {function}: request -> result in the view", [c for _, c in scenes])]
 
 
+def round_trips(page, method, specs):
+    """Milliseconds of each ``descentlab.<method>(spec)`` in the page, one after another."""
+    return page.evaluate("""async ([method, specs]) => {
+        const out = [];
+        for (const s of specs) { const t = performance.now(); await window.descentlab[method](s); out.push(performance.now() - t); }
+        return out;
+    }""", [method, specs])
+
+
 def warm_pool(page, specs):
     """Start the helper workers (the first runParallel does), wait for them, warm them up."""
     page.evaluate("(s) => window.descentlab.runParallel(s)", specs[0])
@@ -139,18 +148,10 @@ def main():
                       [spec(s, f) for f in ("rosenbrock", "rastrigin") for s in starts] * 2)
         pool_size = warm_pool(page, [spec(s, f) for f in ("rosenbrock", "rastrigin") for s in starts])
         for function in ("rosenbrock", "rastrigin"):
-            worker = page.evaluate("""async (specs) => {
-                const out = [];
-                for (const s of specs) { const t = performance.now(); await window.descentlab.run(s); out.push(performance.now() - t); }
-                return out;
-            }""", [spec(s, function) for s in starts])
-            rows.append((f"browser worker round trip, {function}", worker))
-            pool = page.evaluate("""async (specs) => {
-                const out = [];
-                for (const s of specs) { const t = performance.now(); await window.descentlab.runParallel(s); out.push(performance.now() - t); }
-                return out;
-            }""", [spec(s, function) for s in starts])
-            rows.append((f"browser pool round trip ({pool_size} workers), {function}", pool))
+            specs = [spec(s, function) for s in starts]
+            rows.append((f"browser worker round trip, {function}", round_trips(page, "run", specs)))
+            rows.append((f"browser pool round trip ({pool_size} workers), {function}",
+                         round_trips(page, "runParallel", specs)))
         rows.extend(drag(page, "rosenbrock"))
         page.goto(url + SCENE.replace("fn=rosenbrock", "fn=rastrigin"))
         page.wait_for_function("() => window.descentlab.view && document.querySelector('#view').dataset.digest",

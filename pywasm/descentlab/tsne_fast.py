@@ -509,6 +509,26 @@ class BarnesHutObjective:
                      split_range(len(blocks), tsne.WORKERS))
         return out if k > 1 else out[0]
 
+    def attraction(self, Y, with_kl=False):
+        """``Σ_j p_ij w_ij (y_i - y_j)`` over the non-zero ``p_ij``, and ``Σ_j p_ij log(1 + d²)`` if asked.
+
+        Returns
+        -------
+        ndarray of float64, shape (2, n), or (3, n) with ``with_kl``
+        """
+        y0, y1 = Y[:, 0].copy(), Y[:, 1].copy()
+
+        def terms(rows, cols, pv):
+            dx = y0[rows, None] - y0[cols]
+            dy = y1[rows, None] - y1[cols]
+            d2 = dx * dx + dy * dy
+            pw = pv / (1.0 + d2)
+            if with_kl:
+                return pw * dx, pw * dy, pv * K.log1p(d2)
+            return pw * dx, pw * dy
+
+        return self._row_sums(terms, k=3 if with_kl else 2)
+
     def forces(self, Y, with_kl=False):
         """The two halves of the gradient at ``Y``, and KL(P‖Q) if asked.
 
@@ -524,18 +544,7 @@ class BarnesHutObjective:
             The Barnes-Hut estimate of ``Σ_j w_ij² (y_i - y_j) / Z``
         kl : float or None
         """
-        y0, y1 = Y[:, 0].copy(), Y[:, 1].copy()
-
-        def terms(rows, cols, pv):
-            dx = y0[rows, None] - y0[cols]
-            dy = y1[rows, None] - y1[cols]
-            d2 = dx * dx + dy * dy
-            pw = pv / (1.0 + d2)
-            if with_kl:
-                return pw * dx, pw * dy, pv * K.log1p(d2)
-            return pw * dx, pw * dy
-
-        sums = self._row_sums(terms, k=3 if with_kl else 2)
+        sums = self.attraction(Y, with_kl)
         Z, rep = repulsion(Y, self.angle)
         kl = None
         if with_kl:
