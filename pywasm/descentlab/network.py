@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import datasets, optimizers
+from . import budget, datasets, optimizers
 from .describe import recipe_size, validate_recipe
 from .errors import SpecError
 from .nn import mlp
@@ -33,7 +33,8 @@ MAX_WIDTH = 256
 MAX_EPOCHS = 1000
 MAX_STEPS = 50_000  # optimizer steps per run (epochs x batches)
 MAX_PARAMETERS = 100_000  # weights and biases of the network
-MAX_SNAPSHOT_FLOATS = 5_000_000  # snapshots x parameters, per run (40 MB)
+MAX_SNAPSHOT_FLOATS = 3_000_000  # snapshots x parameters, all runs together (about 170 MB as lists + JSON)
+AUTO_SNAPSHOTS = 200  # "snapshot_every": "auto" keeps about this many snapshots per run
 DIVERGENCE_BOUND = 1.0e6  # |weight| above this counts as diverged
 BOUNDARY_MARGIN = 0.5  # the decision-boundary grid extends past the data by this much
 MAX_BOUNDARY = 200
@@ -78,7 +79,7 @@ def read_spec(spec: dict) -> dict:
         "epochs": fields.number("epochs", 1, MAX_EPOCHS, 50, integer=True),
         "l2": fields.number("l2", 0.0, 1.0, 0.0),
         "seed": fields.number("seed", 0, MAX_SEED, 0, integer=True),
-        "snapshot_every": fields.number("snapshot_every", 1, MAX_STEPS, 10, integer=True),
+        "snapshot_every": _read_snapshot_every(fields),
         "boundary_size": fields.number("boundary_size", 8, MAX_BOUNDARY, 48, integer=True),
         "optimizers": read_optimizers(fields),
     }
@@ -87,25 +88,105 @@ def read_spec(spec: dict) -> dict:
     return out
 
 
+def _read_snapshot_every(fields: Fields):
+    if fields.value("snapshot_every", 10) == "auto":
+        return "auto"
+    return fields.number("snapshot_every", 1, MAX_STEPS, 10, integer=True)
+
+
 def _check_sizes(spec: dict) -> None:
-    """Limits that need several fields at once (they protect a browser tab)."""
+    """Limits that need several fields at once (they protect a browser tab).
+
+    Resolves ``"snapshot_every": "auto"`` to a number, and refuses a spec over the
+    work budget (see :mod:`descentlab.budget`).
+    """
     X, y = load(spec["dataset"])
     n_classes = int(y.max()) + 1
     if spec["loss"] == "binary_cross_entropy" and n_classes != 2:
         raise SpecError("loss", f"binary_cross_entropy needs exactly 2 classes; this dataset has {n_classes}")
-    n_train = len(X) - int(len(X) * spec["dataset"]["val_fraction"])
-    steps = spec["epochs"] * -(-n_train // min(spec["batch_size"], n_train))
+    steps = run_steps(spec, len(X))
     if steps > MAX_STEPS:
         raise SpecError("epochs", f"epochs x batches per epoch must be at most {MAX_STEPS}, got {steps}"
                         " (fewer epochs or a larger batch_size)")
     layout = _layout(spec, X.shape[1], n_classes)
     if layout.size > MAX_PARAMETERS:
         raise SpecError("model.hidden", f"the network has {layout.size} parameters; at most {MAX_PARAMETERS}")
-    snapshots = steps // spec["snapshot_every"] + 1
-    if snapshots * layout.size > MAX_SNAPSHOT_FLOATS:
-        need = -(-steps * layout.size // MAX_SNAPSHOT_FLOATS)
-        raise SpecError("snapshot_every", f"must be at least {need} for this network and run length"
-                        f" (snapshots x parameters at most {MAX_SNAPSHOT_FLOATS})")
+    runs = len(spec["optimizers"])
+    least = min_snapshot_every(steps, layout.size, runs)
+    if least is None:
+        raise SpecError("model.hidden", f"{runs} runs of a network with {layout.size} parameters cannot keep"
+                        f" even their first and last weights (snapshots x parameters x optimizers at most"
+                        f" {MAX_SNAPSHOT_FLOATS}): use a smaller network or fewer optimizers")
+    if spec["snapshot_every"] == "auto":
+        spec["snapshot_every"] = max(least, -(-steps // AUTO_SNAPSHOTS))
+    elif spec["snapshot_every"] < least:
+        raise SpecError("snapshot_every", f"must be at least {least} for this network, run length and"
+                        f" {runs} optimizers (snapshots x parameters x optimizers at most {MAX_SNAPSHOT_FLOATS})"
+                        ', or "auto"')
+    budget.check(cost(spec, X.shape, layout))
+
+
+def run_steps(spec: dict, n_points: int) -> int:
+    """Optimizer steps of one run: epochs x mini-batches per epoch."""
+    n_train = n_points - int(n_points * spec["dataset"]["val_fraction"])
+    return spec["epochs"] * -(-n_train // min(spec["batch_size"], n_train))
+
+
+def min_snapshot_every(steps: int, n_parameters: int, runs: int) -> int | None:
+    """The smallest snapshot interval whose snapshots of all runs fit ``MAX_SNAPSHOT_FLOATS``.
+
+    A run keeps ``steps // every + 1`` snapshots (the first weights too); ``None``
+    when not even ``every = steps`` (two snapshots a run) fits.
+    """
+    per_run = MAX_SNAPSHOT_FLOATS // (n_parameters * runs)  # snapshots a run may keep
+    if per_run < 2:
+        return None
+    # steps // every <= per_run - 1  <=>  every > steps / per_run
+    return max(1, steps // per_run + 1)
+
+
+# Seconds of one optimizer step, by what it touches (measured by bench/bench_budget.py).
+STEP_SECONDS = 2.0e-4  # Python and NumPy call overhead of a forward/backward pass and an update
+PARAM_SECONDS = 7.0e-8  # per parameter: the optimizer's elementwise update
+ROW_PARAM_SECONDS = 3.0e-9  # per row x parameter: the matrix products, forward and backward
+ROW_UNIT_SECONDS = 1.2e-7  # per row x unit: activations (built from exp) and the loss
+ATOM_SECONDS = 0.2  # one indivisible piece of work (a pass over the data) at most: Stop waits for it
+
+
+def pass_seconds(rows: int, n_parameters: int, units: int) -> float:
+    """Estimated seconds of one forward and backward pass over ``rows`` rows."""
+    return STEP_SECONDS + rows * (ROW_PARAM_SECONDS * n_parameters + ROW_UNIT_SECONDS * units)
+
+
+def cost(spec: dict, shape: tuple, layout) -> budget.Cost:
+    """Estimated time and memory of a validated network spec (``shape``: the dataset's)."""
+    n, d = shape
+    runs = len(spec["optimizers"])
+    n_train = n - int(n * spec["dataset"]["val_fraction"])
+    batch = min(spec["batch_size"], n_train)
+    steps = run_steps(spec, n)
+    units = sum(spec["model"]["hidden"]) + layout.n_out
+    step = pass_seconds(batch, layout.size, units) + PARAM_SECONDS * layout.size
+    evaluate = 2.0 * pass_seconds(n, layout.size, units)  # loss and accuracy, train and validation sets
+    grid = spec["boundary_size"] ** 2 if d == 2 else 0
+    boundary = pass_seconds(grid, layout.size, units) if grid else 0.0
+    boundaries = min(spec["epochs"], BOUNDARY_UPDATES) + 1
+    seconds = runs * (steps * step + spec["epochs"] * evaluate + boundaries * boundary)
+    snapshot_floats = runs * (steps // spec["snapshot_every"] + 1) * layout.size
+    kept = snapshot_floats + runs * (steps + boundaries * 2 * grid) + 2 * n * d
+    memory = kept * (budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES)
+    drivers = [("epochs", spec["epochs"]), ("model.hidden", spec["model"]["hidden"]),
+               ("optimizers", f"{runs} runs"), ("dataset", f"{n} points x {d} features"),
+               ("batch_size", spec["batch_size"])]
+    hint = "Lower epochs, use fewer or narrower hidden layers, fewer optimizers or fewer points."
+    atom = max(evaluate / 2.0, boundary)
+    if atom > ATOM_SECONDS:
+        # Stop and progress wait for a whole pass over the data: keep each one short
+        seconds = max(seconds, budget.SECONDS * atom / ATOM_SECONDS)
+        drivers = [("model.hidden", spec["model"]["hidden"]), ("dataset", f"{n} points x {d} features")]
+        hint = ("One pass over the data would take about {:.1f} s, and Stop waits for it: use a smaller"
+                " network or fewer points.".format(atom))
+    return budget.Cost(seconds, memory, tuple(drivers), hint)
 
 
 def load(data: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -196,11 +277,12 @@ class _Run:
         self.diverged_at = None
         self.boundaries = [_boundary(self.theta, ctx, spec, 0)] if ctx["grid"] is not None else []
 
-    def epoch(self, spec, ctx, epoch: int) -> None:
+    def train(self, spec, ctx, batches) -> None:
+        """One optimizer step per mini-batch (a list of row indices) of ``batches``."""
         if self.diverged_at is not None:
             return
         act, loss = spec["model"]["activation"], spec["loss"]
-        for idx in _batches(len(ctx["Xtr"]), spec["batch_size"], spec["seed"], epoch):
+        for idx in batches:
             value, grad = mlp.loss_and_grad(self.theta, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
                                             act, loss, spec["l2"])
             updates, new_state = self.opt.update(grad, self.state, self.theta)
@@ -215,6 +297,11 @@ class _Run:
             if self.step % spec["snapshot_every"] == 0:
                 self.snapshots.append(self.theta.tolist())
                 self.snapshot_steps.append(self.step)
+
+    def end_epoch(self, spec, ctx) -> None:
+        """Loss and accuracy on the training and validation sets after an epoch."""
+        if self.diverged_at is not None:
+            return
         tl, ta = _evaluate(self.theta, ctx, spec, ctx["Xtr"], ctx["ytr"])
         vl, va = _evaluate(self.theta, ctx, spec, ctx["Xva"], ctx["yva"])
         if not np.isfinite(tl):
@@ -232,17 +319,34 @@ class _Run:
         return out
 
 
+def _step_seconds(spec, ctx) -> float:
+    layout = ctx["layout"]
+    units = sum(spec["model"]["hidden"]) + layout.n_out
+    batch = min(spec["batch_size"], len(ctx["Xtr"]))
+    return pass_seconds(batch, layout.size, units) + PARAM_SECONDS * layout.size
+
+
 def iterate(spec: dict):
-    """Train every optimizer epoch by epoch, yielding progress after each epoch."""
+    """Train every optimizer epoch by epoch, yielding progress after each epoch.
+
+    Within an epoch, bare ``{"done", "total", "phase": "train"}`` items (no
+    ``runs``) mark every ``budget.PROGRESS_SECONDS`` of estimated work, so a
+    caller can report progress and stop between any two of them.
+    """
     ctx = _prepare(spec)
     runs = [_Run(entry, ctx, spec) for entry in spec["optimizers"]]
     total = spec["epochs"]
     every = -(-total // BOUNDARY_UPDATES)
+    per_chunk = budget.chunk(_step_seconds(spec, ctx))
     grid_coords = None if ctx["grid"] is None else {"x": ctx["grid"]["x"].tolist(), "y": ctx["grid"]["y"].tolist()}
     for epoch in range(total):
         sent = [len(r.train_loss) for r in runs]
+        batches = _batches(len(ctx["Xtr"]), spec["batch_size"], spec["seed"], epoch)
         for run in runs:
-            run.epoch(spec, ctx, epoch)
+            for start in range(0, len(batches), per_chunk):
+                run.train(spec, ctx, batches[start:start + per_chunk])
+                yield {"done": epoch, "total": total, "phase": "train"}
+            run.end_epoch(spec, ctx)
         # progress carries only what is new, so streaming stays linear in the run length;
         # boundaries cost a forward pass over a grid, so about BOUNDARY_UPDATES per run
         draw = (epoch + 1) % every == 0 or epoch == 0 or epoch + 1 == total
@@ -250,7 +354,7 @@ def iterate(spec: dict):
             for r in runs:
                 if r.diverged_at is None:
                     r.boundaries.append(_boundary(r.theta, ctx, spec, epoch + 1))
-        yield {"done": epoch + 1, "total": total, "epoch": epoch + 1,
+        yield {"done": epoch + 1, "total": total, "epoch": epoch + 1, "phase": "train",
                "boundary_grid": grid_coords,
                "runs": [{"train_loss_since": n, "train_loss": r.train_loss[n:],
                          "epochs": {k: v[-1:] for k, v in r.epochs.items()},

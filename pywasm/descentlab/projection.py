@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import contours, network, tsne
+from . import budget, contours, network, tsne
 from .errors import SpecError
 from .nn import mlp
 from .pca import pca
@@ -31,6 +31,7 @@ GRID_MARGIN = 0.25  # the grid extends past the paths by this fraction of their 
 CONTOUR_LEVELS = 16
 MAX_TSNE_ITER = 2000
 TARGETS = ("trajectories", "activations", "data")
+PCA_COPIES = 4  # copies of the stacked snapshots alive during PCA
 
 
 def read_spec(spec: dict) -> dict:
@@ -51,7 +52,57 @@ def read_spec(spec: dict) -> dict:
     if out["target"] == "activations" and not net["model"]["hidden"]:
         raise SpecError("target", "activations need a network with at least one hidden layer")
     fields.done()
+    if out["target"] == "trajectories":
+        points, _, n_train = _snapshots(net)
+        run_length = net["epochs"] * -(-n_train // min(net["batch_size"], n_train))
+        if net["snapshot_every"] > run_length:
+            raise SpecError("network.snapshot_every", f"must be at most {run_length}, the steps of one run,"
+                            " so that every run keeps at least two snapshots to draw a path")
+        if points < tsne.MIN_POINTS:
+            raise SpecError("network.snapshot_every", f"keeps {points} snapshots in all; the projection needs"
+                            f" at least {tsne.MIN_POINTS}: lower snapshot_every, or train longer")
+    budget.check(cost(out))
     return out
+
+
+def _snapshots(net: dict) -> tuple[int, int, int]:
+    """(snapshots of all runs together, parameters, training rows) of a validated network spec."""
+    X, y = network.load(net["dataset"])
+    layout = network._layout(net, X.shape[1], int(y.max()) + 1)
+    steps = network.run_steps(net, len(X))
+    n_train = len(X) - int(len(X) * net["dataset"]["val_fraction"])
+    return len(net["optimizers"]) * (steps // net["snapshot_every"] + 1), layout.size, n_train
+
+
+def cost(spec: dict) -> budget.Cost:
+    """Estimated time and memory: training, then the loss plane, PCA and t-SNE of the snapshots."""
+    net = spec["network"]
+    X, y = network.load(net["dataset"])
+    layout = network._layout(net, X.shape[1], int(y.max()) + 1)
+    train = network.cost(net, X.shape, layout)
+    n_train = len(X) - int(len(X) * net["dataset"]["val_fraction"])
+    units = sum(net["model"]["hidden"]) + layout.n_out
+    if spec["target"] == "trajectories":
+        points, _, _ = _snapshots(net)
+        dims = layout.size
+        plane = spec["grid"] ** 2 * network.pass_seconds(n_train, layout.size, units)
+        analysis = plane + tsne.pca_seconds(points, dims)
+        drivers = (("network.snapshot_every", net["snapshot_every"]), ("network.epochs", net["epochs"]),
+                   ("network.optimizers", f"{len(net['optimizers'])} runs"), ("max_iter", spec["max_iter"]),
+                   ("grid", spec["grid"]))
+        hint = ("Keep fewer snapshots (a larger snapshot_every, fewer epochs or optimizers), or fewer"
+                " t-SNE iterations.")
+    else:
+        points, dims = len(X), X.shape[1]
+        analysis = 0.0
+        drivers = (("network.dataset", f"{len(X)} points"), ("max_iter", spec["max_iter"]))
+        hint = "Use fewer points or fewer t-SNE iterations."
+    embed = tsne.exact_cost(points, dims, spec["max_iter"])
+    seconds = train.seconds + analysis + embed.seconds
+    memory = max(train.memory, embed.memory + points * dims * budget.FLOAT_BYTES * PCA_COPIES)
+    if train.seconds > budget.SECONDS or train.memory > budget.MEMORY_BYTES:
+        return budget.Cost(seconds, memory, tuple(("network." + f, v) for f, v in train.drivers), train.hint)
+    return budget.Cost(seconds, memory, drivers, hint)
 
 
 def _with_kind(obj, kind):
@@ -76,13 +127,19 @@ def _tsne(X, perplexity, seed, max_iter, offset, total, extra=None):
         except StopIteration as stop:
             P = stop.value[0]
             break
+        yield {"done": offset, "total": total, "phase": "tsne", "heartbeat": True}
     objective = tsne.ExactObjective(tsne.symmetrize(P))
-    Y = tsne.initial_embedding(X, "pca", seed)
+    # a PCA start needs two directions; 1-D data (or a hidden layer one unit wide) starts at random
+    Y = tsne.initial_embedding(X, "pca" if X.shape[1] >= 2 else "random", seed)
     lr = tsne.learning_rate_auto(n, tsne.EARLY_EXAGGERATION)
     step = {"done": 0, "Y": Y, "kl": None}
     for step in tsne.descend(objective, Y, max_iter=max_iter, learning_rate=lr,
                              early_exaggeration=tsne.EARLY_EXAGGERATION,
-                             early_exaggeration_iter=min(tsne.EARLY_EXAGGERATION_ITER, max_iter)):
+                             early_exaggeration_iter=min(tsne.EARLY_EXAGGERATION_ITER, max_iter),
+                             beat_every=budget.chunk(tsne.exact_iteration_seconds(n))):
+        if step.get("heartbeat"):
+            yield {"done": offset + step["done"], "total": total, "phase": "tsne", "heartbeat": True}
+            continue
         yield {"done": offset + step["done"], "total": total, "phase": "tsne", "embedding": step["Y"].tolist(),
                "kl": step["kl"], **(extra or {})}
     return step["Y"], {"method": "exact", "perplexity": perp, "kl": step["kl"], "iterations": step["done"],
@@ -90,18 +147,26 @@ def _tsne(X, perplexity, seed, max_iter, offset, total, extra=None):
 
 
 def _loss_plane(ctx, spec, basis, mean, extent, size, offset, total):
-    """Training loss at theta = mean + a c1 + b c2 on a size x size grid; yields a row at a time."""
+    """Training loss at theta = mean + a c1 + b c2 on a size x size grid; yields after every few cells."""
     net = spec["network"]
     xs = np.linspace(extent[0][0], extent[0][1], size)
     ys = np.linspace(extent[1][0], extent[1][1], size)
     z = np.empty((size, size))
-    for i, b in enumerate(ys):
-        for j, a in enumerate(xs):
-            theta = mean + a * basis[0] + b * basis[1]
-            z[i, j], _ = mlp.loss_and_grad(theta, ctx["layout"], ctx["Xtr"], ctx["ytr"],
-                                           net["model"]["activation"], net["loss"], net["l2"])
-        yield {"done": offset + i + 1, "total": total, "phase": "loss plane"}
+    units = sum(net["model"]["hidden"]) + ctx["layout"].n_out
+    per_chunk = budget.chunk(network.pass_seconds(len(ctx["Xtr"]), ctx["layout"].size, units))
+    for cell in range(size * size):
+        i, j = divmod(cell, size)
+        theta = mean + xs[j] * basis[0] + ys[i] * basis[1]
+        z[i, j], _ = mlp.loss_and_grad(theta, ctx["layout"], ctx["Xtr"], ctx["ytr"],
+                                       net["model"]["activation"], net["loss"], net["l2"])
+        if (cell + 1) % per_chunk == 0 or j == size - 1:
+            yield {"done": offset + i + (j == size - 1), "total": total, "phase": "loss plane"}
     return xs, ys, z
+
+
+def _spread(X) -> float:
+    """The largest range of any column: 0 when all rows are identical."""
+    return float((X.max(axis=0) - X.min(axis=0)).max()) if len(X) else 0.0
 
 
 def iterate(spec: dict):
@@ -123,6 +188,12 @@ def iterate(spec: dict):
     if spec["target"] == "trajectories":
         stacked = np.array([s for r in result["runs"] for s in r["snapshots"]], dtype=np.float64)
         owner = np.concatenate([np.full(len(r["snapshots"]), i) for i, r in enumerate(result["runs"])])
+        if len(stacked) < tsne.MIN_POINTS or not _spread(stacked) > 0.0:
+            # every run diverged before it moved: nothing to spread over a plane or a map
+            out["note"] = ("The runs kept too few distinct snapshots to project (each diverged or stopped"
+                           " before its weights changed). Lower the learning rates, or train longer.")
+            yield {"done": total, "total": total, "result": out}
+            return
         plane = pca(stacked, 2, seed=spec["seed"])
         P = plane["projected"]
         lo, hi = P.min(axis=0), P.max(axis=0)
@@ -152,6 +223,12 @@ def iterate(spec: dict):
         if spec["target"] == "activations":
             theta = np.array(result["runs"][spec["run"]]["weights"])
             X = mlp.hidden_activations(theta, ctx["layout"], X, net["model"]["activation"], spec["layer"])
+        if not _spread(X) > 0.0:
+            out["note"] = ("Every point has the same " + ("activations" if spec["target"] == "activations"
+                           else "coordinates") + ": there is nothing to map. A layer whose units are all"
+                           " saturated or dead (relu) gives this; try another run, layer or activation.")
+            yield {"done": total, "total": total, "result": out}
+            return
         Y, info = yield from _tsne(X, spec["perplexity"], spec["seed"], spec["max_iter"], epochs, total,
                                    {"labels": labels.tolist()})
         out["tsne"] = info

@@ -60,7 +60,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import datasets
+from . import budget, datasets
 from . import kernels as K
 from .errors import SpecError
 from .pca import pca
@@ -519,10 +519,13 @@ def initial_embedding(X, init, seed):
     if init == "random":
         return INIT_STD * np.random.default_rng(seed).standard_normal((X.shape[0], 2))
     Y = pca(X, 2, seed=seed)["projected"]
-    return Y / np.std(Y[:, 0]) * INIT_STD
+    spread = np.std(Y[:, 0])
+    if not spread > 0.0:  # identical points: no direction to start along
+        return initial_embedding(X, "random", seed)
+    return Y / spread * INIT_STD
 
 
-def descend(objective, Y, *, max_iter, learning_rate, early_exaggeration, early_exaggeration_iter):
+def descend(objective, Y, *, max_iter, learning_rate, early_exaggeration, early_exaggeration_iter, beat_every=0):
     """Gradient descent with momentum and gains, in two stages (sklearn 1.5).
 
     A generator: after every ``CHECK_EVERY`` iterations (and at each stage end)
@@ -537,6 +540,10 @@ def descend(objective, Y, *, max_iter, learning_rate, early_exaggeration, early_
     from the same pass (``objective.forces(Y, with_kl=True)``).  Each stage
     starts with zero velocity and unit gains, as each call of sklearn's
     ``_gradient_descent`` does.
+
+    With ``beat_every > 0`` it also yields ``{"done", "stage", "heartbeat": True}``
+    every ``beat_every`` iterations in between, so a caller can report progress
+    and stop between two of them; the arithmetic is the same either way.
     """
     Y = np.array(Y, dtype=np.float64)
     stages = [("early_exaggeration", early_exaggeration, MOMENTUM_EARLY, early_exaggeration_iter,
@@ -563,6 +570,8 @@ def descend(objective, Y, *, max_iter, learning_rate, early_exaggeration, early_
             it += 1
             forces = None
             if it % CHECK_EVERY and it != stop_at:
+                if beat_every and it % beat_every == 0:
+                    yield {"done": it, "stage": name, "heartbeat": True}
                 continue
             attract, repulse, kl = objective.forces(Y, with_kl=True)
             forces = (attract, repulse)
@@ -685,9 +694,65 @@ def read_spec(spec: dict) -> dict:
     out = {"kind": "tsne", "data": data, "perplexity": perplexity, "seed": seed, "method": method,
            "max_iter": max_iter, "early_exaggeration": ee, "early_exaggeration_iter": ee_iter,
            "learning_rate": lr, "init": init}
+    budget.check(cost(out, n, dim))
     if labels is not None:
         out["labels"] = labels
     return out
+
+
+# Seconds of the parts of t-SNE, natively on the reference machine (bench/bench_budget.py).
+AFFINITY_PAIR_SECONDS = 1.0e-6  # per pair: distances and the perplexity binary search (exact)
+AFFINITY_PAIR_DIM_SECONDS = 2.0e-9  # per pair and dimension: squared distances
+EXACT_PAIR_SECONDS = 1.6e-8  # per pair and iteration: forces of exact t-SNE
+SPARSE_AFFINITY_PAIR_SECONDS = 1.5e-7  # per pair: nearest neighbours (Barnes-Hut)
+TREE_POINT_SECONDS = 2.0e-6  # per point and iteration: Barnes-Hut tree, plus ...
+TREE_POINT_LEVEL_SECONDS = 1.0e-6  # ... per point, iteration and tree level (log2 n)
+EXACT_ARRAYS = 4  # n x n float64 arrays alive at once in exact t-SNE (P, its halves, blocks)
+
+
+def exact_iteration_seconds(n: int) -> float:
+    """Estimated seconds of one iteration of exact t-SNE of ``n`` points."""
+    return EXACT_PAIR_SECONDS * n * n
+
+
+def exact_cost(n: int, dims: int, max_iter: int, init: str = "pca") -> budget.Cost:
+    """Estimated time and memory of exact t-SNE of ``n`` points in ``dims`` dimensions."""
+    seconds = (n * n * (AFFINITY_PAIR_SECONDS + AFFINITY_PAIR_DIM_SECONDS * dims)
+               + max_iter * exact_iteration_seconds(n)
+               + (pca_seconds(n, dims) if init == "pca" else 0.0))
+    memory = EXACT_ARRAYS * n * n * budget.FLOAT_BYTES
+    return budget.Cost(seconds, memory, (), "")
+
+
+PCA_FIXED_SECONDS = 0.3  # Gram-Schmidt of a small block, repeated until the Ritz pairs converge
+PCA_MULTIPLY_ADD_SECONDS = 2.0e-9  # per multiply-add of the covariance (or Gram) matrix
+PCA_ITERATION_SECONDS = 4.0e-6  # per entry of that matrix, for all subspace iterations together
+
+
+def pca_seconds(n: int, dims: int) -> float:
+    """Estimated seconds of :func:`descentlab.pca.pca` of ``n`` points in ``dims`` dimensions."""
+    small, large = sorted((n, dims))
+    return PCA_FIXED_SECONDS + small * small * (PCA_MULTIPLY_ADD_SECONDS * large + PCA_ITERATION_SECONDS)
+
+
+def cost(spec: dict, n: int, dims: int) -> budget.Cost:
+    """Estimated time and memory of a validated ``"tsne"`` spec of ``n`` points in ``dims`` dimensions."""
+    drivers = (("data", f"{n} points x {dims} dimensions"), ("max_iter", spec["max_iter"]))
+    if resolve_method(spec["method"], n) == "exact":
+        c = exact_cost(n, dims, spec["max_iter"], spec["init"])
+        return budget.Cost(c.seconds, c.memory, (("method", "exact"),) + drivers,
+                           "Use fewer points or iterations, or method barnes_hut.")
+    neighbours = int(3 * spec["perplexity"]) + 1
+    seconds = (n * n * (SPARSE_AFFINITY_PAIR_SECONDS + AFFINITY_PAIR_DIM_SECONDS * dims)
+               + spec["max_iter"] * bh_iteration_seconds(n)
+               + (pca_seconds(n, dims) if spec["init"] == "pca" else 0.0))
+    memory = n * (neighbours * 4 + dims * 2) * budget.FLOAT_BYTES + ROW_BLOCK * budget.FLOAT_BYTES * WORKING_BLOCKS
+    return budget.Cost(seconds, memory, drivers, "Use fewer points or fewer iterations.")
+
+
+def bh_iteration_seconds(n: int) -> float:
+    """Estimated seconds of one Barnes-Hut iteration of ``n`` points."""
+    return n * (TREE_POINT_SECONDS + TREE_POINT_LEVEL_SECONDS * math.log2(max(n, 2)))
 
 
 def resolve_method(method: str, n: int) -> str:
@@ -741,9 +806,14 @@ def iterate(spec: dict):
     Y = initial_embedding(X, spec["init"], spec["seed"])
     history = []
     step = {"done": 0, "Y": Y, "kl": None}
+    iteration = exact_iteration_seconds(n) if method == "exact" else bh_iteration_seconds(n)
     for step in descend(objective, Y, max_iter=spec["max_iter"], learning_rate=lr,
                         early_exaggeration=spec["early_exaggeration"],
-                        early_exaggeration_iter=spec["early_exaggeration_iter"]):
+                        early_exaggeration_iter=spec["early_exaggeration_iter"],
+                        beat_every=budget.chunk(iteration)):
+        if step.get("heartbeat"):
+            yield {"done": step["done"], "total": total, "phase": "optimize", "heartbeat": True}
+            continue
         history.append([step["done"], step["kl"]])
         yield {"done": step["done"], "total": total, "phase": "optimize", "stage": step["stage"],
                "embedding": step["Y"].tolist(), "kl": step["kl"]}
