@@ -146,7 +146,7 @@ def min_snapshot_every(steps: int, n_parameters: int, runs: int) -> int | None:
 
 
 # Seconds of one optimizer step, by what it touches (measured by bench/bench_budget.py).
-STEP_SECONDS = 2.0e-4  # Python and NumPy call overhead of a forward/backward pass and an update
+STEP_SECONDS = 8.0e-4  # Python and NumPy call overhead of a forward/backward pass and an update
 PARAM_SECONDS = 7.0e-8  # per parameter: the optimizer's elementwise update
 ROW_PARAM_SECONDS = 3.0e-9  # per row x parameter: the matrix products, forward and backward
 ROW_UNIT_SECONDS = 1.2e-7  # per row x unit: activations (built from exp) and the loss

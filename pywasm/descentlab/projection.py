@@ -37,7 +37,10 @@ PCA_COPIES = 4  # copies of the stacked snapshots alive during PCA
 def read_spec(spec: dict) -> dict:
     fields = Fields(spec, "")
     fields.choice("kind", {"projection"})
-    net = network.read_spec(_with_kind(fields.value("network"), "network"))
+    try:
+        net = network.read_spec(_with_kind(fields.value("network"), "network"))
+    except SpecError as e:  # name the field where it sits in this spec
+        raise SpecError(e.field if e.field.startswith("network") else f"network.{e.field}", e.message) from None
     out = {
         "kind": "projection", "network": net,
         "target": fields.choice("target", TARGETS, "trajectories"),
