@@ -179,3 +179,21 @@ def test_projection_estimate_names_the_snapshot_fields():
                        "snapshot_every": 2, "optimizers": [{"name": "adam"}] * 4}}
     error = refused(big)
     assert error.field.startswith("network.") or error.field == "max_iter"
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "binary_cross_entropy", "mse"])
+def test_boundary_in_blocks_equals_one_pass(loss):
+    spec = descentlab.validate({"kind": "network", "dataset": {"name": "moons", "n": 100}, "loss": loss,
+                                "boundary_size": 9, "optimizers": [{"name": "adam"}]})
+    ctx = network._prepare(spec)
+
+    def drain(gen):
+        while True:
+            try:
+                next(gen)
+            except StopIteration as stop:
+                return stop.value
+
+    whole = drain(network._boundary(ctx["theta0"], ctx, spec, 0, 81, 0, 1))
+    for rows in (2, 3, 40):
+        assert drain(network._boundary(ctx["theta0"], ctx, spec, 0, rows, 0, 1)) == whole

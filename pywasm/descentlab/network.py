@@ -179,7 +179,7 @@ def cost(spec: dict, shape: tuple, layout) -> budget.Cost:
                ("optimizers", f"{runs} runs"), ("dataset", f"{n} points x {d} features"),
                ("batch_size", spec["batch_size"])]
     hint = "Lower epochs, use fewer or narrower hidden layers, fewer optimizers or fewer points."
-    atom = max(evaluate / 2.0, boundary)
+    atom = evaluate / 2.0  # the loss over a whole set is one sum: it cannot be cut into blocks
     if atom > ATOM_SECONDS:
         # Stop and progress wait for a whole pass over the data: keep each one short
         seconds = max(seconds, budget.SECONDS * atom / ATOM_SECONDS)
@@ -249,16 +249,34 @@ def _boundary_grid(ctx, size: int) -> dict | None:
     return {"x": xs, "y": ys, "points": pts}
 
 
-def _boundary(theta, ctx, spec, epoch: int) -> dict | None:
-    """Predicted class and its probability at every grid point, rows = increasing y."""
+def _boundary(theta, ctx, spec, epoch: int, rows: int, done: int, total: int):
+    """Predicted class and its probability at every grid point, rows = increasing y.
+
+    A generator: the grid is predicted ``rows`` points at a time, with a progress
+    item after each block (every row of the network's output depends on its own
+    input row only, so the blocks give the same bits as one pass); it returns the
+    boundary dict.
+    """
     g = ctx["grid"]
-    if g is None:
-        return None
     size = len(g["x"])
-    proba = mlp.predict(theta, ctx["layout"], g["points"], spec["model"]["activation"], spec["loss"])
+    parts = []
+    for start in range(0, len(g["points"]), rows):
+        parts.append(mlp.predict(theta, ctx["layout"], g["points"][start:start + rows],
+                                 spec["model"]["activation"], spec["loss"]))
+        yield {"done": done, "total": total, "phase": "train"}
+    proba = np.concatenate(parts)
     cls = proba.argmax(axis=1) if proba.shape[1] > 1 else (proba[:, 0] >= 0.5).astype(np.int64)
     conf = proba.max(axis=1) if proba.shape[1] > 1 else np.where(cls == 1, proba[:, 0], 1.0 - proba[:, 0])
     return {"epoch": epoch, "cls": cls.reshape(size, size).tolist(), "prob": conf.reshape(size, size).tolist()}
+
+
+def _boundary_rows(spec, ctx) -> int:
+    """Grid points per block of a boundary pass: about PROGRESS_SECONDS of work, at least two
+    (kernels.matmul takes another route for a single row)."""
+    layout = ctx["layout"]
+    units = sum(spec["model"]["hidden"]) + layout.n_out
+    per_row = pass_seconds(1, layout.size, units) - STEP_SECONDS
+    return max(2, budget.chunk(per_row))
 
 
 class _Run:
@@ -275,7 +293,7 @@ class _Run:
         self.snapshots = [self.theta.tolist()]
         self.snapshot_steps = [0]
         self.diverged_at = None
-        self.boundaries = [_boundary(self.theta, ctx, spec, 0)] if ctx["grid"] is not None else []
+        self.boundaries = []
 
     def train(self, spec, ctx, batches) -> None:
         """One optimizer step per mini-batch (a list of row indices) of ``batches``."""
@@ -339,6 +357,10 @@ def iterate(spec: dict):
     every = -(-total // BOUNDARY_UPDATES)
     per_chunk = budget.chunk(_step_seconds(spec, ctx))
     grid_coords = None if ctx["grid"] is None else {"x": ctx["grid"]["x"].tolist(), "y": ctx["grid"]["y"].tolist()}
+    rows = _boundary_rows(spec, ctx)
+    if ctx["grid"] is not None:
+        for r in runs:
+            r.boundaries.append((yield from _boundary(r.theta, ctx, spec, 0, rows, 0, total)))
     for epoch in range(total):
         sent = [len(r.train_loss) for r in runs]
         batches = _batches(len(ctx["Xtr"]), spec["batch_size"], spec["seed"], epoch)
@@ -353,7 +375,7 @@ def iterate(spec: dict):
         if draw and ctx["grid"] is not None:
             for r in runs:
                 if r.diverged_at is None:
-                    r.boundaries.append(_boundary(r.theta, ctx, spec, epoch + 1))
+                    r.boundaries.append((yield from _boundary(r.theta, ctx, spec, epoch + 1, rows, epoch, total)))
         yield {"done": epoch + 1, "total": total, "epoch": epoch + 1, "phase": "train",
                "boundary_grid": grid_coords,
                "runs": [{"train_loss_since": n, "train_loss": r.train_loss[n:],
