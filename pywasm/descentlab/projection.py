@@ -131,9 +131,13 @@ def _tsne(X, perplexity, seed, max_iter, offset, total, extra=None):
             P = stop.value[0]
             break
         yield {"done": offset, "total": total, "phase": "tsne", "heartbeat": True}
-    objective = tsne.ExactObjective(tsne.symmetrize(P))
+    P = tsne.symmetrize(P)
+    yield {"done": offset, "total": total, "phase": "tsne", "heartbeat": True}
+    objective = tsne.ExactObjective(P)
+    yield {"done": offset, "total": total, "phase": "tsne", "heartbeat": True}
     # a PCA start needs two directions; 1-D data (or a hidden layer one unit wide) starts at random
     Y = tsne.initial_embedding(X, "pca" if X.shape[1] >= 2 else "random", seed)
+    yield {"done": offset, "total": total, "phase": "tsne", "heartbeat": True}
     lr = tsne.learning_rate_auto(n, tsne.EARLY_EXAGGERATION)
     step = {"done": 0, "Y": Y, "kl": None}
     for step in tsne.descend(objective, Y, max_iter=max_iter, learning_rate=lr,

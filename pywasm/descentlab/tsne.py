@@ -795,15 +795,19 @@ def iterate(spec: dict):
     method = resolve_method(spec["method"], n)
     if method == "exact":
         P, _beta, _entropy = yield from _affinity_progress(conditional_probabilities(X, spec["perplexity"]), total)
-        objective = ExactObjective(symmetrize(P))
+        P = symmetrize(P)
+        yield {"done": 0, "total": total, "phase": "affinities", "heartbeat": True}
+        objective = ExactObjective(P)
     else:
         from . import tsne_fast  # imports this module; deferred to avoid a cycle
 
         sparse = yield from _affinity_progress(tsne_fast.sparse_joint_probabilities(X, spec["perplexity"]), total)
         objective = tsne_fast.BarnesHutObjective(*sparse)
+    yield {"done": 0, "total": total, "phase": "affinities", "heartbeat": True}
     lr = spec["learning_rate"]
     lr = learning_rate_auto(n, spec["early_exaggeration"]) if lr == "auto" else float(lr)
     Y = initial_embedding(X, spec["init"], spec["seed"])
+    yield {"done": 0, "total": total, "phase": "optimize", "heartbeat": True}
     history = []
     step = {"done": 0, "Y": Y, "kl": None}
     iteration = exact_iteration_seconds(n) if method == "exact" else bh_iteration_seconds(n)
