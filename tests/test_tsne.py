@@ -273,8 +273,10 @@ def test_progress_items_and_result_format():
     phases = [it.get("phase") for it in items[:-1]]
     assert phases[0] == "affinities" and phases[-1] == "optimize"
     assert all(it["total"] == 120 for it in items)
-    optimize = [it for it in items if it.get("phase") == "optimize"]
+    optimize = [it for it in items if it.get("phase") == "optimize" and not it.get("heartbeat")]
     assert [it["done"] for it in optimize] == [50, 60, 100, 120]
+    beats = [it for it in items if it.get("heartbeat")]
+    assert all(set(it) == {"done", "total", "phase", "heartbeat"} for it in beats)
     assert [it["stage"] for it in optimize] == ["early_exaggeration"] * 2 + ["main"] * 2
     assert all(len(it["embedding"]) == 400 and len(it["embedding"][0]) == 2 for it in optimize)
     assert result["kind"] == "tsne" and result["method"] == "exact" and result["n"] == 400
@@ -503,7 +505,8 @@ def test_spec_error_messages_give_ranges():
     with pytest.raises(SpecError) as info:
         tsne.read_spec(big)
     assert info.value.field == "method"
-    assert tsne.read_spec(dict(big, method="auto"))["method"] == "auto"
+    # Barnes-Hut takes that many points, for as many iterations as the work budget allows
+    assert tsne.read_spec(dict(big, method="auto", max_iter=250))["method"] == "auto"
 
 
 def test_spec_defaults():
