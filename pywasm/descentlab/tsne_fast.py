@@ -51,6 +51,8 @@ embedding's extent.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import kernels as K
@@ -336,7 +338,7 @@ def build_quadtree(Y):
         cell_id = np.full(len(run_start), -1, dtype=np.int64)
         cell_id[split] = np.arange(len(start))
         cell_of = cell_id[np.cumsum(boundary) - 1]
-        levels.append(Level(side / 2.0 ** depth, start, count))
+        levels.append(Level(math.ldexp(side, -depth), start, count))  # side / 2**depth, exactly
     # centres of mass, bottom-up: a cell's mass-weighted sum is its children's sum
     below = None
     for level in reversed(levels):
@@ -429,7 +431,8 @@ def repulsion(Y, angle=ANGLE):
         while len(point):
             level = levels[depth]
             # angle 0 opens every cell down to the leaves: the exact sums
-            reach2 = (level.side / angle) ** 2 if angle > 0.0 else np.inf
+            reach = level.side / angle if angle > 0.0 else np.inf
+            reach2 = reach * reach  # not ** 2: float ** is libm pow, not bit-identical
             cx, cy = level.com[0], level.com[1]
             open_point, open_cell = [], []
             for s in range(0, len(point), PAIR_BLOCK):
