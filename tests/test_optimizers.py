@@ -170,7 +170,21 @@ def ref_lion(a, th, lr, beta1=0.9, beta2=0.99, weight_decay=0.0):
 
 
 # (registry name, hyper-parameters, reference rule, extra reference arguments)
+def ref_adamax(a, th, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    m = u = 0.0
+    out = []
+    for t in (1, 2, 3):
+        g = a * th + weight_decay * th
+        m = beta1 * m + (1 - beta1) * g
+        u = max(beta2 * u, abs(g) + eps)
+        th = th - lr / (1 - beta1 ** t) * m / u
+        out.append(th)
+    return out
+
+
 CASES = [
+    ("adamax", dict(lr=0.1), ref_adamax, {}),
+    ("adamax", dict(lr=0.1, beta1=0.5, beta2=0.7, eps=1e-3, weight_decay=0.3), ref_adamax, {}),
     ("sgd", dict(lr=0.05), ref_sgd, {}),
     ("sgd", dict(lr=0.05, weight_decay=0.1), ref_sgd, {}),
     ("momentum", dict(lr=0.05), ref_sgd, dict(momentum=0.9)),
@@ -261,6 +275,19 @@ def test_ema_momentum_by_hand():
                                [0.95, 0.8775, 0.797375], rtol=RTOL)
 
 
+def test_adamax_by_hand():
+    # t = 1: g = 1, m = 0.1, u = max(0, 1 + ε), η / (1 − β₁) = 1: θ1 = 1 − 0.1 / (1 + ε)
+    # t = 2: g = θ1 ≈ 0.9, m = 0.09 + 0.1 g, u = max(0.999 u₁, g + ε) = 0.999 u₁ (the memory wins)
+    eps = 1e-8
+    th1 = 1 - 0.1 / (1 + eps)
+    m2, u2 = 0.9 * 0.1 + 0.1 * th1, 0.999 * (1 + eps)
+    th2 = th1 - 0.1 / (1 - 0.81) * m2 / u2
+    g3 = th2  # = 0.8051..., still below 0.999² u₁
+    m3, u3 = 0.9 * m2 + 0.1 * g3, 0.999 * u2
+    th3 = th2 - 0.1 / (1 - 0.729) * m3 / u3
+    assert run_scalar("adamax", lr=0.1).tolist() == pytest.approx([th1, th2, th3], rel=1e-14)
+
+
 def test_adam_by_hand():
     # t = 1: m̂ = g, v̂ = g², so θ1 = θ0 - η g/(|g| + ε) = 1 - 0.1/(1 + 1e-8)
     assert run_scalar("adam", steps=1, lr=0.1)[0] == pytest.approx(1 - 0.1 / (1 + 1e-8), rel=RTOL)
@@ -272,7 +299,7 @@ def test_ema_equivalences_stated_in_docstring():
     beta, lr = 0.8, 0.1
 
     def run(**hyper):
-        opt = O.sgd(**hyper)
+        opt = O.make("sgd", **hyper)
         p = np.zeros(4)
         s = opt.init(p)
         ps, bufs = [], []
@@ -352,6 +379,7 @@ CONVERGENCE = {
     "adamw": (dict(lr=0.05), 300),
     "amsgrad": (dict(lr=0.05), 300),
     "nadam": (dict(lr=0.05), 300),
+    "adamax": (dict(lr=0.05), 300),
     "lion": (dict(lr=0.01), 400),
 }
 
@@ -399,7 +427,7 @@ def test_momentum_and_adam_beat_gd_on_ill_conditioned_bowl():
 
 def test_adam_first_step_is_lr_in_every_coordinate():
     g = np.array([1e-3, -0.5, 1.0, 40.0, -1e3])
-    opt = O.adam(lr=0.01)
+    opt = O.make("adam", lr=0.01)
     p = np.zeros(5)
     u, _ = opt.update(g, opt.init(p), p)
     np.testing.assert_allclose(np.abs(u), 0.01, rtol=1e-4)
@@ -425,7 +453,7 @@ def test_amsgrad_v_max_never_decreases():
 @pytest.mark.parametrize("lr", [1e-4, 0.01, 0.3])
 def test_lion_steps_are_plus_minus_lr(lr):
     rng = np.random.default_rng(2)
-    opt = O.lion(lr=lr)
+    opt = O.make("lion", lr=lr)
     p = rng.standard_normal(8)
     s = opt.init(p)
     for _ in range(30):
@@ -509,7 +537,7 @@ def test_state_is_namedtuple_and_update_is_pure(combo):
 EXPECTED_KEYS = {
     "sgd": set(), "momentum": {"momentum_buffer"}, "nesterov": {"momentum_buffer"},
     "adagrad": {"sum_sq"}, "rmsprop": {"square_avg"}, "adadelta": {"square_avg", "acc_delta", "delta"},
-    "adam": {"m", "v", "m_hat", "v_hat"}, "adamw": {"m", "v", "m_hat", "v_hat"},
+    "adam": {"m", "v", "m_hat", "v_hat"}, "adamw": {"m", "v", "m_hat", "v_hat"}, "adamax": {"m", "u"},
     "amsgrad": {"m", "v", "m_hat", "v_hat", "v_max"}, "nadam": {"m", "v", "m_hat", "v_hat"},
     "lion": {"m", "c"},
 }
@@ -570,7 +598,7 @@ def test_recorded_adadelta_delta_is_the_step():
 # ---------------------------------------------------------------------------
 
 NAMES = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta",
-         "adam", "adamw", "amsgrad", "nadam", "lion"]
+         "adam", "adamw", "amsgrad", "nadam", "adamax", "lion"]
 
 
 def test_registry_names():
@@ -598,14 +626,24 @@ def test_registry_entry_is_complete(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_registry_defaults_agree_with_factory(name):
+def test_registry_is_read_from_the_module(name):
+    """One source: defaults are update's signature, the equations its docstring's block."""
     info = O.REGISTRY[name]
-    sig = inspect.signature(info.factory).parameters
-    assert set(sig) == set(info.defaults)
-    overrides = {"momentum": {"momentum"}, "nesterov": {"momentum", "nesterov"}, "amsgrad": {"amsgrad"}}
-    for key, default in info.defaults.items():
-        if key not in overrides.get(name, set()):
-            assert sig[key].default == default, key
+    params = inspect.signature(info.module.update).parameters
+    assert list(params)[:3] == ["grads", "state", "params"]
+    assert info.defaults == {k: p.default for k, p in params.items() if k not in ("grads", "state", "params")}
+    doc = info.module.update.__doc__
+    for line in info.equations.splitlines()[:-1]:
+        assert line.strip() in doc
+    assert info.equations.splitlines()[-1].startswith("where ")
+    assert info.title == info.module.TITLE and info.summary in " ".join(info.module.__doc__.split())
+    assert all(ref.split("(")[0] in " ".join(doc.split()) for ref in info.paper.splitlines())
+
+
+def test_bound_update_uses_the_given_hyper_parameters():
+    opt = O.make("adam", lr=0.5, beta1=0.0)
+    assert opt.update.__defaults__[:2] == (0.5, 0.0)
+    assert O.REGISTRY["adam"].module.update.__defaults__[:2] == (1e-3, 0.9)  # the module is untouched
 
 
 def test_pytorch_defaults():
@@ -619,12 +657,13 @@ def test_pytorch_defaults():
     assert d["amsgrad"] == {**d["adam"], "amsgrad": True}
     assert d["nadam"] == dict(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3)
     assert d["lion"] == dict(lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0)
+    assert d["adamax"] == dict(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0)
     assert d["momentum"]["momentum"] == 0.9 and d["nesterov"]["momentum"] == 0.9 and d["nesterov"]["nesterov"]
 
 
 def test_make_errors():
     with pytest.raises(KeyError):
-        O.make("adamax")
+        O.make("adamaxx")
     with pytest.raises(ValueError, match="betas"):
         O.make("adam", betas=(0.9, 0.99))
     with pytest.raises(ValueError):
@@ -632,7 +671,7 @@ def test_make_errors():
     with pytest.raises(ValueError):
         O.make("sgd", ema=True)  # no momentum to average
     with pytest.raises(KeyError):
-        O.record("adamax", np.zeros(1), None, None, np.zeros(1), {})
+        O.record("adamaxx", np.zeros(1), None, None, np.zeros(1), {})
 
 
 # ---------------------------------------------------------------------------

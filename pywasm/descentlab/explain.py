@@ -63,9 +63,15 @@ _LION = [
     ("Δθ_t = −η (sign(c_t) + λ θ_{t−1})", "−{lr}×(sign({c}) + {weight_decay}×{theta_prev}) = {update}"),
     ("m_t = β₂ m_{t−1} + (1 − β₂) g_t", "{beta2}×{m_prev} + {one_minus_beta2}×{grad} = {m}"),
 ]
+_ADAMAX = [
+    ("g_t = ∇f(θ_{t−1})", "{grad}"),
+    ("m_t = β₁ m_{t−1} + (1 − β₁) g_t", "{beta1}×{m_prev} + {one_minus_beta1}×{grad} = {m}"),
+    ("u_t = max(β₂ u_{t−1}, |g_t| + ε)", "max({beta2}×{u_prev}, |{grad}| + {eps}) = {u}"),
+    ("Δθ_t = −(η / (1 − β₁ᵗ)) m_t / u_t", "−({lr} / {bias1})×{m} / {u} = {update}"),
+]
 TEMPLATES = {"sgd": _SGD, "momentum": _SGD, "nesterov": _SGD, "adam": _ADAM, "adamw": _ADAM,
              "amsgrad": _ADAM, "nadam": _NADAM, "adagrad": _ADAGRAD, "rmsprop": _RMSPROP,
-             "adadelta": _ADADELTA, "lion": _LION}
+             "adadelta": _ADADELTA, "adamax": _ADAMAX, "lion": _LION}
 SIGNIFICANT = 6  # digits shown per number
 
 

@@ -1,4 +1,4 @@
-"""Adadelta: steps whose units match the parameters', with no hand-tuned step size."""
+"""Remove the global step size altogether: scale each step by the ratio of the running RMS of past updates to the running RMS of gradients, which has the units of the parameters (an approximate diagonal Newton step). Robust to the choice of hyper-parameters, but starts with tiny steps and is often slower than Adam in practice."""
 
 from __future__ import annotations
 
@@ -7,63 +7,47 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import kernels as K
-from .base import Optimizer
+from .base import BETA, EPS, LR, WEIGHT_DECAY
+
+TITLE = "Adadelta"
+RANGES = {"lr": LR, "rho": BETA, "eps": EPS, "weight_decay": WEIGHT_DECAY}
 
 
 class AdadeltaState(NamedTuple):
-    step: int              # t
+    step: int               # t
     square_avg: np.ndarray  # E[g²]_t, running mean of squared gradients
     acc_delta: np.ndarray   # E[Δθ²]_t, running mean of squared updates
 
 
-def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0) -> Optimizer:
-    r"""Adadelta (PyTorch ``torch.optim.Adadelta``).
+def init(params):
+    z = K.zeros_like(params)
+    return AdadeltaState(step=0, square_avg=z, acc_delta=z)
 
-    With decay ρ = ``rho``, weight decay λ and a scale η = ``lr`` (1 in the paper)::
 
-        g_t      = ∇f(θ_{t-1}) + λ θ_{t-1}
-        E[g²]_t  = ρ E[g²]_{t-1} + (1 - ρ) g_t²
-        Δθ_t     = √(E[Δθ²]_{t-1} + ε) / √(E[g²]_t + ε) · g_t
-        E[Δθ²]_t = ρ E[Δθ²]_{t-1} + (1 - ρ) Δθ_t²
-        θ_t      = θ_{t-1} - η Δθ_t
+def update(grads, state, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+    r"""One step of Adadelta (PyTorch ``torch.optim.Adadelta``)::
+
+        g_t = ∇f(θ_{t−1}) + λ θ_{t−1}
+        E[g²]_t = ρ E[g²]_{t−1} + (1 − ρ) g_t²
+        Δθ_t = √(E[Δθ²]_{t−1} + ε) / √(E[g²]_t + ε) · g_t
+        E[Δθ²]_t = ρ E[Δθ²]_{t−1} + (1 − ρ) Δθ_t²
+        θ_t = θ_{t−1} − η Δθ_t
+
+    where η = lr, ρ = rho, ε = eps, λ = weight_decay.
 
     The ratio RMS[Δθ]/RMS[g] approximates the inverse curvature (a diagonal
     Newton step), so the step has the units of θ.  It starts tiny (√ε) and grows.
-
-    Parameters
-    ----------
-    lr : float
-        η, a scale applied to Δθ_t before it is subtracted.
-    rho : float
-        ρ in [0, 1), decay of both running averages.
-    eps : float
-        ε, also the seed of the first step size √ε.
-    weight_decay : float
-        λ, L2 penalty added to the gradient.
-
-    Returns
-    -------
-    Optimizer
 
     References
     ----------
     Zeiler, M. D. (2012). ADADELTA: an adaptive learning rate method.
     arXiv:1212.5701 (Algorithm 1).
     """
-    lr, rho, eps, wd = float(lr), float(rho), float(eps), float(weight_decay)
-
-    def init(params):
-        z = K.zeros_like(params)
-        return AdadeltaState(step=0, square_avg=z, acc_delta=z)
-
-    def update(grads, state, params):
-        g = grads + wd * params if wd != 0.0 else grads
-        sq = rho * state.square_avg + (1.0 - rho) * g * g
-        delta = K.sqrt(state.acc_delta + eps) / K.sqrt(sq + eps) * g
-        acc = rho * state.acc_delta + (1.0 - rho) * delta * delta
-        return -lr * delta, AdadeltaState(state.step + 1, sq, acc)
-
-    return Optimizer(init, update)
+    g = grads + weight_decay * params if weight_decay != 0.0 else grads
+    sq = rho * state.square_avg + (1.0 - rho) * g * g
+    delta = K.sqrt(state.acc_delta + eps) / K.sqrt(sq + eps) * g
+    acc = rho * state.acc_delta + (1.0 - rho) * delta * delta
+    return -lr * delta, AdadeltaState(state.step + 1, sq, acc)
 
 
 def trace(grads, old_state, new_state, updates, hyper) -> dict:

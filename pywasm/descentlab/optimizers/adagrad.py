@@ -1,4 +1,4 @@
-"""AdaGrad: a per-coordinate step size that shrinks with the gradients seen so far."""
+"""Give each coordinate its own step size, divided by the root of the sum of all its past squared gradients. Rare features (sparse gradients) keep large steps while frequent ones are damped, and the step size needs little tuning. Because the sum only grows, learning eventually stalls: good for convex and sparse problems, less so for long non-convex training."""
 
 from __future__ import annotations
 
@@ -7,63 +7,48 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import kernels as K
-from .base import Optimizer
+from .base import EPS, LR, WEIGHT_DECAY
+
+TITLE = "AdaGrad"
+RANGES = {"lr": LR, "lr_decay": (0.0, 1.0, "float"), "weight_decay": WEIGHT_DECAY,
+          "initial_accumulator_value": (0.0, 10.0, "float"), "eps": EPS}
 
 
 class AdagradState(NamedTuple):
     step: int            # t
-    sum_sq: np.ndarray   # G_t = G_0 + Σ_{i≤t} g_i², per coordinate
+    sum_sq: np.ndarray   # G_t, the sum of squared gradients
 
 
-def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10) -> Optimizer:
-    r"""AdaGrad (PyTorch ``torch.optim.Adagrad``).
+def init(params):
+    return AdagradState(step=0, sum_sq=K.zeros_like(params))
 
-    With step size η = ``lr``, decay κ = ``lr_decay`` and weight decay λ::
 
-        g_t = ∇f(θ_{t-1}) + λ θ_{t-1}
-        η_t = η / (1 + (t - 1) κ)
-        G_t = G_{t-1} + g_t²                 G_0 = initial_accumulator_value
-        θ_t = θ_{t-1} - η_t g_t / (√G_t + ε)
+def update(grads, state, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+           eps=1e-10):
+    r"""One step of AdaGrad (PyTorch ``torch.optim.Adagrad``)::
+
+        g_t = ∇f(θ_{t−1}) + λ θ_{t−1}
+        η_t = η / (1 + (t − 1) κ)
+        G_t = G_{t−1} + g_t²
+        θ_t = θ_{t−1} − η_t g_t / (√G_t + ε)
+
+    where η = lr, κ = lr_decay, G_0 = initial_accumulator_value, ε = eps, λ = weight_decay.
 
     Coordinates with large past gradients get small steps and rare ones large
     steps.  Because G_t only grows, the effective step size decays like 1/√t.
-
-    Parameters
-    ----------
-    lr : float
-        Step size η.
-    lr_decay : float
-        κ, an extra 1/(1 + (t-1)κ) decay of the step size.
-    weight_decay : float
-        λ, L2 penalty added to the gradient.
-    initial_accumulator_value : float
-        G_0, the starting value of the sum of squares.
-    eps : float
-        ε, keeps the division finite while G_t is zero.
-
-    Returns
-    -------
-    Optimizer
+    ``init`` knows no hyper-parameters, so G_0 joins the sum at the first step.
 
     References
     ----------
     Duchi, J., Hazan, E. & Singer, Y. (2011). Adaptive subgradient methods for
     online learning and stochastic optimization. *JMLR* 12, 2121-2159.
     """
-    lr, kappa, wd = float(lr), float(lr_decay), float(weight_decay)
-    g0, eps = float(initial_accumulator_value), float(eps)
-
-    def init(params):
-        return AdagradState(step=0, sum_sq=K.full_like(params, g0))
-
-    def update(grads, state, params):
-        t = state.step + 1
-        g = grads + wd * params if wd != 0.0 else grads
-        lr_t = lr / (1.0 + (t - 1) * kappa)
-        sum_sq = state.sum_sq + g * g
-        return -lr_t * g / (K.sqrt(sum_sq) + eps), AdagradState(t, sum_sq)
-
-    return Optimizer(init, update)
+    t = state.step + 1
+    g = grads + weight_decay * params if weight_decay != 0.0 else grads
+    lr_t = lr / (1.0 + (t - 1) * lr_decay)
+    sum_sq = state.sum_sq + initial_accumulator_value if t == 1 else state.sum_sq
+    sum_sq = sum_sq + g * g
+    return -lr_t * g / (K.sqrt(sum_sq) + eps), AdagradState(t, sum_sq)
 
 
 def trace(grads, old_state, new_state, updates, hyper) -> dict:
