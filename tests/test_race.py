@@ -17,6 +17,15 @@ RUNS = [
 ]
 
 
+def finish(steps):
+    """The value a race generator returns, its heartbeats skipped."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
 @pytest.mark.parametrize("function", ["rosenbrock", "rastrigin", "beale", "quadratic", "saddle", "goldstein_price"])
 def test_float_race_is_the_array_race(function):
     diverged = 0
@@ -26,8 +35,8 @@ def test_float_race_is_the_array_race(function):
     spec = L.read_spec({"kind": "landscape", "function": function, "steps": 300, "optimizers": RUNS[:1]})
     for entry in entries:
         opt = O.make(entry["name"], **entry["params"])
-        path, loss, div = L._race_floats(spec, opt)
-        ref_path, ref_loss, ref_div, _ = L._race_arrays(spec, entry, opt)
+        path, loss, div = finish(L._race_floats(spec, opt))
+        ref_path, ref_loss, ref_div, _ = finish(L._race_arrays(spec, entry, opt))
         assert np.array(path).tobytes() == np.array(ref_path).tobytes(), entry
         assert np.array(loss).tobytes() == np.array(ref_loss).tobytes(), entry
         assert div == ref_div
@@ -54,3 +63,17 @@ def test_zero_division_falls_back_to_numpy(monkeypatch):
     run = L.race(spec, spec["optimizers"][0])
     assert run["steps_run"] == 50 and run["diverged_at"] is None
     assert FUNCTIONS["booth"].f(*run["path"][-1]) < FUNCTIONS["booth"].f(*run["path"][0])
+
+
+@pytest.mark.parametrize("record", [False, True])
+def test_long_races_report_between_steps(record):
+    # a heartbeat every budget.chunk(step seconds) steps, so Stop is honoured within a run
+    spec = L.read_spec({"kind": "landscape", "function": "booth", "steps": 10_000, "record_state": record,
+                        "optimizers": [{"name": "adam", "lr": 1e-4}]})
+    steps = list(L.race_steps(spec, spec["optimizers"][0]))
+    every = L.budget.chunk(L.RECORD_STEP_SECONDS if record else L.STEP_SECONDS)
+    assert steps == list(range(every, 10_001, every))
+    items = list(L.iterate(spec))
+    assert [i["done"] for i in items] == [0] * len(steps) + [1, 1]
+    whole = L.race(spec, spec["optimizers"][0])
+    assert np.array(items[-1]["result"]["runs"][0]["path"]).tobytes() == np.array(whole["path"]).tobytes()

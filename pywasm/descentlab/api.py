@@ -14,7 +14,9 @@ import numpy as np
 from . import dataset_spec, landscape, network, projection, regime, tsne
 from .digest import digest
 from .errors import SpecError
-from .validate import Fields
+from .validate import Fields, key_name
+
+MAX_DEPTH = 20  # objects and lists within each other; the deepest valid spec has about 7
 
 # kind -> (read and validate the spec, iterate over its work)
 KINDS = {
@@ -41,8 +43,41 @@ def validate(spec) -> dict:
         naming the first offending field and its allowed range.
     """
     fields = Fields(spec, "")
+    _check_depth(spec)
     kind = fields.choice("kind", KINDS)
-    return KINDS[kind][0](spec)
+    try:
+        return KINDS[kind][0](spec)
+    except RecursionError:  # pragma: no cover - _check_depth refuses every spec deep enough for this
+        raise SpecError("spec", f"is nested too deeply to read (at most {MAX_DEPTH} levels)") from None
+
+
+def _check_depth(spec) -> None:
+    """Refuse a spec nested more than ``MAX_DEPTH`` deep, naming the path where it goes too deep.
+
+    Walks with an explicit stack: a JSON value nested 100,000 deep would overflow
+    Python's stack anywhere it is handled recursively (``repr``, ``copy``, ``json``).
+    """
+    stack = [(spec, 0, None)]  # (value, depth, (parent link, key)): the path is rebuilt only on error
+    while stack:
+        value, depth, link = stack.pop()
+        items = value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
+        for key, child in items:
+            if type(child) is dict or type(child) is list:
+                if depth + 1 >= MAX_DEPTH:
+                    raise SpecError(_path((link, key)), f"is nested more than {MAX_DEPTH} deep;"
+                                    " a spec is a few levels of objects and lists")
+                stack.append((child, depth + 1, (link, key)))
+
+
+def _path(link) -> str:
+    keys = []
+    while link is not None:
+        link, key = link
+        keys.append(key)
+    text = ""
+    for key in reversed(keys):
+        text += f"[{key}]" if isinstance(key, int) else f".{key_name(key)}" if text else key_name(key)
+    return text
 
 
 def iter_run(spec, arrays=False):

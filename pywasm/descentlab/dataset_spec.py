@@ -33,7 +33,7 @@ import numbers
 
 import numpy as np
 
-from . import datasets
+from . import budget, datasets
 from .csvdata import MAX_CSV_BYTES, parse_csv
 from .describe import MAX_TEXT_CHARS, describe, validate_recipe
 from .errors import SpecError
@@ -47,6 +47,11 @@ MAX_ABS = 1e9  # |coordinate| of uploaded points, as in the network spec
 MAX_IMAGES = 64
 DIGIT_SIDE = 8
 
+# Native seconds on the reference machine (bench/bench_budget.py), on the high side.
+VALUE_SECONDS = 1.5e-6  # per coordinate: drawing or loading, listing it twice (X and the plot)
+PCA_VALUE_SECONDS = 4e-6  # per coordinate of data wider than 2: the principal components
+VALUE_FLOATS = 8  # float64 copies and temporaries per coordinate
+
 
 def read_points(d: Fields, min_points: int = MIN_POINTS) -> dict:
     """Uploaded ``points`` and ``labels``, checked; ``{"points": X (n, d), "labels": y (n,)}``."""
@@ -59,17 +64,24 @@ def read_points(d: Fields, min_points: int = MIN_POINTS) -> dict:
     for i, row in enumerate(points):
         if not isinstance(row, list) or len(row) != width:
             raise SpecError(d.field(f"points[{i}]"), f"must have {width} numbers like the first row")
-        for j, v in enumerate(row):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                check_number(v, d.field(f"points[{i}][{j}]"), -MAX_ABS, MAX_ABS)  # raises, naming the type
-    X = np.array(points, dtype=np.float64)
+    # JSON gives ints and floats; anything else is found and named the slow way
+    if not {type(v) for row in points for v in row} <= {int, float}:
+        for i, row in enumerate(points):
+            for j, v in enumerate(row):
+                if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                    check_number(v, d.field(f"points[{i}][{j}]"), -MAX_ABS, MAX_ABS)  # raises, naming the type
+    try:
+        X = np.array(points, dtype=np.float64)
+    except OverflowError:  # an integer too large for a float: out of range, find and name it
+        X = np.array([[v if abs(v) <= MAX_ABS else np.inf for v in row] for row in points], dtype=np.float64)
     bad = ~(np.abs(X) <= MAX_ABS)  # also catches nan
     if bad.any():
         i, j = (int(k) for k in np.argwhere(bad)[0])
         check_number(points[i][j], d.field(f"points[{i}][{j}]"), -MAX_ABS, MAX_ABS)
     for i, v in enumerate(labels):
-        if (isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v).is_integer()
-                or not 0 <= v < MAX_CLASSES):
+        # the range first: float() of an integer too large for a float raises
+        if (isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < MAX_CLASSES
+                or not float(v).is_integer()):
             check_number(v, d.field(f"labels[{i}]"), 0, MAX_CLASSES - 1, integer=True)  # raises
     y = [int(v) for v in labels]
     if len(set(y)) < 2:
@@ -128,7 +140,31 @@ def read_spec(spec: dict) -> dict:
     samples = fields.number("samples", 0, MAX_IMAGES, 8, integer=True)
     standardize = fields.boolean("standardize", False)
     fields.done()
-    return {"kind": "dataset", "dataset": data, "samples": samples, "standardize": standardize}
+    out = {"kind": "dataset", "dataset": data, "samples": samples, "standardize": standardize}
+    budget.check(cost(out))
+    return out
+
+
+def size(data: dict) -> tuple[int, int]:
+    """``(points, features)`` of a validated ``dataset`` entry, without drawing it."""
+    if "points" in data:
+        return data["points"].shape
+    if "recipe" in data:
+        return sum(c["n"] for c in data["recipe"]["components"]), 2
+    if data["name"] == "digits":
+        return data.get("n", datasets.DIGITS_SHAPE[0]), datasets.DIGITS_SHAPE[1]
+    return data["n"], 2
+
+
+def cost(spec: dict) -> budget.Cost:
+    """The work of a ``"dataset"`` spec (see :mod:`descentlab.budget`); its input is already read."""
+    n, d = size(spec["dataset"])
+    per_value = VALUE_SECONDS + (PCA_VALUE_SECONDS if d > 2 else 0.0)
+    return budget.Cost(
+        seconds=n * d * per_value,
+        memory=n * d * (VALUE_FLOATS * budget.FLOAT_BYTES + 2 * (budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES)),
+        drivers=(("dataset", f"{n} points x {d} features"),),
+        hint="Use fewer points or features.")
 
 
 def load(data: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -187,9 +223,10 @@ def example_images(X: np.ndarray, y: np.ndarray, count: int) -> list[dict]:
 
 
 def iterate(spec: dict):
-    """Build the dataset and its projection (a single step)."""
+    """Build the dataset, then its projection; a heartbeat between the two."""
     data = spec["dataset"]
     X, y = load(data)
+    yield {"done": 1, "total": 2}
     n, d = X.shape
     classes = int(y.max()) + 1
     result = {
@@ -211,7 +248,7 @@ def iterate(spec: dict):
         result.update(understood=data["understood"], ignored=data["ignored"], notes=data["notes"])
     if data.get("name") == "digits":
         result["images"] = example_images(X, y, spec["samples"])
-    yield {"done": 1, "total": 1, "result": result}
+    yield {"done": 2, "total": 2, "result": result}
 
 
 __all__ = ["read_spec", "iterate", "load", "projection", "example_images", "SOURCES"]

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import kernels as K
 from .errors import SpecError
-from .validate import check_number
+from .validate import check_number, key_name
 
 TWO_PI = 2.0 * K.PI
 CIRCLES_FACTOR = 0.5  # radius of the inner circle relative to the outer one
@@ -366,11 +366,6 @@ MAX_RECIPE_LABEL = 99
 RECIPE_COORD_BOUND = 100.0  # |scale| and |shift| at most this: keeps points finite and plottable
 
 
-def _recipe_key(key) -> str:
-    text = str(key)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def from_recipe(recipe: dict) -> tuple[np.ndarray, np.ndarray]:
     """Compose a 2-D dataset from generated components.
 
@@ -399,7 +394,7 @@ def from_recipe(recipe: dict) -> tuple[np.ndarray, np.ndarray]:
     """
     if not isinstance(recipe, dict):
         raise SpecError("recipe", f"must be an object with components and seed, got {type(recipe).__name__}")
-    unknown = sorted(_recipe_key(k) for k in recipe if k not in RECIPE_TOP_KEYS)
+    unknown = sorted(key_name(k) for k in recipe if k not in RECIPE_TOP_KEYS)
     if unknown:
         raise SpecError("recipe." + unknown[0], f"unknown key; allowed: {sorted(RECIPE_TOP_KEYS)}")
     seed = check_number(recipe.get("seed", 0), "recipe.seed", 0, MAX_SEED, True)
@@ -414,7 +409,7 @@ def from_recipe(recipe: dict) -> tuple[np.ndarray, np.ndarray]:
         field = f"recipe.components[{i}]."
         if not isinstance(comp, dict):
             raise SpecError(field[:-1], f"must be an object with a generator, got {type(comp).__name__}")
-        unknown = sorted(_recipe_key(k) for k in comp if k not in RECIPE_KEYS)
+        unknown = sorted(key_name(k) for k in comp if k not in RECIPE_KEYS)
         if unknown:
             raise SpecError(field + unknown[0], f"unknown key; allowed: {sorted(RECIPE_KEYS)}")
         name = comp.get("generator")

@@ -76,7 +76,7 @@ import numpy as np
 
 from . import datasets as D
 from .errors import SpecError
-from .validate import Fields, check_number
+from .validate import Fields, check_number, key_name
 
 MAX_POINTS = 5000  # all components together (as network.MAX_SAMPLES)
 MIN_POINTS = 20  # as network.MIN_SAMPLES: enough to train and validate
@@ -1080,9 +1080,7 @@ def _only_keys(obj, allowed, path):
         raise SpecError(path, f"must be an object, got {type(obj).__name__}")
     for key in obj:
         if not isinstance(key, str) or key not in allowed:
-            shown = key if isinstance(key, str) and len(key) <= 40 else (
-                key[:37] + "..." if isinstance(key, str) else repr(key))
-            raise SpecError(f"{path}.{shown}", f"unknown key; allowed: {', '.join(allowed)}")
+            raise SpecError(f"{path}.{key_name(key)}", f"unknown key; allowed: {', '.join(allowed)}")
 
 
 def validate_recipe(obj, path: str = "recipe") -> dict:

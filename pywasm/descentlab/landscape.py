@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import contours, optimizers
+from . import budget, contours, optimizers
 from .errors import SpecError
-from .functions import FUNCTIONS, grid
+from .functions import FUNCTIONS, evaluate
 from .optimizer_spec import read_optimizers
 from .validate import Fields, check_number
 
@@ -22,6 +22,15 @@ START_BOUND = 1.0e4  # |x|, |y| of the start point
 DIVERGENCE_BOUND = 1.0e6  # a run whose |x| or |y| passes this has diverged
 MAX_GRID_SIDE = 512  # grid spec: at most 512 x 512 evaluations
 MAX_LEVELS = 60  # contour lines per grid
+
+# Native seconds on the reference machine (bench/bench_budget.py), on the high side.
+STEP_SECONDS = 4e-5  # one optimizer step of the race (the slowest optimizer and function)
+RECORD_STEP_SECONDS = 1.6e-4  # the same, recording the inspector's quantities
+RECORD_FLOATS = 24  # per step, recorded quantities of x and y with their list overhead (measured)
+RUN_FLOATS = 4  # per step of a run: x, y, loss, loss above the minimum
+POINT_SECONDS = 2.4e-6  # grid: evaluating one point, shading it, listing it
+LEVEL_POINT_SECONDS = 1.5e-7  # grid: one contour level, per point
+GRID_FLOATS = 6  # per grid point: z, shade and their temporaries
 
 
 def read_function(fields: Fields) -> tuple[str, dict]:
@@ -49,8 +58,34 @@ def read_spec(spec: dict) -> dict:
     # a pool of workers can share one scene and an error names the field as in the spec
     only = fields.number("only", 0, len(runs) - 1, integer=True) if fields.has("only") else None
     fields.done()
-    return {"kind": "landscape", "function": name, "function_params": fparams, "start": start,
-            "steps": steps, "optimizers": runs, "record_state": record, "only": only}
+    out = {"kind": "landscape", "function": name, "function_params": fparams, "start": start,
+           "steps": steps, "optimizers": runs, "record_state": record, "only": only}
+    budget.check(cost(out))
+    return out
+
+
+def cost(spec: dict) -> budget.Cost:
+    """The work of a ``"landscape"`` or ``"grid"`` spec (see :mod:`descentlab.budget`)."""
+    if spec["kind"] == "grid":
+        return _grid_cost(spec)
+    runs = len(spec["optimizers"]) if spec["only"] is None else 1
+    per_step = RECORD_STEP_SECONDS if spec["record_state"] else STEP_SECONDS
+    floats = RUN_FLOATS + (RECORD_FLOATS if spec["record_state"] else 0)
+    steps = runs * spec["steps"]
+    return budget.Cost(
+        seconds=steps * per_step,
+        memory=steps * floats * (budget.FLOAT_BYTES + budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES),
+        drivers=(("steps", spec["steps"]), ("optimizers", runs), ("record_state", spec["record_state"])),
+        hint="Lower steps or use fewer optimizers; record_state costs about four times more per step.")
+
+
+def _grid_cost(spec: dict) -> budget.Cost:
+    points = spec["size"][0] * spec["size"][1]
+    return budget.Cost(
+        seconds=points * (POINT_SECONDS + spec["levels"] * LEVEL_POINT_SECONDS),
+        memory=points * (GRID_FLOATS * budget.FLOAT_BYTES + 2 * (budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES)),
+        drivers=(("size", spec["size"]), ("levels", spec["levels"])),
+        hint="Use a smaller size or fewer levels.")
 
 
 def race(spec: dict, entry: dict) -> dict:
@@ -63,17 +98,28 @@ def race(spec: dict, entry: dict) -> dict:
         (a step number or None); with ``record_state``, ``state`` maps each
         recorded quantity to its values at steps 1..k.
     """
+    steps = race_steps(spec, entry)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+def race_steps(spec: dict, entry: dict):
+    """:func:`race` as a generator: yields the step reached about every ``budget.PROGRESS_SECONDS``
+    of work, and returns the run."""
     opt = optimizers.make(entry["name"], **entry["params"])
     if spec["record_state"]:
-        path, loss, diverged_at, trace = _race_arrays(spec, entry, opt)
+        path, loss, diverged_at, trace = yield from _race_arrays(spec, entry, opt)
     else:
         try:
-            path, loss, diverged_at = _race_floats(spec, opt)
+            path, loss, diverged_at = yield from _race_floats(spec, opt)
         except ZeroDivisionError:
             # Where CPython's x / 0.0 raises, NumPy returns inf or nan and the run is
             # reported as diverged.  No validated setting divides by zero today (every
             # eps >= 1e-12, every beta < 1); this keeps a future optimizer honest.
-            path, loss, diverged_at, trace = _race_arrays(spec, entry, opt)
+            path, loss, diverged_at, trace = yield from _race_arrays(spec, entry, opt)
     run = dict(entry)
     run.update(path=path, loss=loss, diverged_at=diverged_at, final_loss=float(loss[-1]), steps_run=len(loss) - 1)
     if spec["record_state"]:
@@ -90,8 +136,11 @@ def _finite(value: float) -> bool:
     return abs(value) < float("inf")
 
 
-def _race_floats(spec: dict, opt) -> tuple[np.ndarray, np.ndarray, int | None]:
+def _race_floats(spec: dict, opt):
     """The race on Python floats, each coordinate with its own optimizer state.
+
+    A generator: yields the step every ``budget.chunk(STEP_SECONDS)`` steps, returns
+    ``(path, loss, diverged_at)``.
 
     Every optimizer is elementwise (``kernels.zeros_like`` and friends), so x and
     y can be stepped separately with the same bits as one 2-element array, at a
@@ -101,6 +150,7 @@ def _race_floats(spec: dict, opt) -> tuple[np.ndarray, np.ndarray, int | None]:
     fn, fparams = FUNCTIONS[spec["function"]], spec["function_params"]
     f, grad, value_and_grad = fn.f, fn.grad, fn.value_and_grad
     update, bound, inf = opt.update, DIVERGENCE_BOUND, float("inf")
+    every = budget.chunk(STEP_SECONDS)  # steps between two heartbeats
     x, y = (float(v) for v in spec["start"])
     state_x, state_y = opt.init(x), opt.init(y)
     value, (gx, gy) = value_and_grad(x, y, **fparams) if value_and_grad else (f(x, y, **fparams), grad(x, y, **fparams))
@@ -125,13 +175,18 @@ def _race_floats(spec: dict, opt) -> tuple[np.ndarray, np.ndarray, int | None]:
         xs.append(x)
         ys.append(y)
         loss.append(float(value))
+        if step % every == 0:
+            yield step
     # flat float lists become arrays in one pass each; a list of [x, y] pairs would cost
     # NumPy a nested conversion (the digest and the worker's byte packing read arrays)
     return np.stack([np.array(xs), np.array(ys)], axis=1), np.array(loss), diverged_at
 
 
-def _race_arrays(spec: dict, entry: dict, opt) -> tuple[np.ndarray, np.ndarray, int | None, dict]:
-    """The race on one 2-element array, recording the inspector's quantities if asked."""
+def _race_arrays(spec: dict, entry: dict, opt):
+    """The race on one 2-element array, recording the inspector's quantities if asked.
+
+    A generator like :func:`_race_floats`; returns ``(path, loss, diverged_at, trace)``.
+    """
     fn, fparams = FUNCTIONS[spec["function"]], spec["function_params"]
     f, grad = fn.f, fn.grad
     x, y = (float(v) for v in spec["start"])
@@ -139,6 +194,7 @@ def _race_arrays(spec: dict, entry: dict, opt) -> tuple[np.ndarray, np.ndarray, 
     state = opt.init(p)
     path, loss = [[x, y]], [float(f(x, y, **fparams))]
     trace: dict[str, list] = {}
+    every = budget.chunk(RECORD_STEP_SECONDS if spec["record_state"] else STEP_SECONDS)
     for step in range(1, spec["steps"] + 1):
         gx, gy = grad(x, y, **fparams)
         g = np.array([gx, gy], dtype=np.float64)
@@ -155,6 +211,8 @@ def _race_arrays(spec: dict, entry: dict, opt) -> tuple[np.ndarray, np.ndarray, 
         p, state, x, y = new_p, new_state, nx, ny
         path.append([x, y])
         loss.append(value)
+        if step % every == 0:
+            yield step
     return np.array(path), np.array(loss), None, trace
 
 
@@ -179,7 +237,14 @@ def iterate(spec: dict):
     entries = spec["optimizers"] if spec["only"] is None else [spec["optimizers"][spec["only"]]]
     total = len(entries)
     for i, entry in enumerate(entries):
-        runs.append(race(spec, entry))
+        steps = race_steps(spec, entry)
+        while True:  # a long run reports between its steps too (done counts whole runs)
+            try:
+                next(steps)
+            except StopIteration as stop:
+                runs.append(stop.value)
+                break
+            yield {"done": i, "total": total}
         yield {"done": i + 1, "total": total}
     info = function_info(spec["function"], spec["function_params"])
     if info["f_min"] is not None:  # the page plots f - f_min on a log axis
@@ -210,18 +275,39 @@ def read_grid_spec(spec: dict) -> dict:
             domain.append((lo, hi))
     levels = fields.number("levels", 0, MAX_LEVELS, 20, integer=True)
     fields.done()
-    return {"kind": "grid", "function": name, "function_params": fparams, "size": size,
-            "domain": [list(d) for d in domain], "levels": levels}
+    out = {"kind": "grid", "function": name, "function_params": fparams, "size": size,
+           "domain": [list(d) for d in domain], "levels": levels}
+    budget.check(cost(out))
+    return out
 
 
 def iterate_grid(spec: dict):
-    """Evaluate the function on an H x W grid, with log-spaced contours and shading."""
+    """Evaluate the function on an H x W grid, with log-spaced contours and shading.
+
+    The grid is :func:`descentlab.functions.grid`'s, evaluated a block of rows at a
+    time (every function is elementwise, so the bits are the same) and its contour
+    levels a few at a time, with a heartbeat after each block.
+    """
     h, w = spec["size"]
-    xs, ys, z = grid(spec["function"], h, w, domain=spec["domain"], **spec["function_params"])
+    (xmin, xmax), (ymin, ymax) = spec["domain"]
+    xs = np.linspace(float(xmin), float(xmax), int(w))
+    ys = np.linspace(float(ymin), float(ymax), int(h))
+    total = h + spec["levels"]
+    z = np.empty((h, w))
+    rows = budget.chunk(w * POINT_SECONDS)
+    for top in range(0, h, rows):
+        z[top:top + rows] = evaluate(spec["function"], xs[None, :], ys[top:top + rows, None],
+                                     **spec["function_params"])
+        yield {"done": min(top + rows, h), "total": total}
     info = function_info(spec["function"], spec["function_params"])
     levels, base, offset = contours.log_levels(z, spec["levels"], info["f_min"])
-    lines = [contours.segments(xs, ys, z, level).ravel().tolist() for level in levels]
-    yield {"done": 1, "total": 1, "result": {
+    lines = []
+    per_report = budget.chunk(h * w * LEVEL_POINT_SECONDS)
+    for level in levels:
+        lines.append(contours.segments(xs, ys, z, level).ravel().tolist())
+        if len(lines) % per_report == 0:
+            yield {"done": h + len(lines), "total": total}
+    yield {"done": total, "total": total, "result": {
         "kind": "grid", "function": info,
         "x": xs.tolist(), "y": ys.tolist(), "z": z.tolist(),
         "shade": contours.shade(z, base, offset).tolist(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import landscape
+from . import budget, landscape, optimizers
 from .errors import SpecError
 from .optimizer_spec import read_optimizer
 from .optimizers import REGISTRY
@@ -19,6 +19,12 @@ from .validate import Fields, check_number
 MAX_SIDE = 40  # cells per axis
 MAX_WORK = 400_000  # cells x steps: the whole map is a few seconds in a browser tab
 MAX_STEPS = 2000
+
+# Native seconds on the reference machine (bench/bench_budget.py), on the high side: a cell
+# builds its optimizer and runs ``steps`` steps of the landscape race.
+CELL_SECONDS = 1.0e-4
+STEP_SECONDS = landscape.STEP_SECONDS
+CELL_BYTES = 2 * (budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES)  # final loss, diverged_at
 
 
 def _axis(fields: Fields, key: str, optimizer: str) -> dict:
@@ -69,17 +75,70 @@ def read_spec(spec: dict) -> dict:
     work = x["n"] * y["n"] * steps
     if work > MAX_WORK:
         raise SpecError("steps", f"cells x steps must be at most {MAX_WORK}, got {x['n']} x {y['n']} x {steps}")
-    return {"kind": "regime", "function": name, "function_params": fparams, "start": start,
-            "steps": steps, "optimizer": opt, "x": x, "y": y}
+    _check_cells(opt, x, y)
+    out = {"kind": "regime", "function": name, "function_params": fparams, "start": start,
+           "steps": steps, "optimizer": opt, "x": x, "y": y}
+    budget.check(cost(out))
+    return out
+
+
+def _cell_params(opt: dict, settings: dict) -> dict:
+    return dict(opt["params"], **{k: float(v) for k, v in settings.items()})
+
+
+def _refusal(name: str, params: dict) -> str | None:
+    """Why ``optimizers.make`` refuses these settings (e.g. Nesterov with dampening), or None."""
+    try:
+        optimizers.make(name, **params)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
+def _check_cells(opt: dict, x: dict, y: dict) -> None:
+    """Every cell must be a valid optimizer: a sweep may reach a combination a range cannot express.
+
+    The error names the axis to change: ``min`` or ``max`` when an end of it is
+    refused, ``param`` when a value inside is (or only the pair of values is).
+    """
+    name = opt["name"]
+    xs, ys = axis_values(x), axis_values(y)
+    for yv in ys:
+        for xv in xs:
+            reason = _refusal(name, _cell_params(opt, {x["param"]: xv, y["param"]: yv}))
+            if reason is None:
+                continue
+            alone = [(key, axis, v) for key, axis, v in (("x", x, xv), ("y", y, yv))
+                     if _refusal(name, _cell_params(opt, {axis["param"]: v})) is not None]
+            key, axis, v = alone[0] if alone else ("y", y, yv)
+            end = "min" if v == axis["min"] else "max" if v == axis["max"] else "param"
+            cell = f"{x['param']} = {float(xv):g}, {y['param']} = {float(yv):g}"
+            raise SpecError(f"{key}.{end}", f"the map reaches a setting {name} refuses ({cell}): {reason};"
+                            f" sweep {axis['param']} over a range where every cell is allowed")
+
+
+def cost(spec: dict) -> budget.Cost:
+    """The map's work: every cell is a race of ``steps`` steps (see :mod:`descentlab.budget`)."""
+    cells = spec["x"]["n"] * spec["y"]["n"]
+    return budget.Cost(seconds=cells * (CELL_SECONDS + spec["steps"] * STEP_SECONDS),
+                       memory=cells * CELL_BYTES,
+                       drivers=(("steps", spec["steps"]), ("x.n", spec["x"]["n"]), ("y.n", spec["y"]["n"])),
+                       hint="Lower steps, or use fewer cells (x.n, y.n).")
 
 
 def iterate(spec: dict):
-    """Run every cell, one row (one value of the y parameter) per progress item."""
+    """Run every cell; one item per row (one value of the y parameter) with its cells.
+
+    Between rows, bare ``{"done", "total"}`` heartbeats (``done`` counts whole
+    rows) keep progress and Stop within ``budget.PROGRESS_SECONDS`` of work.
+    """
     xs, ys = axis_values(spec["x"]), axis_values(spec["y"])
     race_spec = {k: spec[k] for k in ("function", "function_params", "start", "steps")}
     race_spec["record_state"] = False
     final = np.full((len(ys), len(xs)), np.nan)
     diverged = [[None] * len(xs) for _ in ys]
+    every = budget.chunk(CELL_SECONDS + spec["steps"] * STEP_SECONDS)  # cells between two reports
+    cells = 0
     for i, yv in enumerate(ys):
         for j, xv in enumerate(xs):
             entry = {"name": spec["optimizer"]["name"],
@@ -89,6 +148,9 @@ def iterate(spec: dict):
             diverged[i][j] = run["diverged_at"]
             if run["diverged_at"] is None:
                 final[i, j] = run["final_loss"]
+            cells += 1
+            if cells % every == 0 and j + 1 < len(xs):
+                yield {"done": i, "total": len(ys)}
         yield {"done": i + 1, "total": len(ys), "row": i,
                "final_loss": [None if np.isnan(v) else float(v) for v in final[i]],
                "diverged_at": diverged[i]}

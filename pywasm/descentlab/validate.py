@@ -10,19 +10,57 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
+import sys
 
 from .errors import SpecError
 
 REQUIRED = object()
+MAX_KEY_CHARS = 40  # a key longer than this is shortened where an error names it
+BIG_INT_BITS = 64  # an integer this wide is shown by its size, not its digits
+
+
+def _short_repr() -> reprlib.Repr:
+    # bounded in depth and width, so a value nested 100,000 deep is shown without recursing
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxdict, r.maxstring, r.maxother = 3, 4, 4, 30, 30
+    r.maxlong = 30
+    return r
+
+
+_REPR = _short_repr()
 
 
 def _fmt(x) -> str:
-    return f"{x:g}" if isinstance(x, float) else str(x)
+    if isinstance(x, float):
+        return f"{x:g}"
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > BIG_INT_BITS:
+        # str() of an int over 4300 digits raises ValueError; its size is what matters here
+        return f"about {'-' if x < 0 else ''}1e{int(x.bit_length() * math.log10(2))}"
+    return str(x)
 
 
 def _describe(value) -> str:
-    text = repr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _fmt(value)
+    text = _REPR.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def key_name(key) -> str:
+    """How an error names ``key``: quoted when empty or blank, shortened when long."""
+    text = key if isinstance(key, str) else _describe(key)
+    if not text.strip():
+        return f'"{text}"'
+    return text if len(text) <= MAX_KEY_CHARS else text[:MAX_KEY_CHARS - 3] + "..."
+
+
+def _too_big_for_float(value) -> bool:
+    # JSON integers have no size limit; beyond 1.8e308 they do not fit in a float64
+    return isinstance(value, int) and abs(value) > _FLOAT_MAX
+
+
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 class Fields:
@@ -44,7 +82,8 @@ class Fields:
         self.used: set[str] = set()
 
     def field(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
+        name = key_name(key)
+        return f"{self.path}.{name}" if self.path else name
 
     def _get(self, key, default):
         self.used.add(key)
@@ -68,13 +107,13 @@ class Fields:
         kind = "an integer" if integer else "a number"
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise SpecError(name, f"must be {kind} between {_fmt(lo)} and {_fmt(hi)}, got {_describe(value)}")
-        if not math.isfinite(value):
+        if not isinstance(value, int) and not math.isfinite(value):  # every int is finite
             raise SpecError(name, f"must be a finite number between {_fmt(lo)} and {_fmt(hi)}, got {value}")
         if integer:
             if value != int(value):
                 raise SpecError(name, f"must be an integer between {lo} and {hi}, got {_describe(value)}")
             value = int(value)
-        else:
+        elif not _too_big_for_float(value):  # one that is stays an int: it fails the range check below
             value = float(value)
         below = value <= lo if lo_open else value < lo
         above = value >= hi if hi_open else value > hi
@@ -119,7 +158,7 @@ class Fields:
         extra = sorted(k for k in self.obj if k not in self.used)
         if extra:
             allowed = ", ".join(sorted(self.used)) or "none"
-            raise SpecError(self.field(str(extra[0])), f"unknown key (allowed here: {allowed})")
+            raise SpecError(self.field(extra[0]), f"unknown key (allowed here: {allowed})")
 
 
 def check_number(value, name: str, lo, hi, integer=False):
