@@ -1,20 +1,16 @@
-"""What the benchmark scripts share: build.py as a module (its build, server and browser settings)."""
+"""What the benchmark scripts share: the build tool (buildtool/: its build, server and browser settings)."""
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # buildtool/ sits at the repo root; the scripts run from bench/
+    sys.path.insert(0, str(ROOT))
+
+import buildtool  # noqa: E402
 
 
 def load_build_tool():
-    """build.py as a module (not named `build`, which is also a PyPI package)."""
-    name = "descentlab_build_tool"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The build tool: `build`, `make_server`, `DIST`, `CHROMIUM`, `CHROMIUM_ARGS`."""
+    return buildtool

@@ -1,0 +1,44 @@
+"""dist/pyodide-lock.json: the packages Pyodide may load, exactly what dist/ ships.
+
+Written by hand with json: the `pyodide-lock` package from PyPI would need pydantic, and
+build.py (hence `serve`) must run on a bare Python with the standard library only.
+Pyodide 0.27 fetches each wheel with the lock's sha256 as the fetch integrity, so a wheel
+that does not match its entry fails to load.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from .common import BuildError
+from .wheel import PACKAGE
+
+# Pyodide packages dist/ ships besides ours, each with its entry from the official lock.
+SHIPPED = ("numpy",)
+
+
+def requirement_names(dependencies: list[str]) -> list[str]:
+    """The project names of PEP 508 requirements ("numpy>=2; ..." -> "numpy")."""
+    return [re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", d).group(1).lower() for d in dependencies]
+
+
+def make_lock(npm_lock: dict, wheel_name: str, wheel_sha: str, version: str, depends: list[str]) -> bytes:
+    """The lock for our wheel (depending on `depends`) and the shipped Pyodide packages."""
+    missing = sorted(set(depends) - set(SHIPPED))
+    if missing:
+        raise BuildError(f"pyproject.toml depends on {', '.join(missing)}, which dist/ does not ship; "
+                         "add its Pyodide wheel (pinned by sha256) to buildtool/pyodide.py and SHIPPED")
+    packages = {name: dict(npm_lock["packages"][name]) for name in SHIPPED}
+    packages[PACKAGE] = {
+        "name": PACKAGE,
+        "version": version,
+        "file_name": wheel_name,
+        "install_dir": "site",
+        "sha256": wheel_sha,
+        "package_type": "package",
+        "imports": [PACKAGE],
+        "depends": list(depends),
+        "unvendored_tests": False,
+    }
+    lock = {"info": npm_lock["info"], "packages": packages}
+    return (json.dumps(lock, indent=2, sort_keys=True) + "\n").encode()

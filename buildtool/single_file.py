@@ -1,0 +1,146 @@
+"""dist/descentlab.html: the whole app in one file that works from file:// offline.
+
+- CSS inline; every ES module as a data: URL in an import map (specifiers rewritten).
+- Pyodide, the wheels, the lock and the stdlib as base64 text (gzip first where that
+  helps: the wasm and asm.js shrink ~3-5x; zips and wheels are compressed already).
+- A small classic bootstrap (web/single/bootstrap.js) turns them into Blob URLs and
+  starts the worker from a Blob: web/single/worker-prelude.js answers Pyodide's fetch()
+  and importScripts() for descentlab-embedded:/ from those bytes, checks each file's
+  sha256 integrity as the server build does, then runs the ordinary worker.js.
+
+The bundler is a few regular expressions, not a JavaScript parser: web/ is written so
+they suffice (plain relative imports, one stylesheet link, one module script).
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import re
+import urllib.parse
+from pathlib import Path
+
+from .common import WEB, BuildError, put, sha256_bytes
+
+EMBED_BASE = "descentlab-embedded:/"      # never fetched: the worker answers it from the file
+MODULE_PREFIX = "@descentlab/"
+IMPORT_RE = re.compile(r"""(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2}/[^"'\n]+)\2""")
+STYLESHEET_RE = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
+HEAD_LINK_RE = re.compile(r'\s*<link rel="(?:manifest|apple-touch-icon)"[^>]*>|\s*<link rel="icon" href="icons/[^"]*"[^>]*>')
+APP_SCRIPT_RE = re.compile(r'<script type="module" src="app.js"></script>')
+# URL-safe in a data: URL inside JSON inside <script>: no %, #, <, >, quotes, backslash, controls.
+DATA_URL_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in '%#<>"\\')
+ASSET_TYPES = {".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json",
+               ".zip": "application/zip", ".whl": "application/zip"}
+# The runtime files the embedded worker asks for; the lock adds its wheels.
+RUNTIME_ASSETS = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+
+
+def single_file_html(out: Path, cache: Path) -> bytes:
+    """The single-file app built from the finished site in `out`."""
+    html = _inline_page((out / "index.html").read_text(encoding="utf-8"), out)
+    tail = "\n".join(_asset_blocks(out, cache)) + f"\n<script>\n{_bootstrap(out)}</script>\n"
+    if html.count("</body>") != 1:
+        raise BuildError("index.html: expected one </body>")
+    return html.replace("</body>", tail + "</body>").encode()
+
+
+def _inline_page(html: str, out: Path) -> str:
+    """index.html with its stylesheet inlined, its icon links dropped (nothing to fetch them
+    from) and app.js started from an import map of every module."""
+    def inline_css(m: re.Match) -> str:
+        css = (out / m.group(1)).read_text(encoding="utf-8").replace("</", "<\\/")
+        return f"<style>/* {m.group(1)} */\n{css}</style>"
+
+    html, n = STYLESHEET_RE.subn(inline_css, html)
+    if n == 0:
+        raise BuildError("index.html: no stylesheet <link> to inline")
+    html = HEAD_LINK_RE.sub("", html)
+
+    imports = {name: "data:text/javascript;charset=utf-8," + urllib.parse.quote(src, safe=DATA_URL_SAFE)
+               for name, src in bundle_modules(out).items()}
+    importmap = json.dumps({"imports": imports}, separators=(",", ":"))
+    html, n = APP_SCRIPT_RE.subn(
+        lambda _: (f'<script type="importmap">{importmap}</script>\n'
+                   f'  <script type="module">import "{MODULE_PREFIX}app.js";</script>'), html)
+    if n != 1:
+        raise BuildError('index.html: expected one <script type="module" src="app.js">')
+    return html
+
+
+def bundle_modules(out: Path, entry: str = "app.js") -> dict[str, str]:
+    """Every ES module reachable from `entry` (static and dynamic imports), with relative
+    specifiers rewritten to "@descentlab/<path>", so an import map can hand each one out
+    from a data: URL. Returns {"@descentlab/<path>": source}."""
+    modules: dict[str, str] = {}
+    todo = [entry]
+    while todo:
+        rel = todo.pop()
+        if MODULE_PREFIX + rel in modules:
+            continue
+        path = out / rel
+        if not path.exists():
+            continue  # a view not written yet: its import fails at run time, as on a server
+        base = os.path.dirname(rel)
+
+        def rewrite(m: re.Match) -> str:
+            target = os.path.normpath(os.path.join(base, m.group(3))).replace(os.sep, "/")
+            if target.startswith("../"):
+                raise BuildError(f"{rel} imports {m.group(3)}, outside dist/")
+            todo.append(target)
+            return f"{m.group(1)}{m.group(2)}{MODULE_PREFIX}{target}{m.group(2)}"
+
+        source = IMPORT_RE.sub(rewrite, path.read_text(encoding="utf-8"))
+        # name it in stack traces and dev tools (instead of the whole data: URL)
+        modules[MODULE_PREFIX + rel] = f"{source.rstrip()}\n//# sourceURL=descentlab-single-file/{rel}\n"
+    return dict(sorted(modules.items()))
+
+
+def _asset_blocks(out: Path, cache: Path) -> list[str]:
+    """One inert <script> per runtime file and wheel, its bytes as base64 (gzipped when that helps)."""
+    lock = json.loads((out / "pyodide-lock.json").read_text())
+    names = RUNTIME_ASSETS + sorted(p["file_name"] for p in lock["packages"].values())
+    blocks = []
+    for name in names:
+        data = (out / name).read_bytes()
+        packed = _gzip_cached(data, cache)
+        gz = len(packed) < 0.95 * len(data)
+        payload = base64.b64encode(packed if gz else data).decode()
+        mime = ASSET_TYPES.get(os.path.splitext(name)[1], "application/octet-stream")
+        blocks.append(f'<script type="application/x-descentlab-asset" data-name="{name}" data-type="{mime}" '
+                      f'data-gzip="{int(gz)}">{payload}</script>')
+    return blocks
+
+
+def _bootstrap(out: Path) -> str:
+    """web/single/bootstrap.js with its placeholders filled: the embedded base URL, the
+    worker prelude and worker.js."""
+    boot = (WEB / "single" / "bootstrap.js").read_text(encoding="utf-8")
+    prelude = (WEB / "single" / "worker-prelude.js").read_text(encoding="utf-8")
+    worker = (out / "worker.js").read_text(encoding="utf-8")
+    for key, value in (("BASE", EMBED_BASE), ("PRELUDE", prelude), ("WORKER", worker)):
+        marker = f'/*@{key}@*/""'
+        if marker not in boot:
+            raise BuildError(f"web/single/bootstrap.js has no {marker} placeholder")
+        boot = boot.replace(marker, _js_literal(value))
+    return boot
+
+
+def _js_literal(text: str) -> str:
+    """A JavaScript string literal safe inside an inline <script>."""
+    return json.dumps(text).replace("<", "\\u003c")
+
+
+def _gzip_cached(data: bytes, cache: Path) -> bytes:
+    """gzip -9 with mtime 0 (deterministic); big results cached by the input's sha256."""
+    if len(data) < 1 << 20:
+        return gzip.compress(data, 9, mtime=0)
+    gz_dir = cache / "gzip"
+    gz_dir.mkdir(exist_ok=True)
+    path = gz_dir / f"{sha256_bytes(data)}.gz"
+    if path.exists():
+        return path.read_bytes()
+    packed = gzip.compress(data, 9, mtime=0)
+    put(path, packed)
+    return packed
