@@ -1,6 +1,8 @@
 """The MLP from scratch: gradients of every piece, layout, init, prediction."""
 
+import decimal
 import math
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -14,6 +16,8 @@ from descentlab.nn import mlp
 from descentlab.nn.layout import make_layout, unpack
 
 GRAD_TOL = 1e-6  # relative error allowed between backprop and finite differences
+EPS = np.finfo(np.float64).eps
+UNIT_ROUNDOFF = EPS / 2
 FLOOR = 1e-6  # components below FLOOR * max|gradient| are compared absolutely
 
 
@@ -72,14 +76,26 @@ def test_activation_values():
     np.testing.assert_array_equal(A.relu(z), [0.0, 0.0, 3.0])
     np.testing.assert_array_equal(A.leaky_relu(z), [-0.02, 0.0, 3.0])
     assert A.sigmoid(0.0) == 0.5 and A.tanh(0.0) == 0.0 and A.gelu(0.0) == 0.0
-    np.testing.assert_allclose(A.tanh(z), np.tanh(z), rtol=1e-15)
-    np.testing.assert_allclose(A.sigmoid(z), 1 / (1 + np.exp(-z)), rtol=1e-15)
+    # correctly rounded values (50-digit decimal arithmetic), not libm's: the kernels are within 1 ulp
+    np.testing.assert_allclose(A.tanh(z), [-0.9640275800758169, 0.0, 0.9950547536867305], rtol=2 * EPS)
+    np.testing.assert_allclose(A.sigmoid(z), [0.11920292202211756, 0.5, 0.9525741268224333], rtol=2 * EPS)
+
+
+def _exact_gelu(z):
+    """½ z (1 + tanh(s (z + c z³))) in 50-digit decimal arithmetic, for the float64 z, s and c."""
+    ctx = decimal.Context(prec=50)
+    s, c, d = Decimal(A.GELU_SCALE), Decimal(A.GELU_CUBIC), Decimal(float(z))
+    e = ctx.subtract(ctx.multiply(2, ctx.multiply(s, d + c * d * d * d)).exp(ctx), 1)  # expm1(2u)
+    return float(ctx.multiply(d / 2, 1 + e / (e + 2)))
 
 
 def test_gelu_is_the_tanh_approximation():
     z = np.linspace(-6, 6, 241)
-    torch_tanh_formula = 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))
-    np.testing.assert_allclose(A.gelu(z), torch_tanh_formula, rtol=1e-14, atol=1e-15)
+    assert A.GELU_SCALE == float(np.sqrt(2 / np.pi)) and A.GELU_CUBIC == 0.044715  # PyTorch's constants
+    # Against the formula evaluated exactly: near z = -6, 1 + tanh cancels to ~1e-11, so the
+    # absolute error there is |z|/2 times tanh's (1 ulp of 1, 1.1e-16), below atol.
+    exact = np.array([_exact_gelu(v) for v in z])
+    np.testing.assert_allclose(A.gelu(z), exact, rtol=1e-14, atol=1e-15)
     exact = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in z])
     assert np.abs(A.gelu(z) - exact).max() < 1e-3  # close to, not equal to, z * Phi(z)
     assert np.abs(A.gelu(z) - exact).max() > 1e-5
@@ -158,7 +174,11 @@ def test_dense_layer_gradients():
     def L(x_, W_, b_):
         return float((Ly.dense_forward(x_, W_, b_) * R).sum())
 
-    np.testing.assert_allclose(Ly.dense_forward(x, W, b), x @ W + b, rtol=1e-13)
+    # BLAS sums in another order (and may fuse): both are within γ_(k+1) (|x||W| + |b|) of the
+    # exact value (Higham, Accuracy and Stability of Numerical Algorithms, §3.1)
+    gamma = 5 * UNIT_ROUNDOFF / (1 - 5 * UNIT_ROUNDOFF)  # k = 4 products, plus the bias
+    np.testing.assert_array_less(np.abs(Ly.dense_forward(x, W, b) - (x @ W + b)),
+                                 2 * gamma * (np.abs(x) @ np.abs(W) + np.abs(b)))
     dx, dW, db = Ly.dense_backward(x, W, R)
     assert rel_error(dW, fd5(lambda v: L(x, v, b), W, 1e-4)) <= GRAD_TOL
     assert rel_error(db, fd5(lambda v: L(x, W, v), b, 1e-4)) <= GRAD_TOL
