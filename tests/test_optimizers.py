@@ -675,7 +675,7 @@ def test_make_errors():
 
 
 # ---------------------------------------------------------------------------
-# Only bit-identical operations (DESIGN.md): no libm transcendental, no pow
+# Only bit-identical operations (docs/determinism.md): no libm transcendental, no pow
 # ---------------------------------------------------------------------------
 
 FORBIDDEN_NP = {"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "power", "float_power", "tanh",

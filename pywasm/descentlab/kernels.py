@@ -6,7 +6,7 @@ SIMD variants of it), and ``@``/``dot`` call BLAS, so native CPython and Pyodide
 those operations calls this module instead.  Each kernel here is built only from
 operations measured as bit-identical on both sides (``+ - * /``, ``sqrt``,
 ``floor``, ``ldexp``, ``frexp``, ``where``, ``abs``, ``maximum`` and ``sum``
-along an axis; see ``shared/DESIGN.md``).  ``frexp`` and ``ldexp`` are exact
+along an axis; see ``docs/determinism.md``).  ``frexp`` and ``ldexp`` are exact
 (they only move the exponent), so they cannot differ either.
 
 The elementary functions follow fdlibm (Sun Microsystems, 1993), whose
@@ -579,7 +579,7 @@ def matmul(a, b):
     ``@`` goes through BLAS, whose blocking and FMA use differ between machines.
     Here each output element is ``sum_k a[i, k] * b[k, j]`` accumulated in order
     of ``k``.  Two routes give those bits, both measured as identical natively
-    and in wasm (DESIGN.md): ``einsum(..., optimize=False)`` when the output is a
+    and in wasm (docs/determinism.md): ``einsum(..., optimize=False)`` when the output is a
     true matrix (fast), and an elementwise product followed by ``sum`` over ``k``
     when the output has a length-1 axis (einsum's matrix-vector loop is the one
     that differs).  The second route works in row blocks so the temporary stays

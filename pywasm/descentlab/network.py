@@ -168,7 +168,7 @@ def cost(spec: dict, shape: tuple, layout) -> budget.Cost:
     units = sum(spec["model"]["hidden"]) + layout.n_out
     step = pass_seconds(batch, layout.size, units) + PARAM_SECONDS * layout.size
     evaluate = 2.0 * pass_seconds(n, layout.size, units)  # loss and accuracy, train and validation sets
-    grid = spec["boundary_size"] ** 2 if d == 2 else 0
+    grid = spec["boundary_size"] * spec["boundary_size"] if d == 2 else 0
     boundary = pass_seconds(grid, layout.size, units) if grid else 0.0
     boundaries = min(spec["epochs"], BOUNDARY_UPDATES) + 1
     seconds = runs * (steps * step + spec["epochs"] * evaluate + boundaries * boundary)

@@ -88,7 +88,7 @@ def cost(spec: dict) -> budget.Cost:
     if spec["target"] == "trajectories":
         points, _, _ = _snapshots(net)
         dims = layout.size
-        plane = spec["grid"] ** 2 * network.pass_seconds(n_train, layout.size, units)
+        plane = spec["grid"] * spec["grid"] * network.pass_seconds(n_train, layout.size, units)
         analysis = plane + tsne.pca_seconds(points, dims)
         drivers = (("network.snapshot_every", net["snapshot_every"]), ("network.epochs", net["epochs"]),
                    ("network.optimizers", f"{len(net['optimizers'])} runs"), ("max_iter", spec["max_iter"]),

@@ -28,7 +28,7 @@ This module computes everything exactly, O(n²) per iteration, for up to
 ``EXACT_MAX_N`` points; :mod:`descentlab.tsne_fast` holds the Barnes-Hut method
 that ``method="auto"`` picks above ``AUTO_EXACT_MAX_N`` points.
 
-Determinism.  Only operations of the bit-identical table in ``shared/DESIGN.md``
+Determinism.  Only operations of the bit-identical table in ``docs/determinism.md``
 touch floating-point numbers: ``+ - * /``, ``sqrt``, ``maximum``, ``where``,
 ``sum`` along an axis, the kernels' ``exp``/``log``/``log1p`` and
 ``kernels.matmul`` (always on C-ordered operands, see :class:`SquaredDistances`).
@@ -752,7 +752,7 @@ def cost(spec: dict, n: int, dims: int) -> budget.Cost:
 
 def bh_iteration_seconds(n: int) -> float:
     """Estimated seconds of one Barnes-Hut iteration of ``n`` points."""
-    return n * (TREE_POINT_SECONDS + TREE_POINT_LEVEL_SECONDS * math.log2(max(n, 2)))
+    return n * (TREE_POINT_SECONDS + TREE_POINT_LEVEL_SECONDS * max(n, 2).bit_length())  # levels ~ log2 n
 
 
 def resolve_method(method: str, n: int) -> str:
