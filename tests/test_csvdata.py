@@ -72,6 +72,7 @@ ERRORS = [
     ("a,b,c\n1,2,x\n1,Infinity,y\n", None, ["line 3, column 'b'", "not a finite number"]),
     ("a,b,c\n1,1e999,x\n", None, ["line 2, column 'b'", "out of range"]),
     ("a,b,c\n1,2e10,x\n", None, ["line 2, column 'b'", "out of range"]),
+    ("a,b,c\n1," + "9" * 5000 + ",x\n", None, ["line 2, column 'b'", "out of range"]),
     ("a,b,c\n1,1_000,x\n", None, ["line 2, column 'b'", "is not a number"]),
     ("a,b,c\n1,0x10,x\n", None, ["line 2, column 'b'", "is not a number"]),
     ("a,b,c\n1,,x\n", None, ["line 2, column 'b'", "empty cell"]),

@@ -164,6 +164,18 @@ BAD = [
     (spec_of({"name": "moons"}, samples=65), "samples"),
     (spec_of({"name": "moons"}, standardize="yes"), "standardize"),
     (spec_of({"name": "moons"}, extra=1), "extra"),
+    # integers too large for a float; empty keys
+    (spec_of({"points": [[1, 2], [3, 10**400]], "labels": [0, 1]}), "dataset.points[1][1]"),
+    (spec_of({"points": [[1, 2], [3, -(10**309)]], "labels": [0, 1]}), "dataset.points[1][1]"),
+    (spec_of({"points": [[1, 2], [3, 4]], "labels": [0, 10**400]}), "dataset.labels[1]"),
+    (spec_of({"name": "moons", "n": 10**400}), "dataset.n"),
+    (spec_of({"name": "moons", "seed": 2**64}), "dataset.seed"),
+    (spec_of({"recipe": {"components": [{"generator": "moons", "scale": 10**400}]}}),
+     "dataset.recipe.components[0].scale"),
+    (spec_of({"name": "moons"}, samples=10**400), "samples"),
+    (spec_of({"name": "moons", "": 1}), 'dataset.""'),
+    (spec_of({"recipe": {"components": [{"generator": "moons"}], "": 1}}), 'dataset.recipe.""'),
+    (spec_of({"name": "moons"}, **{"": 1}), '""'),
 ]
 
 
@@ -214,3 +226,22 @@ def test_from_recipe_rejects_malformed(recipe, field):
     with pytest.raises(SpecError) as err:
         D.from_recipe(recipe)
     assert err.value.field == field, err.value
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 5])
+def test_identical_points_project_to_finite_numbers(d):
+    # zero variance everywhere: the projection must still be finite (no 0/0 ratios)
+    r = run(spec_of({"points": [[1.5] * d] * 6, "labels": [0, 1] * 3}, standardize=d > 2))
+    check_shape(r)
+    for key in ("points", "explained_variance_ratio"):
+        assert np.isfinite(np.array(r["projection"][key], dtype=float)).all()
+
+
+def test_progress_then_result_and_a_cost():
+    from descentlab import budget
+    spec = S.read_spec(spec_of({"name": "digits"}))
+    items = list(S.iterate(spec))
+    assert [i["done"] for i in items] == [1, 2] and items[0] == {"done": 1, "total": 2}
+    estimate = S.cost(spec)
+    assert S.size(spec["dataset"]) == (1797, 64)
+    assert 0 < estimate.seconds < budget.SECONDS and 0 < estimate.memory < budget.MEMORY_BYTES

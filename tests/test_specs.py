@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import descentlab
+import descentlab.__main__ as cli_main
+import strategies as S
 from descentlab import SpecError, run, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +109,28 @@ BAD = [
     (N, ("l2",), 5.0, "l2"),
     (N, ("optimizers", 0, "lr"), 100.0, "optimizers[0].lr"),
     (N, ("model",), [16], "model"),
+    # integers too large for a float, anywhere a number goes
+    (L, ("steps",), 10**400, "steps"),
+    (L, ("steps",), -(10**400), "steps"),
+    (L, ("start", 1), 10**309, "start[1]"),
+    (L, ("optimizers", 0, "lr"), 10**400, "optimizers[0].lr"),
+    (L, ("only",), 2**64, "only"),
+    (N, ("dataset", "noise"), 10**400, "dataset.noise"),
+    (N, ("dataset",), {"points": [[1, 10**400]] + [[1, 2]] * 30, "labels": [0, 1] * 15 + [0]},
+     "dataset.points[0][1]"),
+    (N, ("dataset",), {"points": [[1, 2]] * 30, "labels": [10**400] + [0, 1] * 14 + [1]}, "dataset.labels[0]"),
+    # empty keys are named as such, wherever they sit
+    (L, ("",), 1, '""'),
+    (L, ("optimizers", 0, ""), 1, 'optimizers[0].""'),
+    (L, ("function_params",), {"": 1}, 'function_params.""'),
+    (N, ("dataset", ""), 1, 'dataset.""'),
+    (N, ("dataset",), {"recipe": {"components": [{"generator": "moons", "": 1}]}},
+     'dataset.recipe.components[0].""'),
+    (L, (" ",), 1, '" "'),
+    # nesting far deeper than any spec, named where it goes too deep
+    (L, ("steps",), S.nested(100_000), "steps" + "[0]" * (descentlab.api.MAX_DEPTH - 1)),
+    (L, ("optimizers", 0, "name"), S.nested(100_000, as_dict=True),
+     "optimizers[0].name" + ".a" * (descentlab.api.MAX_DEPTH - 3)),
 ]
 
 
@@ -304,12 +328,15 @@ def _small(spec):
 
 
 def _runs_or_spec_error(spec):
+    """The two outcomes: a SpecError naming a field, or a result with every number finite."""
     try:
         result = run(spec)
     except SpecError as e:
-        assert e.field and e.message
-        return
+        assert e.field.strip() and e.message, repr(e.field)
+        return None
+    S.assert_finite(result)
     json.dumps(result, allow_nan=False)
+    return result
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -392,3 +419,183 @@ def test_cli_list():
     assert done.returncode == 0
     for word in ("rosenbrock", "adam", "lr=", "moons", "digits"):
         assert word in done.stdout
+
+
+# --- every input is answered: the classes an outside fuzzer found (see tests/strategies.py)
+
+KIND_BUILDERS = sorted(S.BUILDERS)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(KIND_BUILDERS).flatmap(lambda k: S.with_big_int(S.BUILDERS[k])))
+def test_huge_integers_run_or_name_their_field(spec):
+    _runs_or_spec_error(spec)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(KIND_BUILDERS).flatmap(lambda k: S.with_awkward_key(S.BUILDERS[k])))
+def test_awkward_keys_are_named_not_blank(spec):
+    with pytest.raises(SpecError) as info:
+        validate(spec)
+    field = info.value.field
+    assert field.strip() and (field.endswith("...") or not field.endswith(".")), field  # never "path."
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(KIND_BUILDERS).flatmap(lambda k: S.from_rng(S.BUILDERS[k], mutate=True)))
+def test_mutated_specs_of_every_kind_run_or_name_a_field(spec):
+    _runs_or_spec_error(spec)
+
+
+@settings(max_examples=200, deadline=None)
+@given(S.regime_sweeps())
+def test_regime_cells_are_checked_before_any_run(spec):
+    """A sweep into a combination the optimizer refuses is a SpecError naming an axis, before any cell runs."""
+    from descentlab import optimizers, regime
+    try:
+        checked = validate(spec)
+    except SpecError as e:
+        assert e.field.startswith(("x.", "y.", "optimizer.")), e.field  # an axis, or the optimizer itself
+        return
+    for yv in regime.axis_values(checked["y"]):
+        for xv in regime.axis_values(checked["x"]):
+            params = dict(checked["optimizer"]["params"], **{checked["x"]["param"]: float(xv),
+                                                             checked["y"]["param"]: float(yv)})
+            optimizers.make(checked["optimizer"]["name"], **params)  # every cell accepted
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(S.degenerate_projections())
+def test_degenerate_projections_run_or_name_a_field(spec):
+    _runs_or_spec_error(spec)
+
+
+@pytest.mark.parametrize("deep", [S.nested(100_000), S.nested(100_000, as_dict=True), S.nested(25, "x")])
+def test_absurd_nesting_is_a_spec_error_anywhere(deep):
+    for base in (LANDSCAPE, SMALL_NETWORK):
+        for key in base:
+            with pytest.raises(SpecError) as info:
+                validate(dict(base, **{key: deep}))
+            assert info.value.field.startswith(key), info.value.field
+        with pytest.raises(SpecError) as info:
+            validate(dict(base, extra=deep))
+        assert info.value.field.startswith("extra")
+
+
+def test_regime_names_the_axis_that_reaches_a_refused_setting():
+    base = {"kind": "regime", "function": "quadratic", "steps": 3, "optimizer": {"name": "nesterov"},
+            "x": {"param": "lr", "min": 1e-3, "max": 0.1, "n": 3}}
+    # Nesterov needs dampening 0: a y axis sweeping dampening up to 0.5 is refused at its max
+    with pytest.raises(SpecError) as info:
+        validate(dict(base, y={"param": "dampening", "min": 0.0, "max": 0.5, "n": 4, "scale": "linear"}))
+    assert info.value.field == "y.max" and "dampening" in info.value.message and "nesterov" in info.value.message
+    # EMA momentum needs momentum > 0: a momentum axis from 0 is refused at its min
+    ema = dict(base, optimizer={"name": "sgd", "momentum": 0.5, "ema": True})
+    with pytest.raises(SpecError) as info:
+        validate(dict(ema, y={"param": "momentum", "min": 0.0, "max": 0.9, "n": 4}))
+    assert info.value.field == "y.min" and "momentum" in info.value.message
+    # EMA with dampening: 0 and the momentum itself are allowed, values between them are not
+    with pytest.raises(SpecError) as info:
+        validate(dict(ema, x={"param": "dampening", "min": 0.0, "max": 0.5, "n": 3, "scale": "linear"},
+                      y={"param": "lr", "min": 1e-3, "max": 0.1, "n": 2}))
+    assert info.value.field == "x.param"
+    validate(dict(base, y={"param": "momentum", "min": 0.1, "max": 0.9, "n": 4}))  # all cells allowed
+
+
+def test_regime_reports_within_rows():
+    from descentlab import budget, regime
+    spec = {"kind": "regime", "function": "booth", "steps": 2000, "optimizer": {"name": "adam"},
+            "x": {"param": "lr", "min": 1e-3, "max": 0.1, "n": 10}, "y": {"param": "beta1", "min": 0.0, "max": 0.9, "n": 2}}
+    items = list(descentlab.iter_run(spec))
+    every = budget.chunk(regime.CELL_SECONDS + spec["steps"] * regime.STEP_SECONDS)
+    rows = [i for i in items if "final_loss" in i and "result" not in i]
+    beats = [i for i in items if "final_loss" not in i and "result" not in i]
+    assert [r["row"] for r in rows] == [0, 1]
+    assert len(beats) == sum((j + 1) % every == 0 for j in range(10) if j + 1 < 10) + \
+        sum((10 + j + 1) % every == 0 for j in range(10) if j + 1 < 10)
+    assert all(set(b) == {"done", "total"} for b in beats)
+    done = [i["done"] for i in items]
+    assert done == sorted(done) and items[-1]["result"]["final_loss"][1] == rows[1]["final_loss"]
+    S.assert_finite(items[-1]["result"])
+
+
+@pytest.mark.parametrize("name", sorted(descentlab.functions.FUNCTIONS))
+def test_grid_in_row_blocks_is_the_whole_grid(name, monkeypatch):
+    from descentlab import budget, functions
+    spec = validate({"kind": "grid", "function": name, "size": [37, 23], "levels": 5})
+    monkeypatch.setattr(budget, "PROGRESS_SECONDS", 23 * 3 * descentlab.landscape.POINT_SECONDS)  # 3 rows a block
+    items = list(descentlab.landscape.iterate_grid(spec))
+    assert len(items) > 10
+    xs, ys, z = functions.grid(name, 37, 23, **spec["function_params"])
+    assert np.array(items[-1]["result"]["z"]).tobytes() == z.tobytes()
+    assert np.array(items[-1]["result"]["x"]).tobytes() == xs.tobytes()
+
+
+def test_largest_specs_of_my_kinds_are_within_the_budget():
+    from descentlab import budget, dataset_spec, landscape, regime
+    big_landscape = validate({"kind": "landscape", "function": "rosenbrock", "steps": landscape.MAX_STEPS,
+                              "record_state": True, "optimizers": [{"name": "amsgrad"}] * 12})
+    big_grid = validate({"kind": "grid", "function": "rastrigin", "size": [512, 512], "levels": 60})
+    big_regime = validate({"kind": "regime", "function": "rosenbrock", "steps": 250, "optimizer": {"name": "adam"},
+                           "x": {"param": "lr", "min": 1e-3, "max": 0.1, "n": 40},
+                           "y": {"param": "beta1", "min": 0.0, "max": 0.9, "n": 40}})
+    big_data = validate({"kind": "dataset", "dataset": {"name": "digits"}})
+    for spec, cost in ((big_landscape, landscape.cost), (big_grid, landscape.cost), (big_regime, regime.cost),
+                       (big_data, dataset_spec.cost)):
+        estimate = cost(spec)
+        assert 0 < estimate.seconds <= budget.SECONDS and 0 < estimate.memory <= budget.MEMORY_BYTES
+        assert estimate.drivers and estimate.hint
+
+
+def test_nan_and_null_are_found_by_the_result_check():
+    assert S.finite_problems({"runs": [{"loss": [1.0, float("nan")]}]}) == [".runs[0].loss[1]: nan"]
+    assert S.finite_problems({"x": None}) == [".x: null"]
+    assert S.finite_problems({"diverged_at": None, "kl": None, "z": [[1.0, float("-inf")]]}) == [".z[0][1]: -inf"]
+    regime_result = {"kind": "regime", "final_loss": [[None, 1.0]], "diverged_at": [[None, None]]}
+    assert S.finite_problems(regime_result) == [".final_loss[0][0]: null, yet the cell did not diverge"]
+
+
+# --- the command line never prints a traceback
+
+def cli_in_process(tmp_path, content: bytes, capsys):
+    path = tmp_path / "spec.json"
+    path.write_bytes(content)
+    code = cli_main.main(["run", str(path), "-o", str(tmp_path / "out.json")])
+    return code, capsys.readouterr().err
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(S.spec_files)
+def test_cli_answers_any_file_in_one_line(tmp_path, capsys, content):
+    code, err = cli_in_process(tmp_path, content, capsys)
+    assert code in (0, 2), err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_cli_bad_files_exit_2_without_traceback(tmp_path):
+    cases = {
+        "latin1.json": ('{"kind": "landscape", "function": "caf\xe9"}'.encode("latin-1"), "not UTF-8"),
+        "deep.json": (b"[" * 100_000 + b"]" * 100_000, "nested"),
+        "deep_value.json": (b'{"kind": "landscape", "steps": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested"),
+        "huge_int.json": (json.dumps(dict(LANDSCAPE, steps=1)).replace('"steps": 1', '"steps": 1' + "0" * 5000)
+                          .encode(), "steps"),
+        "empty_key.json": (json.dumps(dict(LANDSCAPE, **{"": 1})).encode(), '""'),
+    }
+    for name, (content, words) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        done = cli("run", str(path))
+        assert done.returncode == 2, (name, done.stderr)
+        assert "Traceback" not in done.stderr and words in done.stderr, (name, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1, (name, done.stderr)
+
+
+def test_cli_internal_error_is_one_line(tmp_path, capsys, monkeypatch):
+    def broken(spec):
+        raise RuntimeError("something\nbroke")
+    monkeypatch.setattr(cli_main, "run", broken)
+    code, err = cli_in_process(tmp_path, json.dumps(LANDSCAPE).encode(), capsys)
+    assert code == 1 and err.strip() == "descentlab: internal error: RuntimeError: something broke"
+    monkeypatch.setattr(cli_main, "run", lambda spec: {"loss": float("nan")})
+    code, err = cli_in_process(tmp_path, json.dumps(LANDSCAPE).encode(), capsys)
+    assert code == 1 and "internal error" in err and len(err.strip().splitlines()) == 1

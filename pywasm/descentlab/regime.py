@@ -98,8 +98,8 @@ def _refusal(name: str, params: dict) -> str | None:
 def _check_cells(opt: dict, x: dict, y: dict) -> None:
     """Every cell must be a valid optimizer: a sweep may reach a combination a range cannot express.
 
-    The error names the axis to change: ``min`` or ``max`` when an end of it is
-    refused, ``param`` when a value inside is (or only the pair of values is).
+    The error names the axis to change: its ``min`` or ``max`` when that end is
+    refused too, else its ``param`` (only values inside the range are refused).
     """
     name = opt["name"]
     xs, ys = axis_values(x), axis_values(y)
@@ -108,10 +108,15 @@ def _check_cells(opt: dict, x: dict, y: dict) -> None:
             reason = _refusal(name, _cell_params(opt, {x["param"]: xv, y["param"]: yv}))
             if reason is None:
                 continue
-            alone = [(key, axis, v) for key, axis, v in (("x", x, xv), ("y", y, yv))
-                     if _refusal(name, _cell_params(opt, {axis["param"]: v})) is not None]
-            key, axis, v = alone[0] if alone else ("y", y, yv)
-            end = "min" if v == axis["min"] else "max" if v == axis["max"] else "param"
+            # the axis to blame: one refused on its own, else y, with the other axis's value kept
+            if _refusal(name, _cell_params(opt, {x["param"]: xv})) is not None:
+                key, axis, other = "x", x, {}
+            elif _refusal(name, _cell_params(opt, {y["param"]: yv})) is not None:
+                key, axis, other = "y", y, {}
+            else:
+                key, axis, other = "y", y, {x["param"]: xv}
+            end = next((e for e in ("min", "max")
+                        if _refusal(name, _cell_params(opt, {**other, axis["param"]: axis[e]})) is not None), "param")
             cell = f"{x['param']} = {float(xv):g}, {y['param']} = {float(yv):g}"
             raise SpecError(f"{key}.{end}", f"the map reaches a setting {name} refuses ({cell}): {reason};"
                             f" sweep {axis['param']} over a range where every cell is allowed")

@@ -8,8 +8,10 @@ silently fall back to a default).
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
+import re
 import reprlib
 import sys
 
@@ -48,11 +50,16 @@ def _describe(value) -> str:
 
 
 def key_name(key) -> str:
-    """How an error names ``key``: quoted when empty or blank, shortened when long."""
+    """How an error names ``key`` in a field path: as it is when plain, else quoted as JSON
+    (so an empty key reads ``""`` and ``"a.b"`` is not two keys); shortened when long."""
     text = key if isinstance(key, str) else _describe(key)
-    if not text.strip():
-        return f'"{text}"'
-    return text if len(text) <= MAX_KEY_CHARS else text[:MAX_KEY_CHARS - 3] + "..."
+    plain = _PLAIN_KEY.fullmatch(text)
+    if len(text) > MAX_KEY_CHARS:
+        text = text[:MAX_KEY_CHARS - 3] + "..."
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+_PLAIN_KEY = re.compile(r"[^\s\x00-\x1f.\[\]\"\\]+")  # no space, control, dot, bracket, quote or backslash
 
 
 def _too_big_for_float(value) -> bool:
@@ -82,7 +89,8 @@ class Fields:
         self.used: set[str] = set()
 
     def field(self, key: str) -> str:
-        name = key_name(key)
+        """The path of ``key`` (or of a sub-path such as ``"points[3]"``) below this object."""
+        name = key if isinstance(key, str) and key.strip() else key_name(key)
         return f"{self.path}.{name}" if self.path else name
 
     def _get(self, key, default):
@@ -158,7 +166,8 @@ class Fields:
         extra = sorted(k for k in self.obj if k not in self.used)
         if extra:
             allowed = ", ".join(sorted(self.used)) or "none"
-            raise SpecError(self.field(extra[0]), f"unknown key (allowed here: {allowed})")
+            name = key_name(extra[0])  # the spec's own key: quoted unless plain
+            raise SpecError(f"{self.path}.{name}" if self.path else name, f"unknown key (allowed here: {allowed})")
 
 
 def check_number(value, name: str, lo, hi, integer=False):
