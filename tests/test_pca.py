@@ -303,3 +303,24 @@ def test_rejects_bad_arguments(bad):
         P.pca(np.ones((5, 3)), bad)
     with pytest.raises(ValueError):
         P.pca(np.ones((1, 3)), 1)
+
+
+@pytest.mark.parametrize("shape", [(60, 9), (9, 60), (31, 31)])
+def test_pca_in_small_blocks_gives_the_same_bits_and_reports_progress(shape, monkeypatch):
+    """Cut into the smallest blocks (two rows, a progress item every subspace step), PCA is bit-identical."""
+    from descentlab import budget
+    X = np.random.default_rng(5).standard_normal(shape)
+    whole = P.pca(X, 2, seed=1)
+    monkeypatch.setattr(budget, "PROGRESS_SECONDS", 1e-12)
+    steps = P.pca_steps(X, 2, seed=1)
+    tokens = 0
+    while True:
+        try:
+            next(steps)
+            tokens += 1
+        except StopIteration as stop:
+            cut = stop.value
+            break
+    assert tokens >= min(shape) // 2 + whole["iterations"] - 1
+    for key in ("components", "projected", "explained_variance", "mean"):
+        assert cut[key].tobytes() == whole[key].tobytes(), key

@@ -99,3 +99,12 @@ def check(cost: Cost) -> Cost:
 def chunk(seconds_per_item: float) -> int:
     """How many items of ``seconds_per_item`` each to do between two progress reports."""
     return max(1, int(PROGRESS_SECONDS / max(seconds_per_item, 1e-12)))
+
+
+def drain(steps):
+    """Run a generator of progress items to its end and return its value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value

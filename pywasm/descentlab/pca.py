@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 
+from . import budget
 from . import kernels as K
 
 OVERSAMPLE = 10  # extra columns in the iterated block (as in randomized SVD)
@@ -40,6 +41,13 @@ TOL = 1e-12  # relative residual at which a Ritz pair counts as converged
 RITZ_EVERY = 5  # steps between two Rayleigh-Ritz extractions
 JACOBI_SWEEPS = 60  # cyclic Jacobi converges quadratically; 10 sweeps is typical
 EPS = 2.220446049250313e-16  # float64 machine epsilon
+# Cost model for budgets and progress (measured by bench/bench_budget.py): seconds per
+# multiply-add of the covariance, per entry of C x block in a subspace step, and the
+# Gram-Schmidt and Jacobi overhead; EXPECTED_ITERS is a generous typical step count.
+MULTIPLY_ADD_SECONDS = 2.0e-9
+ITERATION_SECONDS = 2.0e-9
+FIXED_SECONDS = 0.3
+EXPECTED_ITERS = 200
 DEGENERATE = 1e-10  # a column that loses this much of its norm to Gram-Schmidt is replaced
 
 
@@ -51,6 +59,35 @@ def _matmul(a, b):
     whose vectorised partial sums differ between native and wasm.
     """
     return K.matmul(np.ascontiguousarray(a), np.ascontiguousarray(b))
+
+
+def _gram_rows(A, B):
+    """``A B`` (a covariance or Gram matrix) a block of rows at a time, yielding between blocks.
+
+    Row ``i`` of ``A B`` depends only on row ``i`` of ``A``, and ``kernels.matmul``
+    sums each row in the same order whatever the block, so the blocks give the
+    bits of one product.  Blocks keep at least two rows: a single row takes
+    matmul's matrix-vector route.
+    """
+    n, k = A.shape
+    rows = max(2, budget.chunk(MULTIPLY_ADD_SECONDS * k * B.shape[1]))
+    if rows >= n:
+        return _matmul(A, B)
+    parts = []
+    for start in range(0, n, rows):
+        stop = n if n - (start + rows) < 2 else start + rows  # no single-row block at the end
+        parts.append(_matmul(A[start:stop], B))
+        yield start
+        if stop == n:
+            break
+    return np.concatenate(parts)
+
+
+def cost_seconds(n: int, d: int) -> float:
+    """Estimated native seconds of :func:`pca` of ``n`` points in ``d`` dimensions."""
+    small, large = sorted((n, d))
+    return FIXED_SECONDS + small * small * (MULTIPLY_ADD_SECONDS * large + ITERATION_SECONDS * EXPECTED_ITERS
+                                            * (OVERSAMPLE + 2))
 
 
 def _orthonormalize(W, rng):
@@ -149,6 +186,11 @@ def jacobi_eigh(H):
 
 
 def top_eigenvectors(C, k, seed=0, iters=MAX_ITERS, tol=TOL):
+    """:func:`top_eigenvector_steps` run to its end: ``(values, vectors, iterations)``."""
+    return budget.drain(top_eigenvector_steps(C, k, seed, iters, tol))
+
+
+def top_eigenvector_steps(C, k, seed=0, iters=MAX_ITERS, tol=TOL):
     """The ``k`` leading eigenpairs of a symmetric positive semi-definite matrix.
 
     Parameters
@@ -168,6 +210,9 @@ def top_eigenvectors(C, k, seed=0, iters=MAX_ITERS, tol=TOL):
     vectors : ndarray of float64, shape (d, k), orthonormal columns
     iterations : int
         Steps taken.
+
+    A generator: it yields the step number every few steps (about
+    ``budget.PROGRESS_SECONDS`` of work), so a caller can report progress.
     """
     C = np.asarray(C, dtype=np.float64)
     d = C.shape[0]
@@ -176,7 +221,10 @@ def top_eigenvectors(C, k, seed=0, iters=MAX_ITERS, tol=TOL):
     V = _orthonormalize(rng.standard_normal((d, p)), rng)
     theta = np.zeros(p)
     step = 0
+    every = budget.chunk(ITERATION_SECONDS * d * d * p)  # steps between two progress items
     for step in range(1, iters + 1):
+        if step % every == 0:
+            yield step
         W = _matmul(C, V)
         if step % RITZ_EVERY == 0 or step == iters or p == d:
             H = _matmul(V.T, W)
@@ -215,7 +263,7 @@ def flip_signs(components):
 
 
 def _components_from_gram(Xc, k, seed, iters, tol):
-    """Top-k eigenpairs of the covariance through the n x n Gram matrix (for d > n).
+    """A generator of progress items returning the top-k eigenpairs of the covariance through the n x n Gram matrix (for d > n).
 
     With ``Xc = U S Vᵀ``, ``Xc Xcᵀ / (n - 1)`` has the same non-zero eigenvalues
     as the d x d covariance, and a right singular vector is ``v = Xcᵀ u / ‖Xcᵀ u‖``.
@@ -226,9 +274,9 @@ def _components_from_gram(Xc, k, seed, iters, tol):
     values : ndarray, shape (k,); vectors : ndarray, shape (d, k); steps : int
     """
     n, d = Xc.shape
-    G = _matmul(Xc, Xc.T) / (n - 1)
+    G = (yield from _gram_rows(Xc, Xc.T)) / (n - 1)
     m = min(k, n)
-    values, U, steps = top_eigenvectors(G, m, seed=seed, iters=iters, tol=tol)
+    values, U, steps = yield from top_eigenvector_steps(G, m, seed=seed, iters=iters, tol=tol)
     V = _matmul(Xc.T, U)  # (d, m); column i has norm sqrt((n - 1) λ_i)
     rank = values > DEGENERATE * max(float(values[0]), 0.0)
     V[:, ~rank] = 0.0  # no direction of variance there: completed below
@@ -239,7 +287,16 @@ def _components_from_gram(Xc, k, seed, iters, tol):
 
 
 def pca(X, n_components=2, seed=0, iters=MAX_ITERS, tol=TOL):
-    """Principal component analysis of the rows of ``X``.
+    """Principal component analysis of the rows of ``X``: :func:`pca_steps` run to its end."""
+    return budget.drain(pca_steps(X, n_components, seed, iters, tol))
+
+
+def pca_steps(X, n_components=2, seed=0, iters=MAX_ITERS, tol=TOL):
+    """Principal component analysis of the rows of ``X``, as a generator.
+
+    It yields a progress token after every block of the covariance (or Gram)
+    matrix and every few subspace steps, each about ``budget.PROGRESS_SECONDS``
+    of work, and returns the result; the blocks give the same bits as one pass.
 
     The eigenvectors come from the d x d covariance when ``d <= n`` and from the
     n x n Gram matrix otherwise (e.g. a few hundred snapshots of a network's
@@ -277,10 +334,10 @@ def pca(X, n_components=2, seed=0, iters=MAX_ITERS, tol=TOL):
     mean = X.mean(axis=0)
     Xc = X - mean
     if d <= n:
-        C = _matmul(Xc.T, Xc) / (n - 1)
-        values, vectors, steps = top_eigenvectors(C, n_components, seed=seed, iters=iters, tol=tol)
+        C = (yield from _gram_rows(Xc.T, Xc)) / (n - 1)
+        values, vectors, steps = yield from top_eigenvector_steps(C, n_components, seed=seed, iters=iters, tol=tol)
     else:
-        values, vectors, steps = _components_from_gram(Xc, n_components, seed, iters, tol)
+        values, vectors, steps = yield from _components_from_gram(Xc, n_components, seed, iters, tol)
     values = np.maximum(values, 0.0)  # a PSD matrix; rounding may leave -tiny
     components = flip_signs(vectors.T)
     total = float((Xc * Xc).sum(axis=0).sum()) / (n - 1)  # the covariance's trace

@@ -63,7 +63,7 @@ import numpy as np
 from . import budget, datasets
 from . import kernels as K
 from .errors import SpecError
-from .pca import pca
+from .pca import cost_seconds as pca_seconds, pca_steps
 from .validate import Fields, check_number
 
 # --- limits of the spec ------------------------------------------------------------
@@ -516,12 +516,17 @@ def initial_embedding(X, init, seed):
     ndarray of float64, shape (n, 2), first column with standard deviation 1e-4
     (pca) or i.i.d. N(0, 1e-8) entries (random)
     """
+    return budget.drain(initial_embedding_steps(X, init, seed))
+
+
+def initial_embedding_steps(X, init, seed):
+    """:func:`initial_embedding` as a generator of PCA's progress items."""
     if init == "random":
         return INIT_STD * np.random.default_rng(seed).standard_normal((X.shape[0], 2))
-    Y = pca(X, 2, seed=seed)["projected"]
+    Y = (yield from pca_steps(X, 2, seed=seed))["projected"]
     spread = np.std(Y[:, 0])
     if not spread > 0.0:  # identical points: no direction to start along
-        return initial_embedding(X, "random", seed)
+        return INIT_STD * np.random.default_rng(seed).standard_normal((X.shape[0], 2))
     return Y / spread * INIT_STD
 
 
@@ -724,17 +729,6 @@ def exact_cost(n: int, dims: int, max_iter: int, init: str = "pca") -> budget.Co
     return budget.Cost(seconds, memory, (), "")
 
 
-PCA_FIXED_SECONDS = 0.3  # Gram-Schmidt of a small block, repeated until the Ritz pairs converge
-PCA_MULTIPLY_ADD_SECONDS = 2.0e-9  # per multiply-add of the covariance (or Gram) matrix
-PCA_ITERATION_SECONDS = 4.0e-6  # per entry of that matrix, for all subspace iterations together
-
-
-def pca_seconds(n: int, dims: int) -> float:
-    """Estimated seconds of :func:`descentlab.pca.pca` of ``n`` points in ``dims`` dimensions."""
-    small, large = sorted((n, dims))
-    return PCA_FIXED_SECONDS + small * small * (PCA_MULTIPLY_ADD_SECONDS * large + PCA_ITERATION_SECONDS)
-
-
 def cost(spec: dict, n: int, dims: int) -> budget.Cost:
     """Estimated time and memory of a validated ``"tsne"`` spec of ``n`` points in ``dims`` dimensions."""
     drivers = (("data", f"{n} points x {dims} dimensions"), ("max_iter", spec["max_iter"]))
@@ -769,6 +763,16 @@ def load(data: dict) -> tuple[np.ndarray, np.ndarray | None]:
     X, y = datasets.make(data["dataset"], n=data.get("n"), noise=data.get("noise"),
                          classes=data.get("classes"), seed=data["seed"])
     return np.asarray(X, dtype=np.float64), np.asarray(y)
+
+
+def _beats(steps, item):
+    """Re-yield each progress token of a generator as ``item``; return its value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+        yield dict(item)
 
 
 def _affinity_progress(steps, total):
@@ -806,8 +810,8 @@ def iterate(spec: dict):
     yield {"done": 0, "total": total, "phase": "affinities", "heartbeat": True}
     lr = spec["learning_rate"]
     lr = learning_rate_auto(n, spec["early_exaggeration"]) if lr == "auto" else float(lr)
-    Y = initial_embedding(X, spec["init"], spec["seed"])
-    yield {"done": 0, "total": total, "phase": "optimize", "heartbeat": True}
+    Y = yield from _beats(initial_embedding_steps(X, spec["init"], spec["seed"]),
+                          {"done": 0, "total": total, "phase": "optimize", "heartbeat": True})
     history = []
     step = {"done": 0, "Y": Y, "kl": None}
     iteration = exact_iteration_seconds(n) if method == "exact" else bh_iteration_seconds(n)
