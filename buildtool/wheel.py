@@ -51,8 +51,9 @@ def read_version(pyproject: dict, src: Path) -> str:
     if "version" not in project.get("dynamic", []) or not attr:
         raise BuildError("pyproject.toml: no [project] version and no [tool.setuptools.dynamic] version attr")
     module, _, name = attr.rpartition(".")
-    path = src / module.replace(".", "/")
-    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    base = src / module.replace(".", "/")
+    candidates = [base / "__init__.py", base.with_suffix(".py")]
+    path = next((p for p in candidates if p.exists()), candidates[0])
     if not path.exists():
         raise BuildError(f"{path} not found (set DESCENTLAB_SRC to another core for trying the pipeline)")
     m = re.search(rf"""^{re.escape(name)}\s*=\s*["']([^"']+)["']""", path.read_text(encoding="utf-8"), re.M)
