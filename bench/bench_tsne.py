@@ -189,11 +189,11 @@ def main(argv=None):
     parser.add_argument("--large", type=int, default=5000, help="size of the augmented set")
     parser.add_argument("--exact-large", action="store_true", help="also run exact t-SNE on the large set")
     parser.add_argument("--no-sklearn", action="store_true")
-    parser.add_argument("--workers", type=int, default=tsne.WORKERS, help="native threads (results do not change)")
+    parser.add_argument("--workers", type=int, default=tsne.parallel.WORKERS, help="native threads (results do not change)")
     parser.add_argument("--browser", action=argparse.BooleanOptionalAction, default=True,
                         help="also run in headless Chromium (default: on)")
     args = parser.parse_args(argv)
-    tsne.WORKERS = args.workers
+    tsne.parallel.WORKERS = args.workers
     max_iter = 300 if args.quick else 1000
     large = min(args.large, 2000) if args.quick else args.large
     try:
@@ -209,7 +209,7 @@ def main(argv=None):
     print(f"# t-SNE benchmark: {max_iter} iterations, perplexity 30, init pca")
     print(f"# {platform.python_implementation()} {platform.python_version()}, numpy {np.__version__}, "
           f"descentlab {__version__}, scikit-learn {sk_version or 'not installed'}, {os.cpu_count()} CPUs, "
-          f"native threads {tsne.WORKERS}")
+          f"native threads {tsne.parallel.WORKERS}")
     load_start = os.getloadavg()
     print(f"# load average at start (1/5/15 min): {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}")
 

@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "pywasm"))
 
-from descentlab import datasets, tsne, tsne_fast  # noqa: E402
+from descentlab import datasets, tsne  # noqa: E402
 
 from common import load_build_tool  # noqa: E402
 
@@ -48,7 +48,8 @@ PAGE = "/bench-tsne-parts.html"
 TIMING = """
 import time, json
 import numpy as np
-from descentlab import datasets, tsne, tsne_fast as TF
+from descentlab import datasets, tsne
+from descentlab.tsne import barnes_hut as TF
 
 def parts(Y, repeats):
     X, _ = datasets.load_digits()
@@ -128,7 +129,7 @@ def main():
     Y = warm_embedding()
     namespace: dict = {}
     exec(TIMING, namespace)
-    tsne.WORKERS = 1  # one thread, as in the browser
+    tsne.parallel.WORKERS = 1  # one thread, as in the browser
     native = namespace["parts"](Y, args.repeats)
 
     TOOL.build(quiet=True)

@@ -7,7 +7,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from descentlab import datasets, tsne, tsne_fast
+from descentlab import datasets, tsne
+from descentlab.tsne import barnes_hut, parallel
 from descentlab.digest import digest
 from descentlab.errors import SpecError
 
@@ -49,7 +50,7 @@ def joint(X, perplexity):
 
 
 def sparse(X, perplexity):
-    steps = tsne_fast.sparse_joint_probabilities(np.asarray(X, dtype=np.float64), perplexity)
+    steps = barnes_hut.sparse_joint_probabilities(np.asarray(X, dtype=np.float64), perplexity)
     while True:
         try:
             next(steps)
@@ -98,8 +99,8 @@ def test_perplexity_calibration_exact(perplexity):
 
 def test_perplexity_calibration_nearest_neighbors():
     X, _ = datasets.make("digits", n=500, seed=2)
-    k = tsne_fast.n_neighbors(500, 30.0)
-    index, dist = tsne_fast.nearest_neighbors(X, k)
+    k = barnes_hut.n_neighbors(500, 30.0)
+    index, dist = barnes_hut.nearest_neighbors(X, k)
     P, beta, H = tsne.binary_search_perplexity(dist, 30.0)
     assert np.abs(np.exp(entropy_of(P)) - 30.0).max() <= tsne.PERPLEXITY_TOL * LIBM_ROOM
     assert np.abs(np.exp(H) - 30.0).max() <= tsne.PERPLEXITY_TOL * LIBM_ROOM
@@ -120,7 +121,7 @@ def test_nearest_neighbors_exact_with_ties():
     g = np.arange(6.0)
     X = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)[np.random.default_rng(0).permutation(36)]
     for k in (1, 4, 7, 35):
-        index, dist = tsne_fast.nearest_neighbors(X, k)
+        index, dist = barnes_hut.nearest_neighbors(X, k)
         D = ((X[:, None] - X[None]) ** 2).sum(axis=2)
         np.fill_diagonal(D, np.inf)
         ref = np.lexsort((np.broadcast_to(np.arange(36), D.shape), D), axis=1)[:, :k]
@@ -139,8 +140,8 @@ def test_sparse_joint_probabilities():
     assert np.all(np.diagonal(dense) == 0.0) and np.all(p > 0.0)
     assert abs(dense.sum() - 1.0) < 1e-12
     assert all(np.all(np.diff(cols[a:b]) > 0) for a, b in zip(row_start[:-1], row_start[1:]))
-    k = tsne_fast.n_neighbors(n, 20.0)
-    index, _ = tsne_fast.nearest_neighbors(X, k)
+    k = barnes_hut.n_neighbors(n, 20.0)
+    index, _ = barnes_hut.nearest_neighbors(X, k)
     knn = np.zeros((n, n), dtype=bool)
     knn[np.repeat(np.arange(n), k), index.ravel()] = True
     assert np.array_equal(dense > 0, knn | knn.T)  # the union of both neighbour lists
@@ -154,7 +155,7 @@ def test_padded_rows_cover_every_entry_once():
     row_start = np.concatenate([[0], np.cumsum(lengths)])
     cols = np.concatenate([np.sort(rng.choice(n, size=L, replace=False)) for L in lengths])
     p = rng.random(len(cols)) + 0.1
-    tables = tsne_fast.padded_rows(row_start, cols, p)
+    tables = barnes_hut.padded_rows(row_start, cols, p)
     seen = np.zeros(n, dtype=int)
     total = 0
     for rows, tc, tp in tables:
@@ -212,7 +213,7 @@ def test_barnes_hut_angle_zero_is_exact():
     rng = np.random.default_rng(4)
     Y = rng.standard_normal((300, 2)) * 5.0
     Y[10] = Y[11] = Y[12]  # coincident points share a deepest-level leaf
-    Z, force = tsne_fast.repulsion(Y, angle=0.0)
+    Z, force = barnes_hut.repulsion(Y, angle=0.0)
     diff = Y[:, None] - Y[None]
     W = 1.0 / (1.0 + (diff ** 2).sum(axis=2))
     np.fill_diagonal(W, 0.0)
@@ -224,7 +225,7 @@ def test_barnes_hut_approximation_error():
     rng = np.random.default_rng(5)
     centres = rng.standard_normal((8, 2)) * 30.0
     Y = centres[rng.integers(0, 8, 2000)] + rng.standard_normal((2000, 2)) * 3.0
-    Z, force = tsne_fast.repulsion(Y)
+    Z, force = barnes_hut.repulsion(Y)
     diff = Y[:, None] - Y[None]
     W = 1.0 / (1.0 + (diff ** 2).sum(axis=2))
     np.fill_diagonal(W, 0.0)
@@ -235,7 +236,7 @@ def test_barnes_hut_approximation_error():
 
 def test_barnes_hut_gradient_matches_finite_differences():
     X, Y = small_problem(n=40)
-    objective = tsne_fast.BarnesHutObjective(*sparse(X, 5.0), angle=0.0)  # exact repulsion: a true gradient
+    objective = barnes_hut.BarnesHutObjective(*sparse(X, 5.0), angle=0.0)  # exact repulsion: a true gradient
     analytic = objective.gradient(Y)
     numeric = finite_difference(objective.kl, Y)
     assert np.abs(analytic - numeric).max() <= 1e-6 * np.abs(analytic).max()
@@ -244,7 +245,7 @@ def test_barnes_hut_gradient_matches_finite_differences():
 def test_quadtree_masses():
     rng = np.random.default_rng(6)
     Y = rng.standard_normal((500, 2))
-    levels, order = tsne_fast.build_quadtree(Y)
+    levels, order = barnes_hut.build_quadtree(Y)
     assert np.array_equal(np.sort(order), np.arange(500))
     assert levels[0].count[0] == 500
     np.testing.assert_allclose(levels[0].com[:, 0], Y.mean(axis=0), rtol=1e-12)
@@ -377,8 +378,8 @@ def test_affinity_blocks_identical_and_bounded(monkeypatch, row_block):
     X, _ = datasets.make("digits", n=400, seed=5)
     expected = joint(X, 20.0)
     n = len(X)
-    monkeypatch.setattr(tsne, "ROW_BLOCK", row_block)
-    monkeypatch.setattr(tsne, "WORKERS", 1)
+    monkeypatch.setattr(parallel, "ROW_BLOCK", row_block)
+    monkeypatch.setattr(parallel, "WORKERS", 1)
     block_bytes = max(2, row_block // n) * n * 8
     tracemalloc.start()
     steps = tsne.conditional_probabilities(X, 20.0)
@@ -392,7 +393,7 @@ def test_affinity_blocks_identical_and_bounded(monkeypatch, row_block):
     assert tsne.symmetrize(P).tobytes() == expected.tobytes()
     # P itself, the transposed data, the perplexity search's working set (16 block-sized arrays)
     # and einsum's fixed iteration buffers (~200 kB)
-    assert peak <= P.nbytes + X.nbytes + tsne.WORKING_BLOCKS * block_bytes + 256 * 1024
+    assert peak <= P.nbytes + X.nbytes + parallel.WORKING_BLOCKS * block_bytes + 256 * 1024
 
 
 @pytest.mark.parametrize("row_block", [1 << 8, 1 << 12])
@@ -401,17 +402,17 @@ def test_results_do_not_depend_on_blocks_or_threads(monkeypatch, row_block):
     base_P = joint(X, 8.0)
     base = tsne.ExactObjective(base_P)
     csr = sparse(X, 8.0)
-    fast = tsne_fast.BarnesHutObjective(*csr)
+    fast = barnes_hut.BarnesHutObjective(*csr)
     expected = [base_P.tobytes(), base.gradient(Y, 3.0).tobytes(), base.kl(Y),
                 *(a.tobytes() for a in csr), fast.gradient(Y).tobytes(), fast.kl(Y)]
-    monkeypatch.setattr(tsne, "ROW_BLOCK", row_block)
-    monkeypatch.setattr(tsne_fast, "PAIR_BLOCK", 37)
+    monkeypatch.setattr(parallel, "ROW_BLOCK", row_block)
+    monkeypatch.setattr(barnes_hut, "PAIR_BLOCK", 37)
     for workers in (1, 2, 3):
-        monkeypatch.setattr(tsne, "WORKERS", workers)
+        monkeypatch.setattr(parallel, "WORKERS", workers)
         P = joint(X, 8.0)
         obj = tsne.ExactObjective(P)
         csr2 = sparse(X, 8.0)
-        fast2 = tsne_fast.BarnesHutObjective(*csr2)
+        fast2 = barnes_hut.BarnesHutObjective(*csr2)
         got = [P.tobytes(), obj.gradient(Y, 3.0).tobytes(), obj.kl(Y),
                *(a.tobytes() for a in csr2), fast2.gradient(Y).tobytes(), fast2.kl(Y)]
         assert got == expected
@@ -422,11 +423,11 @@ def test_accumulate_is_sequential_and_split_invariant():
     points = np.sort(rng.integers(0, 20, 300))
     values = rng.standard_normal((2, 300)) * 10.0 ** rng.integers(-8, 8, 300)
     whole = np.zeros((2, 20))
-    tsne_fast.accumulate(whole, points, values)
+    barnes_hut.accumulate(whole, points, values)
     split = np.zeros((2, 20))
     single = np.flatnonzero(points == points[150])  # one point alone in a call
     for s, e in ((0, 7), (7, single[0]), (single[0], single[-1] + 1), (single[-1] + 1, 300)):
-        tsne_fast.accumulate(split, points[s:e], values[:, s:e])
+        barnes_hut.accumulate(split, points[s:e], values[:, s:e])
     assert whole.tobytes() == split.tobytes()
     loop = np.zeros((2, 20))
     for i, pt in enumerate(points):  # plain left-to-right addition

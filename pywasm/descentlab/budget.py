@@ -108,3 +108,13 @@ def drain(steps):
             next(steps)
         except StopIteration as stop:
             return stop.value
+
+
+def beats(steps, item: dict):
+    """Re-yield each progress token of a generator as a copy of ``item``; return its value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+        yield dict(item)

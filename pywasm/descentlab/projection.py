@@ -23,7 +23,7 @@ import numpy as np
 from . import budget, contours, network, tsne
 from .errors import SpecError
 from .nn import mlp
-from .pca import pca_steps
+from .pca import cost_seconds as pca_cost_seconds, pca_steps
 from .validate import Fields
 
 MAX_GRID = 41  # loss evaluations per side of the PCA plane
@@ -89,7 +89,7 @@ def cost(spec: dict) -> budget.Cost:
         points, _, _ = _snapshots(net)
         dims = layout.size
         plane = spec["grid"] * spec["grid"] * network.pass_seconds(n_train, layout.size, units)
-        analysis = plane + tsne.pca_seconds(points, dims)
+        analysis = plane + pca_cost_seconds(points, dims)
         drivers = (("network.snapshot_every", net["snapshot_every"]), ("network.epochs", net["epochs"]),
                    ("network.optimizers", f"{len(net['optimizers'])} runs"), ("max_iter", spec["max_iter"]),
                    ("grid", spec["grid"]))
@@ -137,7 +137,7 @@ def _tsne(X, perplexity, seed, max_iter, offset, total, extra=None):
     yield {"done": offset, "total": total, "phase": "tsne", "heartbeat": True}
     # a PCA start needs two directions; 1-D data (or a hidden layer one unit wide) starts at random
     beat = {"done": offset, "total": total, "phase": "tsne", "heartbeat": True}
-    Y = yield from tsne._beats(tsne.initial_embedding_steps(X, "pca" if X.shape[1] >= 2 else "random", seed), beat)
+    Y = yield from budget.beats(tsne.initial_embedding_steps(X, "pca" if X.shape[1] >= 2 else "random", seed), beat)
     lr = tsne.learning_rate_auto(n, tsne.EARLY_EXAGGERATION)
     step = {"done": 0, "Y": Y, "kl": None}
     for step in tsne.descend(objective, Y, max_iter=max_iter, learning_rate=lr,
@@ -201,7 +201,7 @@ def iterate(spec: dict):
                            " before its weights changed). Lower the learning rates, or train longer.")
             yield {"done": total, "total": total, "result": out}
             return
-        plane = yield from tsne._beats(pca_steps(stacked, 2, seed=spec["seed"]),
+        plane = yield from budget.beats(pca_steps(stacked, 2, seed=spec["seed"]),
                                        {"done": epochs, "total": total, "phase": "pca", "heartbeat": True})
         P = plane["projected"]
         lo, hi = P.min(axis=0), P.max(axis=0)

@@ -34,7 +34,7 @@ point:
   sequential ``sum`` over a padded table (:func:`accumulate`), so the result is
   the same bits however the pairs are split into blocks.
 
-Natively the walk's points are split between ``tsne.WORKERS`` threads, which
+Natively the walk's points are split between ``parallel.WORKERS`` threads, which
 gains little: much of its index bookkeeping (``repeat``, ``nonzero``) holds the
 GIL.  The per-point results do not depend on the split.
 
@@ -55,15 +55,16 @@ import math
 
 import numpy as np
 
-from . import kernels as K
-from . import tsne
-from .tsne import SquaredDistances, binary_search_perplexity, row_blocks, run_parallel, split_range
+from .. import kernels as K
+from . import parallel
+from .affinities import SquaredDistances, binary_search_perplexity
+from .parallel import row_blocks, run_parallel, split_range
 
 ANGLE = 0.5  # Barnes-Hut θ (sklearn's default); must stay below 1/√2, see repulsion()
 TREE_DEPTH = 20  # levels below the root at most: cells down to 2⁻²⁰ of the bounding square
 INDEX_BITS = 14  # point index packed under the Morton code in one int64 sort key
 PAIR_BLOCK = 1 << 15  # (point, cell) pairs evaluated at once (memory and cache, never results)
-MAX_INDEX = 1 << INDEX_BITS  # points a quadtree can hold (tsne.MAX_POINTS stays below)
+MAX_INDEX = 1 << INDEX_BITS  # points a quadtree can hold (spec.MAX_POINTS stays below)
 
 # bit masks that spread a 20-bit integer over the even bits of a 40-bit one
 _SPREAD = ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF), (4, 0x0F0F0F0F0F0F0F0F),
@@ -140,8 +141,8 @@ def sparse_joint_probabilities(X, perplexity):
         cond[s:e] = binary_search_perplexity(dist, perplexity)[0]
 
     blocks = row_blocks(0, n, n)
-    for g in range(0, len(blocks), tsne.WORKERS):
-        group = blocks[g:g + tsne.WORKERS]
+    for g in range(0, len(blocks), parallel.WORKERS):
+        group = blocks[g:g + parallel.WORKERS]
         run_parallel(block, group)
         yield group[-1][1], n
     # every entry once as (i, j) and once transposed as (j, i); sort by (row, column)
@@ -460,7 +461,7 @@ def repulsion(Y, angle=ANGLE):
             depth += 1
 
     if n > 1:
-        run_parallel(walk, split_range(n, tsne.WORKERS))
+        run_parallel(walk, split_range(n, parallel.WORKERS))
     force = np.empty((n, 2))
     force[order, 0] = acc[1]
     force[order, 1] = acc[2]
@@ -509,7 +510,7 @@ class BarnesHutObjective:
                 out[j, rows[s:e]] = v.sum(axis=1)
 
         run_parallel(lambda part: [block(j) for j in blocks[part[0]:part[1]]],
-                     split_range(len(blocks), tsne.WORKERS))
+                     split_range(len(blocks), parallel.WORKERS))
         return out if k > 1 else out[0]
 
     def attraction(self, Y, with_kl=False):
