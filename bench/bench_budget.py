@@ -55,10 +55,10 @@ CASES = {
     "network (batch 1)": (
         {"kind": "network", "dataset": {"name": "moons", "n": 500}, "model": {"hidden": [16, 16]},
          "batch_size": 1, "epochs": 1, "snapshot_every": "auto", "optimizers": OPTIMIZERS[:1]}, ("epochs",), 1, 1000),
-    "tsne (digits, exact)": ({"kind": "tsne", "data": {"dataset": "digits"}, "method": "exact", "max_iter": 1},
+    "tsne (digits, exact)": ({"kind": "tsne", "dataset": {"name": "digits"}, "method": "exact", "max_iter": 1},
                              ("max_iter",), 1, 10_000),
-    "tsne (Barnes-Hut)": ({"kind": "tsne", "data": {"dataset": "blobs", "n": 100}, "method": "barnes_hut",
-                           "max_iter": 1000}, ("data", "n"), 100, 10_000),
+    "tsne (Barnes-Hut)": ({"kind": "tsne", "dataset": {"name": "blobs", "n": 100}, "method": "barnes_hut",
+                           "max_iter": 1000}, ("dataset", "n"), 100, 10_000),
     "projection (trajectories)": (
         {"kind": "projection", "network": {"dataset": {"name": "moons", "n": 400}, "model": {"hidden": [16, 16]},
                                            "epochs": 40, "snapshot_every": 400,

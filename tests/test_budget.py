@@ -31,7 +31,7 @@ def refused(spec) -> SpecError:
     ({"kind": "network", "dataset": {"name": "moons", "n": 1000}, "epochs": 62, "batch_size": 1,
       "snapshot_every": "auto", "optimizers": [{"name": "sgd"}]}, {"epochs"}),
     # exact t-SNE of 5000 points: minutes
-    ({"kind": "tsne", "data": {"dataset": "blobs", "n": 5000}, "method": "exact"}, {"method", "data"}),
+    ({"kind": "tsne", "dataset": {"name": "blobs", "n": 5000}, "method": "exact"}, {"method", "dataset"}),
 ])
 def test_specs_over_the_budget_are_refused_naming_their_fields(spec, fields):
     error = refused(spec)
@@ -41,7 +41,7 @@ def test_specs_over_the_budget_are_refused_naming_their_fields(spec, fields):
 
 
 def test_the_default_digits_tsne_is_within_the_budget():
-    assert descentlab.validate({"kind": "tsne", "data": {"dataset": "digits"}})["method"] == "auto"
+    assert descentlab.validate({"kind": "tsne", "dataset": {"name": "digits"}})["method"] == "auto"
 
 
 def test_snapshots_of_all_runs_are_capped_and_the_named_minimum_is_accepted():
@@ -116,7 +116,7 @@ def test_network_progress_arrives_between_small_chunks_of_work(monkeypatch):
 
 
 def test_tsne_reports_progress_between_checks():
-    spec = descentlab.validate({"kind": "tsne", "data": {"dataset": "blobs", "n": 600}, "method": "exact",
+    spec = descentlab.validate({"kind": "tsne", "dataset": {"name": "blobs", "n": 600}, "method": "exact",
                                 "max_iter": 60})
     items = list(descentlab.iter_run(spec))
     optimize = [it["done"] for it in items if it.get("phase") == "optimize"]

@@ -7,6 +7,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
+import descentlab
+
 from descentlab import datasets, tsne
 from descentlab.tsne import barnes_hut, parallel
 from descentlab.digest import digest
@@ -65,7 +67,7 @@ def small_problem(n=30, d=5, seed=0):
     return X, Y
 
 
-DIGITS_SUBSET = {"kind": "tsne", "data": {"dataset": "digits", "n": 400, "seed": 0}}
+DIGITS_SUBSET = {"kind": "tsne", "dataset": {"name": "digits", "n": 400, "seed": 0}}
 LIBM_ROOM = 1 + 1e-6  # relative room for NumPy's exp/log in a check against PERPLEXITY_TOL
 
 
@@ -306,7 +308,7 @@ def test_learning_rate_auto():
 
 
 def test_same_seed_same_digest_other_seed_differs():
-    spec = {"kind": "tsne", "data": {"dataset": "blobs", "n": 150, "seed": 2}, "init": "random",
+    spec = {"kind": "tsne", "dataset": {"name": "blobs", "n": 150, "seed": 2}, "init": "random",
             "perplexity": 15, "max_iter": 100, "early_exaggeration_iter": 50, "seed": 11}
     for method in ("exact", "barnes_hut"):
         a = run(dict(spec, method=method))[1]["digest"]
@@ -316,11 +318,11 @@ def test_same_seed_same_digest_other_seed_differs():
 
 
 def test_fast_method_close_to_exact():
-    spec = dict(DIGITS_SUBSET, data={"dataset": "digits", "n": 800, "seed": 1}, max_iter=400)
+    spec = dict(DIGITS_SUBSET, dataset={"name": "digits", "n": 800, "seed": 1}, max_iter=400)
     _, exact = run(dict(spec, method="exact"))
     _, fast = run(dict(spec, method="barnes_hut"))
     assert fast["method"] == "barnes_hut"
-    X, _ = tsne.load(tsne.read_spec(spec)["data"])
+    X, _ = tsne.load(tsne.read_spec(spec)["dataset"])
     objective = tsne.ExactObjective(joint(X, 30.0))
     kl_exact = objective.kl(np.array(exact["embedding"]))
     kl_fast = objective.kl(np.array(fast["embedding"]))  # the fast embedding, judged by exact KL
@@ -331,7 +333,7 @@ def test_fast_method_close_to_exact():
 
 def test_digits_trustworthiness():
     """The quality target: the default spec on all 1797 digits (auto: Barnes-Hut)."""
-    items, result = run({"kind": "tsne", "data": {"dataset": "digits"}})
+    items, result = run({"kind": "tsne", "dataset": {"name": "digits"}})
     assert result["method"] == "barnes_hut" and result["iterations"] == 1000
     X, _ = datasets.make("digits")
     assert trustworthiness(X, result["embedding"]) >= 0.98
@@ -437,6 +439,7 @@ def test_accumulate_is_sequential_and_split_invariant():
 
 # --- the spec --------------------------------------------------------------------------------
 
+# The form of earlier versions (data: {dataset}): its errors still name its own fields
 BASE = {"kind": "tsne", "data": {"dataset": "moons", "n": 100, "seed": 0}, "perplexity": 20}
 POINTS = {"kind": "tsne", "data": {"points": [[float(i), float(i % 7)] for i in range(30)]}, "perplexity": 5}
 
@@ -513,10 +516,23 @@ def test_spec_error_messages_give_ranges():
 
 
 def test_spec_defaults():
-    spec = tsne.read_spec({"kind": "tsne", "data": {"dataset": "digits"}})
-    assert spec == {"kind": "tsne", "data": {"dataset": "digits", "seed": 0}, "perplexity": 30.0,
+    spec = tsne.read_spec({"kind": "tsne", "dataset": {"name": "digits"}})
+    assert spec == {"kind": "tsne", "dataset": {"name": "digits", "seed": 0}, "perplexity": 30.0,
                     "seed": 0, "method": "auto", "max_iter": 1000, "early_exaggeration": 12.0,
                     "early_exaggeration_iter": 250, "learning_rate": "auto", "init": "pca"}
     assert tsne.read_spec(changed(BASE, ("max_iter",), 100))["early_exaggeration_iter"] == 100
     assert tsne.read_spec(changed(BASE, ("learning_rate",), 200))["learning_rate"] == 200.0
     assert math.isclose(tsne.read_spec(changed(BASE, ("perplexity",), 32.9))["perplexity"], 32.9)
+
+
+def test_the_old_data_form_reads_as_the_dataset_form():
+    old = {"kind": "tsne", "data": {"dataset": "moons", "n": 60, "seed": 3}, "max_iter": 60, "perplexity": 10}
+    new = {"kind": "tsne", "dataset": {"name": "moons", "n": 60, "seed": 3}, "max_iter": 60, "perplexity": 10}
+    assert tsne.read_spec(old) == tsne.read_spec(new)
+    assert descentlab.run(old)["digest"] == descentlab.run(new)["digest"]
+    with pytest.raises(SpecError) as info:
+        tsne.read_spec(dict(new, dataset={"name": "moons", "n": 2}))
+    assert info.value.field == "dataset.n"
+    with pytest.raises(SpecError) as info:
+        tsne.read_spec(dict(old, data={"dataset": "nope"}))
+    assert info.value.field == "data.dataset"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import budget, datasets
+from .. import budget, datasets, legacy
 from ..errors import SpecError
 from ..pca import cost_seconds as pca_seconds
 from ..validate import Fields, check_number
@@ -71,23 +71,23 @@ def _read_points(d: Fields):
 
 
 def read_data(fields: Fields) -> tuple[dict, np.ndarray, np.ndarray | None]:
-    """The ``data`` object: a named dataset or uploaded points.
+    """The ``dataset`` object: a named dataset (``name``, as in a network spec) or uploaded ``points``.
 
     Returns
     -------
     data : dict
-        Normalised: ``{"dataset": name, "n", "seed", ...}`` or ``{"points": [...]}``.
+        Normalised: ``{"name": name, "n", "seed", ...}`` or ``{"points": [...]}``.
     X : ndarray of float64, shape (n, d)
     labels : ndarray of int or None
     """
-    d = fields.sub("data")
+    d = fields.sub("dataset")
     if d.has("points"):
         points, X = _read_points(d)
         d.done()
         return {"points": points}, X, None
-    out = datasets.read_named(d, "dataset", MIN_POINTS, MAX_POINTS)
+    out = datasets.read_named(d, "name", MIN_POINTS, MAX_POINTS)
     d.done()
-    X, y = datasets.make(out["dataset"], n=out.get("n"), noise=out.get("noise"), classes=out.get("classes"),
+    X, y = datasets.make(out["name"], n=out.get("n"), noise=out.get("noise"), classes=out.get("classes"),
                          seed=out["seed"])
     return out, np.asarray(X, dtype=np.float64), np.asarray(y)
 
@@ -95,18 +95,29 @@ def read_data(fields: Fields) -> tuple[dict, np.ndarray, np.ndarray | None]:
 def read_spec(spec: dict) -> dict:
     """Validate a ``"tsne"`` spec completely; return it with every default filled in.
 
+    The form of earlier versions, ``data: {dataset: name}``, is accepted (see
+    :mod:`descentlab.legacy`); its errors name the fields as it spells them.
+
     Raises
     ------
     SpecError
         naming the first offending field and its allowed range.
     """
+    spec, old_field = legacy.tsne_dataset(spec)
+    try:
+        return _read_spec(spec)
+    except SpecError as e:
+        raise SpecError(old_field(e.field), e.message) from None
+
+
+def _read_spec(spec: dict) -> dict:
     fields = Fields(spec, "")
     fields.choice("kind", {"tsne"})
     data, X, _ = read_data(fields)
     n, dim = X.shape
     hi = min(MAX_PERPLEXITY, (n - 1) / 3.0)
     if not MIN_PERPLEXITY < hi:
-        raise SpecError("data", f"t-SNE needs more than {3 * MIN_PERPLEXITY + 1:g} points, got {n}")
+        raise SpecError("dataset", f"t-SNE needs more than {3 * MIN_PERPLEXITY + 1:g} points, got {n}")
     try:
         perplexity = fields.number("perplexity", MIN_PERPLEXITY, hi, PERPLEXITY,
                                    hi_open=hi < MAX_PERPLEXITY)
@@ -135,8 +146,8 @@ def read_spec(spec: dict) -> dict:
         labels = [check_number(v, f"labels[{i}]", 0, MAX_LABEL, integer=True) for i, v in enumerate(given)]
     fields.done()
     if not (X.max(axis=0) - X.min(axis=0)).max() > 0.0:
-        raise SpecError("data", "all points are identical; t-SNE needs at least two distinct points")
-    out = {"kind": "tsne", "data": data, "perplexity": perplexity, "seed": seed, "method": method,
+        raise SpecError("dataset", "all points are identical; t-SNE needs at least two distinct points")
+    out = {"kind": "tsne", "dataset": data, "perplexity": perplexity, "seed": seed, "method": method,
            "max_iter": max_iter, "early_exaggeration": ee, "early_exaggeration_iter": ee_iter,
            "learning_rate": lr, "init": init}
     budget.check(cost(out, n, dim))
@@ -171,7 +182,7 @@ def exact_cost(n: int, dims: int, max_iter: int, init: str = "pca") -> budget.Co
 
 def cost(spec: dict, n: int, dims: int) -> budget.Cost:
     """Estimated time and memory of a validated ``"tsne"`` spec of ``n`` points in ``dims`` dimensions."""
-    drivers = (("data", f"{n} points x {dims} dimensions"), ("max_iter", spec["max_iter"]))
+    drivers = (("dataset", f"{n} points x {dims} dimensions"), ("max_iter", spec["max_iter"]))
     if resolve_method(spec["method"], n) == "exact":
         c = exact_cost(n, dims, spec["max_iter"], spec["init"])
         return budget.Cost(c.seconds, c.memory, (("method", "exact"),) + drivers,
@@ -200,7 +211,7 @@ def load(data: dict) -> tuple[np.ndarray, np.ndarray | None]:
     """The data of a normalised ``data`` object: ``(X (n, d) float64, labels or None)``."""
     if "points" in data:
         return np.asarray(data["points"], dtype=np.float64), None
-    X, y = datasets.make(data["dataset"], n=data.get("n"), noise=data.get("noise"),
+    X, y = datasets.make(data["name"], n=data.get("n"), noise=data.get("noise"),
                          classes=data.get("classes"), seed=data["seed"])
     return np.asarray(X, dtype=np.float64), np.asarray(y)
 
@@ -223,7 +234,7 @@ def iterate(spec: dict):
     every ``CHECK_EVERY`` iterations ``phase == "optimize"`` with ``stage``,
     ``embedding`` (n x 2 list) and ``kl``.  The last item holds ``"result"``.
     """
-    X, dataset_labels = load(spec["data"])
+    X, dataset_labels = load(spec["dataset"])
     n = X.shape[0]
     total = spec["max_iter"]
     method = resolve_method(spec["method"], n)
@@ -257,7 +268,7 @@ def iterate(spec: dict):
     if labels is None and dataset_labels is not None:
         labels = [int(v) for v in dataset_labels]
     result = {"kind": "tsne", "method": method, "n": n, "dimensions": int(X.shape[1]),
-              "dataset": spec["data"].get("dataset", "points"), "perplexity": spec["perplexity"],
+              "dataset": spec["dataset"].get("name", "points"), "perplexity": spec["perplexity"],
               "seed": spec["seed"], "init": spec["init"], "learning_rate": lr,
               "early_exaggeration": spec["early_exaggeration"],
               "early_exaggeration_iter": spec["early_exaggeration_iter"], "max_iter": spec["max_iter"],
