@@ -1,6 +1,8 @@
 """Uploaded CSV tables: parsed exactly, and every problem reported with its line."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from descentlab.csvdata import MAX_CLASSES, MAX_CSV_BYTES, MAX_FEATURES, MAX_ROWS, parse_csv
 from descentlab.errors import SpecError
@@ -144,3 +146,26 @@ def test_largest_allowed():
 
 def test_deterministic():
     assert parse_csv(SIMPLE) == parse_csv(SIMPLE)
+
+
+NUMBERISH = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str),
+                      st.sampled_from(["1e999", "-1e999", "+.5", "-0", "1_000", "0x10", "1e", ".", "2e9", "1e9",
+                                       "nan", "inf", "", "1.5.5", "٣"]),
+                      st.text(alphabet="0123456789+-.eE", min_size=1, max_size=8))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NUMBERISH, min_size=1, max_size=5))
+def test_a_row_read_at_once_is_read_as_cell_by_cell(cells):
+    # parse_csv checks a row's features with one match; any doubt falls back to one cell at a time
+    from descentlab.csvdata import _number
+    names = [f"f{i}" for i in range(len(cells))]
+    text = ",".join(names + ["label"]) + "\n" + ",".join(cells + ["a"]) + "\n" + ",".join(["0"] * len(cells) + ["b"])
+    try:
+        expected = [_number(c, 2, n, False) for c, n in zip(cells, names)]
+    except SpecError as e:
+        with pytest.raises(SpecError) as got:
+            parse_csv(text)
+        assert got.value.message == e.message
+        return
+    assert parse_csv(text)["points"][0] == expected

@@ -93,8 +93,25 @@ def iter_run(spec, arrays=False):
             result = item["result"]
             result["digest"] = digest(result)
             if not arrays:
-                item["result"] = _lists(result)
+                item["result"] = yield from _lists_reporting(result, {"done": item["done"], "total": item["total"]})
         yield item
+
+
+def _lists_reporting(result: dict, beat: dict):
+    """``_lists(result)``, with a heartbeat after each run of a list of runs.
+
+    Twelve recorded races of 10,000 steps take about 0.4 s to become lists.
+    """
+    out = {}
+    for key, value in result.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            out[key] = []
+            for entry in value:
+                out[key].append(_lists(entry))
+                yield dict(beat)
+        else:
+            out[key] = _lists(value)
+    return out
 
 
 def _lists(o):

@@ -53,6 +53,8 @@ SEPARATORS = (",", ";", "\t")  # tie order
 FIELD = "csv"
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# a row's feature cells joined by NUL (refused in the text, so never inside a cell): one match per row
+_NUMBERS = re.compile(rf"{_NUMBER.pattern}(?:\x00{_NUMBER.pattern})*")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 
@@ -114,6 +116,16 @@ def _number(cell: str, line: int, column: str, decimal_comma: bool) -> float:
     if not math.isfinite(value) or abs(value) > MAX_ABS:
         _fail(f"line {line}, column {column!r}: {_show(cell)} is out of range (at most {MAX_ABS:g} in size)")
     return value
+
+
+def _features(cells: list[str], features: list[int], line: int, names: list[str], decimal_comma: bool):
+    """The feature cells of one row as floats; each cell checked on its own only when one is wrong."""
+    picked = [cells[j] for j in features]
+    if not decimal_comma and _NUMBERS.fullmatch("\x00".join(picked)):
+        values = [float(c) for c in picked]  # as _number would: the same strings, the same floats
+        if max(map(abs, values)) <= MAX_ABS:  # a match is never NaN; 1e999 becomes inf and fails here
+            return values
+    return [_number(cells[j], line, names[j], decimal_comma) for j in features]
 
 
 def _label_index(label_column, names: list[str], header_line: int) -> int:
@@ -208,7 +220,7 @@ def parse_csv(text: str, label_column: str | int | None = None) -> dict:
             _fail(f"line {line}: {len(cells)} cell{'s' if len(cells) != 1 else ''}, expected {len(names)}")
         if len(points) == MAX_ROWS:
             _fail(f"line {line}: more than {MAX_ROWS} data rows")
-        points.append([_number(cells[j], line, names[j], decimal_comma) for j in features])
+        points.append(_features(cells, features, line, names, decimal_comma))
         label = cells[lab]
         if not label:
             _fail(f"line {line}, column {names[lab]!r}: empty label")

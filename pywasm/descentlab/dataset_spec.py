@@ -49,7 +49,6 @@ DIGIT_SIDE = 8
 
 # Native seconds on the reference machine (bench/bench_budget.py), on the high side.
 VALUE_SECONDS = 1.5e-6  # per coordinate: drawing or loading, listing it twice (X and the plot)
-PCA_VALUE_SECONDS = 4e-6  # per coordinate of data wider than 2: the principal components
 VALUE_FLOATS = 8  # float64 copies and temporaries per coordinate
 
 
@@ -158,10 +157,11 @@ def size(data: dict) -> tuple[int, int]:
 
 def cost(spec: dict) -> budget.Cost:
     """The work of a ``"dataset"`` spec (see :mod:`descentlab.budget`); its input is already read."""
+    from .pca import cost_seconds  # only the wider datasets need it
+
     n, d = size(spec["dataset"])
-    per_value = VALUE_SECONDS + (PCA_VALUE_SECONDS if d > 2 else 0.0)
     return budget.Cost(
-        seconds=n * d * per_value,
+        seconds=n * d * VALUE_SECONDS + (cost_seconds(n, d) if d > 2 else 0.0),
         memory=n * d * (VALUE_FLOATS * budget.FLOAT_BYTES + 2 * (budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES)),
         drivers=(("dataset", f"{n} points x {d} features"),),
         hint="Use fewer points or features.")
@@ -178,7 +178,15 @@ def load(data: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def projection(X: np.ndarray, standardize: bool = False) -> dict:
-    """2-D coordinates for a scatter plot of ``X`` (n × d).
+    """2-D coordinates for a scatter plot of ``X`` (n × d): :func:`projection_steps` run to its end."""
+    return budget.drain(projection_steps(X, standardize))
+
+
+def projection_steps(X: np.ndarray, standardize: bool = False):
+    """2-D coordinates for a scatter plot of ``X`` (n × d), as a generator.
+
+    It yields a progress token about every ``budget.PROGRESS_SECONDS`` of the
+    principal components' work, and returns the projection.
 
     d = 2: the points themselves (``method`` "identity"; the ratios are each
     axis's share of the total variance).  d = 1: the values and a zero second
@@ -192,12 +200,12 @@ def projection(X: np.ndarray, standardize: bool = False) -> dict:
         ratio = (var / total).tolist() if total > 0.0 else [1.0 / d] * d
         pts = X if d == 2 else np.concatenate([X, np.zeros((n, 1))], axis=1)
         return {"method": "identity", "points": pts.tolist(), "explained_variance_ratio": ratio}
-    from .pca import pca  # only the wider datasets need it
+    from .pca import pca_steps  # only the wider datasets need it
 
     Z = X
     if standardize:
         Z, _, _ = datasets.standardize(X)
-    res = pca(Z, n_components=2, seed=0)
+    res = yield from pca_steps(Z, n_components=2, seed=0)
     out = {"method": "pca", "standardized": bool(standardize),
            "points": np.asarray(res["projected"], dtype=np.float64).tolist(),
            "explained_variance_ratio": np.asarray(res["explained_variance_ratio"], dtype=np.float64).tolist()}
@@ -223,10 +231,18 @@ def example_images(X: np.ndarray, y: np.ndarray, count: int) -> list[dict]:
 
 
 def iterate(spec: dict):
-    """Build the dataset, then its projection; a heartbeat between the two."""
+    """Build the dataset, then its projection, with heartbeats ``{"done", "total"}`` between."""
     data = spec["dataset"]
     X, y = load(data)
     yield {"done": 1, "total": 2}
+    plane = projection_steps(X, spec["standardize"])
+    while True:
+        try:
+            next(plane)
+        except StopIteration as stop:
+            plot = stop.value
+            break
+        yield {"done": 1, "total": 2}
     n, d = X.shape
     classes = int(y.max()) + 1
     result = {
@@ -236,7 +252,7 @@ def iterate(spec: dict):
         "class_counts": (y[:, None] == np.arange(classes)).sum(axis=0).tolist(),
         "class_names": data.get("class_names", [str(c) for c in range(classes)]
                                 if data.get("name") == "digits" else None),
-        "projection": projection(X, spec["standardize"]),
+        "projection": plot,
         "recipe": data.get("recipe"),
     }
     if data["source"] == "name":

@@ -25,7 +25,7 @@ MAX_LEVELS = 60  # contour lines per grid
 
 # Native seconds on the reference machine (bench/bench_budget.py), on the high side.
 STEP_SECONDS = 4e-5  # one optimizer step of the race (the slowest optimizer and function)
-RECORD_STEP_SECONDS = 1.6e-4  # the same, recording the inspector's quantities
+RECORD_STEP_SECONDS = 1.2e-4  # the same, recording the inspector's quantities
 RECORD_FLOATS = 24  # per step, recorded quantities of x and y with their list overhead (measured)
 RUN_FLOATS = 4  # per step of a run: x, y, loss, loss above the minimum
 POINT_SECONDS = 2.4e-6  # grid: evaluating one point, shading it, listing it
@@ -76,7 +76,7 @@ def cost(spec: dict) -> budget.Cost:
         seconds=steps * per_step,
         memory=steps * floats * (budget.FLOAT_BYTES + budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES),
         drivers=(("steps", spec["steps"]), ("optimizers", runs), ("record_state", spec["record_state"])),
-        hint="Lower steps or use fewer optimizers; record_state costs about four times more per step.")
+        hint="Lower steps or use fewer optimizers; record_state costs about three times more per step.")
 
 
 def _grid_cost(spec: dict) -> budget.Cost:
@@ -96,14 +96,9 @@ def race(spec: dict, entry: dict) -> dict:
     dict
         ``path`` ndarray (k+1, 2), the start first; ``loss`` ndarray (k+1,); ``diverged_at``
         (a step number or None); with ``record_state``, ``state`` maps each
-        recorded quantity to its values at steps 1..k.
+        recorded quantity to an ndarray of its values at steps 1..k, a row per step.
     """
-    steps = race_steps(spec, entry)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
+    return budget.drain(race_steps(spec, entry))
 
 
 def race_steps(spec: dict, entry: dict):
@@ -179,7 +174,7 @@ def _race_floats(spec: dict, opt):
             yield step
     # flat float lists become arrays in one pass each; a list of [x, y] pairs would cost
     # NumPy a nested conversion (the digest and the worker's byte packing read arrays)
-    return np.stack([np.array(xs), np.array(ys)], axis=1), np.array(loss), diverged_at
+    return _path(xs, ys), np.array(loss), diverged_at
 
 
 def _race_arrays(spec: dict, entry: dict, opt):
@@ -192,8 +187,11 @@ def _race_arrays(spec: dict, entry: dict, opt):
     x, y = (float(v) for v in spec["start"])
     p = np.array([x, y], dtype=np.float64)
     state = opt.init(p)
-    path, loss = [[x, y]], [float(f(x, y, **fparams))]
-    trace: dict[str, list] = {}
+    # Flat lists of floats, not a small list per step: a million of those make each of
+    # Python's full garbage collections take half a second in the middle of a run.
+    xs, ys, loss = [x], [y], [float(f(x, y, **fparams))]
+    trace: dict[str, list] = {}  # quantity -> its values at every step, one after another
+    shapes: dict[str, tuple] = {}
     every = budget.chunk(RECORD_STEP_SECONDS if spec["record_state"] else STEP_SECONDS)
     for step in range(1, spec["steps"] + 1):
         gx, gy = grad(x, y, **fparams)
@@ -203,17 +201,29 @@ def _race_arrays(spec: dict, entry: dict, opt):
         nx, ny = new_p.tolist()
         value = float(f(nx, ny, **fparams)) if _inside(nx, ny) else float("nan")
         if not _finite(value):
-            return np.array(path), np.array(loss), step, trace
+            return _path(xs, ys), np.array(loss), step, _stack(trace, shapes)
         if spec["record_state"]:
             recorded = optimizers.record(entry["name"], g, state, new_state, updates, entry["params"])
             for key, val in recorded.items():
-                trace.setdefault(key, []).append(np.asarray(val, dtype=np.float64).tolist())
+                val = np.asarray(val, dtype=np.float64)
+                shapes.setdefault(key, val.shape)
+                trace.setdefault(key, []).extend(val.ravel().tolist())
         p, state, x, y = new_p, new_state, nx, ny
-        path.append([x, y])
+        xs.append(x)
+        ys.append(y)
         loss.append(value)
         if step % every == 0:
             yield step
-    return np.array(path), np.array(loss), None, trace
+    return _path(xs, ys), np.array(loss), None, _stack(trace, shapes)
+
+
+def _path(xs: list, ys: list) -> np.ndarray:
+    return np.stack([np.array(xs), np.array(ys)], axis=1)
+
+
+def _stack(trace: dict, shapes: dict) -> dict:
+    """Each quantity's values as one array, a row per step (as the lists of rows they replace)."""
+    return {key: np.array(flat, dtype=np.float64).reshape(-1, *shapes[key]) for key, flat in trace.items()}
 
 
 def function_info(name: str, params: dict) -> dict:
