@@ -29,7 +29,7 @@ RECORD_STEP_SECONDS = 1.2e-4  # the same, recording the inspector's quantities
 RECORD_FLOATS = 24  # per step, recorded quantities of x and y with their list overhead (measured)
 RUN_FLOATS = 4  # per step of a run: x, y, loss, loss above the minimum
 POINT_SECONDS = 2.4e-6  # grid: evaluating one point, shading it, listing it
-LEVEL_POINT_SECONDS = 1.5e-7  # grid: one contour level, per point
+LEVEL_POINT_SECONDS = 3e-7  # grid: one contour level, per point (the busiest levels; the mean is half)
 GRID_FLOATS = 6  # per grid point: z, shade and their temporaries
 
 
