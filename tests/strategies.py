@@ -103,6 +103,7 @@ DESCRIPTIONS = [
     "xor, very noisy, 50 points each", "a bullseye", "imbalanced circles", "moons plus a rare blob",
     "nothing I can use", "", "10000000000000000000000000000 points of moons", "moons 1e400",
     "checkerboard, seed 99999999999999999999", "spirals with 9 arms", "linear data, huge",
+    "moons seed " + "9" * 400, "moons " + "9" * 400 + " points", "blobs with " + "9" * 400 + "k classes",
 ]
 CSVS = [
     "x1,x2,label\n1,2,a\n3,4,b\n5,6,a\n",
@@ -244,7 +245,7 @@ def dataset(rng: random.Random) -> dict:
     elif source == "csv":
         data = {"csv": rng.choice(CSVS)}
         if rng.random() < 0.3:
-            data["label_column"] = rng.choice([0, -1, "label", "x"])
+            data["label_column"] = rng.choice([0, -1, "label", "x", 10**400, -(10**5000)])
     else:
         points, labels = _points(rng, rng.randint(2, 30), rng.choice([1, 2, 3, 5]))
         data = {"points": points, "labels": labels}

@@ -377,3 +377,11 @@ def test_same_bytes_twice():
     r = describe("two moons and a blob, noisy, 400 points")["recipe"]
     a, b = D.from_recipe(r), D.from_recipe(r)
     assert a[0].tobytes() == b[0].tobytes() and np.array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("text", ["moons seed " + "9" * 900, "moons " + "9" * 900 + " points",
+                                  "blobs with " + "9" * 400 + " classes", "moons " + "9" * 400 + "k points"])
+def test_numbers_too_large_for_a_float_are_read_as_too_large(text):
+    # float("9" * 400) is inf, and int(inf) raises: such numbers are capped, then refused as usual
+    said = describe(text)
+    assert said["recipe"]["components"][0]["n"] <= 5000 and said["notes"]

@@ -40,6 +40,7 @@ import math
 import re
 
 from .errors import SpecError
+from .validate import shown as show_value
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000  # as network.MAX_SAMPLES
@@ -135,7 +136,7 @@ def _label_index(label_column, names: list[str], header_line: int) -> int:
         _fail(f"line {header_line}: label_column must be a column name or index, got {label_column!r}")
     if isinstance(label_column, int):
         if not -len(names) <= label_column < len(names):
-            _fail(f"line {header_line}: there is no column {label_column} (the header has {len(names)}"
+            _fail(f"line {header_line}: there is no column {show_value(label_column)} (the header has {len(names)}"
                   f" columns, numbered from 0)")
         return label_column % len(names)
     if isinstance(label_column, str):

@@ -85,6 +85,7 @@ MAX_COMPONENTS = 24  # up to 10 shapes, plus one outlier cloud per class
 MAX_SEED = D.MAX_SEED
 MAX_TEXT_CHARS = 1000
 MAX_ANSWER_CHARS = 20_000  # a language model's answer
+MAX_NUMBER = 1e15  # larger numbers in a description are read as this: every count, seed and level is far below
 COORD_BOUND = D.RECIPE_COORD_BOUND  # |scale| and |shift| in a validated recipe
 DEFAULT_N = 200  # points of a shape when no count is given
 DEFAULT_BLOB_N = 100  # points of a single blob
@@ -344,6 +345,7 @@ def _tokens(text: str) -> list[tuple[str, str, object]]:
             value = float(digits)
             if m.group("k"):
                 value *= 1000.0
+            value = min(value, MAX_NUMBER)  # 10**400 digits would be inf, and int(inf) raises
             out.append(("num", m.group(0), (value, bool(m.group("pct")))))
         elif m.group("word"):
             out.append(("word", m.group("word"), None))

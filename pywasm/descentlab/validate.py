@@ -42,11 +42,16 @@ def _fmt(x) -> str:
     return str(x)
 
 
-def _describe(value) -> str:
+def shown(value) -> str:
+    """``value`` as an error message shows it: at most 40 characters, safe for any size and depth."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return _fmt(value)
-    text = _REPR.repr(value)
+        text = _fmt(value)
+    else:
+        text = _REPR.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+_describe = shown
 
 
 def key_name(key) -> str:
