@@ -168,7 +168,7 @@ class Fields:
         return value
 
     def done(self) -> None:
-        extra = sorted(k for k in self.obj if k not in self.used)
+        extra = sorted((k for k in self.obj if k not in self.used), key=str)  # str: a Python caller may use int keys
         if extra:
             allowed = ", ".join(sorted(self.used)) or "none"
             name = key_name(extra[0])  # the spec's own key: quoted unless plain
