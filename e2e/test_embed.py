@@ -66,7 +66,10 @@ def host(tmp_path):
         origin = base.rstrip("/")
 
         def write_page(self, name, src, app):
-            (root / name).write_text(HOST_PAGE.format(src=html.escape(src), app=app, h=START_HEIGHT))
+            return self.write(name, HOST_PAGE.format(src=html.escape(src), app=app, h=START_HEIGHT))
+
+        def write(self, name, text):
+            (root / name).write_text(text)
             return base + name
 
     yield Host()
@@ -235,3 +238,79 @@ def test_share_dialog_gives_link_and_snippet(server, opened):
 def test_no_shared_array_buffer_anywhere():
     for path in sorted((ROOT / "web").rglob("*.js")):
         assert "SharedArrayBuffer" not in path.read_text(), path
+
+
+FOREIGN_HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Week 4</title></head>
+<body>
+<iframe id="lab" data-descentlab src="{src}" title="Descent Lab" width="100%" height="600"
+        style="border:0; width:100%; height:600px" sandbox="allow-scripts allow-same-origin"></iframe>
+<iframe id="ad" src="{foreign}" title="Someone else's widget" width="300" height="80"></iframe>
+<script src="{app}embed.js"></script>
+<script>window.lab = DescentLab.connect(document.getElementById("lab"));</script>
+</body></html>
+"""
+
+# Another origin's frame on the same host page (an ad, a widget): it can reach the lab's
+# window through parent.frames and post to it, and it collects whatever is posted back.
+FOREIGN_FRAME = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"></head><body>widget
+<script>
+  window.replies = [];
+  window.addEventListener("message", (e) => window.replies.push(e.data));
+  window.attack = (ids, origin) => {
+    const lab = parent.frames[0];
+    for (const id of ids) lab.postMessage({type: "descentlab:cancel", id}, origin);
+    lab.postMessage({type: "descentlab:load-lesson", id: "x1", lesson: "saddle"}, origin);
+  };
+</script>
+</body></html>
+"""
+
+LONG_NETWORK = {
+    "kind": "network", "dataset": {"name": "moons", "n": 400, "noise": 0.2, "seed": 1},
+    "model": {"hidden": [16, 16], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 16, "epochs": 30,
+    "seed": 0, "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}],
+}
+
+
+def test_a_foreign_frame_cannot_cancel_or_replace(host, server, opened):
+    """Any frame on the host page can post to the lab. It may not cancel the host's run, even
+    knowing its id (ids are random anyway, no longer dl1, dl2, ...), nor load a lesson over
+    the host's scene."""
+    foreign = host.write("widget.html", FOREIGN_FRAME).replace("127.0.0.1", "localhost")  # another origin
+    src = f"{server}index.html?embed=1#landscape?lesson=valley"
+    url = host.write("week4.html", FOREIGN_HOST_PAGE.format(src=html.escape(src), foreign=html.escape(foreign), app=server))
+    page = opened(url, wait_ready=False)
+    assert page.evaluate("() => lab.ready")["version"] == descentlab.__version__
+    frame = app_frame(page, server)
+    frame.wait_for_function("() => window.descentlab.view && window.descentlab.view.scene.lesson === 'valley'",
+                            timeout=90_000)
+    widget = next(f for f in page.frames if f.url.startswith(foreign))
+
+    # the host starts a long run; once it is under way, the widget tries to stop it and to
+    # replace the scene, with the run's real id and with the ids the lab used to hand out
+    run_id = page.evaluate("""(spec) => {
+        window.outcome = null;
+        window.started = false;
+        const run = lab.run(spec, {onProgress: () => { window.started = true; }});
+        run.then((r) => { window.outcome = {digest: r.digest}; }, (e) => { window.outcome = {kind: e.kind}; });
+        return run.id;
+    }""", LONG_NETWORK)
+    assert re.fullmatch(r"dl-[0-9a-f-]{32,36}", run_id), run_id
+    page.wait_for_function("() => window.started", timeout=60_000)
+    widget.evaluate("([ids, origin]) => attack(ids, origin)",
+                    [[run_id] + [f"dl{i}" for i in range(1, 30)], server.rstrip("/")])
+    widget.wait_for_function("() => window.replies.length > 0")
+    reply = widget.evaluate("() => window.replies[0]")
+    assert reply["type"] == "descentlab:error" and reply["id"] == "x1" and reply["error"]["kind"] == "NotAllowed"
+    page.wait_for_function("() => window.outcome !== null", timeout=180_000)
+    assert page.evaluate("() => window.outcome") == {"digest": native(LONG_NETWORK)["digest"]}
+    assert frame.evaluate("() => window.descentlab.view.scene.lesson") == "valley"
+    # the host itself still may: its cancel stops its run, its load-lesson shows the lesson
+    out = page.evaluate("""async (spec) => {
+        const run = lab.run(spec, {onProgress: () => lab.cancel(run)});
+        return run.then(() => "finished", (e) => e.kind);
+    }""", LONG_NETWORK)
+    assert out == "Cancelled"
+    assert page.evaluate("() => lab.loadLesson('saddle')") == {"view": "landscape", "lesson": "saddle"}

@@ -195,3 +195,142 @@ def test_url_round_trip_and_exports(network, opened):
     with page.expect_download() as dl:
         page.get_by_role("button", name="Export PNG").click()
     assert Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
+
+
+# "Ask my model" against a routed endpoint: nothing listens at this address, page.route
+# answers (or holds) every request to it, so nothing leaves 127.0.0.1.
+LLM_URL = "http://127.0.0.1:9/v1/chat/completions"
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Content-Type, Authorization"}
+
+
+def llm_answer(content):
+    return json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]})
+
+
+class HeldModel:
+    """Routes LLM_URL; each chat request is held until the test answers it."""
+
+    def __init__(self, page):
+        self.page = page
+        self.held = []
+        page.route(LLM_URL, self._route)
+
+    def _route(self, route):
+        if route.request.method == "OPTIONS":
+            route.fulfill(status=204, headers=CORS)
+            return
+        self.held.append(route)
+        # tell the page, so the test can wait for it (on page state, not on time)
+        self.page.evaluate("(n) => { window.__llmRequests = n; }", len(self.held))
+
+    def wait(self, n=1):
+        self.page.wait_for_function("(n) => window.__llmRequests >= n", arg=n, timeout=30_000)
+
+    def answer(self, content, i=-1):
+        self.held[i].fulfill(status=200, headers={**CORS, "Content-Type": "application/json"}, body=llm_answer(content))
+
+
+def setup_model(page, timeout=None):
+    page.get_by_role("tab", name="Describe in words").click()
+    page.locator("details.llm summary").click()
+    page.get_by_label("Chat completions URL").fill(LLM_URL)
+    page.get_by_label("Chat completions URL").dispatch_event("change")
+    if timeout is not None:
+        page.get_by_label("Timeout in seconds").fill(str(timeout))
+        page.get_by_label("Timeout in seconds").dispatch_event("change")
+
+
+def words(page):
+    return page.locator(".llm-words").inner_text()
+
+
+CIRCLES = '```json\n{"components": [{"generator": "circles", "n": 240, "noise": 0.05}], "seed": 3}\n```'
+
+
+def test_a_late_model_answer_never_overwrites_a_newer_dataset(network):
+    page = network
+    model = HeldModel(page)
+    setup_model(page)
+    page.get_by_label("Describe the dataset in words").fill("two circles")
+    page.get_by_role("button", name="Ask my model").click()
+    model.wait()
+    assert page.get_by_role("button", name="Cancel").is_visible()
+    # meanwhile the learner makes another dataset with the built-in parser
+    page.get_by_label("Describe the dataset in words").fill("three interleaved spirals, 300 points")
+    page.get_by_role("button", name="Make dataset").click()
+    page.wait_for_function("() => window.descentlab.view.spec.dataset.recipe"
+                           " && JSON.stringify(window.descentlab.view.spec.dataset.recipe).includes('spirals')")
+    page.wait_for_function("() => window.descentlab.view.data && window.descentlab.view.data.classes === 3", timeout=60_000)
+    # now the model's answer arrives: it is dropped, with a note
+    model.answer(CIRCLES)
+    page.wait_for_function("() => /arrived after the dataset had changed/.test(document.querySelector('.llm-words').textContent)")
+    assert "spirals" in page.locator("textarea.recipe").input_value()
+    assert "circles" not in json.dumps(view(page, "spec")["dataset"])
+    assert view(page, "data")["classes"] == 3
+    assert page.get_by_role("button", name="Cancel").is_hidden()
+    # a fresh question is answered and used
+    page.get_by_role("button", name="Ask my model").click()
+    model.wait(2)
+    model.answer(CIRCLES)
+    page.wait_for_function("() => document.querySelector('textarea.recipe').value.includes('circles')")
+    page.wait_for_function("() => JSON.stringify(window.descentlab.view.spec.dataset).includes('circles')")
+
+
+def test_model_request_can_be_cancelled_and_times_out(network):
+    page = network
+    model = HeldModel(page)
+    setup_model(page, timeout=2)
+    page.get_by_label("Describe the dataset in words").fill("two circles")
+    before = page.locator("textarea.recipe").input_value()
+    page.get_by_role("button", name="Ask my model").click()
+    model.wait()
+    assert page.get_by_role("button", name="Ask my model").is_disabled()
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_function("() => /Cancelled/.test(document.querySelector('.llm-words').textContent)")
+    assert page.locator("textarea.recipe").input_value() == before      # nothing made
+    assert page.get_by_role("button", name="Ask my model").is_enabled()
+    # no answer within the timeout (2 s here; 60 s unless set): the built-in parser's recipe
+    page.get_by_role("button", name="Ask my model").click()
+    page.wait_for_function("() => /did not answer within 2 s/.test(document.querySelector('.llm-words').textContent)",
+                           timeout=30_000)
+    page.wait_for_function("() => document.querySelector('textarea.recipe').value.includes('circles')")
+    assert page.get_by_role("button", name="Cancel").is_hidden()
+
+
+def test_model_answer_over_the_size_cap_is_refused(network):
+    page = network
+    page.evaluate("() => { window.__pythonCalls = []; const call = window.descentlab.call;"
+                  " window.descentlab.call = (fn, ...a) => { window.__pythonCalls.push(fn); return call(fn, ...a); }; }")
+    model = HeldModel(page)
+    setup_model(page)
+    page.get_by_label("Describe the dataset in words").fill("two circles")
+    # 25,000 characters: over the 20,000 Python reads (describe.MAX_ANSWER_CHARS)
+    page.get_by_role("button", name="Ask my model").click()
+    model.wait(1)
+    model.answer(CIRCLES + " " * 25_000)
+    page.wait_for_function("() => /25\\d{3} characters long; at most 20000/.test(document.querySelector('.llm-words').textContent)")
+    # 1 MB: not even read to the end
+    page.get_by_role("button", name="Ask my model").click()
+    model.wait(2)
+    model.answer("x" * 1_000_000)
+    page.wait_for_function("() => /larger than \\d+ KB/.test(document.querySelector('.llm-words').textContent)")
+    assert "parse_llm_answer" not in page.evaluate("() => window.__pythonCalls")
+    assert "could not be used" in words(page)
+
+
+def test_snapshots_are_spaced_by_the_core_and_errors_name_page_controls(network):
+    page = network
+    spec = view(page, "spec")
+    assert spec["snapshot_every"] == "auto"
+    digest = train(page)
+    assert digest == native(view(page, "spec"))["digest"]
+    # an error the core reports for a field is shown under the name of the control that sets it
+    hidden = page.locator("[data-field='model.hidden']")
+    hidden.fill("256, 256, 256")
+    hidden.press("Enter")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => !document.querySelector('.network-view .message').hidden", timeout=60_000)
+    message = page.locator(".network-view .message").inner_text()
+    assert message.startswith("Hidden layer widths: "), message
+    assert hidden.get_attribute("aria-invalid") == "true"
+    assert "snapshot_every" not in message and "model.hidden" not in message

@@ -18,7 +18,9 @@
 //   descentlab.loadState                {stage, fraction, error?} of the current worker
 //
 // Failures reject with an Error carrying .kind ("SpecError", "Error", "Cancelled",
-// "WorkerRestarted", "LoadError"), .field (SpecError only) and .message.
+// "WorkerRestarted", "LoadError", "BadMessage": a request that cannot be sent or read),
+// .field (SpecError only) and .message. Every request is answered: a spec nested deeper
+// than MAX_DEPTH is refused here, before structured clone would choke on it.
 //
 // Events on window: "descentlab:load-progress" {stage, fraction}, "descentlab:ready"
 // {version}, "descentlab:load-error" {stage, message}, "descentlab:worker-restarted" {reason}.
@@ -31,6 +33,11 @@ export const RESTART_NOTICE = "The computation worker stopped and was restarted.
 const POOL_MAX = Math.max(1, Math.min(3, (globalThis.navigator && navigator.hardwareConcurrency) || 1));
 const MAX_RESTARTS = 3;          // within RESTART_WINDOW_MS; more means a broken worker
 const RESTART_WINDOW_MS = 30000;
+// A spec needs about ten levels of nesting. Far deeper ones cannot even be copied into the
+// worker: a few thousand levels overflow the stack of structured clone, in postMessage
+// (a RangeError here) or in the worker (a "messageerror" there). web/worker.js uses the
+// same limit for the JSON it hands to Python.
+const MAX_DEPTH = 100;
 
 function makeError(kind, message, field) {
   const err = new Error(message);
@@ -38,6 +45,38 @@ function makeError(kind, message, field) {
   err.kind = kind;
   if (field !== undefined) err.field = field;
   return err;
+}
+
+// The path of the first value nested deeper than MAX_DEPTH in `value`, or null. Iterative,
+// and only objects are visited, so a long list of numbers costs one pass of typeof.
+function tooDeep(value, root) {
+  const stack = [{ v: value, depth: 0, parent: null, key: root }];
+  while (stack.length) {
+    const node = stack.pop();
+    const { v, depth } = node;
+    if (depth >= MAX_DEPTH) {
+      const keys = [];
+      for (let n = node; n; n = n.parent) keys.push(n.key);
+      return keys.reverse();
+    }
+    const isArray = Array.isArray(v);
+    for (const k of isArray ? v.keys() : Object.keys(v)) {
+      const x = v[k];
+      if (x !== null && typeof x === "object") stack.push({ v: x, depth: depth + 1, parent: node, key: isArray ? `[${k}]` : k });
+    }
+  }
+  return null;
+}
+
+function depthError(value, root) {
+  if (value === null || typeof value !== "object") return null;
+  const keys = tooDeep(value, root);
+  if (!keys) return null;
+  // the field is the top-level one the caller wrote (as the core names it: "function_params"
+  // of a spec, "args" of a call); the message says where inside it
+  const field = keys.find((k) => k && !k.startsWith("[")) || "spec";
+  const where = keys.reduce((path, k) => (!path || k.startsWith("[") ? path + k : `${path}.${k}`), "");
+  return makeError("SpecError", `nested deeper than ${MAX_DEPTH} levels (at ${where.slice(0, 60)}…)`, field);
 }
 
 function emit(type, detail) {
@@ -55,14 +94,19 @@ function startWorker(helper = false) {
     worker,
     helper,
     isReady: false,
-    pending: new Map(),            // id -> {resolve, reject, onProgress, kind}
+    pending: new Map(),            // id -> {resolve, reject, onProgress, kind, seq}
+    posted: 0,                     // messages posted: the worker numbers what it receives the same way
+    rawWaiters: new Map(),         // seq -> resolve, for _postRaw (tests)
     version: null,
     loadState: { stage: "runtime", fraction: 0 },
   };
   state.ready = new Promise((resolve, reject) => { state.settle = { resolve, reject }; });
   state.ready.catch(() => {});   // callers that await it still see the rejection
 
-  worker.onmessage = (event) => onMessage(state, event.data || {});
+  worker.onmessage = (event) => {
+    const msg = event.data;
+    if (msg && typeof msg === "object") onMessage(state, msg);
+  };
   worker.onerror = (event) => {
     event.preventDefault();
     restart(state, `worker error: ${event.message || "unknown"}`);
@@ -76,8 +120,27 @@ function startWorker(helper = false) {
   return state;
 }
 
+// Post one message to a worker; returns its seq (the worker's count of what it received).
+// A message structured clone cannot copy throws here, before anything was sent.
+function send(state, msg) {
+  state.worker.postMessage(msg);
+  return ++state.posted;
+}
+
 function onMessage(state, msg) {
   if (state !== current && !(state.helper && helpers && helpers.includes(state))) return;
+  if (msg.seq !== undefined && state.rawWaiters.has(msg.seq)) {
+    state.rawWaiters.get(msg.seq)(msg);
+    state.rawWaiters.delete(msg.seq);
+    return;
+  }
+  if (msg.seq !== undefined && (msg.id === null || msg.id === undefined)) {
+    // a request the worker could not read: its id was lost with it, its seq was not
+    for (const [id, req] of state.pending) {
+      if (req.seq === msg.seq) { msg = { ...msg, id }; break; }
+    }
+    if (msg.id === null || msg.id === undefined) return;
+  }
   if (msg.id === undefined && state.helper) {
     // a helper's loading is silent: the page only ever shows the main worker's
     if (msg.type === "ready") { state.isReady = true; state.settle.resolve({ version: msg.version }); }
@@ -176,8 +239,16 @@ function request(payload, { onProgress, kind } = {}, state = current) {
       reject(makeError("WorkerRestarted", "The computation worker is not available; reload the page."));
       return;
     }
-    state.pending.set(id, { resolve, reject, onProgress, kind });
-    state.worker.postMessage({ id, ...payload });
+    const deep = payload.type === "run" ? depthError(payload.spec, "") : depthError(payload.args, "args");
+    if (deep) { reject(deep); return; }
+    const req = { resolve, reject, onProgress, kind, seq: null };
+    state.pending.set(id, req);
+    try {
+      req.seq = send(state, { id, ...payload });
+    } catch (e) {
+      state.pending.delete(id);
+      reject(makeError("BadMessage", `The request could not be sent to the worker: ${e.message}`));
+    }
   });
   promise.id = id;
   return promise;
@@ -193,7 +264,7 @@ function cancel(target) {
   for (const id of ids) {
     if (parallelRuns.has(id)) { parallelRuns.get(id).abort(); found = true; continue; }
     for (const st of states) {
-      if (st.pending.has(id)) { st.worker.postMessage({ type: "cancel", target: id }); found = true; }
+      if (st.pending.has(id)) { send(st, { type: "cancel", target: id }); found = true; }
     }
   }
   return found;
@@ -291,6 +362,12 @@ export const descentlab = {
   get _worker() { return current.worker; },   // for tests: terminate() it to test recovery
   get poolSize() { return 1 + (helpers || []).filter((h) => h.isReady).length; },
   get _helperWorkers() { return (helpers || []).map((h) => h.worker); },  // for tests, as _worker
+  // for tests: post any message (unreadable ones too) to the main worker, counted as the
+  // API counts its own; resolves with the worker's final reply to it
+  _postRaw(message) {
+    const state = current;
+    return new Promise((resolve) => { state.rawWaiters.set(send(state, message), resolve); });
+  },
   run,
   runParallel,
   cancel,

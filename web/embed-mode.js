@@ -26,6 +26,13 @@
 //                                                       {type: "descentlab:result", id, result: {view, lesson}}
 //   {type: "descentlab:hello"}                       no reply; tells the page its parent's origin
 // web/embed.js is the host-side helper for all of this.
+//
+// Who may stop or replace what: any frame on the host page can post to this one (an ad,
+// another widget), so by default a message may cancel only a run that the same window
+// (event.source) started, and only the window that embeds the lab (or opened it) may
+// replace its scene with load-lesson; anyone else gets an error of kind "NotAllowed".
+// A host that names origins in ?origins= trusts every window of those origins for both.
+// (Run ids are also unguessable: web/embed.js draws them with crypto.)
 import { LESSONS } from "./lessons.js";
 import { serialize } from "./lib/urlstate.js";
 
@@ -55,13 +62,14 @@ function errorOf(err) {
   };
 }
 
-// Disable every control of the scene panels; the predict buttons stay usable. Views
-// re-render their panels, so new controls are disabled as they appear.
+// Disable every control of the scene panels; the predict buttons (and anything marked
+// data-keep-enabled) stay usable. Views re-render their panels, so new controls are
+// disabled as they appear.
 function lockControls(root) {
   const SELECTOR = ".panel.side :is(input, select, textarea, button), .panel.regime :is(input, select, textarea, button)";
   const apply = () => {
     for (const el of root.querySelectorAll(SELECTOR)) {
-      if (el.disabled || el.closest(".predict")) continue;
+      if (el.disabled || el.closest(".predict, [data-keep-enabled]")) continue;
       el.disabled = true;
       el.dataset.locked = "1";
     }
@@ -124,7 +132,17 @@ export function startEmbedding({ api, options, root }) {
   }
 
   // ------------------------------------------------------------ from host pages
-  const runs = new Map();   // message id -> run promise (for cancel)
+  // Runs by the window that started them, then by its message id: a cancel is looked up
+  // under its own sender only, so no other frame can reach (or overwrite) a run.
+  const runs = new Map();   // event.source -> Map(id -> run promise)
+  const trusted = (event) => options.origins.includes(event.origin);
+  // The window whose page put the lab here, and so owns its scene.
+  const owner = framed ? window.parent : window.opener;
+  function notAllowed(what) {
+    const e = new Error(`${what} is allowed only to the page that embeds the lab, or to origins it lists in ?origins=`);
+    e.kind = "NotAllowed";
+    return e;
+  }
 
   function loadLesson(lessonId) {
     const lesson = LESSONS.find((l) => l.id === lessonId);
@@ -171,14 +189,24 @@ export function startEmbedding({ api, options, root }) {
       case "descentlab:run": {
         const onProgress = msg.progress ? ({ done, total }) => reply({ type: "descentlab:progress", id, done, total }) : undefined;
         const run = api.run(msg.spec, { onProgress });
-        runs.set(id, run);
-        run.then((result) => reply({ type: "descentlab:result", id, result }), fail).finally(() => runs.delete(id));
+        if (!runs.has(event.source)) runs.set(event.source, new Map());
+        const mine = runs.get(event.source);
+        mine.set(id, run);
+        run.then((result) => reply({ type: "descentlab:result", id, result }), fail).finally(() => {
+          if (mine.get(id) === run) mine.delete(id);
+          if (!mine.size && runs.get(event.source) === mine) runs.delete(event.source);
+        });
         break;
       }
-      case "descentlab:cancel":
-        if (runs.has(id)) api.cancel(runs.get(id));
+      case "descentlab:cancel": {
+        // the sender's own run; a trusted origin may stop anyone's
+        const found = runs.has(event.source) && runs.get(event.source).has(id) ? runs.get(event.source).get(id)
+          : trusted(event) ? [...runs.values()].map((m) => m.get(id)).find(Boolean) : null;
+        if (found) api.cancel(found);
         break;
+      }
       case "descentlab:load-lesson":
+        if (event.source !== owner && !trusted(event)) { fail(notAllowed("Loading a lesson")); break; }
         loadLesson(msg.lesson).then((result) => reply({ type: "descentlab:result", id, result }), fail);
         break;
       default:

@@ -21,7 +21,15 @@
   if (window.DescentLab) return;   // included twice
 
   var SELECTOR = "iframe[data-descentlab]";
-  var nextId = 1;
+
+  // Message ids are random, so another frame on this page cannot guess one (the lab also
+  // lets only the window that started a run cancel it).
+  function randomId() {
+    if (window.crypto && typeof crypto.randomUUID === "function") return "dl-" + crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return "dl-" + Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
 
   function originOf(iframe) {
     try { return new URL(iframe.getAttribute("src") || iframe.src, document.baseURI).origin; } catch (e) { return null; }
@@ -135,7 +143,7 @@
     });
 
     function request(msg, onProgress) {
-      var id = "dl" + nextId++;
+      var id = randomId();
       var promise = ready.then(function () {
         return new Promise(function (resolve, reject) {
           pending[id] = { resolve: resolve, reject: reject, onProgress: onProgress };

@@ -7,14 +7,20 @@
 // landscape scene. Both ways every float arrives bit for bit.
 //
 // In:  {id, type: "run", spec}         -> {id, type: "progress", done, total, partial?}*,
-//                                          then {id, type: "result", result}
+//                                          then {id, seq, type: "result", result}
 //      {id, type: "cancel"} or {type: "cancel", target}
-//                                       -> {id: target, type: "cancelled"}
-//      {id, type: "call", fn, args}     -> {id, type: "result", result}
+//                                       -> {id: target, seq, type: "cancelled"} (from the run)
+//      {id, type: "call", fn, args}     -> {id, seq, type: "result", result}
 // Out: {type: "progress", stage, fraction} while loading (fraction of the whole load, 0..1),
 //      {type: "ready", version} once, or {type: "load-error", stage, message}.
-//      Failures: {id, type: "error", error: {kind: "SpecError", field, message}}
-//                or {id, type: "error", error: {kind: "Error", message}}.
+//      Failures: {id, seq, type: "error", error: {kind: "SpecError", field, message}}
+//                or {id, seq, type: "error", error: {kind: "Error" | "BadMessage", message}}.
+//
+// Every message gets an answer, even one this worker cannot read. `seq` counts the
+// messages received (1, 2, ...), unreadable ones included ("messageerror": structured
+// clone failed, e.g. an object nested a few thousand deep); messages arrive in the order
+// they were posted, so the sender can match a reply to its request by seq even when the
+// request's id was lost with the rest of it.
 "use strict";
 
 // The single-file build runs this from a Blob URL and serves Pyodide's files itself under
@@ -141,6 +147,7 @@ def call(name, args_json):
 let glue = null;          // {start, step, stop, call}: Python functions
 let loadFailure = null;   // message once loading failed
 const cancelled = new Set();
+let received = 0;         // messages seen so far, unreadable ones included: each one's seq
 
 function post(msg) {
   self.postMessage(msg);
@@ -149,6 +156,69 @@ function post(msg) {
 function errorText(e) {
   if (e && typeof e.message === "string") return e.message.trim().split("\n").pop() || String(e);
   return String(e);
+}
+
+// A failure as the page API reports it. Every error gets a kind: a stack overflow
+// ("Maximum call stack size exceeded", a RangeError) means the request was nested too deeply.
+class RequestError extends Error {
+  constructor(kind, message, field) {
+    super(message);
+    this.kind = kind;
+    if (field !== undefined) this.field = field;
+  }
+}
+function errorOf(e) {
+  if (e instanceof RequestError) return e.field === undefined ? { kind: e.kind, message: e.message }
+    : { kind: e.kind, field: e.field, message: e.message };
+  if (e instanceof RangeError && /call stack/i.test(String(e.message))) {
+    return { kind: "SpecError", field: "spec", message: `nested too deeply to read (${errorText(e)})` };
+  }
+  return { kind: "Error", message: errorText(e) };
+}
+
+// JSON text for Python. JSON.stringify writes -0 as "0", so a start of [-0.0, 0.5] would
+// reach Python as [0, 0.5] and give another digest than natively: this writer keeps the
+// sign ("-0.0" parses back to -0.0 in Python). It also refuses, with the field's path,
+// anything nested deeper than MAX_DEPTH (a spec needs about ten levels; JSON.stringify
+// and Python's json.loads would overflow their stacks a few thousand levels down).
+// Otherwise it writes what JSON.stringify writes: NaN and ±Infinity as null, undefined
+// and functions left out of objects and null in arrays.
+const MAX_DEPTH = 100;
+function toJSON(value, root = "spec") {
+  const out = [];
+  const write = (v, path, depth) => {
+    if (v === null || v === undefined || typeof v === "function" || typeof v === "symbol") { out.push("null"); return; }
+    if (typeof v === "number") {
+      out.push(!Number.isFinite(v) ? "null" : Object.is(v, -0) ? "-0.0" : String(v));
+      return;
+    }
+    if (typeof v === "bigint") { out.push(v.toString()); return; }
+    if (typeof v === "string" || typeof v === "boolean") { out.push(JSON.stringify(v)); return; }
+    if (depth >= MAX_DEPTH) {
+      // the field is the top-level one the caller wrote; the message says where inside it
+      const top = path.match(/^[^.[]*/)[0] || root;
+      throw new RequestError("SpecError", `nested deeper than ${MAX_DEPTH} levels (at ${path.slice(0, 60)}…)`, top);
+    }
+    if (v instanceof Number || v instanceof String || v instanceof Boolean) { write(v.valueOf(), path, depth); return; }
+    if (Array.isArray(v)) {
+      out.push("[");
+      v.forEach((item, i) => { if (i) out.push(","); write(item, `${path}[${i}]`, depth + 1); });
+      out.push("]");
+      return;
+    }
+    out.push("{");
+    let first = true;
+    for (const [k, item] of Object.entries(v)) {
+      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+      if (!first) out.push(",");
+      first = false;
+      out.push(JSON.stringify(k), ":");
+      write(item, path ? `${path}.${k}` : k, depth + 1);
+    }
+    out.push("}");
+  };
+  write(value, root, 0);
+  return out.join("");
 }
 
 // Undo the glue's _pack: every {"$f64": [offset, ...shape]} becomes (nested) arrays of
@@ -223,20 +293,25 @@ async function load() {
 const ready = load();
 ready.catch(() => {}); // reported as "load-error"; each request then gets an error reply
 
-async function handleRun(id, spec) {
+async function handleRun(id, seq, spec) {
   try {
-    const started = JSON.parse(glue.start(id, JSON.stringify(spec)));
-    if (started.error) { post({ id, type: "error", error: started.error }); return; }
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+      throw new RequestError("SpecError", "must be an object like {\"kind\": \"landscape\", ...}", "spec");
+    }
+    // the top-level fields are named as in the spec ("function_params", not "spec.function_params")
+    const text = toJSON(spec, "");
+    const started = JSON.parse(glue.start(id, text));
+    if (started.error) { post({ id, seq, type: "error", error: started.error }); return; }
     for (;;) {
       if (cancelled.has(id)) {
         glue.stop(id);
-        post({ id, type: "cancelled" });
+        post({ id, seq, type: "cancelled" });
         return;
       }
       const out = unpackFloats(JSON.parse(glue.step(id)));
-      if (out.error) { post({ id, type: "error", error: out.error }); return; }
+      if (out.error) { post({ id, seq, type: "error", error: out.error }); return; }
       const chunk = out.chunk || {};
-      if ("result" in chunk) { post({ id, type: "result", result: chunk.result }); return; }
+      if ("result" in chunk) { post({ id, seq, type: "result", result: chunk.result }); return; }
       const { done, total, ...partial } = chunk;
       const msg = { id, type: "progress", done, total };
       if (Object.keys(partial).length) msg.partial = partial;
@@ -248,36 +323,64 @@ async function handleRun(id, spec) {
   }
 }
 
-function handleCall(id, fn, args) {
-  if (!ALLOWED_CALLS.includes(fn)) {
-    post({ id, type: "error", error: { kind: "Error", message: `descentlab.${fn} cannot be called from the page` } });
-    return;
+function handleCall(id, seq, fn, args) {
+  if (typeof fn !== "string" || !ALLOWED_CALLS.includes(fn)) {
+    throw new RequestError("Error", `descentlab.${String(fn)} cannot be called from the page`);
   }
-  const out = JSON.parse(glue.call(fn, JSON.stringify(args || [])));
-  if (out.error) post({ id, type: "error", error: out.error });
-  else post({ id, type: "result", result: out.ok });
+  if (args !== undefined && !Array.isArray(args)) throw new RequestError("BadMessage", "args must be a list");
+  const out = JSON.parse(glue.call(fn, toJSON(args || [], "args")));
+  if (out.error) post({ id, seq, type: "error", error: out.error });
+  else post({ id, seq, type: "result", result: out.ok });
 }
 
+// An id is what the page API gives: a number or a short string. Anything else is echoed
+// as null, so the reply can still be matched by its seq.
+const goodId = (id) => (typeof id === "number" && Number.isFinite(id)) || (typeof id === "string" && id.length > 0 && id.length <= 200);
+
+function reject(id, seq, error) {
+  post({ id: goodId(id) ? id : null, seq, type: "error", error });
+}
+
+// A message that could not be deserialized arrives as "messageerror", without its data.
+self.onmessageerror = () => {
+  const seq = ++received;
+  reject(null, seq, { kind: "BadMessage", message: "the worker could not read this request (it could not be copied into the worker; is it nested too deeply?)" });
+};
+
 self.onmessage = async (event) => {
-  const msg = event.data || {};
+  const seq = ++received;
+  const msg = event.data;
+  if (msg === null || typeof msg !== "object" || Array.isArray(msg)) {
+    reject(null, seq, { kind: "BadMessage", message: `a request must be an object like {id, type: "run", spec}, got ${msg === null ? "null" : Array.isArray(msg) ? "a list" : typeof msg}` });
+    return;
+  }
   const { id, type } = msg;
   if (type === "cancel") {
     // Mark first: the run loop checks the mark after its current chunk.
     // A cancel may also overtake its run while the runtime is still loading.
-    cancelled.add(msg.target !== undefined ? msg.target : id);
+    const target = msg.target !== undefined ? msg.target : id;
+    if (goodId(target)) cancelled.add(target);
+    else reject(id, seq, { kind: "BadMessage", message: "a cancel must name the id of a run (target)" });
+    return;
+  }
+  if (type !== "run" && type !== "call") {
+    reject(id, seq, { kind: "BadMessage", message: `unknown request type ${JSON.stringify(String(type))}; one of "run", "call", "cancel"` });
+    return;
+  }
+  if (!goodId(id)) {
+    reject(id, seq, { kind: "BadMessage", message: "a request needs an id: a number or a short string" });
     return;
   }
   try {
     await ready;
   } catch (e) {
-    post({ id, type: "error", error: { kind: "Error", message: loadFailure || errorText(e) } });
+    reject(id, seq, { kind: "Error", message: loadFailure || errorText(e) });
     return;
   }
   try {
-    if (type === "run") await handleRun(id, msg.spec);
-    else if (type === "call") handleCall(id, msg.fn, msg.args);
-    else post({ id, type: "error", error: { kind: "Error", message: `unknown request type ${JSON.stringify(type)}` } });
+    if (type === "run") await handleRun(id, seq, msg.spec);
+    else handleCall(id, seq, msg.fn, msg.args);
   } catch (e) {
-    post({ id, type: "error", error: { kind: "Error", message: errorText(e) } });
+    reject(id, seq, errorOf(e));
   }
 };

@@ -71,3 +71,9 @@ export function ticks(lo, hi, count = 5) {
 
 export const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f9bb4",
   "#f032e6", "#6b8e23", "#9a6324", "#800000", "#000075", "#808000"];
+
+// A colour that is safe to hand to CSS or a canvas: "#rrggbb" only (anything else, such as
+// "url(...)" from a link, could make the page fetch or mis-draw), else the palette's i-th.
+export function cssColour(c, i = 0) {
+  return typeof c === "string" && /^#[0-9a-fA-F]{6}$/.test(c) ? c : PALETTE[i % PALETTE.length];
+}

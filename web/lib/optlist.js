@@ -1,7 +1,7 @@
 // The list of optimizers a scene compares: name, colour and every hyper-parameter,
 // with the catalog's ranges. Shared by the landscape and network views.
 import { h } from "./dom.js";
-import { PALETTE } from "./canvas.js";
+import { PALETTE, cssColour } from "./canvas.js";
 import { numberControl, boolControl, selectControl } from "./controls.js";
 
 export const MAX_OPTIMIZERS = 12;
@@ -26,12 +26,12 @@ export function optimizerList({ catalog, opts, onChange, onColour, onOpen, badge
       const nameSel = selectControl({ label: "Optimizer", name: `optimizers[${i}].name`, value: o.name,
         options: catalog.optimizers.map((m) => [m.name, m.title]),
         onChange: (name) => { o.name = name; o.p = {}; render(); onChange(); } });
-      const color = h("input", { type: "color", value: o.c, "aria-label": `Colour of run ${i + 1}`,
+      const color = h("input", { type: "color", value: cssColour(o.c, i), "aria-label": `Colour of run ${i + 1}`,
         oninput: (e) => { o.c = e.target.value; (onColour || onChange)(); } });
       const remove = h("button", { type: "button", class: "icon-button", "aria-label": `Remove run ${i + 1}`,
         disabled: opts.length <= 1, onclick: () => { opts.splice(i, 1); render(); onChange(); } }, "✕");
       const details = h("details", { class: "opt-item", open: opts.length <= 3 },
-        h("summary", {}, h("span", { class: "swatch", style: { background: o.c } }), `${i + 1}. ${meta.title}`, badge(i)),
+        h("summary", {}, h("span", { class: "swatch", style: { background: cssColour(o.c, i) } }), `${i + 1}. ${meta.title}`, badge(i)),
         h("div", { class: "opt-head" }, nameSel.el, color, remove), body);
       if (onOpen) details.addEventListener("toggle", () => { if (details.open) onOpen(i); });
       return details;
@@ -62,14 +62,14 @@ export function optimizerList({ catalog, opts, onChange, onColour, onOpen, badge
   return { el, render, add, refreshBadges };
 }
 
-// Normalise optimizers read from a URL: known names only, colours filled in.
-export function normalizeOpts(list, catalog, fallback) {
-  const known = new Set(catalog.optimizers.map((o) => o.name));
-  const src = Array.isArray(list) && list.length ? list : fallback;
-  return src.filter((o) => o && known.has(o.name)).slice(0, MAX_OPTIMIZERS)
-    .map((o, i) => ({ name: o.name, p: { ...(o.p || {}) }, c: o.c || PALETTE[i % PALETTE.length] }));
+// Colours for a list the page wrote itself (a lesson, a default scene): palette colours in
+// order. A list from a link goes through urlstate's optimizers() reader instead.
+export function normalizeOpts(list) {
+  return list.slice(0, MAX_OPTIMIZERS).map((o, i) => ({ name: o.name, p: { ...(o.p || {}) }, c: PALETTE[i % PALETTE.length] }));
 }
 
+// The optimizers as the core reads them. The name comes last, so no hyper-parameter can
+// replace it: what the list shows is what is computed.
 export function optimizerSpecs(opts) {
-  return opts.map((o) => ({ name: o.name, ...o.p, color: o.c }));
+  return opts.map((o, i) => ({ ...o.p, name: o.name, color: cssColour(o.c, i) }));
 }

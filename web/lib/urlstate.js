@@ -1,7 +1,19 @@
-// The scene lives in the URL: one serialize/parse pair for every view.
+// The scene lives in the URL: one serialize/parse pair for every view, and one validating
+// reader for every parameter.
 //   #landscape?fn=rosenbrock&start=[-1.5,2]&opts=[...]
 // Scalars are written as they are; arrays and objects as JSON, so a shared link
 // reproduces the scene exactly (numbers keep every digit JSON gives them).
+//
+// A link is input from anyone: each view reads its parameters with readParams() and a
+// schema of readers below. A value a reader refuses becomes a problem naming the
+// parameter and what is allowed, shown in the view (problemBox), and the view uses its
+// default for it; nothing half-read reaches the view's code.
+
+import { h } from "./dom.js";
+import { PALETTE } from "./canvas.js";
+
+export const MAX_JSON_DEPTH = 16;       // a scene needs at most about eight levels
+export const MAX_PARAM_CHARS = 200_000;  // far above any scene; a recipe is a few hundred
 
 export function serialize(view, params) {
   const q = new URLSearchParams();
@@ -13,16 +25,244 @@ export function serialize(view, params) {
   return `#${view}${s ? "?" + s : ""}`;
 }
 
+// -> {view, params: {name: raw text}}. Values stay text: the view's readers decide what
+// each one may be.
 export function parse(hash) {
   const text = (hash || "").replace(/^#/, "");
   const [view, query = ""] = text.split("?", 2);
   const params = {};
-  for (const [k, raw] of new URLSearchParams(query)) {
-    let v = raw;
-    if (/^[[{]/.test(raw) || /^-?\d/.test(raw) || raw === "true" || raw === "false") {
-      try { v = JSON.parse(raw); } catch { v = raw; }
-    }
-    params[k] = v;
-  }
+  for (const [k, raw] of new URLSearchParams(query)) params[k] = raw;
   return { view: view || "", params };
+}
+
+// ------------------------------------------------------------------ reading
+// A reader refuses a value by throwing Bad(what is allowed). `at` names a part inside the
+// parameter ("[0].c"); the parameter's own name is put in front by readParams.
+export class Bad extends Error {
+  constructor(message, at = "") {
+    super(message);
+    this.at = at;
+  }
+}
+
+// A short, safe quotation of a refused value for a message.
+export function shown(v) {
+  let text;
+  try { text = JSON.stringify(v); } catch { /* a BigInt, say: String() below */ }
+  if (text === undefined) text = String(v);
+  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+}
+
+// readParams(params, schema) -> {values, problems}
+//   schema: {name: reader}, read in this order; reader(raw, ctx) -> value or throws Bad.
+//   ctx.values holds what was read so far (a later parameter may depend on an earlier one);
+//   ctx.report(at, message) notes a problem with a part that was dropped while the rest
+//   of the value is kept (one bad optimizer of four, say).
+//   A parameter the view does not know is a problem too (and ignored).
+//   values[name] is undefined when the parameter is missing or was refused.
+export function readParams(params, schema) {
+  const values = {};
+  const problems = [];
+  const note = (name, at, message) => problems.push({ param: name + at, message });
+  for (const [name, reader] of Object.entries(schema)) {
+    if (!Object.prototype.hasOwnProperty.call(params, name)) continue;
+    const ctx = { values, report: (at, message) => note(name, at, message) };
+    try {
+      values[name] = reader(params[name], ctx);
+    } catch (e) {
+      if (!(e instanceof Bad)) throw e;
+      note(name, e.at, `${e.message}; the default is used`);
+    }
+  }
+  for (const name of Object.keys(params)) {
+    if (!Object.prototype.hasOwnProperty.call(schema, name)) {
+      note(name, "", `not a setting of this view (it has ${Object.keys(schema).join(", ")}); ignored`);
+    }
+  }
+  return { values, problems };
+}
+
+// The deepest nesting of brackets in JSON text, strings skipped: checked before JSON.parse
+// so a link nested thousands deep is refused without building it.
+function jsonDepth(text) {
+  let depth = 0, max = 0, inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "[" || c === "{") { depth++; if (depth > max) max = depth; }
+    else if (c === "]" || c === "}") depth--;
+  }
+  return max;
+}
+
+// ---- readers of raw text
+export const text = (max = 200) => (raw) => {
+  if (raw.length > max) throw new Bad(`must be at most ${max} characters`);
+  return raw;
+};
+
+export const choice = (options) => (raw) => {
+  if (!options.includes(raw)) {
+    const list = options.filter((o) => o !== "").join(", ");
+    throw new Bad(`must be one of ${list} (got ${shown(raw)})`);
+  }
+  return raw;
+};
+
+export const flag = () => (raw) => {
+  const t = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(t)) return true;
+  if (["0", "false", "no", "off", ""].includes(t)) return false;
+  throw new Bad(`must be 1 or 0 (got ${shown(raw)})`);
+};
+
+// A number written as in JSON ("-0.0" keeps its sign); `integer` for whole numbers.
+export const number = (lo, hi, { integer = false } = {}) => (raw) => {
+  const t = raw.trim();
+  const v = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : NaN;
+  return checkNumber(v, lo, hi, integer, raw);
+};
+
+function checkNumber(v, lo, hi, integer, got) {
+  const what = integer ? "a whole number" : "a number";
+  if (typeof v !== "number" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < lo || v > hi) {
+    throw new Bad(`must be ${what} from ${lo} to ${hi} (got ${shown(got)})`);
+  }
+  return v;
+}
+
+// JSON, at most MAX_JSON_DEPTH deep, then checked by `check(value, ctx)`.
+export const json = (check) => (raw, ctx) => {
+  if (raw.length > MAX_PARAM_CHARS) throw new Bad(`must be at most ${MAX_PARAM_CHARS} characters`);
+  if (jsonDepth(raw) > MAX_JSON_DEPTH) throw new Bad(`must be JSON nested at most ${MAX_JSON_DEPTH} levels deep`);
+  let v;
+  try { v = JSON.parse(raw); } catch { throw new Bad(`must be JSON (got ${shown(raw)})`); }
+  return check(v, ctx);
+};
+
+// ---- checks of parsed JSON values (used inside json(...)); `at` is the path so far
+export function isObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+export function num(v, lo, hi, at = "", integer = false) {
+  try { return checkNumber(v, lo, hi, integer, v); } catch (e) { throw new Bad(e.message, at); }
+}
+
+// Colours are CSS: anything but "#rrggbb" could make the page fetch a URL ("url(...)") or
+// worse. A link may also give an index into the palette.
+const HEX = /^#[0-9a-fA-F]{6}$/;
+export function isHexColour(c) {
+  return typeof c === "string" && HEX.test(c);
+}
+export function colour(v, at = "") {
+  if (isHexColour(v)) return v.toLowerCase();
+  if (Number.isInteger(v) && v >= 0 && v < PALETTE.length) return PALETTE[v];
+  throw new Bad(`must be a colour #rrggbb or a palette index 0 to ${PALETTE.length - 1} (got ${shown(v)})`, at);
+}
+
+// The optimizers of a scene, [{name, p: {hyper-parameter: value}, c: colour}], checked
+// against the catalog: a known name, known hyper-parameters within their ranges.
+// A bad hyper-parameter or colour is dropped (the optimizer stays); a bad entry is dropped.
+export function optimizers(catalog, max) {
+  const byName = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
+  return (list, ctx) => {
+    if (!Array.isArray(list) || !list.length) {
+      throw new Bad('must be a list of optimizers like [{"name": "adam", "p": {"lr": 0.01}}]');
+    }
+    if (list.length > max) ctx.report("", `at most ${max} optimizers; the ones after the ${max}th were dropped`);
+    const out = [];
+    list.slice(0, max).forEach((o, i) => {
+      const at = `[${i}]`;
+      if (!isObject(o)) { ctx.report(at, `must be an object like {"name": "adam"} (got ${shown(o)}); dropped`); return; }
+      const meta = byName[o.name];
+      if (!meta) {
+        ctx.report(`${at}.name`, `must be one of ${Object.keys(byName).join(", ")} (got ${shown(o.name)}); dropped`);
+        return;
+      }
+      for (const k of Object.keys(o)) {
+        if (!["name", "p", "c"].includes(k)) ctx.report(`${at}.${k}`, "not a field of an optimizer (name, p, c); ignored");
+      }
+      const p = {};
+      if (o.p !== undefined && !isObject(o.p)) ctx.report(`${at}.p`, `must be an object of hyper-parameters (got ${shown(o.p)}); ignored`);
+      for (const [k, v] of Object.entries(isObject(o.p) ? o.p : {})) {
+        const range = meta.ranges[k];
+        if (!range) {
+          ctx.report(`${at}.p.${k}`, `${meta.title} has no hyper-parameter ${shown(k)} (it has ${Object.keys(meta.defaults).join(", ")}); ignored`);
+          continue;
+        }
+        const [lo, hi, kind] = range;
+        if (kind === "bool") {
+          if (typeof v === "boolean") p[k] = v;
+          else ctx.report(`${at}.p.${k}`, `must be true or false (got ${shown(v)}); the default is used`);
+          continue;
+        }
+        try { p[k] = num(v, lo, hi, "", kind === "int"); } catch (e) { ctx.report(`${at}.p.${k}`, `${e.message}; the default is used`); }
+      }
+      let c;
+      if (o.c !== undefined) {
+        try { c = colour(o.c); } catch (e) { ctx.report(`${at}.c`, `${e.message}; ignored`); }
+      }
+      out.push({ name: o.name, p, c });
+    });
+    if (!out.length) throw new Bad("has no optimizer the page can use");
+    // fill in colours: the first palette colour no other run uses
+    const used = new Set(out.map((o) => o.c).filter(Boolean));
+    for (const [i, o] of out.entries()) {
+      if (o.c) continue;
+      o.c = PALETTE.find((x) => !used.has(x)) || PALETTE[i % PALETTE.length];
+      used.add(o.c);
+    }
+    return out;
+  };
+}
+
+// A dataset as a network spec names it: a preset {name, its parameters, seed}, or
+// {recipe: {...}} (checked by Python when it is made). `extra` lists more keys allowed
+// as they are (val_fraction in a whole network spec, say).
+export function dataset(catalog, { extra = [] } = {}) {
+  const presets = Object.fromEntries(catalog.datasets.map((d) => [d.name, d]));
+  const maxSeed = catalog.limits.network.max_seed;
+  return (x, ctx, at = "") => {
+    if (!isObject(x)) throw new Bad(`must be an object like {"name": "moons", "n": 200} or {"recipe": {...}} (got ${shown(x)})`, at);
+    if (x.upload) throw new Bad("uploaded data is not kept in links: upload the file again", at);
+    const out = {};
+    for (const k of extra) if (x[k] !== undefined) out[k] = x[k];
+    if (x.recipe !== undefined) {
+      if (!isObject(x.recipe)) throw new Bad(`must be an object (got ${shown(x.recipe)})`, `${at}.recipe`);
+      for (const k of Object.keys(x)) if (k !== "recipe" && !extra.includes(k)) ctx.report(`${at}.${k}`, "not used with a recipe; ignored");
+      return { ...out, recipe: x.recipe };
+    }
+    const meta = presets[x.name];
+    if (!meta) throw new Bad(`must be one of ${Object.keys(presets).join(", ")} (got ${shown(x.name)})`, `${at}.name`);
+    out.name = x.name;
+    for (const [k, v] of Object.entries(x)) {
+      if (k === "name" || extra.includes(k)) continue;
+      const range = k === "seed" ? { min: 0, max: maxSeed } : meta.params[k];
+      if (!range) {
+        ctx.report(`${at}.${k}`, `${meta.title} has ${["seed", ...Object.keys(meta.params).filter((n) => n !== "seed")].join(", ")}; ignored`);
+        continue;
+      }
+      try { out[k] = num(v, range.min, range.max, "", k === "n" || k === "classes" || k === "seed"); } catch (e) {
+        ctx.report(`${at}.${k}`, `${e.message}; the default is used`);
+      }
+    }
+    return out;
+  };
+}
+
+// ------------------------------------------------------------------ showing
+// The problems of a link, as a box that names each parameter, says what is allowed and
+// that the default was used. Returns an element (hidden when there is nothing to say).
+export function problemBox(problems) {
+  const box = h("div", { class: "link-problems", role: "alert", hidden: !problems.length });
+  if (!problems.length) return box;
+  const close = h("button", { type: "button", class: "icon-button link-problems-close", "aria-label": "Dismiss",
+    "data-keep-enabled": "", onclick: () => { box.hidden = true; } }, "✕");
+  box.append(close, h("p", {}, problems.length === 1 ? "This link has a value the page cannot use:" : "This link has values the page cannot use:"),
+    h("ul", {}, problems.map((p) => h("li", { "data-param": p.param }, h("code", {}, p.param), `: ${p.message}`))));
+  return box;
 }

@@ -64,9 +64,12 @@
 
   self.importScripts = (...urls) => nativeImportScripts(...urls.map((u) => scripts.get(String(u)) || u));
 
+  // Unreadable messages ("messageerror") are held too, in order: worker.js numbers every
+  // message it receives, and the page matches replies by that number.
   const held = [];
-  const hold = (event) => held.push(event.data);
+  const hold = (event) => held.push(event);
   self.addEventListener("message", hold);
+  self.addEventListener("messageerror", hold);
   bytesOf("pyodide.asm.wasm");          // start the biggest unpacking at once
   (async () => {
     for (const name of ["pyodide.js", "pyodide.asm.js"]) {
@@ -75,9 +78,10 @@
       scripts.set(E.base + name, URL.createObjectURL(blob));
     }
     self.removeEventListener("message", hold);
+    self.removeEventListener("messageerror", hold);
     // worker.js: sets onmessage and starts loading
     nativeImportScripts(URL.createObjectURL(new Blob([E.worker], { type: "text/javascript" })));
-    for (const data of held) self.dispatchEvent(new MessageEvent("message", { data }));
+    for (const event of held) self.dispatchEvent(new MessageEvent(event.type, { data: event.data }));
   })().catch((e) => {
     self.postMessage({ type: "load-error", stage: "runtime", message: `Could not unpack the embedded runtime: ${e.message}` });
   });

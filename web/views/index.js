@@ -30,7 +30,9 @@ export function startViews({ api, root, notify, locked = false }) {
   async function route() {
     if (writing) return;
     const { view, params } = parse(location.hash);
-    const name = VIEWS[view] ? view : DEFAULT_VIEW;
+    const known = Object.hasOwn(VIEWS, view);   // not VIEWS[view]: "#toString" is no view
+    const name = known ? view : DEFAULT_VIEW;
+    if (view && !known) notify(`This link names a view the page does not have (${JSON.stringify(view.slice(0, 40))}); showing the ${name} view. Views: ${Object.keys(VIEWS).join(", ")}.`);
     for (const a of document.querySelectorAll(".nav-list a")) {
       if (a.dataset.view === name) a.setAttribute("aria-current", "page");
       else a.removeAttribute("aria-current");

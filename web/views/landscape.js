@@ -2,10 +2,11 @@
 // Python computes everything (paths, losses, grid shading, contours, regime map,
 // the inspector's substituted equations); this module only draws and wires controls.
 import { h, fmt } from "../lib/dom.js";
-import { fitCanvas, shadeImage, ticks, PALETTE, LUT } from "../lib/canvas.js";
+import { fitCanvas, shadeImage, ticks, PALETTE, LUT, cssColour } from "../lib/canvas.js";
 import { LineChart } from "../lib/chart.js";
 import { numberControl, selectControl } from "../lib/controls.js";
-import { optimizerList, normalizeOpts, optimizerSpecs } from "../lib/optlist.js";
+import { optimizerList, normalizeOpts, optimizerSpecs, MAX_OPTIMIZERS } from "../lib/optlist.js";
+import { readParams, problemBox, choice, number, json, optimizers, isObject, num, shown, Bad } from "../lib/urlstate.js";
 import { downloadPNG, downloadCSV, downloadJSON, exportButtons } from "../lib/download.js";
 import { LESSONS } from "../lessons.js";
 
@@ -24,7 +25,7 @@ export function defaults() {
 export function mount(root, { api, catalog, params, setParams, notify, locked = false }) {
   const fnById = Object.fromEntries(catalog.functions.map((f) => [f.name, f]));
   const optById = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
-  const scene = normalize(params);
+  const { scene, problems } = readScene(params);
   let result = null;        // last landscape result
   let grid = null;          // last grid result for scene.fn / scene.fp
   let gridKey = "";
@@ -42,19 +43,66 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
 
   function lessonOf(id) { return LESSONS.find((l) => l.id === id); }
 
-  function normalize(p) {
-    // a link may name just a lesson (as course pages do): its scene, then any overrides
-    const lesson = p.lesson && LESSONS.find((l) => l.id === p.lesson);
-    const s = { ...defaults(), ...(lesson ? structuredClone(lesson.scene) : {}), ...p };
-    if (!fnById[s.fn]) s.fn = DEFAULT_SCENE.fn;
-    if (!Array.isArray(s.start) || s.start.length !== 2) s.start = [...fnById[s.fn].start];
-    s.opts = normalizeOpts(s.opts, catalog, DEFAULT_SCENE.opts);
-    if (typeof s.fp !== "object" || s.fp === null) s.fp = {};
-    return s;
+  // The scene a link asks for: a lesson (as course pages link to), its scene, then any
+  // parameter next to it overriding the lesson's own. Each parameter is checked; a bad one
+  // is reported by name and its default used.
+  function readScene(p) {
+    const L = catalog.limits.landscape;
+    const baseOf = (values) => (values.lesson ? lessonOf(values.lesson).scene : DEFAULT_SCENE);
+    const fnOf = (values) => values.fn || baseOf(values).fn;
+    const optsOf = (values) => values.opts || baseOf(values).opts;
+    const stepsOf = (values) => values.steps ?? baseOf(values).steps;
+    const { values: v, problems } = readParams(p, {
+      lesson: choice(["", ...LESSONS.map((l) => l.id)]),
+      fn: choice(catalog.functions.map((f) => f.name)),
+      fp: json((x, ctx) => functionParams(x, fnById[fnOf(ctx.values)], ctx)),
+      start: json((x) => {
+        if (!Array.isArray(x) || x.length !== 2) throw new Bad(`must be a point [x, y] (got ${shown(x)})`);
+        return x.map((c, i) => num(c, -L.start_bound, L.start_bound, `[${i}]`));
+      }),
+      steps: number(1, L.max_steps, { integer: true }),
+      opts: json(optimizers(catalog, MAX_OPTIMIZERS)),
+      t: (raw, ctx) => number(0, stepsOf(ctx.values), { integer: true })(raw),
+      sel: json((x, ctx) => {
+        if (!Array.isArray(x) || x.length !== 2) throw new Bad(`must be [run, step] (got ${shown(x)})`);
+        return [num(x[0], 0, optsOf(ctx.values).length - 1, "[0]", true), num(x[1], 0, stepsOf(ctx.values), "[1]", true)];
+      }),
+    });
+    const base = structuredClone(baseOf(v));
+    const fn = fnOf(v);
+    const sameFn = fn === base.fn;
+    const s = {
+      lesson: v.lesson || "",
+      fn,
+      fp: v.fp ?? (sameFn ? base.fp : {}),
+      start: v.start ?? (sameFn ? base.start : [...fnById[fn].start]),
+      steps: stepsOf(v),
+      opts: v.opts || normalizeOpts(base.opts),
+      t: v.t ?? null,
+      sel: v.sel ?? null,
+    };
+    return { scene: s, problems };
+  }
+
+  // {parameter: value} of one test function: known names, values within their ranges
+  function functionParams(x, f, ctx) {
+    if (!isObject(x)) throw new Bad(`must be an object like {"condition": 50} (got ${shown(x)})`);
+    const out = {};
+    for (const [k, v] of Object.entries(x)) {
+      const meta = f.params[k];
+      if (!meta) {
+        const names = Object.keys(f.params);
+        ctx.report(`.${k}`, `${f.title} has ${names.length ? `the parameters ${names.join(", ")}` : "no parameters"}; ignored`);
+        continue;
+      }
+      try { out[k] = num(v, meta.min, meta.max); } catch (e) { ctx.report(`.${k}`, `${e.message}; the default is used`); }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- layout
   const msg = h("div", { class: "message", role: "alert", "aria-live": "assertive", hidden: true });
+  const linkProblems = problemBox(problems);
   const lessonBox = h("div", { class: "lesson-text", "aria-live": "polite" });
   const predictBox = h("div", { class: "predict", hidden: true });
   const fnControls = h("div", { class: "fn-controls" });
@@ -125,7 +173,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     regimeControls, regimeStatus, h("div", { class: "regime-wrap" }, regimeCanvas));
 
   const layout = h("div", { class: "landscape-view" }, side, main, right, regimeSection);
-  root.replaceChildren(layout);
+  root.replaceChildren(linkProblems, layout);   // the link's problems first: seen before anything else
 
   // ---------------------------------------------------------------- controls
   function buildFnControls() {
@@ -314,7 +362,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       ctx.fillText("Make your prediction to reveal the runs", m.l + W / 2, m.t + H / 2);
     } else if (result) {
       result.runs.forEach((r, i) => {
-        const color = scene.opts[i] ? scene.opts[i].c : PALETTE[i % PALETTE.length];
+        const color = cssColour(scene.opts[i] && scene.opts[i].c, i);
         const last = Math.min(t, r.path.length - 1);
         ctx.strokeStyle = "rgba(0,0,0,0.55)"; ctx.lineWidth = 3.6; pathTo(ctx, r.path, last, X, Y);
         ctx.strokeStyle = color; ctx.lineWidth = 2; pathTo(ctx, r.path, last, X, Y);
@@ -411,7 +459,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     chart.logY = gap;
     chart.yLabel = gap ? "f − f_min" : "f";
     chart.set(result.runs.map((r, i) => ({
-      color: scene.opts[i] ? scene.opts[i].c : PALETTE[i % PALETTE.length],
+      color: cssColour(scene.opts[i] && scene.opts[i].c, i),
       values: gap ? r.loss_above_min : r.loss,
       divergedAt: r.diverged_at,
     })));
@@ -527,7 +575,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     const r = result.runs[selected.run];
     const k = Math.min(selected.step, r.path.length - 1);
     showInfo(selected.run);
-    const head = h("p", {}, h("span", { class: "swatch", style: { background: scene.opts[selected.run]?.c } }),
+    const head = h("p", {}, h("span", { class: "swatch", style: { background: cssColour(scene.opts[selected.run]?.c, selected.run) } }),
       h("strong", {}, `${r.label || optById[r.name].title}`), ` — step ${k}`,
       h("br"), `θ = (${fmt(r.path[k][0], 6)}, ${fmt(r.path[k][1], 6)}),  f = ${fmt(r.loss[k], 6)}`);
     if (k === 0) { inspector.replaceChildren(head, h("p", { class: "hint" }, "Step 0 is the start point: no update yet.")); return; }

@@ -2,8 +2,10 @@
 // Python trains the network, computes PCA, the loss on the PCA plane and t-SNE;
 // this module animates and draws what comes back.
 import { h, fmt } from "../lib/dom.js";
-import { fitCanvas, shadeImage, ticks, PALETTE } from "../lib/canvas.js";
+import { fitCanvas, shadeImage, ticks, PALETTE, cssColour } from "../lib/canvas.js";
 import { numberControl, selectControl } from "../lib/controls.js";
+import { MAX_OPTIMIZERS } from "../lib/optlist.js";
+import { readParams, problemBox, choice, number, flag, json, dataset, isObject, colour, shown, Bad } from "../lib/urlstate.js";
 import { downloadPNG, downloadCSV, downloadJSON, exportButtons } from "../lib/download.js";
 
 const CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -16,20 +18,83 @@ const DEFAULT_NETWORK = {
 };
 const SIZE = 460;
 
+const TARGETS = ["trajectories", "activations", "data"];
+
 export function mount(root, { api, catalog, params, setParams, notify }) {
-  const scene = {
-    net: params.net || storedNetwork() || DEFAULT_NETWORK,
-    perplexity: params.perplexity ?? 30, iters: params.iters ?? 500, seed: params.seed ?? 0, grid: params.grid ?? 21,
-    target: params.target || "trajectories", run: params.run ?? 0, hide: params.hide || [],
-  };
+  const optNames = new Set(catalog.optimizers.map((o) => o.name));
+  const { scene, problems, netFromLink } = readScene(params);
   let result = null, live = null, running = null, destroyed = false, hover = null, lastSpec = null;
   let liveFrames = 0;   // t-SNE frames drawn while it optimizes (the map animates)
 
+  // The settings a link asks for: each parameter checked, a bad one reported by name and
+  // its default used. `net` is a whole network spec: the parts this view shows (dataset,
+  // model, optimizers and their colours) are checked here, the rest by Python right after.
+  function readScene(p) {
+    const netOf = (values) => values.net || storedNetwork() || DEFAULT_NETWORK;
+    const runs = (values) => netOf(values).optimizers.length;
+    const { values: v, problems } = readParams(p, {
+      net: json((x, ctx) => networkOf(x, ctx)),
+      perplexity: number(1, 100),
+      iters: number(250, 2000, { integer: true }),
+      seed: number(0, catalog.limits.network.max_seed, { integer: true }),
+      grid: number(5, 41, { integer: true }),
+      target: choice(TARGETS),
+      run: (raw, ctx) => number(0, runs(ctx.values) - 1, { integer: true })(raw),
+      hide: json((x, ctx) => {
+        if (!Array.isArray(x)) throw new Bad(`must be a list of run numbers like [0, 2] (got ${shown(x)})`);
+        const n = runs(ctx.values);
+        return x.filter((k, i) => {
+          if (Number.isInteger(k) && k >= 0 && k < n) return true;
+          ctx.report(`[${i}]`, `must be a run number from 0 to ${n - 1} (got ${shown(k)}); ignored`);
+          return false;
+        });
+      }),
+      compute: flag(),
+    });
+    const scene = {
+      net: netOf(v), perplexity: v.perplexity ?? 30, iters: v.iters ?? 500, seed: v.seed ?? 0, grid: v.grid ?? 21,
+      target: v.target || "trajectories", run: v.run ?? 0, hide: v.hide || [], compute: !!v.compute,
+    };
+    return { scene, problems, netFromLink: !!v.net };
+  }
+
+  // The parts of a network spec this view reads itself; Python checks the whole of it.
+  // Colours are the one part drawn as they are: "#rrggbb" or a palette index only.
+  function networkOf(x, ctx, { stored = false } = {}) {
+    if (!isObject(x)) throw new Bad(`must be a network spec (an object with dataset, model and optimizers, as the Network view trains; got ${shown(x)})`);
+    const net = { ...x, kind: "network" };
+    const uploaded = stored && isObject(x.dataset) && Array.isArray(x.dataset.points);
+    net.dataset = uploaded ? x.dataset : dataset(catalog, { extra: ["val_fraction"] })(x.dataset, ctx, ".dataset");
+    const m = x.model === undefined ? { hidden: [16, 16], activation: "tanh" } : x.model;
+    if (!isObject(m) || !Array.isArray(m.hidden) || m.hidden.some((w) => !Number.isInteger(w)) || typeof (m.activation ?? "tanh") !== "string") {
+      throw new Bad(`must be like {"hidden": [16, 16], "activation": "tanh"} (got ${shown(m)})`, ".model");
+    }
+    net.model = { ...m };
+    if (!Array.isArray(x.optimizers) || !x.optimizers.length || x.optimizers.length > MAX_OPTIMIZERS) {
+      throw new Bad(`must be a list of 1 to ${MAX_OPTIMIZERS} optimizers like [{"name": "adam", "lr": 0.01}]`, ".optimizers");
+    }
+    net.optimizers = x.optimizers.map((o, i) => {
+      if (!isObject(o) || !optNames.has(o.name)) {
+        throw new Bad(`must be an optimizer like {"name": "adam"}, one of ${[...optNames].join(", ")} (got ${shown(o)})`, `.optimizers[${i}]`);
+      }
+      const out = { ...o };
+      if (o.color !== undefined) {
+        try { out.color = colour(o.color); } catch (e) { delete out.color; ctx.report(`.optimizers[${i}].color`, `${e.message}; ignored`); }
+      }
+      return out;
+    });
+    return net;
+  }
+
   function storedNetwork() {
-    try { return JSON.parse(sessionStorage.getItem(LAST_NETWORK_KEY) || "null"); } catch { return null; }
+    let stored;
+    try { stored = JSON.parse(sessionStorage.getItem(LAST_NETWORK_KEY) || "null"); } catch { return null; }
+    if (stored === null) return null;
+    try { return networkOf(stored, { report: () => {} }, { stored: true }); } catch { return null; }
   }
 
   const msg = h("div", { class: "message", role: "alert", hidden: true });
+  let linkProblems = problemBox(problems);
   const netInfo = h("div", { class: "hint" });
   const showBox = h("div", {});
   const controls = h("div", {});
@@ -58,17 +123,18 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     exportButtons({ png: exportPNG, csv: exportCSV,
       json: () => result && downloadJSON("descentlab-projection.json", { spec: lastSpec, result }),
       notify, copied: "Link copied." }));
-  root.replaceChildren(h("div", { class: "projection-view" }, side, main));
+  root.replaceChildren(linkProblems, h("div", { class: "projection-view" }, side, main));
 
   const showMessage = (t) => { msg.hidden = !t; msg.textContent = t || ""; };
-  const colour = (i) => (scene.net.optimizers[i] && scene.net.optimizers[i].color) || PALETTE[i % PALETTE.length];
+  const colourOf = (i) => cssColour(scene.net.optimizers[i] && scene.net.optimizers[i].color, i);
   const title = (name) => (catalog.optimizers.find((o) => o.name === name) || { title: name }).title;
 
   function describeNetwork() {
     const n = scene.net;
     const ds = n.dataset.name || (n.dataset.recipe ? "a recipe" : "uploaded points");
-    netInfo.replaceChildren(`${ds}, hidden ${JSON.stringify(n.model.hidden)} ${n.model.activation}, ${n.loss}, ${n.epochs} epochs, snapshot every ${n.snapshot_every || 10} steps:`,
-      h("ul", {}, n.optimizers.map((o, i) => h("li", {}, h("span", { class: "swatch", style: { background: colour(i) } }),
+    const every = n.snapshot_every === "auto" ? "snapshots spaced by the core" : `snapshot every ${n.snapshot_every || 10} steps`;
+    netInfo.replaceChildren(`${ds}, hidden ${JSON.stringify(n.model.hidden)} ${n.model.activation || "tanh"}, ${n.loss || "cross_entropy"}, ${n.epochs ?? 50} epochs, ${every}:`,
+      h("ul", {}, n.optimizers.map((o, i) => h("li", {}, h("span", { class: "swatch", style: { background: colourOf(i) } }),
         `${title(o.name)}${o.lr !== undefined ? ` (lr ${o.lr})` : ""}`))));
   }
 
@@ -89,8 +155,23 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       const id = `show-${i}`;
       const box = h("input", { type: "checkbox", id, checked: !scene.hide.includes(i) });
       box.addEventListener("change", () => { scene.hide = box.checked ? scene.hide.filter((k) => k !== i) : [...scene.hide, i]; pushState(); draw(); });
-      return h("div", { class: "control control-bool" }, box, h("label", { for: id }, h("span", { class: "swatch", style: { background: colour(i) } }), `${i + 1}. ${title(o.name)}`));
+      return h("div", { class: "control control-bool" }, box, h("label", { for: id }, h("span", { class: "swatch", style: { background: colourOf(i) } }), `${i + 1}. ${title(o.name)}`));
     }));
+  }
+
+  // Python checks the rest of a linked network at once, so a bad one is reported with the
+  // link's other problems (and the default used) rather than when Compute is pressed.
+  function checkLinkedNetwork() {
+    const linked = scene.net;
+    api.call("validate", spec()).then(() => {}, (err) => {
+      if (destroyed || scene.net !== linked || running || result || err.kind !== "SpecError" || !String(err.field).startsWith("network")) return;
+      scene.net = storedNetwork() || DEFAULT_NETWORK;
+      scene.hide = []; scene.run = 0;
+      const box = problemBox([...problems, { param: `net${String(err.field).slice("network".length)}`, message: `${err.message}; the default experiment is used` }]);
+      linkProblems.replaceWith(box);
+      linkProblems = box;
+      describeNetwork(); buildControls(); pushState(); draw();
+    });
   }
 
   function takeNetwork() {
@@ -156,13 +237,13 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     const { ctx, X, Y } = f;
     paths.forEach((p, i) => {
       if (!p || !p.length || scene.hide.includes(i)) return;
-      ctx.strokeStyle = colour(i); ctx.lineWidth = 1.8; ctx.globalAlpha = 0.9;
+      ctx.strokeStyle = colourOf(i); ctx.lineWidth = 1.8; ctx.globalAlpha = 0.9;
       ctx.beginPath(); p.forEach(([a, b], k) => (k ? ctx.lineTo(X(a), Y(b)) : ctx.moveTo(X(a), Y(b)))); ctx.stroke();
       ctx.globalAlpha = 1;
-      for (const [a, b] of p) { ctx.beginPath(); ctx.arc(X(a), Y(b), 1.8, 0, 7); ctx.fillStyle = colour(i); ctx.fill(); }
+      for (const [a, b] of p) { ctx.beginPath(); ctx.arc(X(a), Y(b), 1.8, 0, 7); ctx.fillStyle = colourOf(i); ctx.fill(); }
       const [sa, sb] = p[0], [ea, eb] = p[p.length - 1];
-      ctx.beginPath(); ctx.arc(X(sa), Y(sb), 6, 0, 7); ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = colour(i); ctx.lineWidth = 2.5; ctx.stroke();
-      ctx.fillStyle = colour(i); ctx.fillRect(X(ea) - 5, Y(eb) - 5, 10, 10); ctx.strokeStyle = "#000"; ctx.lineWidth = 1; ctx.strokeRect(X(ea) - 5, Y(eb) - 5, 10, 10);
+      ctx.beginPath(); ctx.arc(X(sa), Y(sb), 6, 0, 7); ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = colourOf(i); ctx.lineWidth = 2.5; ctx.stroke();
+      ctx.fillStyle = colourOf(i); ctx.fillRect(X(ea) - 5, Y(eb) - 5, 10, 10); ctx.strokeStyle = "#000"; ctx.lineWidth = 1; ctx.strokeRect(X(ea) - 5, Y(eb) - 5, 10, 10);
     });
   }
 
@@ -283,7 +364,8 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   }
 
   describeNetwork(); buildControls(); draw(); pushState();
-  if (params.compute) setTimeout(compute, 0);
+  if (netFromLink) checkLinkedNetwork();
+  if (scene.compute) setTimeout(compute, 0);
   return {
     unmount() { destroyed = true; if (running) api.cancel(running); },
     get result() { return result; },
