@@ -288,11 +288,15 @@ def network(rng: random.Random) -> dict:
 def tsne(rng: random.Random) -> dict:
     if rng.random() < 0.5:
         points, _ = _points(rng, rng.randint(5, 25), rng.choice([1, 2, 3]))
-        data = {"points": points}
+        source = {"points": points}
     else:
-        named = _named(rng, 5, 40)
-        data = {"dataset": named.pop("name"), **named}
-    spec = {"kind": "tsne", "data": data, "max_iter": rng.choice([1, 5, 30]),
+        source = _named(rng, 5, 40)
+    if rng.random() < 0.2:  # the earlier form, data: {dataset: name, ...}, still accepted
+        source = {"dataset": source.pop("name"), **source} if "name" in source else source
+        where = "data"
+    else:
+        where = "dataset"
+    spec = {"kind": "tsne", where: source, "max_iter": rng.choice([1, 5, 30]),
             "perplexity": rng.choice([1.0, 1.2, 1.5]), "init": rng.choice(["pca", "random"])}
     if rng.random() < 0.4:
         spec["method"] = rng.choice(["auto", "exact", "barnes_hut"])
