@@ -47,6 +47,7 @@ EPS = 2.220446049250313e-16  # float64 machine epsilon
 MULTIPLY_ADD_SECONDS = 2.0e-9
 ITERATION_SECONDS = 2.0e-9
 FIXED_SECONDS = 0.3
+STEP_SECONDS = 4.0e-3  # a subspace step besides C x block: Gram-Schmidt, and Jacobi every RITZ_EVERY steps
 EXPECTED_ITERS = 200
 DEGENERATE = 1e-10  # a column that loses this much of its norm to Gram-Schmidt is replaced
 
@@ -221,7 +222,7 @@ def top_eigenvector_steps(C, k, seed=0, iters=MAX_ITERS, tol=TOL):
     V = _orthonormalize(rng.standard_normal((d, p)), rng)
     theta = np.zeros(p)
     step = 0
-    every = budget.chunk(ITERATION_SECONDS * d * d * p)  # steps between two progress items
+    every = budget.chunk(ITERATION_SECONDS * d * d * p + STEP_SECONDS)  # steps between two progress items
     for step in range(1, iters + 1):
         if step % every == 0:
             yield step
