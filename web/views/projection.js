@@ -195,18 +195,28 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       onProgress: ({ done, total, partial }) => {
         progress.value = done / total;
         const phase = partial && partial.phase;
+        // heartbeats (no news, only progress) keep the last embedding and KL on screen
+        const beat = Boolean(partial && partial.heartbeat);
+        const iteration = `t-SNE: iteration ${done - (total - s.max_iter)} of ${s.max_iter}`;
         status.textContent = phase === "train" ? `Training: epoch ${done} of ${s.network.epochs}` :
-          phase === "loss plane" ? "Evaluating the loss on the PCA plane…" :
-            phase === "tsne" ? `t-SNE: iteration ${done - (total - s.max_iter)} of ${s.max_iter}, KL ${fmt(partial.kl, 4)}` : "Working…";
-        if (phase === "tsne") { live = partial; liveFrames += 1; draw(); }
+          phase === "pca" ? "Finding the PCA plane of the snapshots…" :
+            phase === "loss plane" ? "Evaluating the loss on the PCA plane…" :
+              phase === "tsne" ? (beat ? (live ? status.textContent : `${iteration}…`) : `${iteration}, KL ${fmt(partial.kl, 4)}`) :
+                "Working…";
+        if (phase === "tsne" && !beat) { live = partial; liveFrames += 1; draw(); }
       },
     });
     try {
       result = await running;
       lastSpec = s;
       root.dataset.digest = result.digest;
-      status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s · t-SNE (${result.tsne.method}, perplexity ${fmt(result.tsne.perplexity, 3)}) KL ${fmt(result.tsne.kl, 4)}` +
-        (result.pca ? ` · the PCA plane explains ${(100 * result.pca.explained).toFixed(1)}% of the paths' variance` : "");
+      if (result.note) {  // nothing to project (e.g. every run diverged at once): the core says why
+        status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s: nothing to draw.`;
+        showMessage(result.note);
+      } else {
+        status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s · t-SNE (${result.tsne.method}, perplexity ${fmt(result.tsne.perplexity, 3)}) KL ${fmt(result.tsne.kl, 4)}` +
+          (result.pca ? ` · the PCA plane explains ${(100 * result.pca.explained).toFixed(1)}% of the paths' variance` : "");
+      }
     } catch (err) {
       status.textContent = err.kind === "Cancelled" ? "Stopped." : "";
       if (err.kind !== "Cancelled") showMessage(err.field ? `${err.field}: ${err.message}` : err.message);
@@ -252,7 +262,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     if (destroyed) return;
     const embedding = result ? null : live && live.embedding;
     tsnePaths = []; tsneSteps = [];
-    if (result && result.target === "trajectories") {
+    if (result && result.target === "trajectories" && !result.note) {
       tsnePaths = result.runs.map((r) => r.tsne_path); tsneSteps = result.runs.map((r) => r.snapshot_steps);
     } else if (embedding && live.counts) {
       let k = 0;
@@ -269,7 +279,10 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       }
     }
     drawPaths(tsneFrame, tsnePaths);
-    if (!pts && !tsnePaths.length) placeholder(tsneFrame, "Press Compute to train, project and animate the map.");
+    if (!pts && !tsnePaths.length) {
+      placeholder(tsneFrame, result && result.note ? "Nothing to project: see the message above." :
+        "Press Compute to train, project and animate the map.");
+    }
     if (hover) {
       const [a, b] = tsnePaths[hover.run][hover.k];
       tsneFrame.ctx.strokeStyle = "#000"; tsneFrame.ctx.lineWidth = 2; tsneFrame.ctx.beginPath(); tsneFrame.ctx.arc(tsneFrame.X(a), tsneFrame.Y(b), 8, 0, 7); tsneFrame.ctx.stroke();
@@ -346,7 +359,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   }
 
   function exportCSV() {
-    if (!result) return;
+    if (!result || result.note) return;
     const rows = [];
     if (result.target === "trajectories") {
       result.runs.forEach((r, i) => r.snapshot_steps.forEach((s, k) => rows.push([i + 1, r.name, s, r.pca_path[k][0], r.pca_path[k][1], r.tsne_path[k][0], r.tsne_path[k][1]])));
