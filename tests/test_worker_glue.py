@@ -1,8 +1,8 @@
-"""The worker's Python glue (web/worker.js, PY_GLUE), run natively.
+"""The worker's Python glue (descentlab.worker_glue), run natively.
 
 Long float lists leave the worker as raw float64 bytes; everything else stays
-JSON.  The browser half (unpackFloats) is checked end to end by e2e/test_parity.py,
-which compares whole browser results with native ones.
+JSON.  The browser half (unpackFloats in web/worker.js) is checked end to end by
+e2e/test_parity.py, which compares whole browser results with native ones.
 """
 
 import json
@@ -13,18 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import descentlab
+from descentlab import worker_glue as glue
+from descentlab.digest import digest
+
 WORKER = Path(__file__).resolve().parents[1] / "web" / "worker.js"
-
-
-@pytest.fixture(scope="module")
-def glue():
-    source = WORKER.read_text(encoding="utf-8")
-    text = re.search(r"const PY_GLUE = `(.*?)`;", source, re.S).group(1)
-    allowed = re.search(r"const ALLOWED_CALLS = (\[.*?\]);", source).group(1)
-    text = text.replace("${JSON.stringify(ALLOWED_CALLS)}", allowed)
-    namespace: dict = {}
-    exec(compile(text, "PY_GLUE", "exec"), namespace)
-    return namespace
 
 
 def unpack(obj, blob):
@@ -40,7 +33,19 @@ def unpack(obj, blob):
     return obj
 
 
-def test_long_float_lists_travel_as_bytes_and_come_back_exact(glue):
+def run_to_end(run_id, spec):
+    """Drive one run through start/step as the worker does; returns (chunks, result)."""
+    assert json.loads(glue.start(run_id, json.dumps(spec))) == {"ok": True}
+    chunks = []
+    while True:
+        out = json.loads(glue.step(run_id))
+        chunk = unpack(out["chunk"], glue.take_blob())
+        if "result" in chunk:
+            return chunks, chunk["result"]
+        chunks.append(chunk)
+
+
+def test_long_float_lists_travel_as_bytes_and_come_back_exact():
     rng = np.random.default_rng(0)
     path = (rng.standard_normal((300, 2)) * 1e-300).tolist()
     chunk = {"result": {"runs": [{"path": path, "loss": rng.random(100).tolist(), "name": "adam"},
@@ -48,8 +53,8 @@ def test_long_float_lists_travel_as_bytes_and_come_back_exact(glue):
                         "labels": list(range(100)), "flags": [True] * 100,
                         "ragged": [[0.5] * 70, [0.5] * 3], "gaps": [0.5] * 70 + [None],
                         "diverged": [0.5] * 70 + [float("nan")], "ints_inside": [0.5] + [1] * 80}}
-    text = glue["_dumps_packed"]({"chunk": chunk})
-    blob = glue["take_blob"]()
+    text = glue.dumps_packed({"chunk": chunk})
+    blob = glue.take_blob()
     packed = json.loads(text)["chunk"]["result"]
     assert "$f64" in packed["runs"][0]["path"] and "$f64" in packed["runs"][0]["loss"]
     assert packed["runs"][1]["path"] == [[0.1, 0.2]]  # short lists stay JSON
@@ -60,32 +65,91 @@ def test_long_float_lists_travel_as_bytes_and_come_back_exact(glue):
     assert np.array(back["runs"][0]["path"]).tobytes() == np.array(path).tobytes()
     assert back["runs"][0]["loss"] == chunk["result"]["runs"][0]["loss"]
     assert back["ints_inside"] == [0.5] + [1.0] * 80
-    assert glue["take_blob"]() == b""  # taken once
+    assert glue.take_blob() == b""  # taken once
 
 
-def test_a_chunk_without_long_lists_has_no_blob(glue):
-    assert json.loads(glue["_dumps_packed"]({"chunk": {"done": 1, "total": 2}})) == {"chunk": {"done": 1, "total": 2}}
-    assert glue["take_blob"]() == b""
+def test_a_chunk_without_long_lists_has_no_blob():
+    assert json.loads(glue.dumps_packed({"chunk": {"done": 1, "total": 2}})) == {"chunk": {"done": 1, "total": 2}}
+    assert glue.take_blob() == b""
 
 
-def test_result_arrays_travel_as_bytes_and_equal_the_native_lists(glue):
+def test_result_arrays_travel_as_bytes_and_equal_the_native_lists():
     # the glue asks iter_run for arrays (a landscape's paths and losses stay ndarrays);
     # what the page rebuilds from the bytes equals the lists native run() returns
-    import descentlab
-    from descentlab.digest import digest
     spec = {"kind": "landscape", "function": "beale", "steps": 200,
             "optimizers": [{"name": "adam", "lr": 0.05}, {"name": "sgd", "lr": 0.5}]}  # the second diverges
     items = list(descentlab.iter_run(json.loads(json.dumps(spec)), arrays=True))
     result = items[-1]["result"]
     assert isinstance(result["runs"][0]["path"], np.ndarray) and result["runs"][0]["path"].shape == (201, 2)
-    text = glue["_dumps_packed"]({"chunk": items[-1]})
+    text = glue.dumps_packed({"chunk": items[-1]})
     packed = json.loads(text)["chunk"]["result"]
     assert "$f64" in packed["runs"][0]["path"]
     assert isinstance(packed["runs"][1]["path"], list)  # a few points before diverging: plain JSON
-    back = unpack(packed, glue["take_blob"]())
+    back = unpack(packed, glue.take_blob())
     native = descentlab.run(spec)
     assert isinstance(native["runs"][0]["path"], list) and native["runs"][1]["diverged_at"] is not None
     assert back["digest"] == native["digest"] == digest(back)
     for ours, ref in zip(back["runs"], native["runs"]):
         for key in ("path", "loss", "loss_above_min"):
             assert np.array(ours[key]).tobytes() == np.array(ref[key]).tobytes()
+
+
+def test_a_run_through_start_and_step_gives_the_native_result():
+    spec = {"kind": "landscape", "function": "rosenbrock", "steps": 300, "record_state": True,
+            "optimizers": [{"name": "adam", "lr": 0.05}, {"name": "rmsprop"}]}
+    _, result = run_to_end("r1", spec)
+    assert result["digest"] == descentlab.run(spec)["digest"] == digest(result)
+    assert "r1" not in glue._RUNS  # a finished run is forgotten
+    assert json.loads(glue.step("r1")) == {"error": {"kind": "Error", "message": "no such run"}}
+
+
+def test_a_bad_spec_is_a_spec_error_naming_the_field():
+    # iter_run checks the spec when its first item is asked for: the first step says so
+    assert json.loads(glue.start(7, json.dumps({"kind": "landscape", "function": "booth", "steps": -5}))) == {"ok": True}
+    out = json.loads(glue.step(7))
+    assert out["error"]["kind"] == "SpecError" and out["error"]["field"] == "steps" and out["error"]["message"]
+    assert 7 not in glue._RUNS  # a run that ended with an error is forgotten
+    bad = json.loads(glue.start(8, "{not json"))["error"]
+    assert bad["kind"] == "Error" and bad["message"].startswith("json.decoder.JSONDecodeError")
+
+
+def test_stop_forgets_a_run_and_closes_its_generator():
+    spec = {"kind": "network", "dataset": {"name": "moons", "n": 100, "seed": 0}, "epochs": 5,
+            "optimizers": [{"name": "adam"}]}
+    assert json.loads(glue.start("s", json.dumps(spec))) == {"ok": True}
+    gen = glue._RUNS["s"]
+    assert "chunk" in json.loads(glue.step("s"))
+    glue.take_blob()
+    glue.stop("s")
+    assert "s" not in glue._RUNS and gen.gi_frame is None  # closed
+    glue.stop("s")  # twice is harmless
+
+
+def test_call_allows_only_the_listed_functions():
+    catalog = json.loads(glue.call("list_catalog", "[]"))["ok"]
+    assert catalog == json.loads(json.dumps(descentlab.list_catalog()))
+    for name in ("run", "__import__", "iter_run"):
+        out = json.loads(glue.call(name, "[]"))
+        assert out == {"error": {"kind": "Error", "message": f"ValueError: descentlab.{name} cannot be called from the page"}}
+    bad = json.loads(glue.call("validate", json.dumps([{"kind": "grid", "function": "nope"}])))
+    assert bad["error"]["kind"] == "SpecError" and bad["error"]["field"] == "function"
+
+
+def test_every_allowed_call_exists_and_the_worker_reads_the_list_from_here():
+    assert all(callable(getattr(descentlab, name)) for name in glue.ALLOWED_CALLS)
+    source = WORKER.read_text(encoding="utf-8")
+    assert "descentlab.worker_glue" in source
+    # one list: the worker holds no copy of the names
+    assert not any(re.search(rf"[\"']{name}[\"']", source) for name in glue.ALLOWED_CALLS)
+
+
+def test_non_finite_numbers_become_null():
+    text = glue._dumps({"a": [1.0, float("inf"), float("nan")], "b": np.float64(2.5), "c": np.arange(3)})
+    assert json.loads(text) == {"a": [1.0, None, None], "b": 2.5, "c": [0, 1, 2]}
+
+
+@pytest.mark.parametrize("value", [object(), {1, 2}])
+def test_values_json_cannot_write_are_an_error_not_a_crash(value, monkeypatch):
+    monkeypatch.setattr(descentlab, "list_catalog", lambda: value)
+    out = json.loads(glue.call("list_catalog", "[]"))
+    assert out["error"]["kind"] == "Error" and "not JSON serializable" in out["error"]["message"]

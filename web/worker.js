@@ -26,125 +26,11 @@
 // The single-file build runs this from a Blob URL and serves Pyodide's files itself under
 // DESCENTLAB_BASE_URL (see web/single/worker-prelude.js); a served dist/ uses this directory.
 const BASE_URL = self.DESCENTLAB_BASE_URL || new URL(".", self.location.href).href;
-const ALLOWED_CALLS = ["list_catalog", "kernel_digests", "validate", "explain", "llm_prompt", "parse_llm_answer"];
+// The Python half of the worker is a module of the wheel: pywasm/descentlab/worker_glue.py.
+// It owns the list of functions the page may call (ALLOWED_CALLS), read from it at load.
+let ALLOWED_CALLS = [];
 
-// The small Python glue. Generators live in a dict keyed by run id, so JavaScript never
-// holds a PyProxy; every function returns a JSON string.
-const PY_GLUE = `
-import json, math, traceback
-import numpy as np
-import descentlab
-
-BINARY_MIN_FLOATS = 64  # shorter float lists stay in the JSON text
-_BLOB = [b""]           # raw float64 bytes of the last chunk, fetched by take_blob()
-
-_RUNS = {}
-_ALLOWED = frozenset(${JSON.stringify(ALLOWED_CALLS)})
-
-def _plain(o):
-    # numpy scalars / arrays, should the core ever hand one back
-    if hasattr(o, "tolist"):
-        return o.tolist()
-    raise TypeError(f"{type(o).__name__} is not JSON serializable")
-
-def _finite(o):
-    # JSON has no NaN/Infinity: map them to null, as JSON.stringify does
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    return o
-
-def _pack(o, arrays, count):
-    # Replace each long, finite float array or float list (or list of float lists) by {"$f64": [offset, *shape]}
-    # into one float64 buffer; anything else (ints, bools, None, NaN) stays JSON.  A list that
-    # starts with a float is taken for numbers (results never mix booleans into one).
-    if isinstance(o, dict):
-        return {k: _pack(v, arrays, count) for k, v in o.items()}
-    a = o if isinstance(o, np.ndarray) else None
-    if isinstance(o, (list, tuple)) and o:
-        first = o[0]
-        if type(first) is float or (isinstance(first, list) and first and type(first[0]) is float):
-            try:
-                a = np.asarray(o)
-            except ValueError:  # ragged
-                pass
-    if a is not None and a.dtype == np.float64 and a.size >= BINARY_MIN_FLOATS and np.isfinite(a).all():
-        ref = {"$f64": [count[0], *a.shape]}
-        arrays.append(a.ravel())
-        count[0] += a.size
-        return ref
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (list, tuple)) and o and isinstance(o[0], (dict, list, tuple)):
-        return [_pack(v, arrays, count) for v in o]
-    return o
-
-def _dumps_packed(o):
-    arrays = []
-    packed = _pack(o, arrays, [0])
-    _BLOB[0] = np.concatenate(arrays).astype("<f8").tobytes() if arrays else b""
-    return _dumps(packed)
-
-def take_blob():
-    blob, _BLOB[0] = _BLOB[0], b""
-    return blob
-
-def _dumps(o):
-    try:
-        return json.dumps(o, allow_nan=False, default=_plain)
-    except ValueError:
-        return json.dumps(_finite(json.loads(json.dumps(o, default=_plain))), allow_nan=False)
-
-def _error(e):
-    if isinstance(e, descentlab.SpecError):
-        return {"kind": "SpecError", "field": str(getattr(e, "field", "")),
-                "message": str(getattr(e, "message", e))}
-    lines = traceback.format_exception_only(type(e), e)
-    last = lines[-1].strip() if lines else type(e).__name__
-    return {"kind": "Error", "message": last}
-
-def start(run_id, spec_json):
-    try:
-        _RUNS[run_id] = descentlab.iter_run(json.loads(spec_json), arrays=True)
-        return _dumps({"ok": True})
-    except Exception as e:
-        return _dumps({"error": _error(e)})
-
-def step(run_id):
-    gen = _RUNS.get(run_id)
-    if gen is None:
-        return _dumps({"error": {"kind": "Error", "message": "no such run"}})
-    try:
-        chunk = next(gen)
-    except StopIteration:
-        _RUNS.pop(run_id, None)
-        return _dumps({"error": {"kind": "Error", "message": "iter_run ended without a result"}})
-    except Exception as e:
-        _RUNS.pop(run_id, None)
-        return _dumps({"error": _error(e)})
-    if isinstance(chunk, dict) and "result" in chunk:
-        _RUNS.pop(run_id, None)
-        gen.close()
-    return _dumps_packed({"chunk": chunk})
-
-def stop(run_id):
-    gen = _RUNS.pop(run_id, None)
-    if gen is not None:
-        gen.close()
-
-def call(name, args_json):
-    try:
-        if name not in _ALLOWED:
-            raise ValueError(f"descentlab.{name} cannot be called from the page")
-        return _dumps({"ok": getattr(descentlab, name)(*json.loads(args_json))})
-    except Exception as e:
-        return _dumps({"error": _error(e)})
-`;
-
-let glue = null;          // {start, step, stop, call}: Python functions
+let glue = null;          // {start, step, stop, call, takeBlob}: functions of descentlab.worker_glue
 let loadFailure = null;   // message once loading failed
 const cancelled = new Set();
 let received = 0;         // messages seen so far, unreadable ones included: each one's seq
@@ -221,7 +107,7 @@ function toJSON(value, root = "spec") {
   return out.join("");
 }
 
-// Undo the glue's _pack: every {"$f64": [offset, ...shape]} becomes (nested) arrays of
+// Undo worker_glue.pack: every {"$f64": [offset, ...shape]} becomes (nested) arrays of
 // the floats stored at that offset in the bytes take_blob() returns.
 function unpackFloats(obj) {
   const proxy = glue.takeBlob();
@@ -276,11 +162,12 @@ async function load() {
     post({ type: "progress", stage, fraction: 0.85 });
     await pyodide.loadPackage(["numpy", "descentlab"], { messageCallback: quiet, errorCallback: onError });
     if (errors.length) throw new Error(errors.join(": "));
-    pyodide.runPython(PY_GLUE);
-    const g = pyodide.globals;
-    glue = { start: g.get("start"), step: g.get("step"), stop: g.get("stop"), call: g.get("call"),
-      takeBlob: g.get("take_blob") };
-    const version = pyodide.runPython("descentlab.__version__");
+    const g = pyodide.pyimport("descentlab.worker_glue");
+    glue = { start: g.start, step: g.step, stop: g.stop, call: g.call, takeBlob: g.take_blob };
+    const allowed = g.ALLOWED_CALLS;
+    ALLOWED_CALLS = allowed.toJs();
+    allowed.destroy();
+    const version = pyodide.runPython("import descentlab; descentlab.__version__");
     post({ type: "progress", stage, fraction: 1 });
     post({ type: "ready", version });
   } catch (e) {

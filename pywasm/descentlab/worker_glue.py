@@ -1,0 +1,219 @@
+"""The Python half of the browser's computation worker (``web/worker.js``).
+
+The worker imports this module once Pyodide, NumPy and descentlab are loaded and calls
+only the functions below. Each returns JSON text, never a Python object: JavaScript then
+holds no PyProxy that would have to be destroyed by hand. A run's generator stays here,
+in ``_RUNS``, keyed by the id the page gave the run.
+
+Long lists of floats (paths, losses, embeddings) do not travel as JSON text: printing
+and parsing ~10^4 shortest-repr floats costs more than computing a landscape scene. They
+go as one buffer of raw IEEE-754 bytes instead (``take_blob``), which the worker turns
+back into arrays (``unpackFloats`` in ``web/worker.js``). Both ways every float arrives
+bit for bit.
+
+Protocol, as the worker uses it::
+
+    start(run_id, spec_json)  -> {"ok": true} | {"error": {...}}
+    step(run_id)              -> {"chunk": progress item or {"result": ...}} | {"error": {...}}
+                                 then take_blob() -> the float64 bytes that chunk refers to
+    stop(run_id)              -> None (the generator is closed)
+    call(name, args_json)     -> {"ok": value} | {"error": {...}}, name in ALLOWED_CALLS
+
+An error is ``{"kind": "SpecError", "field", "message"}`` or ``{"kind": "Error", "message"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import traceback
+
+import numpy as np
+
+import descentlab
+
+#: The functions of ``descentlab`` the page may call by name (``descentlab.call`` in
+#: ``web/api.js``). The worker reads this tuple and refuses any other name before it
+#: reaches Python; ``call`` refuses them again.
+ALLOWED_CALLS = ("list_catalog", "kernel_digests", "validate", "explain", "llm_prompt", "parse_llm_answer")
+
+#: Float lists shorter than this stay in the JSON text: a buffer reference costs more.
+BINARY_MIN_FLOATS = 64
+
+_RUNS: dict = {}     # run id -> the generator of descentlab.iter_run
+_BLOB = [b""]        # raw float64 bytes of the last chunk, until take_blob() fetches them
+
+
+def start(run_id, spec_json: str) -> str:
+    """Validate a spec and keep its run's generator under ``run_id``.
+
+    Parameters
+    ----------
+    run_id : int or str
+        The page's id of the run.
+    spec_json : str
+        The spec as JSON text (the worker writes -0.0 with its sign).
+
+    Returns
+    -------
+    str
+        ``{"ok": true}``, or ``{"error": ...}`` when the spec is refused.
+    """
+    try:
+        _RUNS[run_id] = descentlab.iter_run(json.loads(spec_json), arrays=True)
+        return _dumps({"ok": True})
+    except Exception as e:
+        return _dumps({"error": _error(e)})
+
+
+def step(run_id) -> str:
+    """The next chunk of run ``run_id``: a progress item, or finally ``{"result": ...}``.
+
+    Long float arrays in the chunk are replaced by ``{"$f64": [offset, *shape]}``
+    references into the bytes that :func:`take_blob` returns next. A run that ends, by a
+    result or an error, is forgotten.
+
+    Returns
+    -------
+    str
+        ``{"chunk": ...}`` or ``{"error": ...}``.
+    """
+    gen = _RUNS.get(run_id)
+    if gen is None:
+        return _dumps({"error": {"kind": "Error", "message": "no such run"}})
+    try:
+        chunk = next(gen)
+    except StopIteration:
+        _RUNS.pop(run_id, None)
+        return _dumps({"error": {"kind": "Error", "message": "iter_run ended without a result"}})
+    except Exception as e:
+        _RUNS.pop(run_id, None)
+        return _dumps({"error": _error(e)})
+    if isinstance(chunk, dict) and "result" in chunk:
+        _RUNS.pop(run_id, None)
+        gen.close()
+    return dumps_packed({"chunk": chunk})
+
+
+def stop(run_id) -> None:
+    """Forget run ``run_id`` (cancelled by the page); closing its generator frees its work."""
+    gen = _RUNS.pop(run_id, None)
+    if gen is not None:
+        gen.close()
+
+
+def call(name: str, args_json: str) -> str:
+    """``descentlab.<name>(*args)`` for a name in :data:`ALLOWED_CALLS`.
+
+    Returns
+    -------
+    str
+        ``{"ok": value}`` or ``{"error": ...}`` (a name not allowed is an error too).
+    """
+    try:
+        if name not in ALLOWED_CALLS:
+            raise ValueError(f"descentlab.{name} cannot be called from the page")
+        return _dumps({"ok": getattr(descentlab, name)(*json.loads(args_json))})
+    except Exception as e:
+        return _dumps({"error": _error(e)})
+
+
+def take_blob() -> bytes:
+    """The float64 bytes (little-endian) of the last packed chunk, once; then ``b""``."""
+    blob, _BLOB[0] = _BLOB[0], b""
+    return blob
+
+
+def dumps_packed(obj) -> str:
+    """JSON text of ``obj`` with its long float arrays moved to the blob (see :func:`pack`)."""
+    arrays: list = []
+    packed = pack(obj, arrays, [0])
+    _BLOB[0] = np.concatenate(arrays).astype("<f8").tobytes() if arrays else b""
+    return _dumps(packed)
+
+
+def pack(o, arrays: list, count: list):
+    """``o`` with each long, finite float array replaced by a reference into one buffer.
+
+    A float64 ndarray, a list of floats or a list of float lists with at least
+    :data:`BINARY_MIN_FLOATS` numbers, all finite, becomes ``{"$f64": [offset, *shape]}``
+    and its values are appended to ``arrays``; ``count[0]`` is the offset so far.
+    Anything else stays JSON: ints, bools, None, ragged lists, and lists holding a NaN
+    (JSON writes that as null, which the page draws as a gap, never as a number).
+    A list whose first item is a float is taken for numbers: results never mix booleans
+    into a list of floats.
+
+    Parameters
+    ----------
+    o : object
+        A chunk, or a part of one.
+    arrays : list of ndarray
+        Flat float64 arrays collected so far, in buffer order (appended to).
+    count : list of one int
+        The number of floats in ``arrays`` (updated).
+    """
+    if isinstance(o, dict):
+        return {k: pack(v, arrays, count) for k, v in o.items()}
+    a = o if isinstance(o, np.ndarray) else _float_array(o)
+    if a is not None and a.dtype == np.float64 and a.size >= BINARY_MIN_FLOATS and np.isfinite(a).all():
+        ref = {"$f64": [count[0], *a.shape]}
+        arrays.append(a.ravel())
+        count[0] += a.size
+        return ref
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (list, tuple)) and o and isinstance(o[0], (dict, list, tuple)):
+        return [pack(v, arrays, count) for v in o]
+    return o
+
+
+def _float_array(o):
+    """``o`` as an array when it is a non-empty list of floats or of float lists, else None."""
+    if not isinstance(o, (list, tuple)) or not o:
+        return None
+    first = o[0]
+    if type(first) is float or (isinstance(first, list) and first and type(first[0]) is float):
+        try:
+            return np.asarray(o)
+        except ValueError:  # ragged
+            return None
+    return None
+
+
+def _plain(o):
+    """JSON for what the json module cannot write: NumPy scalars and arrays, should the
+    core ever hand one back."""
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON serializable")
+
+
+def _finite(o):
+    """``o`` with NaN and infinities as None: JSON has no such numbers, and JSON.stringify
+    writes them as null too."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
+
+
+def _dumps(o) -> str:
+    # The fast path fails only on a non-finite float; then the slow one maps them to null.
+    try:
+        return json.dumps(o, allow_nan=False, default=_plain)
+    except ValueError:
+        return json.dumps(_finite(json.loads(json.dumps(o, default=_plain))), allow_nan=False)
+
+
+def _error(e: BaseException) -> dict:
+    """An exception as the worker reports it: a SpecError names its field; anything else
+    is its last traceback line (the type and message, no stack)."""
+    if isinstance(e, descentlab.SpecError):
+        return {"kind": "SpecError", "field": str(getattr(e, "field", "")),
+                "message": str(getattr(e, "message", e))}
+    lines = traceback.format_exception_only(type(e), e)
+    last = lines[-1].strip() if lines else type(e).__name__
+    return {"kind": "Error", "message": last}
