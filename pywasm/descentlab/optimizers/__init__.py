@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import adadelta, adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nesterov, rmsprop, sgd
-from .base import Optimizer, OptimizerInfo, bind, describe
+from .base import Optimizer, OptimizerInfo, bind, capture, describe
 
 # The page lists the optimizers in this order.  Adding one: a module and a line here.
 MODULES = [
@@ -62,23 +62,27 @@ def make(name: str, **hyper) -> Optimizer:
     return bind(REGISTRY[name], full)
 
 
-def record(name: str, grads, old_state, new_state, updates, hyper=None) -> dict[str, np.ndarray]:
-    """What the inspector shows for one step ``updates, new_state = update(grads, old_state, params)``.
+def record(name: str, grads, old_state, params, hyper=None) -> tuple:
+    """One step of ``name``, and what the inspector shows of it.
 
-    Every value is an array shaped like the parameters, keyed by the symbol's
-    name in the paper (arrays may share memory with the states: do not modify).
-    Besides ``grad`` (the raw gradient) and ``update`` (θ_t − θ_{t−1}), each
-    module's ``trace`` says what it adds (its docstring lists the keys).
+    Runs ``update(grads, old_state, params)`` under :func:`base.capture`, so every
+    value shown is one the code computed.  Returns ``(updates, new_state,
+    shown)``; ``shown`` maps ``grad`` (the raw gradient), ``update``
+    (θ_t − θ_{t−1}) and what the module's ``trace`` picks (its docstring lists
+    the keys) to arrays shaped like the parameters.
 
     Parameters
     ----------
     name : str
         Registry name.
-    grads, updates : ndarray
-        The gradient passed to ``update`` and the updates it returned.
-    old_state, new_state : NamedTuple
-        The state passed to ``update`` and the one it returned.
+    grads, params : ndarray
+        The gradient and the parameters θ_{t−1}.
+    old_state : NamedTuple
+        The state before the step.
     hyper : dict, optional
-        The hyper-parameters given to ``make`` (defaults filled in).
+        Hyper-parameters (defaults filled in for the rest).
     """
-    return REGISTRY[name].trace(grads, old_state, new_state, updates, _full_hyper(name, hyper or {}))
+    full = _full_hyper(name, hyper or {})
+    info = REGISTRY[name]
+    updates, new_state, variables = capture(make(name, **full).update, grads, old_state, params, {})
+    return updates, new_state, info.trace(grads, new_state, updates, full, variables)

@@ -50,8 +50,8 @@ def update(grads, state, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
     return -lr * delta, AdadeltaState(state.step + 1, sq, acc)
 
 
-def trace(grads, old_state, new_state, updates, hyper) -> dict:
+def trace(grads, new_state, updates, hyper, variables) -> dict:
     """Inspector quantities: ``grad``, ``update``, ``square_avg`` (E[g²]_t),
-    ``acc_delta`` (E[Δθ²]_t) and ``delta`` (Δθ_t = -update / lr)."""
+    ``acc_delta`` (E[Δθ²]_t) and ``delta`` (Δθ_t)."""
     return {"grad": grads, "update": updates, "square_avg": new_state.square_avg,
-            "acc_delta": new_state.acc_delta, "delta": -updates / hyper["lr"]}
+            "acc_delta": new_state.acc_delta, "delta": variables["delta"]}

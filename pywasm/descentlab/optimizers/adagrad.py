@@ -51,6 +51,6 @@ def update(grads, state, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initia
     return -lr_t * g / (K.sqrt(sum_sq) + eps), AdagradState(t, sum_sq)
 
 
-def trace(grads, old_state, new_state, updates, hyper) -> dict:
+def trace(grads, new_state, updates, hyper, variables) -> dict:
     """Inspector quantities: ``grad``, ``update``, ``sum_sq`` (the accumulator G_t)."""
     return {"grad": grads, "update": updates, "sum_sq": new_state.sum_sq}

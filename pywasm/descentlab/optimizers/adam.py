@@ -56,13 +56,11 @@ def update(grads, state, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weig
     return -lr * m_hat / (K.sqrt(v_hat) + eps), AdamState(t, m, v, v_max)
 
 
-def trace(grads, old_state, new_state, updates, hyper) -> dict:
+def trace(grads, new_state, updates, hyper, variables) -> dict:
     """Inspector quantities: ``grad``, ``update``, ``m``, ``v``, ``m_hat``, ``v_hat``,
     plus ``v_max`` with AMSGrad."""
-    t, amsgrad = new_state.step, hyper["amsgrad"]
     out = {"grad": grads, "update": updates, "m": new_state.m, "v": new_state.v,
-           "m_hat": new_state.m / bias_correction(float(hyper["beta1"]), t),
-           "v_hat": (new_state.v_max if amsgrad else new_state.v) / bias_correction(float(hyper["beta2"]), t)}
-    if amsgrad:
+           "m_hat": variables["m_hat"], "v_hat": variables["v_hat"]}
+    if hyper["amsgrad"]:
         out["v_max"] = new_state.v_max
     return out

@@ -49,6 +49,6 @@ def update(grads, state, params, lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weig
     return -(lr / bias_correction(beta1, t)) * (m / u), AdamaxState(t, m, u)
 
 
-def trace(grads, old_state, new_state, updates, hyper) -> dict:
+def trace(grads, new_state, updates, hyper, variables) -> dict:
     """Inspector quantities: ``grad``, ``update``, ``m`` (m_t) and ``u`` (u_t)."""
     return {"grad": grads, "update": updates, "m": new_state.m, "u": new_state.u}

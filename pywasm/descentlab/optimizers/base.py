@@ -22,8 +22,10 @@ the equations and the paper in ``update``'s docstring, the defaults in
 from __future__ import annotations
 
 import inspect
+import sys
 import textwrap
 import types
+from pathlib import Path
 from functools import lru_cache
 from typing import Callable, NamedTuple
 
@@ -76,7 +78,9 @@ class OptimizerInfo(NamedTuple):
         The update rule, one equation per line, then ``where <symbols>``: the
         literal block and the ``where`` line of ``update``'s docstring.
     trace : callable
-        ``trace(grads, old_state, new_state, updates, hyper) -> dict``.
+        ``trace(grads, new_state, updates, hyper, variables) -> dict``: what the
+        inspector shows, picked from the new state and the variables ``update``
+        assigned (see :func:`capture`).
     """
 
     name: str
@@ -164,6 +168,46 @@ def _references(doc: str) -> str:
         return ""
     refs = parts[1].replace("*", "").split("\n\n")  # *emphasis* is for Sphinx, not the page
     return "\n".join(" ".join(r.split()) for r in refs if r.strip())
+
+
+def is_update(code) -> bool:
+    """Whether ``code`` is the ``update`` function of one of the optimizer modules."""
+    return code.co_name == "update" and code.co_filename.startswith(_PACKAGE)
+
+
+_PACKAGE = str(Path(__file__).parent)
+
+
+def capture(update, grads, state, params, hyper: dict) -> tuple:
+    """``update(grads, state, params, **hyper)``, and the variables its code assigned.
+
+    Returns ``(updates, new_state, variables)``: the locals of every optimizer
+    ``update`` that ran (AdamW's and the Adam it calls), arguments left out, the
+    outer one's winning on a shared name.  The inspector shows these, the very
+    values the code computed, never a recomputation.
+    """
+    variables: dict = {}
+
+    def on_return(frame, event, arg):
+        if event == "return":
+            code = frame.f_code
+            arguments = set(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+            variables.update((k, v) for k, v in frame.f_locals.items() if k not in arguments)
+        return on_return
+
+    def on_call(frame, event, arg):
+        if is_update(frame.f_code):
+            frame.f_trace_lines = False  # only the return matters here
+            return on_return
+        return None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        updates, new_state = update(grads, state, params, **hyper)
+    finally:
+        sys.settrace(previous)
+    return updates, new_state, variables
 
 
 @lru_cache(maxsize=SCHEDULE_CACHE_SIZE)

@@ -49,8 +49,6 @@ def update(grads, state, params, lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.
     return updates, LionState(state.step + 1, m)
 
 
-def trace(grads, old_state, new_state, updates, hyper) -> dict:
+def trace(grads, new_state, updates, hyper, variables) -> dict:
     """Inspector quantities: ``grad``, ``update``, ``m`` (m_t) and ``c`` (c_t, whose sign is the step)."""
-    b1 = float(hyper["beta1"])
-    return {"grad": grads, "update": updates, "m": new_state.m,
-            "c": b1 * old_state.m + (1.0 - b1) * grads}
+    return {"grad": grads, "update": updates, "m": new_state.m, "c": variables["c"]}

@@ -68,13 +68,7 @@ def momentum_schedule(beta1: float, psi: float, t: int) -> float:
     return beta1 * (1.0 - 0.5 * float(K.exp(t * psi * _LOG_096)))
 
 
-def trace(grads, old_state, new_state, updates, hyper) -> dict:
-    """Inspector quantities: ``grad``, ``update``, ``m``, ``v``, ``m_hat``, ``v_hat``.
-
-    m̂_t involves the L2-decayed gradient, which needs θ_{t−1}; it is recovered
-    from the update instead, m̂_t = −update (√v̂_t + ε) / η (exact up to rounding).
-    """
-    v_hat = new_state.v / bias_correction(float(hyper["beta2"]), new_state.step)
-    m_hat = -updates * (K.sqrt(v_hat) + hyper["eps"]) / hyper["lr"]
+def trace(grads, new_state, updates, hyper, variables) -> dict:
+    """Inspector quantities: ``grad``, ``update``, ``m``, ``v``, ``m_hat``, ``v_hat``."""
     return {"grad": grads, "update": updates, "m": new_state.m, "v": new_state.v,
-            "m_hat": m_hat, "v_hat": v_hat}
+            "m_hat": variables["m_hat"], "v_hat": variables["v_hat"]}

@@ -65,7 +65,7 @@ def update(grads, state, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0
     return -lr * step, RMSpropState(state.step + 1, v, g_avg, b)
 
 
-def trace(grads, old_state, new_state, updates, hyper) -> dict:
+def trace(grads, new_state, updates, hyper, variables) -> dict:
     """Inspector quantities: ``grad``, ``update``, ``square_avg``, plus ``grad_avg``
     when centered and ``momentum_buffer`` when momentum > 0."""
     out = {"grad": grads, "update": updates, "square_avg": new_state.square_avg}

@@ -66,7 +66,7 @@ def check(lr, momentum, dampening, weight_decay, nesterov, ema):
         raise ValueError("ema=True sets dampening = momentum; leave dampening at 0")
 
 
-def trace(grads, old_state, new_state, updates, hyper) -> dict:
+def trace(grads, new_state, updates, hyper, variables) -> dict:
     """Inspector quantities: ``grad``, ``update`` and, with momentum, ``momentum_buffer``."""
     out = {"grad": grads, "update": updates}
     if hyper["momentum"] != 0.0:
