@@ -57,6 +57,16 @@ export function shadeImage(shade, lighten = 0.35) {
   return off;
 }
 
+// Contour segments as Python sends them, one list per level: [x0, y0, x1, y1, x0, y0, ...]
+// in world units, drawn with the context's current stroke style.
+export function drawContours(ctx, contours, X, Y) {
+  for (const seg of contours) {
+    ctx.beginPath();
+    for (let k = 0; k < seg.length; k += 4) { ctx.moveTo(X(seg[k]), Y(seg[k + 1])); ctx.lineTo(X(seg[k + 2]), Y(seg[k + 3])); }
+    ctx.stroke();
+  }
+}
+
 // Round tick positions for an axis label (a drawing decision, not model maths).
 export function ticks(lo, hi, count = 5) {
   const span = hi - lo;
@@ -71,6 +81,9 @@ export function ticks(lo, hi, count = 5) {
 
 export const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f9bb4",
   "#f032e6", "#6b8e23", "#9a6324", "#800000", "#000075", "#808000"];
+
+// One colour per class of a dataset (points, decision regions), ten before they repeat.
+export const CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
 // A colour that is safe to hand to CSS or a canvas: "#rrggbb" only (anything else, such as
 // "url(...)" from a link, could make the page fetch or mis-draw), else the palette's i-th.

@@ -1,8 +1,9 @@
 // The scene lives in the URL: one serialize/parse pair for every view, and one validating
 // reader for every parameter.
-//   #landscape?fn=rosenbrock&start=[-1.5,2]&opts=[...]
-// Scalars are written as they are; arrays and objects as JSON, so a shared link
-// reproduces the scene exactly (numbers keep every digit JSON gives them).
+//   #landscape?function=rosenbrock&start=[-1.5,2]&optimizers=[...]
+// Keys are the scene's field names, spelled out. Scalars are written as they are; arrays
+// and objects as JSON, so a shared link reproduces the scene exactly (numbers keep every
+// digit JSON gives them).
 //
 // A link is input from anyone: each view reads its parameters with readParams() and a
 // schema of readers below. A value a reader refuses becomes a problem naming the
@@ -25,6 +26,27 @@ export function serialize(view, params) {
   return `#${view}${s ? "?" + s : ""}`;
 }
 
+// Links made before the keys were spelled out still open: this is the one table of the
+// old short keys, read as their new names when a link is parsed. `optimizer` renames the
+// fields inside each entry of an `optimizers` list (see optimizers() below). A link that
+// has both an old key and its new one keeps the new one; the old one is then reported as
+// not a setting of the view.
+export const OLD_KEYS = {
+  landscape: { fn: "function", fp: "function_params", opts: "optimizers", t: "step", sel: "selected" },
+  network: { ds: "dataset", bs: "batch_size", vf: "val_fraction", opts: "optimizers" },
+  projection: { net: "network", iters: "max_iter" },
+  optimizer: { p: "params", c: "color" },
+};
+
+export function renameOldKeys(fields, table) {
+  const out = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const renamed = Object.hasOwn(table, k) && !Object.hasOwn(fields, table[k]);
+    out[renamed ? table[k] : k] = v;
+  }
+  return out;
+}
+
 // -> {view, params: {name: raw text}}. Values stay text: the view's readers decide what
 // each one may be.
 export function parse(hash) {
@@ -32,7 +54,8 @@ export function parse(hash) {
   const [view, query = ""] = text.split("?", 2);
   const params = {};
   for (const [k, raw] of new URLSearchParams(query)) params[k] = raw;
-  return { view: view || "", params };
+  const table = Object.hasOwn(OLD_KEYS, view) ? OLD_KEYS[view] : {};
+  return { view: view || "", params: renameOldKeys(params, table) };
 }
 
 // ------------------------------------------------------------------ reading
@@ -164,60 +187,73 @@ export function colour(v, at = "") {
   throw new Bad(`must be a colour #rrggbb or a palette index 0 to ${PALETTE.length - 1} (got ${shown(v)})`, at);
 }
 
-// The optimizers of a scene, [{name, p: {hyper-parameter: value}, c: colour}], checked
+// The optimizers of a scene, [{name, params: {hyper-parameter: value}, color}], checked
 // against the catalog: a known name, known hyper-parameters within their ranges.
 // A bad hyper-parameter or colour is dropped (the optimizer stays); a bad entry is dropped.
 export function optimizers(catalog, max) {
   const byName = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
   return (list, ctx) => {
     if (!Array.isArray(list) || !list.length) {
-      throw new Bad('must be a list of optimizers like [{"name": "adam", "p": {"lr": 0.01}}]');
+      throw new Bad('must be a list of optimizers like [{"name": "adam", "params": {"lr": 0.01}}]');
     }
     if (list.length > max) ctx.report("", `at most ${max} optimizers; the ones after the ${max}th were dropped`);
     const out = [];
-    list.slice(0, max).forEach((o, i) => {
-      const at = `[${i}]`;
-      if (!isObject(o)) { ctx.report(at, `must be an object like {"name": "adam"} (got ${shown(o)}); dropped`); return; }
-      const meta = byName[o.name];
-      if (!meta) {
-        ctx.report(`${at}.name`, `must be one of ${Object.keys(byName).join(", ")} (got ${shown(o.name)}); dropped`);
-        return;
-      }
-      for (const k of Object.keys(o)) {
-        if (!["name", "p", "c"].includes(k)) ctx.report(`${at}.${k}`, "not a field of an optimizer (name, p, c); ignored");
-      }
-      const p = {};
-      if (o.p !== undefined && !isObject(o.p)) ctx.report(`${at}.p`, `must be an object of hyper-parameters (got ${shown(o.p)}); ignored`);
-      for (const [k, v] of Object.entries(isObject(o.p) ? o.p : {})) {
-        const range = meta.ranges[k];
-        if (!range) {
-          ctx.report(`${at}.p.${k}`, `${meta.title} has no hyper-parameter ${shown(k)} (it has ${Object.keys(meta.defaults).join(", ")}); ignored`);
-          continue;
-        }
-        const [lo, hi, kind] = range;
-        if (kind === "bool") {
-          if (typeof v === "boolean") p[k] = v;
-          else ctx.report(`${at}.p.${k}`, `must be true or false (got ${shown(v)}); the default is used`);
-          continue;
-        }
-        try { p[k] = num(v, lo, hi, "", kind === "int"); } catch (e) { ctx.report(`${at}.p.${k}`, `${e.message}; the default is used`); }
-      }
-      let c;
-      if (o.c !== undefined) {
-        try { c = colour(o.c); } catch (e) { ctx.report(`${at}.c`, `${e.message}; ignored`); }
-      }
-      out.push({ name: o.name, p, c });
+    list.slice(0, max).forEach((entry, i) => {
+      const o = readOptimizer(entry, byName, (at, message) => ctx.report(`[${i}]${at}`, message));
+      if (o) out.push(o);
     });
     if (!out.length) throw new Bad("has no optimizer the page can use");
     // fill in colours: the first palette colour no other run uses
-    const used = new Set(out.map((o) => o.c).filter(Boolean));
+    const used = new Set(out.map((o) => o.color).filter(Boolean));
     for (const [i, o] of out.entries()) {
-      if (o.c) continue;
-      o.c = PALETTE.find((x) => !used.has(x)) || PALETTE[i % PALETTE.length];
-      used.add(o.c);
+      if (o.color) continue;
+      o.color = PALETTE.find((x) => !used.has(x)) || PALETTE[i % PALETTE.length];
+      used.add(o.color);
     }
     return out;
   };
+}
+
+// One entry of an optimizers list -> {name, params, color} or null (dropped, reported).
+function readOptimizer(entry, byName, report) {
+  if (!isObject(entry)) { report("", `must be an object like {"name": "adam"} (got ${shown(entry)}); dropped`); return null; }
+  const o = renameOldKeys(entry, OLD_KEYS.optimizer);
+  const meta = byName[o.name];
+  if (!meta) {
+    report(".name", `must be one of ${Object.keys(byName).join(", ")} (got ${shown(o.name)}); dropped`);
+    return null;
+  }
+  for (const k of Object.keys(o)) {
+    if (!["name", "params", "color"].includes(k)) report(`.${k}`, "not a field of an optimizer (name, params, color); ignored");
+  }
+  if (o.params !== undefined && !isObject(o.params)) report(".params", `must be an object of hyper-parameters (got ${shown(o.params)}); ignored`);
+  const params = {};
+  for (const [k, v] of Object.entries(isObject(o.params) ? o.params : {})) {
+    const value = hyperParameter(meta, k, v, (message) => report(`.params.${k}`, message));
+    if (value !== undefined) params[k] = value;
+  }
+  let color;
+  if (o.color !== undefined) {
+    try { color = colour(o.color); } catch (e) { report(".color", `${e.message}; ignored`); }
+  }
+  return { name: o.name, params, color };
+}
+
+// One hyper-parameter checked against the optimizer's range; undefined when refused.
+function hyperParameter(meta, k, v, report) {
+  const range = meta.ranges[k];
+  if (!range) {
+    report(`${meta.title} has no hyper-parameter ${shown(k)} (it has ${Object.keys(meta.defaults).join(", ")}); ignored`);
+    return undefined;
+  }
+  const [lo, hi, kind] = range;
+  if (kind === "bool") {
+    if (typeof v === "boolean") return v;
+    report(`must be true or false (got ${shown(v)}); the default is used`);
+    return undefined;
+  }
+  try { return num(v, lo, hi, "", kind === "int"); } catch (e) { report(`${e.message}; the default is used`); }
+  return undefined;
 }
 
 // A dataset as a network spec names it: a preset {name, its parameters, seed}, or

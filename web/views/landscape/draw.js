@@ -1,0 +1,165 @@
+// Drawing the landscape: the shaded surface with its contours, the optimizers' paths up to
+// the timeline's step, the start point, hover and selection marks; and the loss chart.
+// Everything drawn comes from Python (shades, contours, paths, losses); this maps it to pixels.
+import { fmt } from "../../lib/dom.js";
+import { fitCanvas, ticks, cssColour, drawContours } from "../../lib/canvas.js";
+
+const MAX_CANVAS = 760;
+const MARGIN = { l: 46, r: 10, t: 10, b: 34 };
+
+// plot.draw(frame) draws one frame on `canvas`, sized to `container`; plot.view is the
+// world <-> pixel mapping of the last frame ({X, Y, inv}), for pointer interaction.
+//   frame: {fn (catalog entry), scene, grid, heat, gridVersion, result, revealed, hover, selected}
+export function landscapePlot(canvas, container) {
+  const background = { key: null, canvas: document.createElement("canvas") };
+  let view = null;
+
+  function draw(frame) {
+    const { scene, result } = frame;
+    const shaded = Boolean(frame.heat && frame.grid.function.name === scene.function);
+    const [[x0, x1], [y0, y1]] = (frame.grid && frame.grid.function.name === scene.function) ? frame.grid.function.domain : frame.fn.domain;
+    const avail = Math.min(MAX_CANVAS, container.clientWidth - 8 || 600);
+    const aspect = Math.min(1.1, Math.max(0.55, (y1 - y0) / (x1 - x0)));
+    const m = MARGIN;
+    const W = avail - m.l - m.r, H = Math.round(W * aspect);
+    const ctx = fitCanvas(canvas, avail, H + m.t + m.b);
+    const X = (x) => m.l + ((x - x0) / (x1 - x0)) * W;
+    const Y = (y) => m.t + H - ((y - y0) / (y1 - y0)) * H;
+    view = { X, Y, inv: (px, py) => [x0 + ((px - m.l) / W) * (x1 - x0), y0 + ((m.t + H - py) / H) * (y1 - y0)] };
+    const fg = getComputedStyle(document.documentElement).getPropertyValue("--text").trim() || "#222";
+    const box = { m, W, H, X, Y, x0, x1, y0, y1, fg };
+    paintBackground(ctx, { ...box, frame, shaded, avail });
+    ctx.save();
+    ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
+    if (!frame.revealed) drawVeil(ctx, box);
+    else if (result) drawRuns(ctx, box, result, scene);
+    drawMarks(ctx, box, frame);
+    ctx.restore();
+    ctx.strokeStyle = fg; ctx.lineWidth = 1;
+    ctx.strokeRect(m.l, m.t, W, H);  // the frame stays on top of the paths
+  }
+
+  // The surface, its contours, minima and axes change only with the function or the size:
+  // painted once into an offscreen canvas, copied on every frame.
+  function paintBackground(ctx, b) {
+    const dpr = window.devicePixelRatio || 1;
+    const key = [b.shaded ? b.frame.gridVersion : -1, b.frame.scene.function, canvas.width, canvas.height, dpr, b.avail, b.H,
+      b.x0, b.x1, b.y0, b.y1, b.fg].join("|");
+    if (key !== background.key) {
+      const bg = background.canvas;
+      bg.width = canvas.width; bg.height = canvas.height;
+      const bctx = bg.getContext("2d");
+      bctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      drawBackground(bctx, b);
+      background.key = key;
+    }
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(background.canvas, 0, 0);
+    ctx.restore();
+  }
+
+  return { draw, get view() { return view; } };
+}
+
+function drawBackground(ctx, { frame, shaded, m, W, H, X, Y, x0, x1, y0, y1, fg }) {
+  ctx.save();
+  ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
+  if (shaded) {
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(frame.heat, m.l, m.t, W, H);
+    ctx.strokeStyle = "rgba(30,30,40,0.35)"; ctx.lineWidth = 0.8;
+    drawContours(ctx, frame.grid.contours, X, Y);
+  } else {
+    ctx.fillStyle = "#ddd"; ctx.fillRect(m.l, m.t, W, H);
+  }
+  for (const [mx, my] of frame.fn.minima) star(ctx, X(mx), Y(my), 7, "#ffffff", "#111");
+  ctx.restore();
+  // axes (the frame itself is stroked by draw(), on top of the paths)
+  ctx.fillStyle = fg;
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textAlign = "center"; ctx.textBaseline = "top";
+  for (const v of ticks(x0, x1, 6)) { ctx.fillText(fmt(v, 3), X(v), m.t + H + 4); }
+  ctx.fillText("x", m.l + W / 2, m.t + H + 19);
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  for (const v of ticks(y0, y1, 6)) { ctx.fillText(fmt(v, 3), m.l - 5, Y(v)); }
+  ctx.save(); ctx.translate(10, m.t + H / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = "center"; ctx.fillText("y", 0, 0); ctx.restore();
+}
+
+// "Predict, then run": nothing of the run is shown until the learner has answered.
+function drawVeil(ctx, { m, W, H }) {
+  ctx.fillStyle = "rgba(0,0,0,0.55)"; ctx.fillRect(m.l, m.t + H / 2 - 18, W, 36);
+  ctx.fillStyle = "#fff"; ctx.font = "bold 15px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+  ctx.fillText("Make your prediction to reveal the runs", m.l + W / 2, m.t + H / 2);
+}
+
+function drawRuns(ctx, { m, W, H, X, Y }, result, scene) {
+  const t = scene.step ?? scene.steps;
+  result.runs.forEach((r, i) => {
+    const color = cssColour(scene.optimizers[i] && scene.optimizers[i].color, i);
+    const last = Math.min(t, r.path.length - 1);
+    ctx.strokeStyle = "rgba(0,0,0,0.55)"; ctx.lineWidth = 3.6; pathTo(ctx, r.path, last, X, Y);
+    ctx.strokeStyle = color; ctx.lineWidth = 2; pathTo(ctx, r.path, last, X, Y);
+    const [px, py] = r.path[last];
+    dot(ctx, X(px), Y(py), 4.5, color, "#000");
+    if (r.diverged_at && t >= r.path.length - 1) {
+      ctx.fillStyle = color; ctx.font = "bold 13px system-ui, sans-serif";
+      ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+      const lx = Math.min(Math.max(X(px), m.l + 4), m.l + W - 150), ly = Math.min(Math.max(Y(py), m.t + 16), m.t + H - 4);
+      ctx.fillText(`✕ ${r.name} diverged at step ${r.diverged_at}`, lx, ly);
+    }
+  });
+}
+
+// The start point, the point under the pointer and the inspected one.
+function drawMarks(ctx, { X, Y, fg }, { scene, result, hover, selected }) {
+  const [sx, sy] = scene.start;
+  dot(ctx, X(sx), Y(sy), 6, "#fff", "#000");
+  if (hover) {
+    const p = result.runs[hover.run].path[hover.step];
+    ctx.strokeStyle = fg; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 8, 0, 2 * Math.PI); ctx.stroke();
+  }
+  if (selected && result && result.runs[selected.run] && result.runs[selected.run].path[selected.step]) {
+    const p = result.runs[selected.run].path[selected.step];
+    ctx.strokeStyle = "#fff"; ctx.lineWidth = 2.5; ctx.setLineDash([3, 2]);
+    ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 10, 0, 2 * Math.PI); ctx.stroke(); ctx.setLineDash([]);
+  }
+}
+
+function pathTo(ctx, path, last, X, Y) {
+  ctx.beginPath();
+  ctx.moveTo(X(path[0][0]), Y(path[0][1]));
+  for (let k = 1; k <= last; k++) ctx.lineTo(X(path[k][0]), Y(path[k][1]));
+  ctx.stroke();
+}
+
+function dot(ctx, x, y, r, fill, stroke) {
+  ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fillStyle = fill; ctx.fill(); ctx.strokeStyle = stroke; ctx.lineWidth = 1.2; ctx.stroke();
+}
+
+function star(ctx, x, y, r, fill, stroke) {
+  ctx.beginPath();
+  for (let k = 0; k < 10; k++) {
+    const a = -Math.PI / 2 + (k * Math.PI) / 5, rr = k % 2 ? r * 0.45 : r;
+    ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a));
+  }
+  ctx.closePath(); ctx.fillStyle = fill; ctx.fill(); ctx.strokeStyle = stroke; ctx.lineWidth = 1; ctx.stroke();
+}
+
+// The loss chart: f − f_min from Python on a log scale; a surface without a minimum (the
+// saddle) is plotted as f, linearly. Empty until the learner's prediction is in.
+export function drawLossChart(chart, { result, scene, revealed }) {
+  chart.cursor = scene.step ?? scene.steps;
+  if (!result) return;
+  if (!revealed) { chart.set([]); return; }
+  const gap = result.function.f_min !== null;
+  chart.logY = gap;
+  chart.yLabel = gap ? "f − f_min" : "f";
+  chart.set(result.runs.map((r, i) => ({
+    color: cssColour(scene.optimizers[i] && scene.optimizers[i].color, i),
+    values: gap ? r.loss_above_min : r.loss,
+    divergedAt: r.diverged_at,
+  })));
+}

@@ -1,0 +1,80 @@
+// The landscape view's requests to the worker: the scene's runs and the function's grid.
+// changed() is the middle of the view's one-way flow: the scene changed, so its link is
+// written and its result asked for; what comes back is stored in `shown` and drawn.
+import { shadeImage } from "../../lib/canvas.js";
+import { sceneParams, landscapeSpec, gridSpec } from "./scene.js";
+
+// on: {result(spec, parallel), grid(), error(err)}: after `shown` holds the new answer
+export function sceneRequests({ api, root, scene, shown, setParams, alive, on }) {
+  const runner = queue({ api, alive, onError: on.error, onResult(result, spec, { parallel, ms }) {
+    Object.assign(shown, { result, spec, ms });
+    if (result.digest) root.dataset.digest = result.digest;
+    else delete root.dataset.digest;  // a scene computed in parts has none
+    root.dataset.computeMs = ms.toFixed(1);
+    root.dataset.scenes = (+root.dataset.scenes || 0) + 1;
+    if (scene.step === null || scene.step > spec.steps) scene.step = spec.steps;
+    on.result(spec, parallel);
+  } });
+  const ensureGrid = gridLoader({ api, alive, onError: on.error, onGrid(grid) {
+    Object.assign(shown, { grid, heat: shadeImage(grid.shade), gridVersion: shown.gridVersion + 1 });
+    on.grid();
+  } });
+
+  const remember = () => setParams(sceneParams(scene));
+
+  // keep=false while dragging: writing the URL (history.replaceState) 60 times a second
+  // costs the page more than drawing, so the drag's end writes it once. Meanwhile the
+  // optimizers are shared among the worker pool (the same runs, no digest); the drag's
+  // end runs the scene once more to get it.
+  function changed(keep = true) {
+    if (keep) remember();
+    ensureGrid(gridSpec(scene));
+    runner.request(landscapeSpec(scene, !!scene.selected), !keep);
+  }
+
+  // The inspector needs the optimizer state the last run did not record.
+  function needState() {
+    if (shown.spec && !shown.spec.record_state) runner.request({ ...shown.spec, record_state: true });
+  }
+
+  return { changed, remember, needState };
+}
+
+// One scene in flight at a time. While one runs, only the newest request waits, and it is
+// sent as soon as a result arrives, before that result is drawn, so the worker computes
+// the next scene (the newest start point of a drag) while this one is being drawn.
+// A parallel request shares the optimizers among the worker pool (api.runParallel).
+function queue({ api, alive, onResult, onError }) {
+  let inflight = null;
+  let queued = null;
+
+  function request(spec, parallel = false) {
+    if (inflight) { queued = [spec, parallel]; return; }
+    const t0 = performance.now();
+    const sendQueued = () => {
+      inflight = null;
+      if (queued && alive()) { const q = queued; queued = null; request(...q); }
+    };
+    inflight = (parallel ? api.runParallel(spec) : api.run(spec)).then((result) => {
+      sendQueued();
+      if (alive()) onResult(result, spec, { parallel, ms: performance.now() - t0 });
+    }, (err) => {
+      sendQueued();
+      if (alive() && err.kind !== "Cancelled") onError(err);
+    });
+  }
+
+  return { request };
+}
+
+// The shaded grid and contours of the scene's function, fetched when the function or its
+// parameters change; an answer for a function no longer shown is dropped.
+function gridLoader({ api, alive, onGrid, onError }) {
+  let key = "";
+  return function ensure(spec) {
+    const k = JSON.stringify([spec.function, spec.function_params]);
+    if (k === key) return;
+    key = k;
+    api.run(spec).then((grid) => { if (k === key && alive()) onGrid(grid); }, onError);
+  };
+}

@@ -1,0 +1,64 @@
+// Computing a projection: Compute sends the spec, progress names the phase (training,
+// PCA, the loss plane, t-SNE) and every t-SNE frame is drawn as it arrives, so the map
+// animates while it optimizes; Stop cancels. The result, or the note that there was
+// nothing to project, ends it.
+import { h, fmt } from "../../lib/dom.js";
+
+// spec(): the projection spec now; draw(): redraw from `run`; showMessage(text)
+export function projectionRun({ api, root, spec, draw, showMessage }) {
+  const run = { result: null, live: null, spec: null, running: null, liveFrames: 0 };
+  const progress = h("progress", { max: 1, value: 0, "aria-label": "Projection progress" });
+  const status = h("p", { class: "run-status", "aria-live": "polite" });
+  const computeBtn = h("button", { type: "button", class: "button", onclick: () => compute() }, "Compute");
+  const stopBtn = h("button", { type: "button", class: "button secondary", disabled: true, onclick: () => run.running && api.cancel(run.running) }, "Stop");
+
+  async function compute() {
+    if (run.running) return;
+    const s = spec();
+    computeBtn.disabled = true; stopBtn.disabled = false; showMessage(""); run.result = null; run.live = null;
+    const t0 = performance.now();
+    run.running = api.run(s, { onProgress: (p) => onProgress(s, p) });
+    try {
+      finish(s, await run.running, (performance.now() - t0) / 1000);
+    } catch (err) {
+      status.textContent = err.kind === "Cancelled" ? "Stopped." : "";
+      if (err.kind !== "Cancelled") showMessage(err.field ? `${err.field}: ${err.message}` : err.message);
+    } finally {
+      run.running = null; computeBtn.disabled = false; stopBtn.disabled = true; draw();
+    }
+  }
+
+  function onProgress(s, { done, total, partial }) {
+    progress.value = done / total;
+    const phase = partial && partial.phase;
+    // heartbeats (no news, only progress) keep the last embedding and KL on screen
+    const beat = Boolean(partial && partial.heartbeat);
+    const iteration = `t-SNE: iteration ${done - (total - s.max_iter)} of ${s.max_iter}`;
+    status.textContent = phase === "train" ? `Training: epoch ${done} of ${s.network.epochs}` :
+      phase === "pca" ? "Finding the PCA plane of the snapshots…" :
+        phase === "loss plane" ? "Evaluating the loss on the PCA plane…" :
+          phase === "tsne" ? (beat ? (run.live ? status.textContent : `${iteration}…`) : `${iteration}, KL ${fmt(partial.kl, 4)}`) :
+            "Working…";
+    if (phase === "tsne" && !beat) { run.live = partial; run.liveFrames += 1; draw(); }
+  }
+
+  function finish(s, result, seconds) {
+    Object.assign(run, { result, spec: s });
+    root.dataset.digest = result.digest;
+    if (result.note) {  // nothing to project (e.g. every run diverged at once): the core says why
+      status.textContent = `Done in ${seconds.toFixed(1)} s: nothing to draw.`;
+      showMessage(result.note);
+      return;
+    }
+    status.textContent = `Done in ${seconds.toFixed(1)} s · t-SNE (${result.tsne.method}, perplexity ${fmt(result.tsne.perplexity, 3)}) KL ${fmt(result.tsne.kl, 4)}` +
+      (result.pca ? ` · the PCA plane explains ${(100 * result.pca.explained).toFixed(1)}% of the paths' variance` : "");
+  }
+
+  return {
+    run, compute, status,
+    controls: h("div", { class: "timeline" }, computeBtn, stopBtn, progress),
+    // a new network: nothing computed for it yet
+    clear() { run.result = null; run.live = null; },
+    stop() { if (run.running) api.cancel(run.running); },
+  };
+}
