@@ -11,7 +11,7 @@ import pytest
 import descentlab
 from descentlab.errors import SpecError
 from descentlab.optimizers import REGISTRY
-from descentlab.trace import trace
+from descentlab.tracing import trace
 
 # every optimizer with each of its options switched away from the default
 COMBOS = [(name, {}) for name in REGISTRY] + [

@@ -1,0 +1,192 @@
+"""Optimizers written by learners: compile the code, check its contract, run it with a budget.
+
+The contract (the same in the page, in exercises and natively): the code defines,
+at module level, ``init(params)``, which returns the state, and
+``update(grads, state, params, <hyper-parameters as keyword arguments with
+defaults>)``, which returns ``(updates, new_state)``; ``updates`` is added to
+``params``.  The state may be a NamedTuple, a tuple or a dict of arrays and
+numbers.  ``np`` (NumPy), ``K`` (the deterministic kernels: ``K.sqrt``,
+``K.exp``, ...), ``NamedTuple`` and ``bias_correction`` are available.
+
+This code is untrusted.  Natively it runs only when the caller opts in
+(``descentlab.run(spec, allow_code=True)`` or ``--allow-code``); in the browser
+it runs in a worker of its own without network or storage.  Here it gets a budget of
+bytecode steps, so ``while True:`` stops with a clear error, and every error names the
+learner's own line, never a frame of Descent Lab.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import sys
+import traceback
+from typing import NamedTuple
+
+import numpy as np
+
+from . import kernels as K
+from .errors import SpecError
+from .optimizers.base import bias_correction
+
+FILENAME = "<your code>"
+MAX_CODE_CHARS = 20_000  # a few pages of code; a 1 MB paste is refused with its size
+MAX_OPS_PER_CALL = 2_000_000  # bytecode instructions of learner code one init or update may run
+MAX_HYPER = 12  # keyword arguments of update
+
+
+class LearnerError(Exception):
+    """The learner's code failed: ``line`` (1-based, in their code, or None) and ``message``."""
+
+    def __init__(self, line, message: str):
+        self.line = line
+        self.message = message
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+class LearnerTimeout(BaseException):
+    """The line budget ran out.  A BaseException, so a learner's ``except Exception`` cannot swallow it."""
+
+
+class LearnerOptimizer(NamedTuple):
+    """Compiled learner code: ``init``, ``update`` (budgeted) and ``update``'s defaults."""
+
+    init: object
+    update: object
+    defaults: dict
+    source: str
+
+
+def namespace() -> dict:
+    """What learner code can use without importing it."""
+    return {"np": np, "K": K, "NamedTuple": NamedTuple, "bias_correction": bias_correction,
+            "__name__": "learner"}
+
+
+def compile_optimizer(source) -> LearnerOptimizer:
+    """Compile learner code and check its shape (not yet its numbers).
+
+    Raises
+    ------
+    LearnerError
+        A syntax error (with its line), code too long, a missing or malformed
+        ``init``/``update``, or an error while the module body runs.
+    """
+    if not isinstance(source, str):
+        raise LearnerError(None, "the code must be text")
+    if len(source) > MAX_CODE_CHARS:
+        raise LearnerError(None, f"the code is {len(source):,} characters long; at most {MAX_CODE_CHARS:,}"
+                                 " (an optimizer fits in a page)")
+    try:
+        tree = ast.parse(source, FILENAME)
+    except SyntaxError as e:
+        raise LearnerError(e.lineno, f"SyntaxError: {e.msg}") from None
+    env = namespace()
+    _budgeted(lambda: exec(compile(tree, FILENAME, "exec"), env), "running the module")
+    for name in ("init", "update"):
+        if not callable(env.get(name)):
+            raise LearnerError(None, f"define a function {name}(...) at module level")
+    defaults = _hyper_defaults(env["update"])
+    init, update = env["init"], env["update"]
+    return LearnerOptimizer(init=lambda params, capture=None: _budgeted(lambda: init(params), "init", capture),
+                            update=lambda g, s, p, capture=None, **h: _budgeted(lambda: update(g, s, p, **h),
+                                                                               "update", capture),
+                            defaults=defaults, source=source)
+
+
+def _hyper_defaults(update) -> dict:
+    """``update(grads, state, params, **hyper)``'s keyword defaults, checked."""
+    line = update.__code__.co_firstlineno
+    params = list(inspect.signature(update).parameters.values())
+    if len(params) < 3 or any(p.default is not inspect.Parameter.empty for p in params[:3]):
+        raise LearnerError(line, "update must take (grads, state, params, ...) first, without defaults")
+    hyper = params[3:]
+    if len(hyper) > MAX_HYPER:
+        raise LearnerError(line, f"update has {len(hyper)} hyper-parameters; at most {MAX_HYPER}")
+    out = {}
+    for p in hyper:
+        if p.default is inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise LearnerError(line, f"hyper-parameter {p.name!r} needs a default, e.g. {p.name}=0.01")
+        d = p.default
+        if isinstance(d, bool) or (isinstance(d, (int, float)) and np.isfinite(d)):
+            out[p.name] = d
+        else:
+            raise LearnerError(line, f"the default of {p.name!r} must be a finite number or True/False")
+    return out
+
+
+def _budgeted(call, what: str, capture: dict | None = None):
+    """Run ``call()`` with a budget of bytecode steps on learner frames; map its errors to the learner's lines.
+
+    With ``capture``, the locals of every learner function are copied into it when
+    that function returns (an exercise compares them with the reference's).
+    """
+    counter = [0]
+
+    def local(frame, event, arg):
+        if event == "opcode":
+            counter[0] += 1
+            if counter[0] > MAX_OPS_PER_CALL:
+                raise LearnerTimeout(frame.f_lineno)
+        elif event == "return" and capture is not None:
+            capture.update(frame.f_locals)
+        return local
+
+    def global_(frame, event, arg):
+        if frame.f_code.co_filename != FILENAME:
+            return None
+        # count instructions, not lines: "while True: pass" on one line raises no line events
+        frame.f_trace_opcodes, frame.f_trace_lines = True, False
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(global_)
+    try:
+        return call()
+    except LearnerError:
+        raise
+    except LearnerTimeout as stop:
+        raise LearnerError(stop.args[0], f"{what} ran more than {MAX_OPS_PER_CALL:,} steps of your code:"
+                                         " is there an endless loop?") from None
+    except RecursionError:
+        raise LearnerError(_learner_line(sys.exc_info()[2]), f"{what} recursed too deeply") from None
+    except Exception as e:  # noqa: BLE001 - any error of learner code becomes a message
+        raise LearnerError(_learner_line(e.__traceback__), f"{type(e).__name__}: {e}") from None
+    finally:
+        sys.settrace(previous)
+
+
+def _learner_line(tb):
+    """The last line of the learner's code in a traceback, or None."""
+    line = None
+    for frame, lineno in traceback.walk_tb(tb):
+        if frame.f_code.co_filename == FILENAME:
+            line = lineno
+    return line
+
+
+def check_state(state, params, line=None) -> None:
+    """A state must be a NamedTuple, a tuple or a dict of arrays and numbers."""
+    values = state.values() if isinstance(state, dict) else state if isinstance(state, tuple) else None
+    if values is None:
+        raise LearnerError(line, "the state must be a NamedTuple, a tuple or a dict of arrays and numbers,"
+                                 f" got {type(state).__name__}")
+    for v in values:
+        if not (isinstance(v, (int, float, np.ndarray, np.floating, np.integer)) and not isinstance(v, bool)):
+            raise LearnerError(line, "every entry of the state must be an array or a number,"
+                                     f" got {type(v).__name__}")
+
+
+def step(opt: LearnerOptimizer, grads, state, params, hyper: dict, t: int):
+    """One checked step of learner code: ``(updates, new_state)`` shaped like ``params``."""
+    out = opt.update(grads, state, params, **hyper)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise LearnerError(None, f"update must return (updates, new_state); at step {t} it returned"
+                                 f" {type(out).__name__}")
+    updates, new_state = out
+    shape = np.shape(params)
+    if np.shape(updates) != shape:
+        raise LearnerError(None, f"updates must have the shape of params {shape}; at step {t} they have"
+                                 f" {np.shape(updates)}")
+    check_state(new_state, params)
+    return updates, new_state
