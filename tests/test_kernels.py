@@ -303,6 +303,33 @@ def test_kernel_digests_are_stable():
     assert len(first) >= 15 and all(len(v) == 64 for v in first.values())
 
 
+# SHA-256 of each elementwise kernel's output on selftest.kernel_inputs(), recorded before the
+# float and array paths were merged into one arithmetic core (issue 13).  Only exact operations
+# build these kernels, so the bits are the same on every machine; change a value here only with
+# a change of algorithm.  (The matmul digests are left out: arm64 may fuse einsum's products.)
+RECORDED_DIGESTS = {
+    "exp": "ae344ffde4751fa51a5a28eb6109864be534e3199ec1843241c85376dfabb78e",
+    "expm1": "43ca7a62ac618bada6b7eeb956a008d724349f2b4bf1f7c629c2a2fabc411028",
+    "log": "18ae73e9db4df42f0be30e82f1a7c8d4f2fe1f588fce544105d38453dd72937f",
+    "log1p": "82ffa7fbf6f07a7aade37931e7723c063006c5eaf7e90950d49892a73c538713",
+    "tanh": "678a58d32ea67303d1a1c6d6e588e0e9ffb3bfc34c0739f6bc6eac9f2cb0963d",
+    "sigmoid": "889e8932c459ce344aaed40407667eddc7079c27430cc1d1b903121e0d513afa",
+    "softplus": "fb855c143b23a217dafdf6e5830dc5b6f46cec632899ab541f1223f5de4312b6",
+    "sin": "c4c6e38685cb808062105800c6567dcbc9ddad97e02304f46e71ca5ae10675d1",
+    "cos": "229fbd35ddc1e900de40b95d3d979ab03c15246295ff7262debc5f670c7d6289",
+    "powi": "9f14f8b850fde53807143cd80e06ecb3aae5815e82006772d8427eff53a7571b",
+    "logsumexp": "6aa2b84294c6d6e7d6b96a3f6bd1dcb6fe214d640120c6d5f95799fdfdc109bb",
+    "log_softmax": "b3320e7a0dd3bf6f9e615ce121f762d602a149bf44e9f36cf9a0ce5f10aa76e2",
+    "softmax": "d83340a85ebed3907517691dbcacc1b18fbd9008cd80f740657015ef3333683c",
+}
+
+
+def test_kernel_digests_are_the_recorded_ones():
+    from descentlab.selftest import kernel_digests
+    now = kernel_digests()
+    assert {name: now[name] for name in RECORDED_DIGESTS} == RECORDED_DIGESTS
+
+
 def test_scalar_sin_cos_are_the_array_bits():
     x = np.concatenate([uniform(-100, 100, 20000), uniform(-1, 1, 5000), log_uniform(-30, 5, 5000),
                         -log_uniform(-30, 5, 5000), np.array([0.0, -0.0, 0.3, 0.78125, 1e6, 2e6])])

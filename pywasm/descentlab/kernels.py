@@ -17,7 +17,13 @@ functions to within 2 ulp over the whole finite range (see
 NumPy does.
 
 All functions accept scalars or arrays and return float64 arrays (0-d for
-scalar input).
+scalar input).  ``exp``, ``sin``, ``cos`` and ``sincos`` also take a Python
+float and return floats: their range reduction and polynomial are written once,
+over the exact ``floor``/``ldexp``/``frexp``/``where`` of :mod:`descentlab.elementwise`,
+so a float gets the array version's very bits without NumPy's per-call cost (the
+2-D landscapes step one point at a time).  The float-or-array helpers of the
+optimizers (``zeros_like``, ``sqrt``, ``maximum``, ``sign``, ``powi``, ...) live
+there too and are re-exported here.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from .elementwise import ArrayOps, FloatOps
+from .elementwise import copy, full_like, maximum, powi, sign, sqrt, zeros_like  # noqa: F401 (the kernels' API)
 
 PI = 3.141592653589793
 LN2_HI = 6.93147180369123816490e-01  # upper bits of ln 2: k * LN2_HI is exact for |k| < 2**11
@@ -56,7 +65,6 @@ _COS_C = (4.16666666666666019037e-02, -1.38888888888741095749e-03,
           2.08757232129817482790e-09, -1.13596475577881948265e-11)
 # pi/2 split into 33-bit pieces so that k * PIO2_n is exact (fdlibm e_rem_pio2.c)
 _PIO2_1 = 1.57079632673412561417e00
-_PIO2_1T = 6.07710050650619224932e-11
 _PIO2_2 = 6.07710050630396597660e-11
 _PIO2_2T = 2.02226624879595063154e-21
 _INV_PIO2 = 6.36619772367581382433e-01
@@ -85,105 +93,37 @@ def _canonical_nan(y):
     return np.where(y != y, np.nan, y)
 
 
-# --- Elementwise helpers for optimizer states --------------------------------
-# Every optimizer in Descent Lab is elementwise: coordinate i of the update only
-# depends on coordinate i of the gradient, parameters and state.  So an optimizer
-# written with these helpers runs unchanged on a 1-D float64 array (a network's
-# weights) or on one Python float (one coordinate of a 2-D landscape point), and
-# gives the same bits both ways: + - * / and sqrt are correctly rounded IEEE
-# operations whether NumPy or CPython performs them.  On two-element problems the
-# Python-float path avoids NumPy's per-call overhead, the cost that dominates
-# there (tests/test_optimizers.py checks both paths bit for bit).
-
-
-def zeros_like(p):
-    """0.0 for a Python float, else float64 zeros shaped like ``p``."""
-    return 0.0 if type(p) is float else np.zeros_like(p, dtype=np.float64)
-
-
-def full_like(p, value: float):
-    """``value`` for a Python float, else a float64 array of it shaped like ``p``."""
-    return float(value) if type(p) is float else np.full_like(p, value, dtype=np.float64)
-
-
-def copy(x):
-    """A copy that never aliases ``x`` (floats are immutable already)."""
-    return x if type(x) is float else np.array(x, dtype=np.float64)
-
-
-def sqrt(x):
-    """Correctly rounded square root of a float or an array (nan below zero, as NumPy)."""
-    if type(x) is float:
-        return math.sqrt(x) if x >= 0.0 else math.nan  # negatives and nan fail the test (-0.0 passes)
-    return np.sqrt(x)
-
-
-def maximum(a, b):
-    """``np.maximum`` for floats or arrays: a NaN in either argument gives NaN."""
-    if type(a) is float and type(b) is float:
-        if a != a or b != b:
-            return math.nan
-        return a if a > b else b  # on a tie (±0.0) return b, as native NumPy does
-    return np.maximum(a, b)
-
-
-def sign(x):
-    """-1.0, 0.0 or 1.0 (NaN stays NaN), for a float or an array."""
-    if type(x) is float:
-        if x != x:
-            return math.nan
-        return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)  # sign(-0.0) is +0.0, as in NumPy
-    return np.sign(x)
-
-
-def powi(x, n: int):
-    """``x ** n`` for an integer ``n >= 0`` by repeated squaring.
-
-    CPython's ``float ** int`` calls libm ``pow``, which is not guaranteed to
-    round the same way on every platform; repeated squaring is plain
-    multiplication and therefore identical everywhere.
-    """
-    if n < 0:
-        raise ValueError("powi needs n >= 0")
-    if type(x) is float:  # the same multiplications on a Python float (IEEE doubles too)
-        result, base = 1.0, x
-        while n:
-            if n & 1:
-                result = result * base
-            n >>= 1
-            if n:
-                base = base * base
-        return result
-    x = _f64(x)
-    result = np.ones_like(x)
-    base = x
-    while n:
-        if n & 1:
-            result = result * base
-        n >>= 1
-        if n:
-            base = base * base
-    return result
-
-
 def exp(x):
     """Natural exponential, fdlibm algorithm (error < 1 ulp).
 
     Parameters
     ----------
-    x : array_like of float64, any shape
+    x : float, or array_like of float64 of any shape
 
     Returns
     -------
-    ndarray of float64, same shape as ``x``
+    float for a Python float, else ndarray of float64 of ``x``'s shape
     """
     if type(x) is float:
-        return _exp_float(x)
+        if x != x:
+            return math.nan
+        if x > EXP_OVERFLOW:
+            return math.inf
+        if x < EXP_UNDERFLOW:
+            return 0.0
+        return _exp_reduced(x, FloatOps)
     x = _f64(x)
-    xs = np.where(np.abs(x) <= EXP_OVERFLOW + 40.0, x, 0.0)  # keep k small; fixed below
+    y = _exp_reduced(np.where(np.abs(x) <= EXP_OVERFLOW + 40.0, x, 0.0), ArrayOps)  # keep k small; fixed below
+    y = np.where(x > EXP_OVERFLOW, np.inf, y)
+    y = np.where(x < EXP_UNDERFLOW, 0.0, y)
+    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
+
+
+def _exp_reduced(x, xp):
+    """``exp(x)`` for finite ``|x| <= EXP_OVERFLOW + 40``: a float (``xp`` = ``FloatOps``) or an array."""
     # x = k ln2 + r with |r| <= ln2 / 2
-    k = np.floor(xs * INV_LN2 + 0.5)
-    hi = xs - k * LN2_HI
+    k = xp.floor(x * INV_LN2 + 0.5)
+    hi = x - k * LN2_HI
     lo = k * LN2_LO
     r = hi - lo
     t = r * r
@@ -192,32 +132,8 @@ def exp(x):
     y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
     # Scale in two halves so that 2**k never overflows or underflows on its own
     # when the result itself is still representable (subnormal results round once).
-    ki = k.astype(np.int64)
-    half = ki // 2
-    y = np.ldexp(np.ldexp(y, half), ki - half)
-    y = np.where(x > EXP_OVERFLOW, np.inf, y)
-    y = np.where(x < EXP_UNDERFLOW, 0.0, y)
-    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
-
-
-def _exp_float(x: float) -> float:
-    """:func:`exp` for one Python float, with the array version's operations and bits."""
-    if x != x:
-        return math.nan
-    if x > EXP_OVERFLOW:
-        return math.inf
-    if x < EXP_UNDERFLOW:
-        return 0.0
-    k = math.floor(x * INV_LN2 + 0.5)
-    hi = x - k * LN2_HI
-    lo = k * LN2_LO
-    r = hi - lo
-    t = r * r
-    p1, p2, p3, p4, p5 = _EXP_P
-    c = r - t * (p1 + t * (p2 + t * (p3 + t * (p4 + t * p5))))
-    y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
-    half = k // 2
-    return math.ldexp(math.ldexp(y, half), k - half)
+    half = xp.floor(k * 0.5)
+    return xp.ldexp(xp.ldexp(y, half), k - half)
 
 
 def expm1(x):
@@ -430,15 +346,14 @@ def softmax(a, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _rem_pio2(x):
-    """Reduce ``x`` to ``y0 + y1`` in [-pi/4, pi/4] and the quadrant ``n mod 4``.
+def _rem_pio2(x, xp):
+    """Reduce ``x`` to ``y0 + y1`` in [-pi/4, pi/4] and the multiple ``n`` of pi/2 taken off.
 
     fdlibm's medium-size path: pi/2 in 33-bit pieces, two subtraction rounds,
     giving about 118 correct bits for |x| up to ~2**20 * pi/2.
     """
-    n = np.floor(x * _INV_PIO2 + 0.5)
+    n = xp.floor(x * _INV_PIO2 + 0.5)
     r = x - n * _PIO2_1
-    w = n * _PIO2_1T
     # second round: removes the cancellation when x is close to a multiple of pi/2
     t = r
     w = n * _PIO2_2
@@ -446,7 +361,7 @@ def _rem_pio2(x):
     w = n * _PIO2_2T - ((t - r) - w)
     y0 = r - w
     y1 = (r - y0) - w
-    return y0, y1, n.astype(np.int64) & 3
+    return y0, y1, n
 
 
 def _kernel_sin(x, y):
@@ -457,120 +372,71 @@ def _kernel_sin(x, y):
     return x - ((z * (0.5 * y - v * r) - y) - v * s1)
 
 
-def _kernel_cos(x, y):
+def _kernel_cos(x, y, xp):
     c1, c2, c3, c4, c5, c6 = _COS_C
     z = x * x
     r = z * (c1 + z * (c2 + z * (c3 + z * (c4 + z * (c5 + z * c6)))))
     small = 1.0 - (0.5 * z - (z * r - x * y))
     # for |x| >= 0.3, subtract a short (21-bit) part of x^2/2 exactly first (fdlibm)
-    ax = np.abs(x)
-    m, e = np.frexp(ax * 0.25)
-    qx = np.where(ax > 0.78125, 0.28125, np.ldexp(np.floor(np.ldexp(m, 21)), e - 21))
+    ax = abs(x)
+    m, e = xp.frexp(ax * 0.25)
+    qx = xp.where(ax > 0.78125, 0.28125, xp.ldexp(xp.floor(xp.ldexp(m, 21)), e - 21))
     hz = 0.5 * z - qx
     a = 1.0 - qx
     large = a - (hz - (z * r - x * y))
-    return np.where(ax < 0.3, small, large)
+    return xp.where(ax < 0.3, small, large)
 
 
-def _sincos(x):
+def _sincos_reduced(x, xp):
+    """``(sin(x), cos(x))`` for finite ``2**-27 <= |x| <= SIN_COS_MAX_ARG``: a float or an array."""
+    y0, y1, n = _rem_pio2(x, xp)
+    s = _kernel_sin(y0, y1)
+    c = _kernel_cos(y0, y1, xp)
+    q = n - 4 * xp.floor(n * 0.25)  # n mod 4, the quadrant: exact, n is a whole number below 2**21
+    return xp.pick(q, (s, c, -s, -c)), xp.pick(q, (c, -s, -c, s))
+
+
+def sincos(x):
+    """``(sin(x), cos(x))`` from one range reduction (fdlibm kernels), for ``|x| <= SIN_COS_MAX_ARG``.
+
+    nan outside that range.  A Python float takes the same arithmetic as an array
+    (the very bits), some 30 times faster for the scalars of a 2-D landscape.
+
+    Parameters
+    ----------
+    x : float, or array_like of float64 of any shape
+
+    Returns
+    -------
+    sin, cos : floats for a Python float, else ndarrays of float64 of ``x``'s shape
+    """
+    tiny = 2.0 ** -27  # below this sin(x) = x, cos(x) = 1 to working precision
+    if type(x) is float:
+        ax = abs(x)
+        if not ax <= SIN_COS_MAX_ARG:  # also nan and inf
+            return math.nan, math.nan
+        if ax < tiny:
+            return x, 1.0
+        return _sincos_reduced(x, FloatOps)
     x = _f64(x)
     bad = ~np.isfinite(x) | (np.abs(x) > SIN_COS_MAX_ARG)
-    xs = np.where(bad, 0.0, x)
-    y0, y1, q = _rem_pio2(xs)
-    s = _kernel_sin(y0, y1)
-    c = _kernel_cos(y0, y1)
-    sin_x = np.where(q == 0, s, np.where(q == 1, c, np.where(q == 2, -s, -c)))
-    cos_x = np.where(q == 0, c, np.where(q == 1, -s, np.where(q == 2, -c, s)))
-    tiny = np.abs(x) < 2.0 ** -27  # sin(x) = x, cos(x) = 1 to working precision
-    sin_x = np.where(tiny, x, sin_x)
-    cos_x = np.where(tiny, 1.0, cos_x)
+    sin_x, cos_x = _sincos_reduced(np.where(bad, 0.0, x), ArrayOps)
+    small = np.abs(x) < tiny
+    sin_x = np.where(small, x, sin_x)
+    cos_x = np.where(small, 1.0, cos_x)
     sin_x = np.where(bad, np.nan, sin_x)
     cos_x = np.where(bad, np.nan, cos_x)
     return _canonical_nan(sin_x), _canonical_nan(cos_x)
 
 
-def _sincos_float(x: float) -> tuple[float, float]:
-    """:func:`_sincos` for one Python float: the same operations in the same order.
-
-    Python float arithmetic is IEEE double arithmetic, and ``math.floor``,
-    ``math.frexp`` and ``math.ldexp`` are exact, so this gives the very bits of
-    the array version, some 30 times faster for the scalars of a 2-D landscape
-    (``tests/test_kernels.py`` checks the equality).
-    """
-    ax = abs(x)
-    if not ax <= SIN_COS_MAX_ARG:  # also nan and inf
-        return math.nan, math.nan
-    if ax < 2.0 ** -27:
-        return x, 1.0
-    n = math.floor(x * _INV_PIO2 + 0.5)
-    r = x - n * _PIO2_1
-    t = r
-    w = n * _PIO2_2
-    r = t - w
-    w = n * _PIO2_2T - ((t - r) - w)
-    y0 = r - w
-    y1 = (r - y0) - w
-    q = int(n) & 3
-    s1, s2, s3, s4, s5, s6 = _SIN_S
-    z = y0 * y0
-    v = z * y0
-    rs = s2 + z * (s3 + z * (s4 + z * (s5 + z * s6)))
-    sv = y0 - ((z * (0.5 * y1 - v * rs) - y1) - v * s1)
-    c1, c2, c3, c4, c5, c6 = _COS_C
-    rc = z * (c1 + z * (c2 + z * (c3 + z * (c4 + z * (c5 + z * c6)))))
-    ay = abs(y0)
-    if ay < 0.3:
-        cv = 1.0 - (0.5 * z - (z * rc - y0 * y1))
-    else:
-        m, e = math.frexp(ay * 0.25)
-        qx = 0.28125 if ay > 0.78125 else math.ldexp(math.floor(math.ldexp(m, 21)), e - 21)
-        cv = (1.0 - qx) - ((0.5 * z - qx) - (z * rc - y0 * y1))
-    if q == 0:
-        return sv, cv
-    if q == 1:
-        return cv, -sv
-    if q == 2:
-        return -sv, -cv
-    return -cv, sv
-
-
-def sincos(x):
-    """``(sin(x), cos(x))`` from one range reduction; see :func:`sin` and :func:`cos`."""
-    if type(x) is float:
-        return _sincos_float(x)
-    return _sincos(x)
-
-
 def sin(x):
-    """Sine (fdlibm kernels), for ``|x| <= SIN_COS_MAX_ARG``; nan outside.
-
-    Parameters
-    ----------
-    x : array_like of float64, any shape (a Python float gives a float)
-
-    Returns
-    -------
-    ndarray of float64, same shape as ``x``
-    """
-    if type(x) is float:
-        return _sincos_float(x)[0]
-    return _sincos(x)[0]
+    """Sine: ``sincos(x)[0]`` (a float for a Python float, else an array of ``x``'s shape)."""
+    return sincos(x)[0]
 
 
 def cos(x):
-    """Cosine (fdlibm kernels), for ``|x| <= SIN_COS_MAX_ARG``; nan outside.
-
-    Parameters
-    ----------
-    x : array_like of float64, any shape (a Python float gives a float)
-
-    Returns
-    -------
-    ndarray of float64, same shape as ``x``
-    """
-    if type(x) is float:
-        return _sincos_float(x)[1]
-    return _sincos(x)[1]
+    """Cosine: ``sincos(x)[1]`` (a float for a Python float, else an array of ``x``'s shape)."""
+    return sincos(x)[1]
 
 
 def matmul(a, b):

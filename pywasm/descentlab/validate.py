@@ -20,6 +20,7 @@ from .errors import SpecError
 REQUIRED = object()
 MAX_KEY_CHARS = 40  # a key longer than this is shortened where an error names it
 BIG_INT_BITS = 64  # an integer this wide is shown by its size, not its digits
+LOG10_2 = 0.3010299956639812  # log10(2) rounded to a double: a constant, not a libm call (docs/determinism.md)
 
 
 def _short_repr() -> reprlib.Repr:
@@ -38,7 +39,7 @@ def _fmt(x) -> str:
         return f"{x:g}"
     if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > BIG_INT_BITS:
         # str() of an int over 4300 digits raises ValueError; its size is what matters here
-        return f"about {'-' if x < 0 else ''}1e{int(x.bit_length() * math.log10(2))}"
+        return f"about {'-' if x < 0 else ''}1e{int(x.bit_length() * LOG10_2)}"
     return str(x)
 
 
