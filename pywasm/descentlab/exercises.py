@@ -187,10 +187,16 @@ def _first_difference(expected, got):
         g = np.broadcast_to(g, e.shape) if g.size == 1 else None
         if g is None:
             return (), f"shape {e.shape}", f"shape {np.shape(got)}"
-    bad = ~np.isclose(g, e, rtol=RTOL, atol=ATOL) & ~(np.isnan(g) & np.isnan(e))
+    close = np.abs(g - e) <= ATOL + RTOL * np.abs(e)
+    bad = ~close & ~((g != g) & (e != e))  # NaN where NaN is expected counts as equal
     if not bad.any():
         return None
-    index = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), e.shape) if e.shape else ()
+    flat = int(np.flatnonzero(bad.ravel())[0])
+    index = []
+    for size in reversed(e.shape):  # the flat position as a row-major index
+        flat, i = divmod(flat, size)
+        index.insert(0, i)
+    index = tuple(index)
     return index, float(e[index]), float(g[index])
 
 
