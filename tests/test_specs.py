@@ -595,11 +595,11 @@ def test_cli_bad_files_exit_2_without_traceback(tmp_path):
 
 
 def test_cli_internal_error_is_one_line(tmp_path, capsys, monkeypatch):
-    def broken(spec):
+    def broken(spec, allow_code=False):
         raise RuntimeError("something\nbroke")
     monkeypatch.setattr(cli_main, "run", broken)
     code, err = cli_in_process(tmp_path, json.dumps(LANDSCAPE).encode(), capsys)
     assert code == 1 and err.strip() == "descentlab: internal error: RuntimeError: something broke"
-    monkeypatch.setattr(cli_main, "run", lambda spec: {"loss": float("nan")})
+    monkeypatch.setattr(cli_main, "run", lambda spec, allow_code=False: {"loss": float("nan")})
     code, err = cli_in_process(tmp_path, json.dumps(LANDSCAPE).encode(), capsys)
     assert code == 1 and "internal error" in err and len(err.strip().splitlines()) == 1

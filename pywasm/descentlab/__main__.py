@@ -28,6 +28,9 @@ def main(argv=None) -> int:
     p_run.add_argument("spec", help="path to a spec file, or - for standard input")
     p_run.add_argument("-o", "--output", help="write the result here instead of printing it")
     p_run.add_argument("--indent", type=int, default=None, help="pretty-print with this indent")
+    p_run.add_argument("--allow-code", action="store_true",
+                       help="run learner code in optimizer entries ({\"name\": \"custom\", \"code\": ...});"
+                            " only for code you have read: it runs in this process")
     sub.add_parser("list", help="list test functions, optimizers (with defaults) and datasets")
     args = parser.parse_args(argv)
     try:
@@ -52,7 +55,7 @@ def _run(args) -> int:
         print(f"descentlab: {problem}", file=sys.stderr)
         return EXIT_BAD_SPEC
     try:
-        result = run(spec)
+        result = run(spec, allow_code=args.allow_code)
     except SpecError as e:
         print(f"descentlab: bad spec: {_one_line(e)}", file=sys.stderr)
         return EXIT_BAD_SPEC

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dataset_spec, landscape, network, projection, regime, tsne
+from . import dataset_spec, landscape, learner, network, projection, regime, tsne
 from .digest import digest
 from .errors import SpecError
 from .validate import Fields, key_name
@@ -34,8 +34,12 @@ def register(kind: str, read, iterate) -> None:
     KINDS[kind] = (read, iterate)
 
 
-def validate(spec) -> dict:
+def validate(spec, allow_code: bool = False) -> dict:
     """Check a spec completely; return it with every default filled in.
+
+    A spec may carry a learner's code (an optimizer entry ``{"name": "custom",
+    "code": ...}``) only with ``allow_code=True``; without it nothing of the code
+    runs and the entry's ``code`` field is refused.
 
     Raises
     ------
@@ -46,7 +50,8 @@ def validate(spec) -> dict:
     _check_depth(spec)
     kind = fields.choice("kind", KINDS)
     try:
-        return KINDS[kind][0](spec)
+        with learner.allowed(allow_code):
+            return KINDS[kind][0](spec)
     except RecursionError:  # pragma: no cover - _check_depth refuses every spec deep enough for this
         raise SpecError("spec", f"is nested too deeply to read (at most {MAX_DEPTH} levels)") from None
 
@@ -80,14 +85,14 @@ def _path(link) -> str:
     return text
 
 
-def iter_run(spec, arrays=False):
+def iter_run(spec, arrays=False, allow_code: bool = False):
     """Validate, then run ``spec`` in chunks; the last item carries ``"result"``.
 
     A result may hold float64 arrays (a landscape's paths and losses); they are
     returned as lists, JSON-ready, unless ``arrays`` is true: the browser worker
     sends arrays as their raw bytes.  Either way the digest is the same.
     """
-    checked = validate(spec)
+    checked = validate(spec, allow_code)
     for item in KINDS[checked["kind"]][1](checked):
         if "result" in item:
             result = item["result"]
@@ -126,9 +131,13 @@ def _lists(o):
     return o
 
 
-def run(spec) -> dict:
-    """Run a spec to completion and return its result (JSON-ready, with ``digest``)."""
-    for item in iter_run(spec):
+def run(spec, allow_code: bool = False) -> dict:
+    """Run a spec to completion and return its result (JSON-ready, with ``digest``).
+
+    ``allow_code=True`` lets optimizer entries carry a learner's code (see
+    :mod:`descentlab.learner`): only for code you have read, it runs in this process.
+    """
+    for item in iter_run(spec, allow_code=allow_code):
         if "result" in item:
             return item["result"]
     raise RuntimeError("spec produced no result")  # pragma: no cover

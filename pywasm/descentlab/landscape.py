@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import budget, contours, optimizers
+from . import budget, contours, optimizer_spec, optimizers
 from .errors import SpecError
 from .functions import FUNCTIONS, evaluate
 from .optimizer_spec import read_optimizers
@@ -101,11 +101,11 @@ def race(spec: dict, entry: dict) -> dict:
     return budget.drain(race_steps(spec, entry))
 
 
-def race_steps(spec: dict, entry: dict):
+def race_steps(spec: dict, entry: dict, field: str = "optimizers[0]"):
     """:func:`race` as a generator: yields the step reached about every ``budget.PROGRESS_SECONDS``
-    of work, and returns the run."""
-    opt = optimizers.make(entry["name"], **entry["params"])
-    if spec["record_state"]:
+    of work, and returns the run.  ``field`` names the entry in errors of a learner's code."""
+    opt = optimizer_spec.make(entry, field)
+    if spec["record_state"] or entry["name"] == "custom":  # learner code sees arrays, as it is told
         path, loss, diverged_at, trace = yield from _race_arrays(spec, entry, opt)
     else:
         try:
@@ -196,10 +196,11 @@ def _race_arrays(spec: dict, entry: dict, opt):
     for step in range(1, spec["steps"] + 1):
         gx, gy = grad(x, y, **fparams)
         g = np.array([gx, gy], dtype=np.float64)
-        if spec["record_state"]:  # the step under capture: the inspector shows what the code computed
+        if spec["record_state"] and entry["name"] != "custom":  # the inspector shows what the code computed
             updates, new_state, recorded = optimizers.record(entry["name"], g, state, p, entry["params"])
         else:
             updates, new_state = opt.update(g, state, p)
+            recorded = {"grad": g, "update": updates}
         new_p = p + updates
         nx, ny = new_p.tolist()
         value = float(f(nx, ny, **fparams)) if _inside(nx, ny) else float("nan")
@@ -249,7 +250,7 @@ def iterate(spec: dict):
     entries = spec["optimizers"] if spec["only"] is None else [spec["optimizers"][spec["only"]]]
     total = len(entries)
     for i, entry in enumerate(entries):
-        steps = race_steps(spec, entry)
+        steps = race_steps(spec, entry, f"optimizers[{i if spec['only'] is None else spec['only']}]")
         while True:  # a long run reports between its steps too (done counts whole runs)
             try:
                 next(steps)

@@ -18,6 +18,8 @@ learner's own line, never a frame of Descent Lab.
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
 import inspect
 import sys
 import traceback
@@ -32,7 +34,22 @@ from .optimizers.base import bias_correction
 FILENAME = "<your code>"
 MAX_CODE_CHARS = 20_000  # a few pages of code; a 1 MB paste is refused with its size
 MAX_OPS_PER_CALL = 2_000_000  # bytecode instructions of learner code one init or update may run
+MAX_OPS_PER_RUN = 5_000_000  # all calls of one run together: a second or two natively
 MAX_HYPER = 12  # keyword arguments of update
+HYPER_BOUND = 1e6  # |a hyper-parameter| of learner code, given in a spec
+
+# Whether the caller has opted in to running learner code (api.run(spec, allow_code=True)).
+ALLOWED: contextvars.ContextVar = contextvars.ContextVar("descentlab_allow_code", default=False)
+
+
+@contextlib.contextmanager
+def allowed(flag: bool):
+    """Within the block, specs may carry learner code when ``flag`` is true."""
+    token = ALLOWED.set(bool(flag))
+    try:
+        yield
+    finally:
+        ALLOWED.reset(token)
 
 
 class LearnerError(Exception):
@@ -88,10 +105,11 @@ def compile_optimizer(source) -> LearnerOptimizer:
             raise LearnerError(None, f"define a function {name}(...) at module level")
     defaults = _hyper_defaults(env["update"])
     init, update = env["init"], env["update"]
-    return LearnerOptimizer(init=lambda params, capture=None: _budgeted(lambda: init(params), "init", capture),
-                            update=lambda g, s, p, capture=None, **h: _budgeted(lambda: update(g, s, p, **h),
-                                                                               "update", capture),
-                            defaults=defaults, source=source)
+    spent = [0]  # bytecode steps of this compiled code so far, across calls (a run's budget)
+    return LearnerOptimizer(
+        init=lambda params, capture=None: _budgeted(lambda: init(params), "init", capture, spent),
+        update=lambda g, s, p, capture=None, **h: _budgeted(lambda: update(g, s, p, **h), "update", capture, spent),
+        defaults=defaults, source=source)
 
 
 def _hyper_defaults(update) -> dict:
@@ -115,19 +133,21 @@ def _hyper_defaults(update) -> dict:
     return out
 
 
-def _budgeted(call, what: str, capture: dict | None = None):
+def _budgeted(call, what: str, capture: dict | None = None, spent: list | None = None):
     """Run ``call()`` with a budget of bytecode steps on learner frames; map its errors to the learner's lines.
 
     With ``capture``, the locals of every learner function are copied into it when
     that function returns (an exercise compares them with the reference's).
     """
     counter = [0]
+    left = MAX_OPS_PER_RUN - (spent[0] if spent else 0)
+    limit = min(MAX_OPS_PER_CALL, left)
 
     def local(frame, event, arg):
         if event == "opcode":
             counter[0] += 1
-            if counter[0] > MAX_OPS_PER_CALL:
-                raise LearnerTimeout(frame.f_lineno)
+            if counter[0] > limit:
+                raise LearnerTimeout(frame.f_lineno, limit < MAX_OPS_PER_CALL)
         elif event == "return" and capture is not None:
             capture.update(frame.f_locals)
         return local
@@ -146,6 +166,9 @@ def _budgeted(call, what: str, capture: dict | None = None):
     except LearnerError:
         raise
     except LearnerTimeout as stop:
+        if stop.args[1]:
+            raise LearnerError(stop.args[0], f"your code ran more than {MAX_OPS_PER_RUN:,} steps in this run:"
+                                             " use fewer steps, or simpler code") from None
         raise LearnerError(stop.args[0], f"{what} ran more than {MAX_OPS_PER_CALL:,} steps of your code:"
                                          " is there an endless loop?") from None
     except RecursionError:
@@ -154,6 +177,8 @@ def _budgeted(call, what: str, capture: dict | None = None):
         raise LearnerError(_learner_line(e.__traceback__), f"{type(e).__name__}: {e}") from None
     finally:
         sys.settrace(previous)
+        if spent is not None:
+            spent[0] += counter[0]
 
 
 def _learner_line(tb):
@@ -190,3 +215,34 @@ def step(opt: LearnerOptimizer, grads, state, params, hyper: dict, t: int):
                                  f" {np.shape(updates)}")
     check_state(new_state, params)
     return updates, new_state
+
+
+def optimizer(entry: dict, field: str):
+    """An ``Optimizer(init, update)`` running a validated ``custom`` entry's code, its hyper-parameters bound.
+
+    Every step is checked (``step``); a failure becomes a ``SpecError`` naming ``field``
+    (``optimizers[i].code``) with the learner's line and message.
+    """
+    from .errors import SpecError
+    from .optimizers import Optimizer
+
+    code = compile_optimizer(entry["code"])
+    hyper = entry["params"]
+    t = [0]
+
+    def init(params):
+        try:
+            state = code.init(params)
+            check_state(state, params)
+            return state
+        except LearnerError as e:
+            raise SpecError(field, f"init: {e}") from None
+
+    def update(grads, state, params):
+        t[0] += 1
+        try:
+            return step(code, grads, state, params, hyper, t[0])
+        except LearnerError as e:
+            raise SpecError(field, f"update at step {t[0]}: {e}") from None
+
+    return Optimizer(init, update)

@@ -7,8 +7,8 @@ hyper-parameter with defaults filled in, so a result says exactly what ran.
 
 from __future__ import annotations
 
+from . import learner, optimizers
 from .errors import SpecError
-from . import optimizers
 from .optimizers import REGISTRY
 from .validate import Fields
 
@@ -17,7 +17,7 @@ LABEL_MAX_LEN = 60
 _COLOR_LEN = 7  # "#rrggbb"
 
 
-def read_optimizer(obj, path: str) -> dict:
+def read_optimizer(obj, path: str, custom: bool = True) -> dict:
     """Validate one optimizer entry.
 
     Returns
@@ -26,7 +26,9 @@ def read_optimizer(obj, path: str) -> dict:
         ``{"name", "params": {every hyper-parameter}, "label"?, "color"?}``
     """
     fields = Fields(obj, path)
-    name = fields.choice("name", REGISTRY)
+    name = fields.choice("name", [*REGISTRY, "custom"] if custom else REGISTRY)
+    if name == "custom":
+        return _read_custom(fields)
     info = REGISTRY[name]
     params = {}
     for key, default in info.defaults.items():
@@ -41,6 +43,13 @@ def read_optimizer(obj, path: str) -> dict:
         culprit = next((k for k in ("nesterov", "ema") if params.get(k)), "name")
         raise SpecError(fields.field(culprit), str(e)) from None
     entry = {"name": name, "params": params}
+    _read_looks(fields, entry)
+    fields.done()
+    return entry
+
+
+def _read_looks(fields: Fields, entry: dict) -> None:
+    """The optional ``label`` and ``color`` of an entry."""
     if fields.has("label"):
         entry["label"] = fields.string("label", LABEL_MAX_LEN)
     if fields.has("color"):
@@ -49,8 +58,42 @@ def read_optimizer(obj, path: str) -> dict:
                 and all(c in "0123456789abcdefABCDEF" for c in color[1:])):
             raise SpecError(fields.field("color"), f"must be a colour like #1f77b4, got {color!r}")
         entry["color"] = color
+
+
+def _read_custom(fields: Fields) -> dict:
+    """``{"name": "custom", "label", "code", "hyper": {...}}``: a learner's optimizer (see learner.py).
+
+    Nothing of the code runs unless the caller opted in (``allow_code``); then it is
+    compiled here, so a syntax error or a missing ``update`` is named before any work.
+    """
+    if not learner.ALLOWED.get():
+        raise SpecError(fields.field("code"), "learner code runs only when allowed: descentlab.run(spec,"
+                        " allow_code=True), python -m descentlab run --allow-code, or in the page after"
+                        " you have read the code and agreed")
+    source = fields.string("code", learner.MAX_CODE_CHARS)
+    try:
+        compiled = learner.compile_optimizer(source)
+    except learner.LearnerError as e:
+        raise SpecError(fields.field("code"), str(e)) from None
+    given = fields.sub("hyper", {})
+    params = {}
+    for key, default in compiled.defaults.items():
+        if isinstance(default, bool):
+            params[key] = given.boolean(key, default)
+        else:
+            params[key] = given.number(key, -learner.HYPER_BOUND, learner.HYPER_BOUND, float(default))
+    given.done()
+    entry = {"name": "custom", "label": "My optimizer", "code": source, "params": params}
+    _read_looks(fields, entry)
     fields.done()
     return entry
+
+
+def make(entry: dict, field: str):
+    """The ``Optimizer`` a validated entry names: a registered one, or a learner's code."""
+    if entry["name"] == "custom":
+        return learner.optimizer(entry, f"{field}.code")
+    return optimizers.make(entry["name"], **entry["params"])
 
 
 def read_optimizers(fields: Fields) -> list[dict]:
