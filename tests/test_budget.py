@@ -186,14 +186,7 @@ def test_boundary_in_blocks_equals_one_pass(loss):
     spec = descentlab.validate({"kind": "network", "dataset": {"name": "moons", "n": 100}, "loss": loss,
                                 "boundary_size": 9, "optimizers": [{"name": "adam"}]})
     ctx = network._prepare(spec)
-
-    def drain(gen):
-        while True:
-            try:
-                next(gen)
-            except StopIteration as stop:
-                return stop.value
-
+    drain = budget.drain
     whole = drain(network._boundary(ctx["theta0"], ctx, spec, 0, 81, 0, 1))
     for rows in (2, 3, 40):
         assert drain(network._boundary(ctx["theta0"], ctx, spec, 0, rows, 0, 1)) == whole

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from descentlab import budget
 from descentlab import landscape as L
 from descentlab import optimizers as O
 from descentlab.functions import FUNCTIONS
@@ -17,13 +18,7 @@ RUNS = [
 ]
 
 
-def finish(steps):
-    """The value a race generator returns, its heartbeats skipped."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
+finish = budget.drain  # the value a race generator returns, its heartbeats skipped
 
 
 @pytest.mark.parametrize("function", ["rosenbrock", "rastrigin", "beale", "quadratic", "saddle", "goldstein_price"])

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import ast
 import builtins
-import sys
 from typing import NamedTuple
 
 import numpy as np
 
 from . import learner, optimizers
 from .optimizers import REGISTRY
+from .optimizers.base import capture
 
 RTOL = 1e-9  # learner code may use NumPy's own sqrt or reorder a sum: compare values, not bits
 ATOL = 1e-12
@@ -258,8 +258,8 @@ def _run_case(ex: Exercise, code, seed: int, shape: tuple):
     learner.check_state(state, p)
     for t in range(1, STEPS + 1):
         g = np.zeros(shape) if t == 2 and seed == 1 else rng.standard_normal(shape)  # a zero gradient too
-        ref_locals, got_locals = {}, {}
-        ref_updates, ref_new = _traced_reference(reference.update, g, ref_state, p, ref_locals)
+        got_locals = {}
+        ref_updates, ref_new, ref_locals = capture(reference.update, g, ref_state, p, {})
         out = code.update(g, state, p, capture=got_locals, **hyper)
         if not (isinstance(out, tuple) and len(out) == 2):
             return _verdict(False, t, hint=f"update must return (updates, new_state), got {type(out).__name__}")
@@ -285,28 +285,3 @@ def _run_case(ex: Exercise, code, seed: int, shape: tuple):
                 return _verdict(False, t, _name(quantity, index), e, g_val, ex.mistakes.get(quantity))
         p, ref_state, state = p + ref_updates, ref_new, new_state
     return None
-
-
-def _traced_reference(update, g, state, p, capture: dict):
-    """The reference step, with the variables its update functions assigned in ``capture``."""
-    from .tracing import in_optimizers
-
-    def local(frame, event, arg):
-        if event == "return":  # the body's own variables, not the arguments; an outer update's win
-            code = frame.f_code
-            arguments = set(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
-            capture.update((k, v) for k, v in frame.f_locals.items() if k not in arguments)
-        return local
-
-    def global_(frame, event, arg):
-        if in_optimizers(frame.f_code):
-            frame.f_trace_lines = False
-            return local
-        return None
-
-    previous = sys.gettrace()
-    sys.settrace(global_)
-    try:
-        return update(g, state, p)
-    finally:
-        sys.settrace(previous)
