@@ -177,10 +177,10 @@ def _spread(X) -> float:
 
 
 def iterate(spec: dict):
+    """Train the network spec, then project: progress items, and last ``{"result": ...}``."""
     net = spec["network"]
-    epochs = net["epochs"]
     grid_rows = spec["grid"] if spec["target"] == "trajectories" else 0
-    total = epochs + grid_rows + spec["max_iter"]
+    total = net["epochs"] + grid_rows + spec["max_iter"]
     result = None
     for item in network.iterate(net):
         if "result" in item:
@@ -191,55 +191,62 @@ def iterate(spec: dict):
     runs = [{"name": r["name"], "label": r.get("label"), "color": r.get("color"), "diverged_at": r["diverged_at"],
              "snapshot_steps": r["snapshot_steps"]} for r in result["runs"]]
     out = {"kind": "projection", "target": spec["target"], "runs": runs}
-
-    if spec["target"] == "trajectories":
-        stacked = np.array([s for r in result["runs"] for s in r["snapshots"]], dtype=np.float64)
-        owner = np.concatenate([np.full(len(r["snapshots"]), i) for i, r in enumerate(result["runs"])])
-        if len(stacked) < tsne.MIN_POINTS or not _spread(stacked) > 0.0:
-            # every run diverged before it moved: nothing to spread over a plane or a map
-            out["note"] = ("The runs kept too few distinct snapshots to project (each diverged or stopped"
-                           " before its weights changed). Lower the learning rates, or train longer.")
-            yield {"done": total, "total": total, "result": out}
-            return
-        plane = yield from budget.beats(pca_steps(stacked, 2, seed=spec["seed"]),
-                                       {"done": epochs, "total": total, "phase": "pca", "heartbeat": True})
-        P = plane["projected"]
-        lo, hi = P.min(axis=0), P.max(axis=0)
-        pad = GRID_MARGIN * np.maximum(hi - lo, 1e-12)
-        extent = [[float(lo[0] - pad[0]), float(hi[0] + pad[0])], [float(lo[1] - pad[1]), float(hi[1] + pad[1])]]
-        xs, ys, z = yield from _loss_plane(ctx, spec, plane["components"], plane["mean"], extent, spec["grid"],
-                                           epochs, total)
-        levels, base, offset = contours.log_levels(z, CONTOUR_LEVELS)
-        out["pca"] = {
-            "explained_variance_ratio": plane["explained_variance_ratio"].tolist(),
-            "explained": float(plane["explained_variance_ratio"].sum()),
-            "grid": {"x": xs.tolist(), "y": ys.tolist(), "loss": z.tolist(), "shade": contours.shade(z, base, offset).tolist(),
-                     "levels": levels.tolist(),
-                     "contours": [contours.segments(xs, ys, z, lv).ravel().tolist() for lv in levels]},
-        }
-        for i, run in enumerate(runs):
-            run["pca_path"] = P[owner == i].tolist()
-        counts = {"counts": [len(r["snapshots"]) for r in result["runs"]]}  # to split the streamed map by run
-        Y, info = yield from _tsne(stacked, spec["perplexity"], spec["seed"], spec["max_iter"],
-                                   epochs + grid_rows, total, counts)
-        for i, run in enumerate(runs):
-            run["tsne_path"] = Y[owner == i].tolist()
-        out["tsne"] = info
-    else:
-        X = np.concatenate([ctx["Xtr"], ctx["Xva"]])
-        labels = np.concatenate([ctx["ytr"], ctx["yva"]])
-        if spec["target"] == "activations":
-            theta = np.array(result["runs"][spec["run"]]["weights"])
-            X = mlp.hidden_activations(theta, ctx["layout"], X, net["model"]["activation"], spec["layer"])
-        if not _spread(X) > 0.0:
-            out["note"] = ("Every point has the same " + ("activations" if spec["target"] == "activations"
-                           else "coordinates") + ": there is nothing to map. A layer whose units are all"
-                           " saturated or dead (relu) gives this; try another run, layer or activation.")
-            yield {"done": total, "total": total, "result": out}
-            return
-        Y, info = yield from _tsne(X, spec["perplexity"], spec["seed"], spec["max_iter"], epochs, total,
-                                   {"labels": labels.tolist()})
-        out["tsne"] = info
-        out["points"] = {"embedding": Y.tolist(), "labels": labels.tolist(), "run": spec["run"],
-                         "layer": spec["layer"], "dimensions": int(X.shape[1])}
+    project = _trajectories if spec["target"] == "trajectories" else _points
+    yield from project(spec, ctx, result, out, total)
     yield {"done": total, "total": total, "result": out}
+
+
+def _trajectories(spec, ctx, result, out, total):
+    """The PCA plane with the loss over it, and the joint t-SNE map, of every run's snapshots (into ``out``)."""
+    epochs, runs = spec["network"]["epochs"], out["runs"]
+    stacked = np.array([s for r in result["runs"] for s in r["snapshots"]], dtype=np.float64)
+    owner = np.concatenate([np.full(len(r["snapshots"]), i) for i, r in enumerate(result["runs"])])
+    if len(stacked) < tsne.MIN_POINTS or not _spread(stacked) > 0.0:
+        # every run diverged before it moved: nothing to spread over a plane or a map
+        out["note"] = ("The runs kept too few distinct snapshots to project (each diverged or stopped"
+                       " before its weights changed). Lower the learning rates, or train longer.")
+        return
+    plane = yield from budget.beats(pca_steps(stacked, 2, seed=spec["seed"]),
+                                   {"done": epochs, "total": total, "phase": "pca", "heartbeat": True})
+    P = plane["projected"]
+    lo, hi = P.min(axis=0), P.max(axis=0)
+    pad = GRID_MARGIN * np.maximum(hi - lo, 1e-12)
+    extent = [[float(lo[0] - pad[0]), float(hi[0] + pad[0])], [float(lo[1] - pad[1]), float(hi[1] + pad[1])]]
+    xs, ys, z = yield from _loss_plane(ctx, spec, plane["components"], plane["mean"], extent, spec["grid"],
+                                       epochs, total)
+    levels, base, offset = contours.log_levels(z, CONTOUR_LEVELS)
+    out["pca"] = {
+        "explained_variance_ratio": plane["explained_variance_ratio"].tolist(),
+        "explained": float(plane["explained_variance_ratio"].sum()),
+        "grid": {"x": xs.tolist(), "y": ys.tolist(), "loss": z.tolist(), "shade": contours.shade(z, base, offset).tolist(),
+                 "levels": levels.tolist(),
+                 "contours": [contours.segments(xs, ys, z, lv).ravel().tolist() for lv in levels]},
+    }
+    for i, run in enumerate(runs):
+        run["pca_path"] = P[owner == i].tolist()
+    counts = {"counts": [len(r["snapshots"]) for r in result["runs"]]}  # to split the streamed map by run
+    Y, info = yield from _tsne(stacked, spec["perplexity"], spec["seed"], spec["max_iter"],
+                               epochs + spec["grid"], total, counts)
+    for i, run in enumerate(runs):
+        run["tsne_path"] = Y[owner == i].tolist()
+    out["tsne"] = info
+
+
+def _points(spec, ctx, result, out, total):
+    """The t-SNE map of the data, or of one trained run's hidden activations, coloured by class (into ``out``)."""
+    net = spec["network"]
+    X = np.concatenate([ctx["Xtr"], ctx["Xva"]])
+    labels = np.concatenate([ctx["ytr"], ctx["yva"]])
+    if spec["target"] == "activations":
+        theta = np.array(result["runs"][spec["run"]]["weights"])
+        X = mlp.hidden_activations(theta, ctx["layout"], X, net["model"]["activation"], spec["layer"])
+    if not _spread(X) > 0.0:
+        out["note"] = ("Every point has the same " + ("activations" if spec["target"] == "activations"
+                       else "coordinates") + ": there is nothing to map. A layer whose units are all"
+                       " saturated or dead (relu) gives this; try another run, layer or activation.")
+        return
+    Y, info = yield from _tsne(X, spec["perplexity"], spec["seed"], spec["max_iter"], net["epochs"], total,
+                               {"labels": labels.tolist()})
+    out["tsne"] = info
+    out["points"] = {"embedding": Y.tolist(), "labels": labels.tolist(), "run": spec["run"],
+                     "layer": spec["layer"], "dimensions": int(X.shape[1])}
