@@ -39,15 +39,13 @@ import io
 import math
 import re
 
+from .datasets.limits import MAX_ABS, MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES
 from .errors import SpecError
 from .validate import shown as show_value
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000  # as network.MAX_SAMPLES
-MAX_FEATURES = 64  # as network.MAX_FEATURES
+MAX_ROWS = MAX_SAMPLES
 MIN_CLASSES = 2
-MAX_CLASSES = 10  # as network.MAX_CLASSES
-MAX_ABS = 1e9  # as the network spec's check on uploaded points
 MAX_NAME_CHARS = 100  # a column name
 MAX_LABEL_CHARS = 100  # one label
 SEPARATORS = (",", ";", "\t")  # tie order

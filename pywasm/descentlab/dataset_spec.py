@@ -14,8 +14,8 @@ spec names the dataset in one of five ways::
 
 (``val_fraction`` is accepted and ignored, so the ``dataset`` object of a
 ``"network"`` spec can be sent here unchanged.)  Everything is validated up front
-with the network spec's limits: at most ``MAX_SAMPLES`` points,
-``MAX_FEATURES`` features, ``MAX_CLASSES`` classes.
+with the limits every dataset shares (:mod:`descentlab.datasets.limits`): at most
+``MAX_SAMPLES`` points, ``MAX_FEATURES`` features, ``MAX_CLASSES`` classes.
 
 The result carries the raw points ``X`` (n × d) and labels ``y``, and a 2-D
 ``projection`` for the plot: the points themselves when d = 2 (d = 1 gets a zero
@@ -29,68 +29,23 @@ taking classes in turn (the first 0, the first 1, ..., then the second 0, ...).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import budget, datasets
 from .csvdata import MAX_CSV_BYTES, parse_csv
-from .describe import MAX_TEXT_CHARS, describe, validate_recipe
+from .datasets.digits import DIGIT_SIDE
+from .datasets.limits import MAX_SAMPLES, MAX_VAL_FRACTION, MIN_SAMPLES, MIN_VAL_FRACTION
+from .datasets.sources import load, read_named, read_points, read_recipe
+from .describe import MAX_TEXT_CHARS, describe
 from .errors import SpecError
-from .network import MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES, MAX_VAL_FRACTION, MIN_SAMPLES, \
-    MIN_VAL_FRACTION
-from .validate import Fields, check_number
+from .validate import Fields
 
 SOURCES = ("name", "recipe", "describe", "csv", "points")
-MIN_POINTS = 2  # uploaded points: a preview needs no validation part (the network spec wants MIN_SAMPLES)
-MAX_ABS = 1e9  # |coordinate| of uploaded points, as in the network spec
 MAX_IMAGES = 64
-DIGIT_SIDE = 8
 
 # Native seconds on the reference machine (bench/bench_budget.py), on the high side.
 VALUE_SECONDS = 1.5e-6  # per coordinate: drawing or loading, listing it twice (X and the plot)
 VALUE_FLOATS = 8  # float64 copies and temporaries per coordinate
-
-
-def read_points(d: Fields, min_points: int = MIN_POINTS) -> dict:
-    """Uploaded ``points`` and ``labels``, checked; ``{"points": X (n, d), "labels": y (n,)}``."""
-    points = d.array("points", min_points, MAX_SAMPLES)
-    labels = d.array("labels", len(points), len(points))
-    first = points[0]
-    if not isinstance(first, list) or not 1 <= len(first) <= MAX_FEATURES:
-        raise SpecError(d.field("points[0]"), f"must be a list of 1 to {MAX_FEATURES} numbers")
-    width = len(first)
-    for i, row in enumerate(points):
-        if not isinstance(row, list) or len(row) != width:
-            raise SpecError(d.field(f"points[{i}]"), f"must have {width} numbers like the first row")
-    # JSON gives ints and floats; anything else is found and named the slow way
-    if not {type(v) for row in points for v in row} <= {int, float}:
-        for i, row in enumerate(points):
-            for j, v in enumerate(row):
-                if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                    check_number(v, d.field(f"points[{i}][{j}]"), -MAX_ABS, MAX_ABS)  # raises, naming the type
-    try:
-        X = np.array(points, dtype=np.float64)
-    except OverflowError:  # an integer too large for a float: out of range, find and name it
-        X = np.array([[v if abs(v) <= MAX_ABS else np.inf for v in row] for row in points], dtype=np.float64)
-    bad = ~(np.abs(X) <= MAX_ABS)  # also catches nan
-    if bad.any():
-        i, j = (int(k) for k in np.argwhere(bad)[0])
-        check_number(points[i][j], d.field(f"points[{i}][{j}]"), -MAX_ABS, MAX_ABS)
-    for i, v in enumerate(labels):
-        # the range first: float() of an integer too large for a float raises
-        if (isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < MAX_CLASSES
-                or not float(v).is_integer()):
-            check_number(v, d.field(f"labels[{i}]"), 0, MAX_CLASSES - 1, integer=True)  # raises
-    y = [int(v) for v in labels]
-    if len(set(y)) < 2:
-        raise SpecError(d.field("labels"), "must contain at least 2 classes")
-    return {"points": X, "labels": np.array(y, dtype=np.int64)}
-
-
-def read_name(d: Fields) -> dict:
-    """A generator (or digits) and its parameters, within the network spec's limits."""
-    return datasets.read_named(d, "name", MIN_SAMPLES, MAX_SAMPLES)
 
 
 def _read_csv(d: Fields) -> dict:
@@ -121,9 +76,9 @@ def read_spec(spec: dict) -> dict:
     source = present[0]
     data = {"source": source}
     if source == "name":
-        data.update(read_name(d))
+        data.update(read_named(d, "name", MIN_SAMPLES, MAX_SAMPLES))
     elif source == "recipe":
-        data["recipe"] = validate_recipe(d.value("recipe"), d.field("recipe"))
+        data.update(read_recipe(d))
     elif source == "describe":
         text = d.string("describe", MAX_TEXT_CHARS)
         said = describe(text)
@@ -165,16 +120,6 @@ def cost(spec: dict) -> budget.Cost:
         memory=n * d * (VALUE_FLOATS * budget.FLOAT_BYTES + 2 * (budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES)),
         drivers=(("dataset", f"{n} points x {d} features"),),
         hint="Use fewer points or features.")
-
-
-def load(data: dict) -> tuple[np.ndarray, np.ndarray]:
-    """The points and labels of a validated ``dataset`` entry."""
-    if "points" in data:
-        return data["points"], data["labels"]
-    if "recipe" in data:
-        return datasets.from_recipe(data["recipe"])
-    params = {k: v for k, v in data.items() if k not in ("source", "name", "seed")}
-    return datasets.make(data["name"], seed=data["seed"], **params)
 
 
 def projection(X: np.ndarray, standardize: bool = False) -> dict:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import budget, datasets, optimizers
-from .describe import recipe_size, validate_recipe
+from .datasets.limits import (DEFAULT_VAL_FRACTION, MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES,  # noqa: F401
+                              MAX_VAL_FRACTION, MIN_SAMPLES, MIN_VAL_FRACTION)
+from .datasets.sources import load, read_named, read_points, read_recipe
 from .errors import SpecError
 from .nn import mlp
 from .nn.activations import ACTIVATIONS
@@ -22,12 +24,6 @@ from .optimizer_spec import read_optimizers
 from .validate import Fields, check_number
 
 MAX_SEED = datasets.MAX_SEED
-MAX_SAMPLES = 5000  # points in a dataset (generated or uploaded)
-MIN_SAMPLES = 20  # enough for a training and a validation part
-MIN_VAL_FRACTION = 0.05
-MAX_VAL_FRACTION = 0.5
-MAX_FEATURES = 64  # columns of uploaded points (digits has 64)
-MAX_CLASSES = 10
 MAX_LAYERS = 6
 MAX_WIDTH = 256
 MAX_EPOCHS = 1000
@@ -42,23 +38,17 @@ BOUNDARY_UPDATES = 25  # decision boundaries kept (and streamed) per run, for sc
 
 
 def read_dataset(fields: Fields) -> dict:
-    # dataset_spec reads the same sources for previews, and imports this module's limits
-    from .dataset_spec import read_name, read_points
+    """The ``dataset`` object: uploaded ``points``, a ``recipe`` or a ``name`` (the shared readers of
+    :mod:`descentlab.datasets.sources`, which the ``"dataset"`` spec's previews use too)."""
     d = fields.sub("dataset")
     if d.has("points"):
         data = read_points(d, MIN_SAMPLES)
         out = {"points": data["points"].tolist(), "labels": data["labels"].tolist()}
     elif d.has("recipe"):
-        recipe = validate_recipe(d.value("recipe"), d.field("recipe"))
-        points, classes = recipe_size(recipe)
-        if points < MIN_SAMPLES:
-            raise SpecError(d.field("recipe"), f"must make at least {MIN_SAMPLES} points, got {points}")
-        if classes < 2:
-            raise SpecError(d.field("recipe"), f"must make at least 2 classes, got {classes}")
-        out = {"recipe": recipe}
+        out = read_recipe(d, MIN_SAMPLES)
     else:
-        out = read_name(d)
-    out["val_fraction"] = d.number("val_fraction", MIN_VAL_FRACTION, MAX_VAL_FRACTION, 0.2)
+        out = read_named(d, "name", MIN_SAMPLES, MAX_SAMPLES)
+    out["val_fraction"] = d.number("val_fraction", MIN_VAL_FRACTION, MAX_VAL_FRACTION, DEFAULT_VAL_FRACTION)
     d.done()
     return out
 
@@ -187,16 +177,6 @@ def cost(spec: dict, shape: tuple, layout) -> budget.Cost:
         hint = ("One pass over the data would take about {:.1f} s, and Stop waits for it: use a smaller"
                 " network or fewer points.".format(atom))
     return budget.Cost(seconds, memory, tuple(drivers), hint)
-
-
-def load(data: dict) -> tuple[np.ndarray, np.ndarray]:
-    """The dataset a spec names, as (X (n, d) float64, y (n,) int64)."""
-    if "points" in data:
-        return np.array(data["points"], dtype=np.float64), np.array(data["labels"], dtype=np.int64)
-    if "recipe" in data:
-        return datasets.from_recipe(data["recipe"])
-    params = {k: v for k, v in data.items() if k not in ("name", "seed", "val_fraction")}
-    return datasets.make(data["name"], seed=data["seed"], **params)
 
 
 def _layout(spec, n_in, n_classes):
