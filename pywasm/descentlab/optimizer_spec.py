@@ -3,27 +3,41 @@
 Shared by the landscape and network specs.  Every hyper-parameter is checked
 against the range its optimizer declares, and the returned entry carries every
 hyper-parameter with defaults filled in, so a result says exactly what ran.
+
+An entry may carry a learning-rate ``schedule`` (see :mod:`descentlab.schedules`):
+``make`` then returns an optimizer whose step t uses the scheduled lr (and, for
+onecycle, momentum or beta1), t read from the state, so neither loop changes.
 """
 
 from __future__ import annotations
 
-from . import learner, optimizers
+from . import learner, optimizers, schedules
 from .errors import SpecError
-from .optimizers import REGISTRY
+from .optimizers import REGISTRY, Optimizer
+from .optimizers.base import with_defaults
 from .validate import Fields
+
+# Bound copies of a scheduled update, one per distinct set of scheduled values: a
+# step schedule needs a handful, a cosine one a copy per step, so the cache is emptied
+# when full (the landscape's x and y, stepped one after the other, share an entry).
+BOUND_CACHE_SIZE = 1024
+CYCLED = ("momentum", "beta1")  # what onecycle cycles, as torch: momentum if the optimizer has it, else beta1
 
 MAX_OPTIMIZERS = 12  # runs per spec; each one is drawn and kept in memory
 LABEL_MAX_LEN = 60
 _COLOR_LEN = 7  # "#rrggbb"
 
 
-def read_optimizer(obj, path: str, custom: bool = True) -> dict:
+def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True) -> dict:
     """Validate one optimizer entry.
+
+    ``schedule=False`` refuses a ``schedule`` field (a regime map varies fixed
+    hyper-parameters).
 
     Returns
     -------
     dict
-        ``{"name", "params": {every hyper-parameter}, "label"?, "color"?}``
+        ``{"name", "params": {every hyper-parameter}, "schedule"?, "label"?, "color"?}``
     """
     fields = Fields(obj, path)
     name = fields.choice("name", [*REGISTRY, "custom"] if custom else REGISTRY)
@@ -43,9 +57,59 @@ def read_optimizer(obj, path: str, custom: bool = True) -> dict:
         culprit = next((k for k in ("nesterov", "ema") if params.get(k)), "name")
         raise SpecError(fields.field(culprit), str(e)) from None
     entry = {"name": name, "params": params}
+    if not schedule and fields.has("schedule"):
+        raise SpecError(fields.field("schedule"), "is not allowed here: this spec varies fixed hyper-parameters")
+    if fields.has("schedule"):
+        entry["schedule"] = _read_schedule(fields, name, params)
     _read_looks(fields, entry)
     fields.done()
     return entry
+
+
+def _read_schedule(fields: Fields, name: str, params: dict) -> dict:
+    """The entry's ``schedule``, checked against its optimizer (the hyper-parameter onecycle cycles)."""
+    info = REGISTRY[name]
+    cycled = next((k for k in CYCLED if k in info.defaults), None)
+    out = schedules.read_schedule(fields.value("schedule"), fields.field("schedule"), params["lr"], cycled,
+                                  info.ranges[cycled] if cycled else None)
+    if cycled is not None and momentum_cycled(out):
+        for key in ("base_momentum", "max_momentum"):  # e.g. nesterov needs momentum > 0 throughout
+            try:
+                optimizers.make(name, **dict(params, **{cycled: out[key]}))
+            except ValueError as e:
+                raise SpecError(f"{fields.field('schedule')}.{key}", str(e)) from None
+    return out
+
+
+def momentum_cycled(schedule: dict | None) -> bool:
+    return schedule is not None and schedule["name"] == "onecycle" and schedule["cycle_momentum"]
+
+
+def check_run_length(entries: list[dict], steps: int, path: str = "optimizers") -> None:
+    """Refuse a schedule that cannot last ``steps`` optimizer steps (onecycle's total_steps).
+
+    For ``read_spec`` once the run length is known; ``path`` names the list of entries.
+    """
+    for i, entry in enumerate(entries):
+        if entry.get("schedule") is not None:
+            schedules.check_run_length(entry["schedule"], steps, f"{path}[{i}].schedule")
+
+
+def hyper_at(entry: dict, t: int) -> dict:
+    """Every hyper-parameter of a validated entry at optimizer step ``t`` (from 1), schedule applied."""
+    schedule = entry.get("schedule")
+    if schedule is None:
+        return dict(entry["params"])
+    return dict(entry["params"], **_scheduled(entry, schedule, t))
+
+
+def _scheduled(entry: dict, schedule: dict, t: int) -> dict:
+    """The hyper-parameters the schedule sets at step ``t``: lr, and the cycled momentum or beta1."""
+    out = {"lr": schedules.lr_at(schedule, entry["params"]["lr"], t)}
+    if momentum_cycled(schedule):
+        key = next(k for k in CYCLED if k in entry["params"])
+        out[key] = schedules.momentum_at(schedule, t)
+    return out
 
 
 def _read_looks(fields: Fields, entry: dict) -> None:
@@ -70,6 +134,9 @@ def _read_custom(fields: Fields) -> dict:
         raise SpecError(fields.field("code"), "learner code runs only when allowed: descentlab.run(spec,"
                         " allow_code=True), python -m descentlab run --allow-code, or in the page after"
                         " you have read the code and agreed")
+    if fields.has("schedule"):
+        raise SpecError(fields.field("schedule"), "works with the registered optimizers only, not with your"
+                        " own code (schedule the lr inside update, from state)")
     source = fields.string("code", learner.MAX_CODE_CHARS)
     try:
         compiled = learner.compile_optimizer(source)
@@ -90,10 +157,53 @@ def _read_custom(fields: Fields) -> dict:
 
 
 def make(entry: dict, field: str):
-    """The ``Optimizer`` a validated entry names: a registered one, or a learner's code."""
+    """The ``Optimizer`` a validated entry names: a registered one, or a learner's code.
+
+    With a ``schedule``, step t (``state.step + 1``: every built-in state counts its
+    steps) runs ``update`` with the hyper-parameters :func:`hyper_at` gives for t.  t
+    comes from the state, not from a count of calls, because the landscape steps x
+    and y as two floats with a state each, two calls per step.
+    """
     if entry["name"] == "custom":
         return learner.optimizer(entry, f"{field}.code")
-    return optimizers.make(entry["name"], **entry["params"])
+    opt = optimizers.make(entry["name"], **entry["params"])
+    schedule = entry.get("schedule")
+    if schedule is None:
+        return opt
+    return Optimizer(opt.init, _scheduled_update(entry, schedule, field))
+
+
+def _scheduled_update(entry: dict, schedule: dict, field: str):
+    """``update(grads, state, params)`` with step t's scheduled hyper-parameters bound."""
+    base = REGISTRY[entry["name"]].module.update
+    params = entry["params"]
+    last_t = schedule["total_steps"] if schedule["name"] == "onecycle" else None
+    by_step: dict = {}    # t -> bound copy
+    by_values: dict = {}  # scheduled values -> bound copy (a constant stretch shares one)
+
+    def bound(t: int):
+        if last_t is not None and t > last_t:  # read_spec should have refused it (check_run_length)
+            schedules.check_run_length(schedule, t, f"{field}.schedule")
+        values = _scheduled(entry, schedule, t)
+        key = tuple(values.values())
+        fn = by_values.get(key)
+        if fn is None:
+            if len(by_values) >= BOUND_CACHE_SIZE:
+                by_values.clear()
+            fn = by_values[key] = with_defaults(base, dict(params, **values))
+        if len(by_step) >= BOUND_CACHE_SIZE:
+            by_step.clear()
+        by_step[t] = fn
+        return fn
+
+    def update(grads, state, params):
+        t = state.step + 1
+        fn = by_step.get(t)
+        if fn is None:
+            fn = bound(t)
+        return fn(grads, state, params)
+
+    return update
 
 
 def read_optimizers(fields: Fields) -> list[dict]:
