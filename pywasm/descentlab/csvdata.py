@@ -174,42 +174,14 @@ def parse_csv(text: str, label_column: str | int | None = None) -> dict:
     SpecError
         field ``"csv"``, message starting with the line number.
     """
-    if not isinstance(text, str):
-        _fail(f"must be the text of a CSV file, got {type(text).__name__}")
-    if len(text) > MAX_CSV_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_CSV_BYTES:
-        line = text.encode("utf-8", "surrogatepass")[:MAX_CSV_BYTES].count(b"\n") + 1
-        _fail(f"line {line}: the file passes {MAX_CSV_BYTES // (1024 * 1024)} MB here; at most"
-              f" {MAX_CSV_BYTES // (1024 * 1024)} MB ({MAX_ROWS} rows of {MAX_FEATURES} features) is read")
-    if text.startswith("\ufeff"):
-        text = text[1:]  # a byte-order mark from a spreadsheet export
-    if "\x00" in text:
-        _fail(f"line {text[:text.index(chr(0))].count(chr(10)) + 1}: contains a NUL byte; this is not a text"
-              " CSV file")
+    text = _checked_text(text)
     first = next((ln for ln in text.splitlines() if ln.strip()), None)
     if first is None:
         _fail("line 1: the file is empty; expected a header line such as x1,x2,label and rows of numbers")
     sep = _separator(first)
     rows = _rows(text, sep)
     header_line, names = next(rows)
-    if len(names) < 2:
-        _fail(f"line {header_line}: found one column; need at least one feature column and a label column"
-              " (separated by ',', ';' or tab)")
-    if len(names) > MAX_FEATURES + 1:
-        _fail(f"line {header_line}: {len(names)} columns; at most {MAX_FEATURES + 1}"
-              f" ({MAX_FEATURES} features and a label)")
-    seen = {}
-    for j, name in enumerate(names):
-        if not name:
-            _fail(f"line {header_line}: column {j + 1} has no name; the first line must name every column")
-        if len(name) > MAX_NAME_CHARS:
-            _fail(f"line {header_line}: the name of column {j + 1} is longer than {MAX_NAME_CHARS} characters")
-        if name in seen:
-            _fail(f"line {header_line}: duplicate column name {_show(name)}"
-                  f" (columns {seen[name] + 1} and {j + 1})")
-        seen[name] = j
-    if all(_NUMBER.fullmatch(n) for n in names):
-        _fail(f"line {header_line}: the first line holds only numbers; it must be a header naming the columns,"
-              " e.g. x1,x2,label")
+    _check_header(header_line, names)
     lab = _label_index(label_column, names, header_line)
     features = [j for j in range(len(names)) if j != lab]
     decimal_comma = sep == ";"
@@ -233,6 +205,45 @@ def parse_csv(text: str, label_column: str | int | None = None) -> dict:
     return {"points": points, "labels": labels, "columns": [names[j] for j in features],
             "label_column": names[lab], "classes": classes, "n": len(points), "d": len(features),
             "separator": sep}
+
+
+def _checked_text(text) -> str:
+    """The file's text, refused when it is not text or too large; a byte-order mark dropped."""
+    if not isinstance(text, str):
+        _fail(f"must be the text of a CSV file, got {type(text).__name__}")
+    if len(text) > MAX_CSV_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_CSV_BYTES:
+        line = text.encode("utf-8", "surrogatepass")[:MAX_CSV_BYTES].count(b"\n") + 1
+        _fail(f"line {line}: the file passes {MAX_CSV_BYTES // (1024 * 1024)} MB here; at most"
+              f" {MAX_CSV_BYTES // (1024 * 1024)} MB ({MAX_ROWS} rows of {MAX_FEATURES} features) is read")
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte-order mark from a spreadsheet export
+    if "\x00" in text:
+        _fail(f"line {text[:text.index(chr(0))].count(chr(10)) + 1}: contains a NUL byte; this is not a text"
+              " CSV file")
+    return text
+
+
+def _check_header(header_line: int, names: list[str]) -> None:
+    """Two to ``MAX_FEATURES + 1`` columns, each named, unique and not too long; not a row of numbers."""
+    if len(names) < 2:
+        _fail(f"line {header_line}: found one column; need at least one feature column and a label column"
+              " (separated by ',', ';' or tab)")
+    if len(names) > MAX_FEATURES + 1:
+        _fail(f"line {header_line}: {len(names)} columns; at most {MAX_FEATURES + 1}"
+              f" ({MAX_FEATURES} features and a label)")
+    seen = {}
+    for j, name in enumerate(names):
+        if not name:
+            _fail(f"line {header_line}: column {j + 1} has no name; the first line must name every column")
+        if len(name) > MAX_NAME_CHARS:
+            _fail(f"line {header_line}: the name of column {j + 1} is longer than {MAX_NAME_CHARS} characters")
+        if name in seen:
+            _fail(f"line {header_line}: duplicate column name {_show(name)}"
+                  f" (columns {seen[name] + 1} and {j + 1})")
+        seen[name] = j
+    if all(_NUMBER.fullmatch(n) for n in names):
+        _fail(f"line {header_line}: the first line holds only numbers; it must be a header naming the columns,"
+              " e.g. x1,x2,label")
 
 
 def _span(lines: list[int]) -> str:
