@@ -11,6 +11,8 @@ onecycle, momentum or beta1), t read from the state, so neither loop changes.
 
 from __future__ import annotations
 
+import types
+
 from . import learner, optimizers, schedules
 from .errors import SpecError
 from .optimizers import REGISTRY, Optimizer
@@ -103,13 +105,12 @@ def hyper_at(entry: dict, t: int) -> dict:
     return dict(entry["params"], **_scheduled(entry, schedule, t))
 
 
-def _scheduled(entry: dict, schedule: dict, t: int) -> dict:
+def _scheduled(entry: dict, schedule: dict, t: int, frozen: tuple | None = None) -> dict:
     """The hyper-parameters the schedule sets at step ``t``: lr, and the cycled momentum or beta1."""
-    out = {"lr": schedules.lr_at(schedule, entry["params"]["lr"], t)}
-    if momentum_cycled(schedule):
-        key = next(k for k in CYCLED if k in entry["params"])
-        out[key] = schedules.momentum_at(schedule, t)
-    return out
+    lr, momentum = schedules.at(frozen or schedules.freeze(schedule), entry["params"]["lr"], t)
+    if momentum is None:
+        return {"lr": lr}
+    return {"lr": lr, next(k for k in CYCLED if k in entry["params"]): momentum}
 
 
 def _read_looks(fields: Fields, entry: dict) -> None:
@@ -175,22 +176,28 @@ def make(entry: dict, field: str):
 
 def _scheduled_update(entry: dict, schedule: dict, field: str):
     """``update(grads, state, params)`` with step t's scheduled hyper-parameters bound."""
-    base = REGISTRY[entry["name"]].module.update
-    params = entry["params"]
+    template = with_defaults(REGISTRY[entry["name"]].module.update, entry["params"])  # the fixed ones
+    names = template.__code__.co_varnames[:template.__code__.co_argcount][-len(template.__defaults__):]
+    slots = [names.index(k) for k in _scheduled(entry, schedule, 1)]  # where lr (and momentum) sit
     last_t = schedule["total_steps"] if schedule["name"] == "onecycle" else None
+    frozen = schedules.freeze(schedule)
     by_step: dict = {}    # t -> bound copy
     by_values: dict = {}  # scheduled values -> bound copy (a constant stretch shares one)
 
     def bound(t: int):
         if last_t is not None and t > last_t:  # read_spec should have refused it (check_run_length)
             schedules.check_run_length(schedule, t, f"{field}.schedule")
-        values = _scheduled(entry, schedule, t)
-        key = tuple(values.values())
+        key = tuple(_scheduled(entry, schedule, t, frozen).values())
         fn = by_values.get(key)
         if fn is None:
             if len(by_values) >= BOUND_CACHE_SIZE:
                 by_values.clear()
-            fn = by_values[key] = with_defaults(base, dict(params, **values))
+            defaults = list(template.__defaults__)
+            for slot, value in zip(slots, key):
+                defaults[slot] = value
+            # with_defaults' copy, its defaults swapped: same code, same bits, no signature to read per step
+            fn = by_values[key] = types.FunctionType(template.__code__, template.__globals__, template.__name__,
+                                                     tuple(defaults), template.__closure__)
         if len(by_step) >= BOUND_CACHE_SIZE:
             by_step.clear()
         by_step[t] = fn

@@ -22,10 +22,12 @@ differs from the closed form by a few ulp (``tests/test_schedules.py`` measures 
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from . import kernels as K
 from .errors import SpecError
+from .optimizers.base import SCHEDULE_CACHE_SIZE
 from .validate import REQUIRED, Fields, check_number
 
 MAX_SCHEDULE_STEPS = 1_000_000  # step counts in a schedule; a run is far shorter (network: 50 000)
@@ -380,16 +382,33 @@ def check_run_length(schedule: dict, steps: int, path: str) -> None:
 
 # ---------------------------------------------------------------- values
 
+def freeze(schedule: dict) -> tuple:
+    """A validated schedule as a hashable key for :func:`at` (lists become tuples)."""
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in schedule.items())
+
+
+@lru_cache(maxsize=SCHEDULE_CACHE_SIZE)
+def at(frozen: tuple, base_lr: float, t: int) -> tuple:
+    """``(lr, momentum)`` of optimizer step ``t`` (from 1); momentum None unless onecycle cycles it.
+
+    Kept across runs like ``optimizers.base.bias_correction``: a landscape asks for
+    the same t = 1..steps for every optimizer and at every drag of the start point.
+    """
+    s = dict(frozen)
+    if s["name"] == "onecycle":
+        lr, momentum = _onecycle_at(s, t - 1)
+        return float(lr), (float(momentum) if s["cycle_momentum"] else None)
+    return float(SCHEDULES[s["name"]].lr(s, base_lr, t - 1)), None
+
+
 def lr_at(schedule: dict, base_lr: float, t: int) -> float:
     """The lr of optimizer step ``t`` (from 1) under a validated ``schedule``."""
-    return float(SCHEDULES[schedule["name"]].lr(schedule, base_lr, t - 1))
+    return at(freeze(schedule), base_lr, t)[0]
 
 
 def momentum_at(schedule: dict, t: int) -> float | None:
     """onecycle's momentum (or beta1) of step ``t`` when it cycles it, else None."""
-    if schedule["name"] != "onecycle" or not schedule["cycle_momentum"]:
-        return None
-    return float(_onecycle_at(schedule, t - 1)[1])
+    return at(freeze(schedule), 0.0, t)[1]
 
 
 def values(schedule, base_lr: float, steps: int) -> list[float]:
