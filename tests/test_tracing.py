@@ -137,3 +137,20 @@ def test_bad_run_and_step_are_named():
     with pytest.raises(SpecError) as info:
         trace({"kind": "grid", "function": "booth"})
     assert info.value.field == "kind"
+
+
+def test_a_scheduled_run_shows_its_step_size():
+    spec = spec_for("sgd", {"schedule": {"name": "cosine", "T_max": 8}})
+    lrs = [trace(spec, run=1, step=k)["hyper"]["lr"] for k in (1, 4, 8)]
+    assert lrs[0] == 0.05 and lrs[0] > lrs[1] > lrs[2]
+    first = trace(spec, run=1, step=4)["lines"][0]
+    assert first["values"]["lr"] == lrs[1]  # the code ran with the scheduled lr
+
+
+def test_learner_code_is_not_traced_here():
+    from descentlab.optimizers.copy import source_copy
+    spec = {"kind": "landscape", "function": "booth", "steps": 5,
+            "optimizers": [{"name": "custom", "code": source_copy("adam")}]}
+    with pytest.raises(SpecError) as info:
+        trace(spec, run=0, step=1, allow_code=True)
+    assert info.value.field == "run"

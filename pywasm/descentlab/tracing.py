@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import landscape, optimizers
+from . import landscape, optimizer_spec, optimizers
 from .errors import SpecError
 from .functions import FUNCTIONS
 from .optimizers import REGISTRY
@@ -29,6 +29,9 @@ SEPARATOR = ""  # the blank line between two traced functions in the listing
 def in_optimizers(code) -> bool:
     """Whether ``code`` is an ``update`` function of the optimizers package (what is traced)."""
     return code.co_name == "update" and code.co_filename.startswith(_PACKAGE)
+
+
+
 
 
 def _plain(value):
@@ -101,7 +104,7 @@ def _replay(checked: dict, run: int, step: int):
     """Parameters, state and gradient before step ``step`` of run ``run`` (the race's bits)."""
     entry = checked["optimizers"][run]
     fn, fparams = FUNCTIONS[checked["function"]], checked["function_params"]
-    opt = optimizers.make(entry["name"], **entry["params"])
+    opt = optimizer_spec.make(entry, f"optimizers[{run}]")  # the run's own optimizer: schedule, learner code
     p = np.array([float(v) for v in checked["start"]], dtype=np.float64)
     state = opt.init(p)
     for k in range(1, step + 1):
@@ -115,7 +118,7 @@ def _replay(checked: dict, run: int, step: int):
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def trace(spec, run: int = 0, step: int = 1) -> dict:
+def trace(spec, run: int = 0, step: int = 1, allow_code: bool = False) -> dict:
     """Step ``step`` (from 1) of run ``run`` of a landscape spec, traced line by line.
 
     Returns
@@ -139,7 +142,7 @@ def trace(spec, run: int = 0, step: int = 1) -> dict:
     """
     from .api import validate  # api imports the spec kinds, which import this package's siblings
 
-    checked = validate(spec)
+    checked = validate(spec, allow_code)
     if checked["kind"] != "landscape":
         raise SpecError("kind", f"trace needs a landscape spec, got {checked['kind']!r}")
     n_runs = len(checked["optimizers"])
@@ -147,6 +150,9 @@ def trace(spec, run: int = 0, step: int = 1) -> dict:
         raise SpecError("run", f"must be an integer from 0 to {n_runs - 1}, got {run!r}")
     if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= checked["steps"]:
         raise SpecError("step", f"must be an integer from 1 to {checked['steps']}, got {step!r}")
+    if checked["optimizers"][run]["name"] == "custom":
+        # learner code runs under its own budget tracer (learner.py), which one tracer cannot share yet
+        raise SpecError("run", f"run {run} is learner code: trace follows the built-in optimizers only")
     entry, opt, p, state, g = _replay(checked, run, step)
     tracer = _Tracer()
     previous = sys.gettrace()
@@ -164,7 +170,8 @@ def trace(spec, run: int = 0, step: int = 1) -> dict:
         source.extend(line.rstrip("\n") for line in lines)
     lines = [{"line": line + offsets[code], "values": {k: _plain(v) for k, v in values.items()}}
              for code, line, values in tracer.events]
-    info = REGISTRY[entry["name"]]
-    return {"optimizer": entry["name"], "title": info.title, "source": source, "lines": lines,
-            "equations": info.equations.splitlines(), "hyper": dict(entry["params"]),
+    info = REGISTRY.get(entry["name"])
+    title, equations = (info.title, info.equations.splitlines()) if info else (entry.get("label", "custom"), [])
+    return {"optimizer": entry["name"], "title": title, "source": source, "lines": lines,
+            "equations": equations, "hyper": optimizer_spec.hyper_at(entry, step),
             "params": p.tolist(), "grads": g.tolist(), "state": _plain(state), "step": step, "run": run}
