@@ -225,3 +225,14 @@ def test_long_runs_stay_cheap_and_exact():
     assert schedules.lr_at(s, 1.0, 2 * 7 * 100_000 + 1) == 1.0
     assert schedules.lr_at(s, 1.0, 7 * 99_999 + 1) == 0.0
     assert K.cos(K.PI) == -1.0
+
+
+def test_a_recorded_run_follows_its_schedule_like_a_plain_one():
+    import descentlab
+    spec = {"kind": "landscape", "function": "booth", "steps": 40,
+            "optimizers": [{"name": "sgd", "lr": 0.05, "schedule": {"name": "cosine", "T_max": 40}},
+                           {"name": "adam", "lr": 0.3, "schedule": {"name": "onecycle", "total_steps": 40}}]}
+    plain = descentlab.run(spec)["runs"]
+    recorded = descentlab.run(dict(spec, record_state=True))["runs"]
+    for a, b in zip(plain, recorded):
+        assert a["path"] == b["path"]

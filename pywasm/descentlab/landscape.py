@@ -53,6 +53,7 @@ def read_spec(spec: dict) -> dict:
     start = [check_number(v, f"start[{i}]", -START_BOUND, START_BOUND) for i, v in enumerate(start)]
     steps = fields.number("steps", 1, MAX_STEPS, 500, integer=True)
     runs = read_optimizers(fields)
+    optimizer_spec.check_run_length(runs, steps)
     record = fields.boolean("record_state", False)
     # "only": i runs the i-th optimizer alone, the whole spec validated all the same, so
     # a pool of workers can share one scene and an error names the field as in the spec
@@ -197,7 +198,8 @@ def _race_arrays(spec: dict, entry: dict, opt):
         gx, gy = grad(x, y, **fparams)
         g = np.array([gx, gy], dtype=np.float64)
         if spec["record_state"] and entry["name"] != "custom":  # the inspector shows what the code computed
-            updates, new_state, recorded = optimizers.record(entry["name"], g, state, p, entry["params"])
+            hyper = optimizer_spec.hyper_at(entry, state.step + 1)  # this step's lr when scheduled
+            updates, new_state, recorded = optimizers.record(entry["name"], g, state, p, hyper)
         else:
             updates, new_state = opt.update(g, state, p)
             recorded = {"grad": g, "update": updates}

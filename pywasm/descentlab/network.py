@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import budget, datasets, optimizers
+from . import budget, datasets, optimizer_spec
 from .datasets.limits import (DEFAULT_VAL_FRACTION, MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES,  # noqa: F401
                               MAX_VAL_FRACTION, MIN_SAMPLES, MIN_VAL_FRACTION)
 from .datasets.sources import load, read_named, read_points, read_recipe
@@ -95,6 +95,7 @@ def _check_sizes(spec: dict) -> None:
     if spec["loss"] == "binary_cross_entropy" and n_classes != 2:
         raise SpecError("loss", f"binary_cross_entropy needs exactly 2 classes; this dataset has {n_classes}")
     steps = run_steps(spec, len(X))
+    optimizer_spec.check_run_length(spec["optimizers"], steps)
     if steps > MAX_STEPS:
         raise SpecError("epochs", f"epochs x batches per epoch must be at most {MAX_STEPS}, got {steps}"
                         " (fewer epochs or a larger batch_size)")
@@ -262,9 +263,9 @@ def _boundary_rows(spec, ctx) -> int:
 class _Run:
     """One optimizer's training state, advanced an epoch at a time."""
 
-    def __init__(self, entry, ctx, spec):
+    def __init__(self, entry, ctx, spec, field):
         self.entry = entry
-        self.opt = optimizers.make(entry["name"], **entry["params"])
+        self.opt = optimizer_spec.make(entry, field)
         self.theta = ctx["theta0"].copy()
         self.state = self.opt.init(self.theta)
         self.step = 0
@@ -332,7 +333,7 @@ def iterate(spec: dict):
     caller can report progress and stop between any two of them.
     """
     ctx = _prepare(spec)
-    runs = [_Run(entry, ctx, spec) for entry in spec["optimizers"]]
+    runs = [_Run(entry, ctx, spec, f"optimizers[{i}]") for i, entry in enumerate(spec["optimizers"])]
     total = spec["epochs"]
     every = -(-total // BOUNDARY_UPDATES)
     per_chunk = budget.chunk(_step_seconds(spec, ctx))

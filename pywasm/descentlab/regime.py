@@ -66,7 +66,8 @@ def read_spec(spec: dict) -> dict:
     start = [check_number(v, f"start[{i}]", -landscape.START_BOUND, landscape.START_BOUND)
              for i, v in enumerate(start)]
     steps = fields.number("steps", 1, MAX_STEPS, 300, integer=True)
-    opt = read_optimizer(fields.value("optimizer"), "optimizer", custom=False)  # a map needs declared ranges
+    # a map sweeps declared ranges of a fixed setting: no learner code, no schedule
+    opt = read_optimizer(fields.value("optimizer"), "optimizer", custom=False, schedule=False)
     x = _axis(fields, "x", opt["name"])
     y = _axis(fields, "y", opt["name"])
     if x["param"] == y["param"]:
