@@ -93,16 +93,15 @@ def _canonical_nan(y):
     return np.where(y != y, np.nan, y)
 
 
+def _with_nan_of(x, y):
+    """``y`` with nan wherever the input ``x`` is nan, every nan canonical."""
+    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
+
+
 def exp(x):
     """Natural exponential, fdlibm algorithm (error < 1 ulp).
 
-    Parameters
-    ----------
-    x : float, or array_like of float64 of any shape
-
-    Returns
-    -------
-    float for a Python float, else ndarray of float64 of ``x``'s shape
+    ``x``: a Python float (returns a float) or array_like of float64, any shape (returns that shape).
     """
     if type(x) is float:
         if x != x:
@@ -116,7 +115,7 @@ def exp(x):
     y = _exp_reduced(np.where(np.abs(x) <= EXP_OVERFLOW + 40.0, x, 0.0), ArrayOps)  # keep k small; fixed below
     y = np.where(x > EXP_OVERFLOW, np.inf, y)
     y = np.where(x < EXP_UNDERFLOW, 0.0, y)
-    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
+    return _with_nan_of(x, y)
 
 
 def _exp_reduced(x, xp):
@@ -139,13 +138,7 @@ def _exp_reduced(x, xp):
 def expm1(x):
     """``exp(x) - 1`` accurately near zero (fdlibm s_expm1.c, error < 1 ulp).
 
-    Parameters
-    ----------
-    x : array_like of float64, any shape
-
-    Returns
-    -------
-    ndarray of float64, same shape as ``x``
+    ``x``: array_like of float64, any shape; returns float64 of the same shape.
     """
     x = _f64(x)
     ax = np.abs(x)
@@ -184,7 +177,7 @@ def expm1(x):
     res = np.where(ax < 2.0 ** -54, x, res)  # expm1(x) = x to working precision
     res = np.where(x >= EXP_OVERFLOW, np.where(x > EXP_OVERFLOW, np.inf, exp(x) - 1.0), res)
     res = np.where(x < -40.0, -1.0, res)
-    return _canonical_nan(np.where(np.isnan(x), np.nan, res))
+    return _with_nan_of(x, res)
 
 
 def log(x):
@@ -192,13 +185,7 @@ def log(x):
 
     ``log(0) = -inf``, ``log(x < 0) = nan``, ``log(inf) = inf``.
 
-    Parameters
-    ----------
-    x : array_like of float64, any shape
-
-    Returns
-    -------
-    ndarray of float64, same shape as ``x``
+    ``x``: array_like of float64, any shape; returns float64 of the same shape.
     """
     x = _f64(x)
     ok = (x > 0.0) & np.isfinite(x)
@@ -221,7 +208,7 @@ def log(x):
     y = np.where(x == 0.0, -np.inf, y)
     y = np.where(x < 0.0, np.nan, y)
     y = np.where(x == np.inf, np.inf, y)
-    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
+    return _with_nan_of(x, y)
 
 
 def log1p(x):
@@ -231,13 +218,7 @@ def log1p(x):
     (Sterbenz), and ``log(1 + x) = log(u) + c / u`` to first order (the same
     correction fdlibm's s_log1p.c applies).
 
-    Parameters
-    ----------
-    x : array_like of float64, any shape
-
-    Returns
-    -------
-    ndarray of float64, same shape as ``x``
+    ``x``: array_like of float64, any shape; returns float64 of the same shape.
     """
     x = _f64(x)
     u = 1.0 + x
@@ -248,19 +229,13 @@ def log1p(x):
     y = np.where(x == -1.0, -np.inf, y)
     y = np.where(x < -1.0, np.nan, y)
     y = np.where(x == np.inf, np.inf, y)
-    return _canonical_nan(np.where(np.isnan(x), np.nan, y))
+    return _with_nan_of(x, y)
 
 
 def tanh(x):
     """Hyperbolic tangent (error about 1 ulp).
 
-    Parameters
-    ----------
-    x : array_like of float64, any shape
-
-    Returns
-    -------
-    ndarray of float64, same shape as ``x``
+    ``x``: array_like of float64, any shape; returns float64 of the same shape.
     """
     x = _f64(x)
     ax = np.abs(x)
@@ -278,19 +253,13 @@ def tanh(x):
     z = np.where(ax > TANH_SATURATION, 1.0, z)
     z = np.where(x < 0.0, -z, z)
     z = np.where(ax < 2.0 ** -55, x, z)  # tanh(x) = x, and keeps the sign of -0.0
-    return _canonical_nan(np.where(np.isnan(x), np.nan, z))
+    return _with_nan_of(x, z)
 
 
 def sigmoid(x):
     """Logistic function ``1 / (1 + exp(-x))``, stable for both signs.
 
-    Parameters
-    ----------
-    x : array_like of float64, any shape
-
-    Returns
-    -------
-    ndarray of float64, same shape as ``x``
+    ``x``: array_like of float64, any shape; returns float64 of the same shape.
     """
     x = _f64(x)
     e = exp(-np.abs(x))  # in (0, 1]: never overflows
@@ -300,13 +269,7 @@ def sigmoid(x):
 def softplus(x):
     """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``.
 
-    Parameters
-    ----------
-    x : array_like of float64, any shape
-
-    Returns
-    -------
-    ndarray of float64, same shape as ``x``
+    ``x``: array_like of float64, any shape; returns float64 of the same shape.
     """
     x = _f64(x)
     return _canonical_nan(np.maximum(x, 0.0) + log1p(exp(-np.abs(x))))

@@ -81,12 +81,7 @@ def validate_recipe(obj, path: str = "recipe") -> dict:
     for i, comp in enumerate(comps):
         cpath = f"{path}.components[{i}]"
         entry = _component(comp, cpath)
-        if "label" in entry:
-            used.add(entry["label"])
-            next_label = max(next_label, entry["label"] + 1)
-        else:
-            used.update(range(next_label, next_label + classes_of(entry)))
-            next_label += classes_of(entry)
+        next_label = _label(entry, next_label, used)
         total += entry["n"]
         if total > MAX_SAMPLES:
             raise SpecError(f"{cpath}.n", f"the components may have at most {MAX_SAMPLES} points in all;"
@@ -137,13 +132,20 @@ def recipe_size(recipe: dict) -> tuple[int, int]:
     points, next_label, used = 0, 0, set()
     for c in recipe["components"]:
         points += c["n"]
-        if "label" in c:
-            used.add(c["label"])
-            next_label = max(next_label, c["label"] + 1)
-        else:
-            used.update(range(next_label, next_label + classes_of(c)))
-            next_label += classes_of(c)
+        next_label = _label(c, next_label, used)
     return points, len(used)
+
+
+def _label(component: dict, next_label: int, used: set) -> int:
+    """Add the labels ``component`` draws to ``used``; return the first label after all used so far.
+
+    A component with ``label`` joins that class; any other takes fresh labels from ``next_label``.
+    """
+    if "label" in component:
+        used.add(component["label"])
+        return max(next_label, component["label"] + 1)
+    used.update(range(next_label, next_label + classes_of(component)))
+    return next_label + classes_of(component)
 
 
 def from_recipe(recipe: dict) -> tuple[np.ndarray, np.ndarray]:

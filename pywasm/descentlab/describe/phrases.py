@@ -42,49 +42,28 @@ def _phrase_table() -> dict:
             raise ValueError(f"phrase {phrase!r} has two meanings")
         table[key] = (role, value)
 
-    for word in STOP_WORDS:
-        add(word, STOP)
+    # (role, words, value): every word means value; value None: the role alone says it all
+    plain = [(STOP, STOP_WORDS, None), (NOISEKEY, NOISE_KEYS, None), (COUNT, COUNT_UNITS, None),
+             (CLASSU, CLASS_UNITS, None), (EACH, EACH_WORDS, None), (NKEY, N_KEYS, None),
+             (SEEDKEY, SEED_KEYS, None), (OUTLIERS, OUTLIER_WORDS, None), (CONJ, CONJUNCTIONS, "and"),
+             (CONJ, WITH_WORDS, "with"), (PUNCT, ("=", ":"), None)]
+    # (role, {meaning: words}) and (role, {word: value})
+    grouped = [(NOISE, NOISE_WORDS), (IMBAL, IMBALANCE_WORDS), (POS, POSITION_WORDS)]
+    valued = [(OVERLAP, OVERLAP_WORDS), (QUANT, QUANTIFIERS), (SIZE, SIZE_WORDS), (NOTE, NOT_SUPPORTED)]
+    for role, words, value in plain:
+        for w in words:
+            add(w, role, value)
     for fam, forms in SHAPES.items():
         for form, words in forms.items():
             for w in words:
                 add(w, SHAPE, (fam, form))
-    for level, words in NOISE_WORDS.items():
-        for w in words:
-            add(w, NOISE, level)
-    for w in NOISE_KEYS:
-        add(w, NOISEKEY)
-    for w, value in OVERLAP_WORDS.items():
-        add(w, OVERLAP, value)
-    for kind, words in IMBALANCE_WORDS.items():
-        for w in words:
-            add(w, IMBAL, kind)
-    for w in COUNT_UNITS:
-        add(w, COUNT)
-    for w in CLASS_UNITS:
-        add(w, CLASSU)
-    for w in EACH_WORDS:
-        add(w, EACH)
-    for w in N_KEYS:
-        add(w, NKEY)
-    for w in SEED_KEYS:
-        add(w, SEEDKEY)
-    for w, value in QUANTIFIERS.items():
-        add(w, QUANT, value)
-    for w, value in SIZE_WORDS.items():
-        add(w, SIZE, value)
-    for pos, words in POSITION_WORDS.items():
-        for w in words:
-            add(w, POS, pos)
-    for w in OUTLIER_WORDS:
-        add(w, OUTLIERS)
-    for w in CONJUNCTIONS:
-        add(w, CONJ, "and")
-    for w in WITH_WORDS:
-        add(w, CONJ, "with")
-    for w, why in NOT_SUPPORTED.items():
-        add(w, NOTE, why)
-    for w in ("=", ":"):
-        add(w, PUNCT)
+    for role, meanings in grouped:
+        for meaning, words in meanings.items():
+            for w in words:
+                add(w, role, meaning)
+    for role, values in valued:
+        for w, value in values.items():
+            add(w, role, value)
     return table
 
 
