@@ -11,6 +11,7 @@ fresh interpreter.
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import subprocess
 import sys
@@ -136,3 +137,22 @@ def test_every_module_imports_first_in_a_fresh_interpreter():
                           env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert not done.stdout.strip(), done.stdout
+
+
+# A module whose name a function of its package takes: ``descentlab.explain`` is the function that
+# descentlab/__init__.py exports, so ``import descentlab.explain as m`` gives the function, not the module.
+# Left to its owner (the inspector); remove it from here once the module is renamed (as trace -> tracing).
+KNOWN_SHADOWED = {"descentlab.explain"}
+
+
+def test_no_module_is_shadowed_by_a_function_of_its_package():
+    """``package.name`` is the submodule ``name`` itself (``optimizers.nadam`` once was a function)."""
+    shadowed = []
+    for name in module_names():
+        parent, _, child = name.rpartition(".")
+        if not parent:
+            continue
+        module, package = importlib.import_module(name), importlib.import_module(parent)
+        if getattr(package, child) is not module:
+            shadowed.append(f"{name} is {getattr(package, child)!r}")
+    assert sorted(s.split(" ")[0] for s in shadowed) == sorted(KNOWN_SHADOWED), "\n".join(shadowed)

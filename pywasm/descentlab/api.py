@@ -14,7 +14,7 @@ import numpy as np
 from . import dataset_spec, landscape, learner, network, projection, regime, tsne
 from .digest import digest
 from .errors import SpecError
-from .validate import Fields, key_name
+from .fields import Fields, key_name
 
 MAX_DEPTH = 20  # objects and lists within each other; the deepest valid spec has about 7
 

@@ -41,7 +41,7 @@ import re
 
 from .datasets.limits import MAX_ABS, MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES
 from .errors import SpecError
-from .validate import shown as show_value
+from .fields import shown as show_value
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_ROWS = MAX_SAMPLES

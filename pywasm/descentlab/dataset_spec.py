@@ -38,7 +38,7 @@ from .datasets.limits import MAX_SAMPLES, MAX_VAL_FRACTION, MIN_SAMPLES, MIN_VAL
 from .datasets.sources import load, read_named, read_points, read_recipe
 from .describe import MAX_TEXT_CHARS, describe
 from .errors import SpecError
-from .validate import Fields
+from .fields import Fields
 
 SOURCES = ("name", "recipe", "describe", "csv", "points")
 MAX_IMAGES = 64

@@ -15,7 +15,7 @@ from . import budget, contours, optimizer_spec, optimizers
 from .errors import SpecError
 from .functions import FUNCTIONS, evaluate
 from .optimizer_spec import read_optimizers
-from .validate import Fields, check_number
+from .fields import Fields, check_number
 
 MAX_STEPS = 10_000  # per run; the page keeps every point of every path
 START_BOUND = 1.0e4  # |x|, |y| of the start point

@@ -21,7 +21,7 @@ from .nn.activations import ACTIVATIONS
 from .nn.init import init_params
 from .nn.losses import LOSSES
 from .optimizer_spec import read_optimizers
-from .validate import Fields, check_number
+from .fields import Fields, check_number
 
 MAX_SEED = datasets.MAX_SEED
 MAX_LAYERS = 6

@@ -17,7 +17,7 @@ from . import learner, optimizers, schedules
 from .errors import SpecError
 from .optimizers import REGISTRY, Optimizer
 from .optimizers.base import with_defaults
-from .validate import Fields
+from .fields import Fields
 
 # Bound copies of a scheduled update, one per distinct set of scheduled values: a
 # step schedule needs a handful, a cosine one a copy per step, so the cache is emptied

@@ -24,7 +24,7 @@ from . import budget, contours, network, tsne
 from .errors import SpecError
 from .nn import mlp
 from .pca import cost_seconds as pca_cost_seconds, pca_steps
-from .validate import Fields
+from .fields import Fields
 
 MAX_GRID = 41  # loss evaluations per side of the PCA plane
 GRID_MARGIN = 0.25  # the grid extends past the paths by this fraction of their extent

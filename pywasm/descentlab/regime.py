@@ -14,7 +14,7 @@ from . import budget, landscape, optimizers
 from .errors import SpecError
 from .optimizer_spec import read_optimizer
 from .optimizers import REGISTRY
-from .validate import Fields, check_number
+from .fields import Fields, check_number
 
 MAX_SIDE = 40  # cells per axis
 MAX_WORK = 400_000  # cells x steps: the whole map is a few seconds in a browser tab

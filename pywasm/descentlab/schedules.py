@@ -28,7 +28,7 @@ from typing import Callable, NamedTuple
 from . import kernels as K
 from .errors import SpecError
 from .optimizers.base import SCHEDULE_CACHE_SIZE
-from .validate import REQUIRED, Fields, check_number
+from .fields import REQUIRED, Fields, check_number
 
 MAX_SCHEDULE_STEPS = 1_000_000  # step counts in a schedule; a run is far shorter (network: 50 000)
 MAX_MILESTONES = 100  # multistep: milestones in the list

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import kernels as K
 from ..errors import SpecError
-from ..validate import check_number
+from ..fields import check_number
 from .limits import MAX_SAMPLES, MAX_SEED
 
 TWO_PI = 2.0 * K.PI

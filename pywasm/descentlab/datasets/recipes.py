@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SpecError
-from ..validate import Fields, check_number, key_name
+from ..fields import Fields, check_number, key_name
 from .generators import FIXED_CLASSES, RECIPE_GENERATORS
 from .limits import MAX_CLASSES, MAX_SAMPLES, MAX_SEED
 

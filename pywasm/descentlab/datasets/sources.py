@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 
 from ..errors import SpecError
-from ..validate import Fields, check_number
+from ..fields import Fields, check_number
 from .digits import DIGITS_SHAPE, load_digits
 from .generators import GENERATORS, generate
 from .limits import MAX_ABS, MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES, MAX_SEED
@@ -65,7 +65,7 @@ def read_named(d: Fields, key: str, min_n: int, max_n: int) -> dict:
 
     Parameters
     ----------
-    d : validate.Fields
+    d : fields.Fields
         The object holding ``key`` (the dataset's name), its parameters and ``seed``.
     key : str
         Field of the name, e.g. ``"name"``.

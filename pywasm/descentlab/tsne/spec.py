@@ -7,7 +7,7 @@ import numpy as np
 from .. import budget, datasets, legacy
 from ..errors import SpecError
 from ..pca import cost_seconds as pca_seconds
-from ..validate import Fields, check_number
+from ..fields import Fields, check_number
 from . import barnes_hut, parallel
 from .affinities import conditional_probabilities, symmetrize
 from .descent import (CHECK_EVERY, DEFAULT_MAX_ITER, EARLY_EXAGGERATION, EARLY_EXAGGERATION_ITER, PERPLEXITY,
