@@ -3,7 +3,7 @@
 import pytest
 
 import descentlab
-from descentlab.explain import TEMPLATES, explain
+from descentlab.inspector_text import TEMPLATES, explain
 from descentlab.optimizers import REGISTRY
 
 

@@ -139,10 +139,7 @@ def test_every_module_imports_first_in_a_fresh_interpreter():
     assert not done.stdout.strip(), done.stdout
 
 
-# A module whose name a function of its package takes: ``descentlab.explain`` is the function that
-# descentlab/__init__.py exports, so ``import descentlab.explain as m`` gives the function, not the module.
-# Left to its owner (the inspector); remove it from here once the module is renamed (as trace -> tracing).
-KNOWN_SHADOWED = {"descentlab.explain"}
+KNOWN_SHADOWED: set = set()  # a module whose name a function of its package takes (none)
 
 
 def test_no_module_is_shadowed_by_a_function_of_its_package():

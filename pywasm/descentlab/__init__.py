@@ -12,7 +12,7 @@ from .api import iter_run, run, validate  # noqa: E402
 from .catalog import list_catalog  # noqa: E402
 from .errors import SpecError  # noqa: E402
 from .describe import LLM_PROMPT, parse_llm_answer  # noqa: E402
-from .explain import explain  # noqa: E402
+from .inspector_text import explain  # noqa: E402  (the module has another name: no shadowing)
 from .tracing import trace  # noqa: E402  (the module is "tracing": the function must not shadow it)
 from . import exercises  # noqa: E402
 
