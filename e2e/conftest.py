@@ -8,7 +8,7 @@ teardown it fails the test on any console error or on any request that left
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import json
 import os
 import sys
 import threading
@@ -28,16 +28,10 @@ if os.environ.get("DESCENTLAB_SRC"):
     sys.path.insert(0, str(Path(os.environ["DESCENTLAB_SRC"]).resolve()))
 
 
-def _load_build_tool():
-    """build.py as a module (not named `build`, which is also a PyPI package)."""
-    spec = importlib.util.spec_from_file_location("descentlab_build_tool", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+if str(ROOT) not in sys.path:  # buildtool/ lives at the top of the repository
+    sys.path.insert(0, str(ROOT))
+import buildtool as build_tool  # noqa: E402
 
-
-build_tool = _load_build_tool()
 CHROMIUM, CHROMIUM_ARGS = build_tool.CHROMIUM, build_tool.CHROMIUM_ARGS
 
 
@@ -188,3 +182,28 @@ def _browser_run(page, spec: dict, timeout_ms: int = RUN_TIMEOUT_MS) -> dict:
 @pytest.fixture
 def browser_run():
     return _browser_run
+
+
+# ---------------------------------------------------------------- helpers for the view tests
+def native(spec: dict) -> dict:
+    """``descentlab.run`` natively on `spec` as JSON carries it (as the page sends it)."""
+    import descentlab
+    return descentlab.run(json.loads(json.dumps(spec)))
+
+
+def wait_digest(page, old=None, timeout: int = 60_000) -> str:
+    """Wait until the view shows a result with a digest other than `old`; returns it."""
+    page.wait_for_function(
+        "(old) => { const d = document.querySelector('#view').dataset.digest; return d && d !== old; }",
+        arg=old, timeout=timeout)
+    return page.evaluate("() => document.querySelector('#view').dataset.digest")
+
+
+def drag(page, box: dict, start: tuple, end: tuple, steps: int = 5) -> None:
+    """Press at `start`, move to `end` in `steps` moves, release; both are fractions (x, y)
+    of `box`, a bounding box in the page's coordinates."""
+    at = lambda f: (box["x"] + box["width"] * f[0], box["y"] + box["height"] * f[1])  # noqa: E731
+    page.mouse.move(*at(start))
+    page.mouse.down()
+    page.mouse.move(*at(end), steps=steps)
+    page.mouse.up()

@@ -8,15 +8,15 @@ lock=1 keeps the scene fixed while the view stays playable. Plus the Share / emb
 from __future__ import annotations
 
 import html
-import json
 import re
 import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import descentlab
-from conftest import ROOT, build_tool
+from conftest import ROOT, build_tool, drag, native
 
 SHOTS = Path("/tmp/shots")
 SPEC = {
@@ -49,9 +49,6 @@ HOST_PAGE = """<!doctype html>
 """
 
 
-def native(spec):
-    return descentlab.run(json.loads(json.dumps(spec)))
-
 
 @pytest.fixture
 def host(tmp_path):
@@ -78,13 +75,26 @@ def host(tmp_path):
 
 
 def app_frame(page, server):
-    page.wait_for_function("() => document.getElementById('lab').contentWindow !== null")
-    for _ in range(200):
-        for frame in page.frames:
-            if frame.url.startswith(server):
-                return frame
-        page.wait_for_timeout(50)
-    raise AssertionError("no app frame")
+    """The lab's iframe, once it shows the app."""
+    frame = page.wait_for_selector("#lab", state="attached").content_frame()
+    frame.wait_for_url(lambda url: url.startswith(server))
+    return frame
+
+
+def settled_height(page, frame, origin):
+    """The lab's content height, once it is the last height the lab posted and the iframe's
+    (read again should the content still be changing)."""
+    for _ in range(5):
+        content = frame.evaluate("() => Math.ceil(document.documentElement.getBoundingClientRect().height)")
+        try:
+            page.wait_for_function("""([h, origin]) => {
+                const posted = messages.filter((m) => m.data.type === 'descentlab:height' && m.origin === origin);
+                return posted.length && posted.at(-1).data.height === h && document.getElementById('lab').clientHeight === h;
+            }""", arg=[content, origin], timeout=10_000)
+            return content
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the iframe never took the lab's content height")
 
 
 def iframe_height(page):
@@ -109,14 +119,17 @@ def test_embedded_lesson_resizes_runs_and_locks(host, server, opened):
     # auto-height: the iframe takes the height the page posts, which is its content's height
     page.wait_for_function("(h0) => document.getElementById('lab').clientHeight > h0",
                            arg=START_HEIGHT, timeout=60_000)
-    page.wait_for_timeout(500)
-    heights = [m["data"]["height"] for m in page.evaluate("() => messages")
-               if m["data"].get("type") == "descentlab:height" and m["origin"] == server.rstrip("/")]
-    assert heights and heights[-1] > 400
-    assert iframe_height(page) == heights[-1]
-    assert frame.evaluate("() => Math.ceil(document.documentElement.getBoundingClientRect().height)") == heights[-1]
+    frame.wait_for_function("() => /hidden until you predict/.test(document.querySelector('.main .run-status').textContent)",
+                            timeout=60_000)   # the view is laid out with its scene
+    assert settled_height(page, frame, server.rstrip("/")) > 400
 
-    # lock=1 + a predict lesson: the controls are disabled, the predict buttons and the timeline are not
+    locked_but_playable(page, frame)
+    host_api_answers(page, frame, server)
+
+
+def locked_but_playable(page, frame):
+    """lock=1 and a predict lesson: the controls are disabled, the predict buttons, the
+    timeline and the inspector are not, and a drag does not move the start point."""
     side = frame.locator(".panel.side")
     assert side.locator("[data-field=lesson]").is_disabled()
     assert side.locator("[data-field=function]").is_disabled()
@@ -128,8 +141,6 @@ def test_embedded_lesson_resizes_runs_and_locks(host, server, opened):
         if el.evaluate("(e) => !e.closest('.predict')"):
             assert el.is_disabled(), el.evaluate("(e) => e.outerHTML.slice(0, 120)")
     assert all(predict.nth(i).is_enabled() for i in range(3))
-    frame.wait_for_function("() => /hidden until you predict/.test(document.querySelector('.main .run-status').textContent)",
-                            timeout=60_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "embedded-predict.png"))
     predict.nth(1).click()
@@ -138,22 +149,19 @@ def test_embedded_lesson_resizes_runs_and_locks(host, server, opened):
     assert timeline.is_enabled() and frame.get_by_role("button", name="Step back").is_enabled()
     frame.wait_for_function("() => !/Pause/.test(document.querySelector('.timeline .button').textContent)", timeout=30_000)
     timeline.fill("20")
-    assert frame.evaluate("() => window.descentlab.view.scene.t") == 20
+    assert frame.evaluate("() => window.descentlab.view.scene.step") == 20
     # dragging on the canvas does not move the start point
     start = frame.evaluate("() => window.descentlab.view.scene.start")
-    box = frame.locator(".landscape-canvas").bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2, steps=4)
-    page.mouse.up()
-    page.wait_for_timeout(300)
-    assert frame.evaluate("() => window.descentlab.view.scene.start") == start
+    drag(page, frame.locator(".landscape-canvas").bounding_box(), (0.9, 0.1), (0.8, 0.2), steps=4)
+    # the pointer events were handled (a drag would have moved the start at once): the next frame
+    assert frame.evaluate("() => new Promise(requestAnimationFrame).then(() => window.descentlab.view.scene.start)") == start
     view_spec = frame.evaluate("() => window.descentlab.view.spec")
     assert frame.evaluate("() => document.querySelector('#view').dataset.digest") == native(view_spec)["digest"]
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "embedded-course-page.png"), full_page=True)
 
-    # the postMessage API, through web/embed.js: results equal native, errors name the field
+
+def host_api_answers(page, frame, server):
+    """The postMessage API, through web/embed.js: results equal native, errors name the field."""
     result = page.evaluate("(s) => lab.run(s)", SPEC)
     assert result["digest"] == native(SPEC)["digest"]
     progress = page.evaluate("""async (s) => {
@@ -182,16 +190,34 @@ def test_messages_from_other_origins_are_ignored(host, server, opened):
     frame = app_frame(page, server)
     frame.wait_for_function("() => window.descentlab !== undefined")
     assert frame.evaluate("() => window.descentlab.ready")["version"] == descentlab.__version__
-    replies = page.evaluate("""async ([s, origin]) => {
+    frame.wait_for_function("() => window.descentlab.view")
+    # the lab records what it receives and counts the runs it starts
+    hash_before = frame.evaluate("""() => {
+        window.__received = [];
+        window.__runs = 0;
+        const run = window.descentlab.run;
+        window.descentlab.run = (...a) => { window.__runs += 1; return run(...a); };
+        window.addEventListener('message', (e) => {
+            window.__received.push(e.data.type);
+            // after the probe: a marker to the host, behind any reply to the messages before it
+            if (e.data.type === 'probe') parent.postMessage({type: 'marker'}, '*');
+        });
+        return location.hash;
+    }""")
+    page.evaluate("""([s, origin]) => {
         window.messages.length = 0;
         const target = document.getElementById('lab').contentWindow;
         target.postMessage({type: 'descentlab:ready?'}, origin);
         target.postMessage({type: 'descentlab:run', id: 'x1', spec: s}, origin);
         target.postMessage({type: 'descentlab:load-lesson', id: 'x2', lesson: 'saddle'}, origin);
-        await new Promise((r) => setTimeout(r, 3000));
-        return window.messages;
+        target.postMessage({type: 'probe'}, origin);
     }""", [SPEC, server.rstrip("/")])
-    assert replies == []
+    page.wait_for_function("() => window.messages.some((m) => m.data.type === 'marker')")
+    received = frame.evaluate("() => window.__received")   # (web/embed.js on the host keeps asking "ready?" too)
+    assert received.index("descentlab:run") < received.index("descentlab:load-lesson") < received.index("probe")
+    # all three were ignored: no reply came before the marker, no run was started, no lesson loaded
+    assert [m["data"] for m in page.evaluate("() => window.messages")] == [{"type": "marker"}]
+    assert frame.evaluate("() => [window.__runs, location.hash]") == [0, hash_before]
     # nor does it post its height to a parent it was not told to trust
     assert iframe_height(page) == START_HEIGHT
     assert frame.evaluate("() => window.descentlab.view.scene.lesson || ''") == ""

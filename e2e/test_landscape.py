@@ -14,17 +14,11 @@ from pathlib import Path
 
 import pytest
 
-import descentlab
+from conftest import drag, native, wait_digest
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 LESSON_IDS = ["valley", "saddle", "beale-momentum", "lr-too-high", "rastrigin", "rosenbrock"]
 
-
-def wait_digest(page, old=None, timeout=60_000):
-    page.wait_for_function(
-        "(old) => { const d = document.querySelector('#view').dataset.digest; return d && d !== old; }",
-        arg=old, timeout=timeout)
-    return page.evaluate("() => document.querySelector('#view').dataset.digest")
 
 
 def wait_drag_end(page, old):
@@ -38,10 +32,6 @@ def view_spec(page):
     return page.evaluate("() => window.descentlab.view.spec")
 
 
-def native(spec):
-    spec = json.loads(json.dumps(spec))
-    return descentlab.run(spec)
-
 
 @pytest.fixture
 def landscape(opened, server):
@@ -50,21 +40,25 @@ def landscape(opened, server):
     return page
 
 
-def canvas_colours(page, selector=".landscape-canvas"):
-    return page.evaluate("""(sel) => {
-        const c = document.querySelector(sel);
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        const seen = new Set();
-        for (let i = 0; i < d.length; i += 4 * 97) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        return seen.size;
-    }""", selector)
+# The number of colours on a canvas, sampling every 97th pixel.
+CANVAS_COLOURS = """(sel) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4 * 97) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+}"""
+
+
+def wait_colourful(page, selector=".landscape-canvas", at_least=50):
+    """Wait until the canvas shows a heat map, contours and paths (many colours), not a blank one:
+    the grid arrives separately from the runs."""
+    page.wait_for_function(f"(sel) => ({CANVAS_COLOURS})(sel) > {at_least}", arg=selector)
 
 
 def test_view_draws_and_matches_native(landscape):
     page = landscape
-    page.wait_for_function("() => document.querySelector('.landscape-canvas').width > 100")
-    page.wait_for_timeout(500)  # the grid arrives separately from the runs
-    assert canvas_colours(page) > 50  # a heat map, contours, paths: many colours, not a blank canvas
+    wait_colourful(page)
     spec = view_spec(page)
     assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(spec)["digest"]
     SHOTS.mkdir(exist_ok=True)
@@ -74,11 +68,7 @@ def test_view_draws_and_matches_native(landscape):
 def test_dragging_the_start_recomputes_and_matches_native(landscape):
     page = landscape
     before = page.evaluate("() => document.querySelector('#view').dataset.digest")
-    box = page.locator(".landscape-canvas").bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.6, steps=5)
-    page.mouse.up()
+    drag(page, page.locator(".landscape-canvas").bounding_box(), (0.3, 0.3), (0.35, 0.6))
     wait_drag_end(page, before)
     spec = view_spec(page)
     digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
@@ -122,34 +112,57 @@ def test_worker_pool_gives_the_native_runs(landscape):
     bad["optimizers"][3]["lr"] = 99.0
     err = page.evaluate("(s) => window.descentlab.runParallel(s).then(() => null, (e) => [e.kind, e.field])", bad)
     assert err == ["SpecError", "optimizers[3].lr"]
-    # cancel() stops a shared run as it stops any run, and the pool stays usable
+    pool_cancels_and_survives_a_helper(page, ref["digest"])
+
+
+def pool_cancels_and_survives_a_helper(page, digest_ref):
+    """cancel() stops a shared run as it stops any run, even once its parts are done, and
+    the pool stays usable; a helper that stops mid-run is dropped and the run still ends
+    with the native numbers."""
+    from descentlab.digest import digest
     long = dict(POOL_SPEC, steps=10_000)
     assert page.evaluate("""async (s) => {
-        const p = window.descentlab.runParallel(s);
-        await new Promise((r) => setTimeout(r, 50));
-        const found = window.descentlab.cancel(p);
-        return [found, await p.then(() => 'finished', (e) => e.kind)];
-    }""", long) == [True, "Cancelled"]
-    assert digest(page.evaluate("(s) => window.descentlab.runParallel(s)", POOL_SPEC)) == ref["digest"]
+        let found = null;
+        const p = window.descentlab.runParallel(s, {onProgress: () => {   // once the first part is done
+            if (found === null) found = window.descentlab.cancel(p);
+        }});
+        return [await p.then(() => 'finished', (e) => e.kind), found];
+    }""", long) == ["Cancelled", True]
+    assert digest(page.evaluate("(s) => window.descentlab.runParallel(s)", POOL_SPEC)) == digest_ref
     # a cancel that comes after the parts in flight have finished (their results still
     # queued for the page) ends the run as "Cancelled", not with half a result
     late = page.evaluate("""async (s) => {
-        const p = window.descentlab.runParallel(s);
-        const t = performance.now();
-        while (performance.now() - t < 1000) {}  // the workers finish their first parts meanwhile
-        window.descentlab.cancel(p);
+        // hold the workers' results back from the page until every worker has finished its
+        // part, then cancel, then let the held results through
+        const api = window.descentlab, workers = [api._worker, ...api._helperWorkers];
+        const held = [];
+        let allIn;
+        const arrived = new Promise((r) => { allIn = r; });
+        const handlers = workers.map((w) => w.onmessage);
+        workers.forEach((w, k) => {
+            w.onmessage = (e) => {
+                if (e.data && e.data.type === 'result') { held.push([k, e]); if (held.length === api.poolSize) allIn(); }
+                else handlers[k](e);
+            };
+        });
+        const p = api.runParallel(s);
+        await arrived;
+        api.cancel(p);
+        workers.forEach((w, k) => { w.onmessage = handlers[k]; });
+        for (const [k, e] of held) handlers[k](e);
         return await p.then(() => 'finished', (e) => e.kind || e.name);
     }""", POOL_SPEC)
     assert late == "Cancelled"
     # a helper that stops mid-run is dropped, and the run still ends with the native numbers
     size = page.evaluate("() => window.descentlab.poolSize")
     survived = page.evaluate("""async (s) => {
-        const p = window.descentlab.runParallel(s);
-        await new Promise((r) => setTimeout(r, 20));
-        window.descentlab._helperWorkers[0].terminate();
+        let stopped = false;
+        const p = window.descentlab.runParallel(s, {onProgress: () => {   // once the first part is done
+            if (!stopped) { stopped = true; window.descentlab._helperWorkers[0].terminate(); }
+        }});
         return await p;
     }""", POOL_SPEC)
-    assert digest(survived) == ref["digest"]
+    assert digest(survived) == digest_ref
     assert page.evaluate("() => window.descentlab.poolSize") == size - 1
 
 
@@ -164,8 +177,10 @@ def test_a_drag_on_the_pool_ends_with_the_digest(landscape):
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
     page.mouse.down()
     for k in range(1, 9):
+        drawn = page.evaluate("() => +document.querySelector('#view').dataset.scenes")
         page.mouse.move(box["x"] + box["width"] * (0.3 + 0.02 * k), box["y"] + box["height"] * 0.4)
-        page.wait_for_timeout(60)
+        # each move asks for a scene: wait until the next one is drawn
+        page.wait_for_function("(n) => +document.querySelector('#view').dataset.scenes > n", arg=drawn)
     # mid-drag: scenes computed in parts are drawn, and none claims a digest
     page.wait_for_function("(n) => +document.querySelector('#view').dataset.scenes > n + 1", arg=scenes)
     assert page.evaluate("() => document.querySelector('#view').dataset.digest") is None
@@ -212,10 +227,12 @@ def test_inspector_shows_native_record_state(landscape):
 
 def test_url_round_trips_to_the_same_scene(landscape, opened):
     page = landscape
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
     page.select_option("[data-field='function']", "himmelblau")
-    page.wait_for_function("() => window.descentlab.view.spec && window.descentlab.view.spec.function === 'himmelblau'",
-                           timeout=60_000)
-    page.wait_for_timeout(500)
+    page.wait_for_function("(old) => { const v = window.descentlab.view, d = document.querySelector('#view').dataset.digest;"
+                           " return v.spec && v.spec.function === 'himmelblau' && d && d !== old"
+                           " && new URLSearchParams(location.hash.split('?')[1]).get('function') === 'himmelblau'; }",
+                           arg=before, timeout=60_000)
     url = page.url
     digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
     assert "himmelblau" in urllib.parse.unquote(url)
@@ -230,16 +247,16 @@ def test_presets_load_and_match_native(landscape, lesson):
     page.select_option("[data-field='lesson']", lesson)
     page.wait_for_function("(id) => { const v = window.descentlab.view; return v.scene.lesson === id && v.spec"
                            " && JSON.stringify(v.spec.start) === JSON.stringify(v.scene.start)"
-                           " && v.spec.steps === v.scene.steps; }", arg=lesson, timeout=60_000)
-    page.wait_for_timeout(300)
-    digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
+                           " && v.spec.steps === v.scene.steps"
+                           " && JSON.stringify(v.spec.function_params) === JSON.stringify(v.scene.function_params); }",
+                           arg=lesson, timeout=60_000)
     choices = page.locator(".predict button")
     if choices.count():  # "predict, then run": the runs stay hidden until the learner answers
         assert "hidden until you predict" in page.locator(".main .run-status").inner_text()
         choices.first.click()
         page.wait_for_function("() => !/hidden/.test(document.querySelector('.main .run-status').textContent)")
-    page.wait_for_timeout(200)
-    spec = view_spec(page)
+    # the digest and the spec of the scene drawn, read together
+    digest, spec = page.evaluate("() => [document.querySelector('#view').dataset.digest, window.descentlab.view.spec]")
     assert digest == native(spec)["digest"]
     assert page.locator(".lesson-text").inner_text().strip()
     if lesson == "lr-too-high":

@@ -11,14 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import descentlab
+from conftest import native
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-QUICK = "#network?epochs=6&ds=" + json.dumps({"name": "moons", "n": 200, "noise": 0.2, "seed": 0})
+QUICK = "#network?epochs=6&dataset=" + json.dumps({"name": "moons", "n": 200, "noise": 0.2, "seed": 0})
 
-
-def native(spec):
-    return descentlab.run(json.loads(json.dumps(spec)))
 
 
 def view(page, what):

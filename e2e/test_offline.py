@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import descentlab
-from conftest import build_tool, wait_until_ready, watched_pages
+from conftest import build_tool, native, wait_until_ready, watched_pages
 
 SHOTS = Path("/tmp/shots")
 SW_TIMEOUT_MS = 120_000
@@ -29,9 +28,6 @@ NETWORK = {
     "seed": 0, "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}],
 }
 
-
-def native(spec):
-    return descentlab.run(json.loads(json.dumps(spec)))
 
 
 class Site:

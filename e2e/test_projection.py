@@ -14,7 +14,7 @@ NET = {"kind": "network", "dataset": {"name": "moons", "n": 160, "noise": 0.2, "
        "model": {"hidden": [8, 8], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 32, "epochs": 12,
        "seed": 0, "snapshot_every": 3,
        "optimizers": [{"name": "sgd", "lr": 0.1, "color": "#e6194b"}, {"name": "adam", "lr": 0.01, "color": "#3cb44b"}]}
-URL = "#projection?iters=300&grid=11&net=" + json.dumps(NET)
+URL = "#projection?max_iter=300&grid=11&network=" + json.dumps(NET)
 
 
 @pytest.fixture
@@ -25,16 +25,17 @@ def projection(opened, server):
 
 
 def compute(page):
+    """Compute, recording every status text the run shows (the t-SNE map animates: several
+    different frames before the end); -> (the t-SNE status texts, the digest)."""
+    page.evaluate("""() => {
+        const status = document.querySelector('.main .run-status');
+        window.__statuses = [];
+        new MutationObserver(() => window.__statuses.push(status.textContent))
+            .observe(status, {childList: true, characterData: true, subtree: true});
+    }""")
     page.get_by_role("button", name="Compute", exact=True).click()
-    frames = set()
-    for _ in range(600):  # the t-SNE map animates: several different frames before the end
-        text = page.locator(".main .run-status").inner_text()
-        if "t-SNE: iteration" in text:
-            frames.add(text)
-        if page.evaluate("() => !!document.querySelector('#view').dataset.digest"):
-            break
-        page.wait_for_timeout(50)
     page.wait_for_function("() => document.querySelector('#view').dataset.digest", timeout=120_000)
+    frames = {t for t in page.evaluate("() => window.__statuses") if "t-SNE: iteration" in t}
     return frames, page.evaluate("() => document.querySelector('#view').dataset.digest")
 
 

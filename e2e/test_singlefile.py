@@ -15,27 +15,24 @@ from pathlib import Path
 import pytest
 
 import descentlab
-from conftest import PageWatch, open_page
+from conftest import PageWatch, native, open_page
 
 SHOTS = Path("/tmp/shots")
 MAX_BYTES = 16_000_000   # ~12 MB today: gzip+base64 of Pyodide (wasm, asm.js), stdlib, numpy, our wheel
 
-TINY_NETWORK = "#network?epochs=4&ds=" + json.dumps({"name": "moons", "n": 120, "noise": 0.2, "seed": 0})
+TINY_NETWORK = "#network?epochs=4&dataset=" + json.dumps({"name": "moons", "n": 120, "noise": 0.2, "seed": 0})
 TINY_PROJECTION_NET = {
     "kind": "network", "dataset": {"name": "moons", "n": 120, "noise": 0.2, "seed": 0},
     "model": {"hidden": [6, 6], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 32, "epochs": 6,
     "seed": 0, "snapshot_every": 3,
     "optimizers": [{"name": "sgd", "lr": 0.1, "color": "#e6194b"}, {"name": "adam", "lr": 0.01, "color": "#3cb44b"}],
 }
-TINY_PROJECTION = "#projection?iters=250&grid=7&net=" + json.dumps(TINY_PROJECTION_NET)
+TINY_PROJECTION = "#projection?max_iter=250&grid=7&network=" + json.dumps(TINY_PROJECTION_NET)
 SPEC = {
     "kind": "landscape", "function": "beale", "start": [1.0, 1.4], "steps": 200,
     "optimizers": [{"name": "momentum", "lr": 0.01, "momentum": 0.9}, {"name": "adam", "lr": 0.05}],
 }
 
-
-def native(spec):
-    return descentlab.run(json.loads(json.dumps(spec)))
 
 
 def digest_after(page, action, timeout=180_000):
@@ -112,15 +109,14 @@ def test_landscape_view_draws(app):
     digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
     spec = page.evaluate("() => window.descentlab.view.spec")
     assert digest == native(spec)["digest"]
-    page.wait_for_timeout(400)
-    colours = page.evaluate("""() => {
+    # the grid arrives after the runs: wait for a heat map, contours and paths (many colours)
+    page.wait_for_function("""() => {
         const c = document.querySelector('.landscape-canvas');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         const seen = new Set();
         for (let i = 0; i < d.length; i += 4 * 97) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        return seen.size;
+        return seen.size > 50;
     }""")
-    assert colours > 50
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "single-file-landscape.png"))
 

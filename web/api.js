@@ -141,33 +141,39 @@ function onMessage(state, msg) {
     }
     if (msg.id === null || msg.id === undefined) return;
   }
-  if (msg.id === undefined && state.helper) {
+  if (msg.id === undefined) { onLoadMessage(state, msg); return; }
+  const req = state.pending.get(msg.id);
+  if (req) onReply(state, req, msg);
+}
+
+// The worker's loading: progress, ready or a load error.
+function onLoadMessage(state, msg) {
+  if (state.helper) {
     // a helper's loading is silent: the page only ever shows the main worker's
     if (msg.type === "ready") { state.isReady = true; state.settle.resolve({ version: msg.version }); }
     else if (msg.type === "load-error") retire(state, msg.message);
     return;
   }
-  if (msg.id === undefined) {
-    if (msg.type === "progress") {
-      state.loadState = { stage: msg.stage, fraction: msg.fraction };
-      emit("load-progress", { stage: msg.stage, fraction: msg.fraction });
-    } else if (msg.type === "ready") {
-      state.isReady = true;
-      state.version = msg.version;
-      state.loadState = { stage: "ready", fraction: 1 };
-      state.settle.resolve({ version: msg.version });
-      emit("ready", { version: msg.version });
-    } else if (msg.type === "load-error") {
-      state.loadState = { stage: msg.stage, fraction: state.loadState.fraction, error: msg.message };
-      const err = makeError("LoadError", msg.message);
-      err.stage = msg.stage;
-      state.settle.reject(err);
-      emit("load-error", { stage: msg.stage, message: msg.message });
-    }
-    return;
+  if (msg.type === "progress") {
+    state.loadState = { stage: msg.stage, fraction: msg.fraction };
+    emit("load-progress", { stage: msg.stage, fraction: msg.fraction });
+  } else if (msg.type === "ready") {
+    state.isReady = true;
+    state.version = msg.version;
+    state.loadState = { stage: "ready", fraction: 1 };
+    state.settle.resolve({ version: msg.version });
+    emit("ready", { version: msg.version });
+  } else if (msg.type === "load-error") {
+    state.loadState = { stage: msg.stage, fraction: state.loadState.fraction, error: msg.message };
+    const err = makeError("LoadError", msg.message);
+    err.stage = msg.stage;
+    state.settle.reject(err);
+    emit("load-error", { stage: msg.stage, message: msg.message });
   }
-  const req = state.pending.get(msg.id);
-  if (!req) return;
+}
+
+// A reply to request `req`: progress, or its end (result, cancelled, error).
+function onReply(state, req, msg) {
   switch (msg.type) {
     case "progress":
       if (req.onProgress) {

@@ -79,9 +79,7 @@ function lockControls(root) {
 }
 
 export function startEmbedding({ api, options, root }) {
-  const framed = window.parent !== window;
   const allowed = (origin) => !!origin && origin !== "null" && (!options.origins.length || options.origins.includes(origin));
-
   if (options.embed) {
     document.documentElement.classList.add("embed");
     document.body.classList.add("embed");
@@ -90,18 +88,24 @@ export function startEmbedding({ api, options, root }) {
     document.body.classList.add("locked");
     lockControls(root);
   }
+  const parent = parentChannel(api, allowed);
+  window.addEventListener("message", hostListener({ api, options, allowed, parent }));
+  return { options, get parentOrigin() { return parent.origin; } };
+}
 
-  // ------------------------------------------------------------ to the parent
-  let parentOrigin = null;
+// ------------------------------------------------------------ to the parent
+// What this page posts to the page that embeds it: its height, whenever it changes, and
+// "ready" once. Only ever to the parent's own origin; until that is known, nothing.
+function parentChannel(api, allowed) {
+  const framed = window.parent !== window;
+  let origin = null;
   if (framed) {
     const guess = (location.ancestorOrigins && location.ancestorOrigins[0]) || originOf(document.referrer);
-    if (allowed(guess)) parentOrigin = guess;
+    if (allowed(guess)) origin = guess;
   }
   let lastHeight = 0;
   let announced = false;
-  function toParent(data) {
-    if (framed && parentOrigin) window.parent.postMessage(data, parentOrigin);
-  }
+  const toParent = (data) => { if (framed && origin) window.parent.postMessage(data, origin); };
   function postHeight(force = false) {
     const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     if (!force && height === lastHeight) return;
@@ -109,7 +113,7 @@ export function startEmbedding({ api, options, root }) {
     toParent({ type: "descentlab:height", height });
   }
   function announce() {
-    if (announced || !parentOrigin) return;
+    if (announced || !origin) return;
     api.ready.then(() => {
       if (announced) return;
       announced = true;
@@ -118,67 +122,43 @@ export function startEmbedding({ api, options, root }) {
   }
   if (framed) {
     let queued = false;
-    const schedule = () => {
+    const observer = new ResizeObserver(() => {
       if (queued) return;
       queued = true;
       requestAnimationFrame(() => { queued = false; postHeight(); });
-    };
-    const observer = new ResizeObserver(schedule);
+    });
     observer.observe(document.body);
     observer.observe(document.documentElement);
     window.addEventListener("load", () => postHeight(true));
     postHeight(true);
     announce();
   }
+  return {
+    framed,
+    get origin() { return origin; },
+    // the parent's first accepted message tells its origin when nothing else did
+    heardFrom(event) {
+      if (!framed || event.source !== window.parent || origin === event.origin) return;
+      origin = event.origin;
+      postHeight(true);
+      announce();
+    },
+  };
+}
 
-  // ------------------------------------------------------------ from host pages
-  // Runs by the window that started them, then by its message id: a cancel is looked up
-  // under its own sender only, so no other frame can reach (or overwrite) a run.
+// ------------------------------------------------------------ from host pages
+// Runs by the window that started them, then by its message id: a cancel is looked up
+// under its own sender only, so no other frame can reach (or overwrite) a run.
+function hostListener({ api, options, allowed, parent }) {
   const runs = new Map();   // event.source -> Map(id -> run promise)
   const trusted = (event) => options.origins.includes(event.origin);
   // The window whose page put the lab here, and so owns its scene.
-  const owner = framed ? window.parent : window.opener;
-  function notAllowed(what) {
-    const e = new Error(`${what} is allowed only to the page that embeds the lab, or to origins it lists in ?origins=`);
-    e.kind = "NotAllowed";
-    return e;
-  }
-
-  function loadLesson(lessonId) {
-    const lesson = LESSONS.find((l) => l.id === lessonId);
-    if (!lesson) {
-      const e = new Error(`unknown lesson ${JSON.stringify(lessonId)}; one of: ${LESSONS.map((l) => l.id).join(", ")}`);
-      e.kind = "SpecError";
-      e.field = "lesson";
-      return Promise.reject(e);
-    }
-    const hash = serialize("landscape", { lesson: lessonId });
-    if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
-    else location.hash = hash;
-    // resolve once the landscape view shows it
-    return new Promise((resolve, reject) => {
-      const t0 = performance.now();
-      const check = () => {
-        const view = window.descentlab.view;
-        if (window.descentlab.viewName === "landscape" && view && view.scene && view.scene.lesson === lessonId) {
-          resolve({ view: "landscape", lesson: lessonId });
-        } else if (performance.now() - t0 > 30000) {
-          reject(new Error("the landscape view did not show the lesson within 30 s"));
-        } else setTimeout(check, 50);
-      };
-      api.ready.then(check, reject);
-    });
-  }
-
-  window.addEventListener("message", (event) => {
+  const owner = parent.framed ? window.parent : window.opener;
+  return (event) => {
     const msg = event.data;
     if (!msg || typeof msg !== "object" || typeof msg.type !== "string" || !msg.type.startsWith("descentlab:")) return;
     if (!event.source || event.source === window || !allowed(event.origin)) return;  // ignored
-    if (framed && event.source === window.parent && parentOrigin !== event.origin) {
-      parentOrigin = event.origin;
-      postHeight(true);
-      announce();
-    }
+    parent.heardFrom(event);
     const reply = (data) => event.source.postMessage(data, event.origin);
     const { id } = msg;
     const fail = (err) => reply({ type: "descentlab:error", id, error: errorOf(err) });
@@ -186,18 +166,9 @@ export function startEmbedding({ api, options, root }) {
       case "descentlab:ready?":
         api.ready.then(() => reply({ type: "descentlab:ready", version: api.version, build: api.build }), fail);
         break;
-      case "descentlab:run": {
-        const onProgress = msg.progress ? ({ done, total }) => reply({ type: "descentlab:progress", id, done, total }) : undefined;
-        const run = api.run(msg.spec, { onProgress });
-        if (!runs.has(event.source)) runs.set(event.source, new Map());
-        const mine = runs.get(event.source);
-        mine.set(id, run);
-        run.then((result) => reply({ type: "descentlab:result", id, result }), fail).finally(() => {
-          if (mine.get(id) === run) mine.delete(id);
-          if (!mine.size && runs.get(event.source) === mine) runs.delete(event.source);
-        });
+      case "descentlab:run":
+        startRun(api, runs, event.source, msg, { reply, fail });
         break;
-      }
       case "descentlab:cancel": {
         // the sender's own run; a trusted origin may stop anyone's
         const found = runs.has(event.source) && runs.get(event.source).has(id) ? runs.get(event.source).get(id)
@@ -207,12 +178,56 @@ export function startEmbedding({ api, options, root }) {
       }
       case "descentlab:load-lesson":
         if (event.source !== owner && !trusted(event)) { fail(notAllowed("Loading a lesson")); break; }
-        loadLesson(msg.lesson).then((result) => reply({ type: "descentlab:result", id, result }), fail);
+        loadLesson(api, msg.lesson).then((result) => reply({ type: "descentlab:result", id, result }), fail);
         break;
       default:
         break;   // "descentlab:hello", and the types this page sends itself
     }
-  });
+  };
+}
 
-  return { options, get parentOrigin() { return parentOrigin; } };
+// A host's run, kept under its sender until it ends; progress only when asked for.
+function startRun(api, runs, source, msg, { reply, fail }) {
+  const { id } = msg;
+  const onProgress = msg.progress ? ({ done, total }) => reply({ type: "descentlab:progress", id, done, total }) : undefined;
+  const run = api.run(msg.spec, { onProgress });
+  if (!runs.has(source)) runs.set(source, new Map());
+  const mine = runs.get(source);
+  mine.set(id, run);
+  run.then((result) => reply({ type: "descentlab:result", id, result }), fail).finally(() => {
+    if (mine.get(id) === run) mine.delete(id);
+    if (!mine.size && runs.get(source) === mine) runs.delete(source);
+  });
+}
+
+function notAllowed(what) {
+  const e = new Error(`${what} is allowed only to the page that embeds the lab, or to origins it lists in ?origins=`);
+  e.kind = "NotAllowed";
+  return e;
+}
+
+// Show a lesson in the landscape view; resolves once the view shows it.
+function loadLesson(api, lessonId) {
+  const lesson = LESSONS.find((l) => l.id === lessonId);
+  if (!lesson) {
+    const e = new Error(`unknown lesson ${JSON.stringify(lessonId)}; one of: ${LESSONS.map((l) => l.id).join(", ")}`);
+    e.kind = "SpecError";
+    e.field = "lesson";
+    return Promise.reject(e);
+  }
+  const hash = serialize("landscape", { lesson: lessonId });
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const check = () => {
+      const view = window.descentlab.view;
+      if (window.descentlab.viewName === "landscape" && view && view.scene && view.scene.lesson === lessonId) {
+        resolve({ view: "landscape", lesson: lessonId });
+      } else if (performance.now() - t0 > 30000) {
+        reject(new Error("the landscape view did not show the lesson within 30 s"));
+      } else setTimeout(check, 50);
+    };
+    api.ready.then(check, reject);
+  });
 }

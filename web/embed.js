@@ -92,13 +92,27 @@
     return err;
   }
 
+  // Ask until the page answers: its listener exists only once its scripts have run.
+  function askUntilReady(iframe, origin, lab, send, timeout) {
+    return new Promise(function (resolve, reject) {
+      if (lab.info) { resolve(lab.info); return; }
+      lab.waiters.push(resolve);
+      var started = Date.now();
+      (function ask() {
+        if (lab.info) return;
+        if (Date.now() - started > timeout) { reject(new Error("Descent Lab did not answer within " + timeout + " ms")); return; }
+        if (arrived(iframe, origin)) send({ type: "descentlab:ready?" });
+        setTimeout(ask, 250);
+      })();
+    });
+  }
+
   function connect(iframe, options) {
     options = options || {};
     var origin = options.origin || originOf(iframe);
     if (!origin || origin === "null") throw new Error("DescentLab.connect: the iframe needs an http(s) src");
     var pending = {};   // id -> {resolve, reject, onProgress}
-    var readyWaiters = [];
-    var readyInfo = null;
+    var lab = { info: null, waiters: [] };   // the page's "ready" answer, once it came
 
     function send(msg) {
       if (!iframe.contentWindow) throw new Error("DescentLab.connect: the iframe is not in the document");
@@ -110,8 +124,8 @@
       var msg = event.data;
       if (!msg || typeof msg.type !== "string") return;
       if (msg.type === "descentlab:ready") {
-        readyInfo = { version: msg.version, build: msg.build };
-        readyWaiters.splice(0).forEach(function (r) { r(readyInfo); });
+        lab.info = { version: msg.version, build: msg.build };
+        lab.waiters.splice(0).forEach(function (r) { r(lab.info); });
         return;
       }
       var req = pending[msg.id];
@@ -128,19 +142,7 @@
     }
     window.addEventListener("message", onMessage);
 
-    // Ask until the page answers: its listener exists only once its scripts have run.
-    var ready = new Promise(function (resolve, reject) {
-      if (readyInfo) { resolve(readyInfo); return; }
-      readyWaiters.push(resolve);
-      var started = Date.now();
-      var timeout = options.timeout || 120000;
-      (function ask() {
-        if (readyInfo) return;
-        if (Date.now() - started > timeout) { reject(new Error("Descent Lab did not answer within " + timeout + " ms")); return; }
-        if (arrived(iframe, origin)) send({ type: "descentlab:ready?" });
-        setTimeout(ask, 250);
-      })();
-    });
+    var ready = askUntilReady(iframe, origin, lab, send, options.timeout || 120000);
 
     function request(msg, onProgress) {
       var id = randomId();

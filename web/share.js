@@ -52,11 +52,45 @@ function copyButton(field, label) {
 
 export function setupShare({ button }) {
   if (!button) return null;
+  const ui = shareDialog();
+  const { dialog, link, code, lock } = ui;
+  document.body.append(dialog);
+
+  function refresh() {
+    const isFile = location.protocol === "file:";
+    ui.fileNote.hidden = !isFile;
+    ui.offline.hidden = isFile;
+    ui.embedPart.hidden = isFile;     // an iframe cannot point at a file on the learner's disk
+    link.value = shareLink();
+    code.value = embedSnippet({ lock: lock.checked, view: window.descentlab && window.descentlab.viewName || "landscape" });
+  }
+
+  lock.addEventListener("change", refresh);
+  ui.closeBtn.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => button.focus());
+  // a click on the backdrop closes it too
+  dialog.addEventListener("click", (e) => {
+    if (e.target !== dialog) return;
+    const r = dialog.getBoundingClientRect();
+    if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) dialog.close();
+  });
+  window.addEventListener("descentlab:scene", () => { if (dialog.open) refresh(); });
+  window.addEventListener("hashchange", () => { if (dialog.open) refresh(); });
+  button.addEventListener("click", () => {
+    refresh();
+    dialog.showModal();
+    link.focus();
+    link.select();
+  });
+  return { dialog, refresh };
+}
+
+// The dialog's elements: the link, the iframe snippet with its lock box, the notes.
+function shareDialog() {
   const titleId = newId("share-title");
   const linkId = newId("share-link");
   const codeId = newId("share-code");
   const lockId = newId("share-lock");
-
   const link = h("input", { id: linkId, type: "text", readonly: true, class: "share-field", spellcheck: "false" });
   const code = h("textarea", { id: codeId, readonly: true, rows: 5, class: "share-field share-code", spellcheck: "false" });
   const lock = h("input", { id: lockId, type: "checkbox", "data-field": "share.lock" });
@@ -76,7 +110,6 @@ export function setupShare({ button }) {
       copyCode.button, copyCode.status),
     h("p", { class: "hint" }, "The script resizes the iframe to its content and gives the page a postMessage API; add ",
       h("code", {}, "&origins=https://your.site"), " to the iframe address to accept messages from your site only. See README, \"For teachers\"."));
-
   const dialog = h("dialog", { class: "share-dialog", "aria-labelledby": titleId },
     h("h2", { id: titleId }, "Share / embed"),
     h("p", { class: "hint" }, "Both reproduce the current scene exactly: it is all in the address."),
@@ -86,33 +119,5 @@ export function setupShare({ button }) {
     embedPart,
     offline,
     h("div", { class: "share-actions" }, closeBtn));
-  document.body.append(dialog);
-
-  function refresh() {
-    const isFile = location.protocol === "file:";
-    fileNote.hidden = !isFile;
-    offline.hidden = isFile;
-    embedPart.hidden = isFile;     // an iframe cannot point at a file on the learner's disk
-    link.value = shareLink();
-    code.value = embedSnippet({ lock: lock.checked, view: window.descentlab && window.descentlab.viewName || "landscape" });
-  }
-
-  lock.addEventListener("change", refresh);
-  closeBtn.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => button.focus());
-  // a click on the backdrop closes it too
-  dialog.addEventListener("click", (e) => {
-    if (e.target !== dialog) return;
-    const r = dialog.getBoundingClientRect();
-    if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) dialog.close();
-  });
-  window.addEventListener("descentlab:scene", () => { if (dialog.open) refresh(); });
-  window.addEventListener("hashchange", () => { if (dialog.open) refresh(); });
-  button.addEventListener("click", () => {
-    refresh();
-    dialog.showModal();
-    link.focus();
-    link.select();
-  });
-  return { dialog, refresh };
+  return { dialog, link, code, lock, fileNote, offline, embedPart, closeBtn };
 }

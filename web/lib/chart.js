@@ -24,22 +24,42 @@ export class LineChart {
     const m = { l: 62, r: 12, t: 10, b: 34 };
     const W = width - m.l - m.r, H = this.height - m.t - m.b;
     ctx.clearRect(0, 0, width, this.height);
-    let xmax = 1, ymin = Infinity, ymax = -Infinity;
+    const { xmax, ymin, ymax } = this.extent();
     const tr = (v) => (this.logY ? Math.log10(v) : v);
+    const X = (x) => m.l + (x / xmax) * W;
+    const Y = (t) => m.t + H - ((t - ymin) / (ymax - ymin)) * H;
+    const box = { m, W, H, X, Y, xmax, ymin, ymax, fg, muted };
+    this.drawAxes(ctx, box);
+    ctx.save(); ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
+    for (const s of this.series) this.drawSeries(ctx, s, X, (v) => Y(tr(v)));
+    ctx.setLineDash([]);
+    if (this.cursor !== null) {
+      ctx.strokeStyle = fg; ctx.globalAlpha = 0.5;
+      ctx.beginPath(); ctx.moveTo(X(this.cursor), m.t); ctx.lineTo(X(this.cursor), m.t + H); ctx.stroke();
+      ctx.globalAlpha = 1;
+    }
+    ctx.restore();
+  }
+
+  // The x range and the y range (in log10 units on a log scale) of the finite values shown.
+  extent() {
+    let xmax = 1, ymin = Infinity, ymax = -Infinity;
     for (const s of this.series) {
       const xs = s.x || null;
       xmax = Math.max(xmax, xs ? xs[xs.length - 1] || 1 : s.values.length - 1);
       for (const v of s.values) {
         if (v === null || !Number.isFinite(v) || (this.logY && v <= 0)) continue;
-        const t = tr(v);
+        const t = this.logY ? Math.log10(v) : v;
         if (t < ymin) ymin = t;
         if (t > ymax) ymax = t;
       }
     }
     if (!Number.isFinite(ymin)) { ymin = 0; ymax = 1; }
     if (ymax - ymin < 1e-12) { ymin -= 0.5; ymax += 0.5; }
-    const X = (x) => m.l + (x / xmax) * W;
-    const Y = (t) => m.t + H - ((t - ymin) / (ymax - ymin)) * H;
+    return { xmax, ymin, ymax };
+  }
+
+  drawAxes(ctx, { m, W, H, X, Y, xmax, ymin, ymax, fg, muted }) {
     ctx.strokeStyle = muted; ctx.fillStyle = muted; ctx.lineWidth = 1;
     ctx.font = "11px system-ui, sans-serif";
     ctx.strokeRect(m.l, m.t, W, H);
@@ -57,35 +77,30 @@ export class LineChart {
     ctx.fillText(this.xLabel, m.l + W / 2, m.t + H + 18);
     ctx.save(); ctx.translate(12, m.t + H / 2); ctx.rotate(-Math.PI / 2);
     ctx.fillText(this.yLabel + (this.logY ? " (log)" : ""), 0, 0); ctx.restore();
-    ctx.save(); ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
-    for (const s of this.series) {
-      ctx.strokeStyle = s.color; ctx.lineWidth = s.width || 1.6;
-      ctx.setLineDash(s.dash || []);
-      ctx.beginPath();
-      let pen = false;
-      s.values.forEach((v, i) => {
-        const x = s.x ? s.x[i] : i;
-        if (v === null || !Number.isFinite(v) || (this.logY && v <= 0)) { pen = false; return; }
-        const px = X(x), py = Y(tr(v));
-        if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
-        pen = true;
-      });
-      ctx.stroke();
-      if (s.divergedAt) {
-        const i = s.values.length - 1;
-        const v = s.values[i];
-        if (Number.isFinite(v)) {
-          ctx.fillStyle = s.color;
-          ctx.fillText("✕", X(s.x ? s.x[i] : i), Y(tr(Math.max(v, 1e-300))) - 6);
-        }
+  }
+
+  // One series: a line broken where a value is missing (or not positive on a log scale),
+  // and ✕ at its last point when the run diverged. Y maps a value to its pixel row.
+  drawSeries(ctx, s, X, Y) {
+    ctx.strokeStyle = s.color; ctx.lineWidth = s.width || 1.6;
+    ctx.setLineDash(s.dash || []);
+    ctx.beginPath();
+    let pen = false;
+    s.values.forEach((v, i) => {
+      const x = s.x ? s.x[i] : i;
+      if (v === null || !Number.isFinite(v) || (this.logY && v <= 0)) { pen = false; return; }
+      const px = X(x), py = Y(v);
+      if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+      pen = true;
+    });
+    ctx.stroke();
+    if (s.divergedAt) {
+      const i = s.values.length - 1;
+      const v = s.values[i];
+      if (Number.isFinite(v)) {
+        ctx.fillStyle = s.color;
+        ctx.fillText("✕", X(s.x ? s.x[i] : i), Y(Math.max(v, 1e-300)) - 6);
       }
     }
-    ctx.setLineDash([]);
-    if (this.cursor !== null) {
-      ctx.strokeStyle = fg; ctx.globalAlpha = 0.5;
-      ctx.beginPath(); ctx.moveTo(X(this.cursor), m.t); ctx.lineTo(X(this.cursor), m.t + H); ctx.stroke();
-      ctx.globalAlpha = 1;
-    }
-    ctx.restore();
   }
 }

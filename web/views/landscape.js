@@ -13,7 +13,7 @@ import { scenePanel } from "./landscape/panel.js";
 import { landscapeStage } from "./landscape/stage.js";
 import { attachPointer } from "./landscape/pointer.js";
 import { inspectorPanel } from "./landscape/inspector.js";
-import { regimeMap } from "./landscape/regime.js";
+import { RegimeMap } from "./landscape/regime.js";
 
 export function mount(root, { api, catalog, params, setParams, notify, locked = false }) {
   const { scene, problems } = readScene(params, catalog);
@@ -27,7 +27,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   const panel = parts.panel = scenePanel({ catalog, scene, on: actions, badge: (i) => runBadge(shown, i) });
   const stage = parts.stage = landscapeStage({ catalog, scene, shown, notify, alive: isAlive, onSettle: () => requests.remember() });
   const inspector = parts.inspector = inspectorPanel({ api, catalog, needState: () => requests.needState() });
-  const regime = regimeMap({ api, catalog, getScene: () => scene, onCell: actions.cell });
+  const regime = new RegimeMap({ api, catalog, getScene: () => scene, onCell: actions.cell });
   const right = h("aside", { class: "panel right", "aria-label": "Inspector" },
     h("h2", {}, "Inspector"), inspector.el, h("h2", {}, "About the optimizer"), inspector.info);
   // the link's problems first: seen before anything else

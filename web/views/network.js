@@ -9,9 +9,9 @@ import { optimizerList } from "../lib/optlist.js";
 import { readScene, sceneParams, networkSpec } from "./network/scene.js";
 import { fieldErrors } from "./network/fields.js";
 import { llmAsker } from "./network/llm.js";
-import { datasetPanel } from "./network/dataset.js";
+import { DatasetPanel } from "./network/dataset.js";
 import { modelControls } from "./network/model.js";
-import { trainingPanel } from "./network/training.js";
+import { TrainingPanel } from "./network/training.js";
 
 export function mount(root, { api, catalog, params, setParams, notify }) {
   const { scene, problems } = readScene(params, catalog);
@@ -22,9 +22,9 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   const errorText = fieldErrors(root);
   const remember = () => setParams(sceneParams(scene));
   const llm = llmAsker({ api, catalog, errorText });
-  const data = datasetPanel({ api, catalog, scene, llm, errorText, showMessage, alive: isAlive, on: { changed: remember } });
+  const data = new DatasetPanel({ api, catalog, scene, llm, errorText, showMessage, alive: isAlive, on: { changed: remember } });
   const spec = () => networkSpec(scene, data.uploaded);
-  const training = trainingPanel({ api, root, catalog, scene, spec, data: () => data.data, notify, alive: isAlive,
+  const training = new TrainingPanel({ api, root, catalog, scene, spec, data: () => data.data, notify, alive: isAlive,
     errorText, showMessage, onDone: () => optUI.refreshBadges() });
   const optUI = optimizerList({ catalog, opts: scene.optimizers, onChange: remember,
     onColour: () => { remember(); training.draw(); }, badge: (i) => runBadge(training.runs()[i]) });
@@ -38,7 +38,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   const onResize = () => training.draw();
   window.addEventListener("resize", onResize);
   data.render(); data.refresh(); training.draw();
-  if (scene.train) setTimeout(training.train, 0);   // ?train=1: a shared link can start training at once
+  if (scene.train) setTimeout(() => training.train(), 0);   // ?train=1: a shared link can start training at once
 
   return {
     unmount() {
@@ -47,9 +47,9 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       llm.stop("cancel");
     },
     get result() { return training.result; },
-    get spec() { return training.spec || spec(); },
+    get spec() { return training.lastSpec || spec(); },
     get data() { return data.data; },
-    train: training.train,
+    train: () => training.train(),
   };
 }
 

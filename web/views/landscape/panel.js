@@ -47,34 +47,34 @@ export function scenePanel({ catalog, scene, on, badge }) {
     const f = fnById[scene.function];
     lessonSelect.select.value = scene.lesson || "";
     fnSelect.select.value = scene.function;
-    fnControls.replaceChildren(h("p", { class: "hint" }, f.description),
-      ...Object.entries(f.params).map(([k, p]) => numberControl({
-        label: k, name: `function_params.${k}`, value: scene.function_params[k] ?? p.default, lo: p.min, hi: p.max, title: p.description,
-        onChange: edit((v) => { scene.function_params[k] = v; }),
-      }).el));
+    fnControls.replaceChildren(h("p", { class: "hint" }, f.description), ...functionParamControls(f, scene, edit));
     showStart(scene.start); stepsCtl.set(scene.steps);
   }
 
-  function showLesson(revealed) {
-    const lesson = lessonOf(scene.lesson);
-    lessonBox.textContent = lesson ? lesson.text : "";
-    predictBox.hidden = !lesson || !lesson.predict || revealed;
-    if (lesson && lesson.predict && !revealed) {
-      predictBox.replaceChildren(h("p", {}, h("strong", {}, "Predict first: "), lesson.predict.question),
-        ...lesson.predict.choices.map((c) => h("button", { type: "button", class: "button secondary",
-          onclick: () => { predictBox.hidden = true; on.predict(c); } }, c)));
-    }
-  }
-
-  function showMessage(text) {
-    msg.hidden = !text;
-    msg.textContent = text || "";
-  }
-
   return {
-    el, showScene, showLesson, showStart, showMessage,
+    el, showScene, showStart,
+    showLesson: (revealed) => showLesson({ lessonBox, predictBox }, lessonOf(scene.lesson), revealed, on.predict),
+    showMessage(text) { msg.hidden = !text; msg.textContent = text || ""; },
     renderOptimizers: () => optUI.render(),
     refreshBadges: () => optUI.refreshBadges(),
     addOptimizer: (name, params) => optUI.add(name, params),
   };
+}
+
+function functionParamControls(f, scene, edit) {
+  return Object.entries(f.params).map(([k, p]) => numberControl({
+    label: k, name: `function_params.${k}`, value: scene.function_params[k] ?? p.default, lo: p.min, hi: p.max, title: p.description,
+    onChange: edit((v) => { scene.function_params[k] = v; }),
+  }).el);
+}
+
+// The lesson's text, and its "predict first" question until it is answered (revealed).
+function showLesson({ lessonBox, predictBox }, lesson, revealed, predict) {
+  lessonBox.textContent = lesson ? lesson.text : "";
+  predictBox.hidden = !lesson || !lesson.predict || revealed;
+  if (lesson && lesson.predict && !revealed) {
+    predictBox.replaceChildren(h("p", {}, h("strong", {}, "Predict first: "), lesson.predict.question),
+      ...lesson.predict.choices.map((c) => h("button", { type: "button", class: "button secondary",
+        onclick: () => { predictBox.hidden = true; predict(c); } }, c)));
+  }
 }

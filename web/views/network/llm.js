@@ -62,22 +62,23 @@ export function llmAsker({ api, catalog, errorText }) {
     }
   }
 
-  function settings() {
-    const saved = readConfig();
-    const url = h("input", { type: "url", value: saved.url || "", placeholder: "http://localhost:11434/v1/chat/completions", "aria-label": "Chat completions URL" });
-    const model = h("input", { type: "text", value: saved.model || "", placeholder: "llama3.2", "aria-label": "Model name" });
-    const key = h("input", { type: "password", value: saved.key || "", placeholder: "API key (optional)", "aria-label": "API key" });
-    const timeout = h("input", { type: "number", min: 1, max: 600, step: 1, value: String(timeoutOf(saved)), "aria-label": "Timeout in seconds" });
-    const save = () => localStorage.setItem(LLM_STORAGE, JSON.stringify({ url: url.value, model: model.value, key: key.value,
-      timeout: timeoutOf({ timeout: timeout.value }) }));
-    for (const el of [url, model, key, timeout]) el.addEventListener("change", save);
-    return h("details", { class: "llm" }, h("summary", {}, "Optional: use your own language model"),
-      h("p", { class: "hint" }, `Any OpenAI-compatible chat-completions endpoint (a local Ollama or llama.cpp server, say). The key is kept in this browser's local storage only. The answer is treated as data: at most ${maxChars} characters, parsed and validated by Python, never executed.`),
-      h("label", {}, "Endpoint URL", url), h("label", {}, "Model", model), h("label", {}, "Key", key),
-      h("label", {}, "Give up after (seconds)", timeout));
-  }
+  return { ask, stop, buttons, settings: () => llmSettings(maxChars) };
+}
 
-  return { ask, stop, buttons, settings };
+// The endpoint's settings, saved in this browser's local storage as they change.
+function llmSettings(maxChars) {
+  const saved = readConfig();
+  const url = h("input", { type: "url", value: saved.url || "", placeholder: "http://localhost:11434/v1/chat/completions", "aria-label": "Chat completions URL" });
+  const model = h("input", { type: "text", value: saved.model || "", placeholder: "llama3.2", "aria-label": "Model name" });
+  const key = h("input", { type: "password", value: saved.key || "", placeholder: "API key (optional)", "aria-label": "API key" });
+  const timeout = h("input", { type: "number", min: 1, max: 600, step: 1, value: String(timeoutOf(saved)), "aria-label": "Timeout in seconds" });
+  const save = () => localStorage.setItem(LLM_STORAGE, JSON.stringify({ url: url.value, model: model.value, key: key.value,
+    timeout: timeoutOf({ timeout: timeout.value }) }));
+  for (const el of [url, model, key, timeout]) el.addEventListener("change", save);
+  return h("details", { class: "llm" }, h("summary", {}, "Optional: use your own language model"),
+    h("p", { class: "hint" }, `Any OpenAI-compatible chat-completions endpoint (a local Ollama or llama.cpp server, say). The key is kept in this browser's local storage only. The answer is treated as data: at most ${maxChars} characters, parsed and validated by Python, never executed.`),
+    h("label", {}, "Endpoint URL", url), h("label", {}, "Model", model), h("label", {}, "Key", key),
+    h("label", {}, "Give up after (seconds)", timeout));
 }
 
 function readConfig() {
