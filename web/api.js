@@ -208,6 +208,7 @@ function onReply(state, req, msg) {
 function retire(state, reason) {
   if (!helpers || !helpers.includes(state)) return;
   helpers = helpers.filter((h) => h !== state);
+  state.dead = true;  // a share loop between two parts must not post to it again (it would never answer)
   state.terminate();
   const err = makeError("WorkerRestarted", `A helper worker stopped (${reason}).`);
   for (const req of state.pending.values()) req.reject(err);
