@@ -156,10 +156,8 @@ def pool_cancels_and_survives_a_helper(page, digest_ref):
     # a helper that stops mid-run is dropped, and the run still ends with the native numbers
     size = page.evaluate("() => window.descentlab.poolSize")
     survived = page.evaluate("""async (s) => {
-        let stopped = false;
-        const p = window.descentlab.runParallel(s, {onProgress: () => {   // once the first part is done
-            if (!stopped) { stopped = true; window.descentlab._helperWorkers[0].terminate(); }
-        }});
+        const p = window.descentlab.runParallel(s);   // every worker has its first part now
+        window.descentlab._helperWorkers[0].terminate();
         return await p;
     }""", POOL_SPEC)
     assert digest(survived) == digest_ref
