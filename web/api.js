@@ -13,7 +13,8 @@
 //                                       result is computed by one worker; run() gives it)
 //   descentlab.poolSize                 workers ready to share a runParallel (1 until helpers load)
 //   descentlab.cancel(runPromiseOrId?)  stop one run (or every run): it rejects, kind "Cancelled"
-//   descentlab.call(fn, ...args)        "list_catalog" | "kernel_digests" | "validate"
+//   descentlab.call(fn, ...args)        a function the worker allows (ALLOWED_CALLS in
+//                                       pywasm/descentlab/worker_glue.py: "list_catalog", "validate", ...)
 //   descentlab.version                  core version once ready, else null
 //   descentlab.loadState                {stage, fraction, error?} of the current worker
 //
