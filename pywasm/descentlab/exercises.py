@@ -48,20 +48,22 @@ class Exercise(NamedTuple):
     reference: str  # registry name of the optimizer that checks it
     hyper: dict  # hyper-parameters the check uses (the learner's defaults are overridden)
     skeleton: str
+    fields: tuple  # the state's fields besides step: the ones the check compares
     hints: tuple
     mistakes: dict  # quantity -> a question pointing at the usual mistake; the check compares these, in order
 
 
-def _skeleton(fields: dict, signature: str, body: str) -> str:
+def _skeleton(fields: dict, signature: str, body: str) -> tuple:
+    """The skeleton's text and its state's fields (``fields``: name -> what it holds)."""
     state = _STATE.format(fields="\n".join(f"    {k}: np.ndarray  # {v}" for k, v in fields.items()),
                           zeros=", ".join(f"{k}=K.zeros_like(params)" for k in fields) or "")
     state = state.replace("State(step=0, )", "State(step=0)")
-    return f"{state}\n\ndef update(grads, state, params, {signature}):\n{body}"
+    return f"{state}\n\ndef update(grads, state, params, {signature}):\n{body}", tuple(fields)
 
 
 EXERCISES = {e.id: e for e in [
     Exercise("sgd", "SGD", "sgd", {"lr": 0.1, "weight_decay": 0.1},
-             _skeleton({}, "lr=0.01, weight_decay=0.0",
+             *_skeleton({}, "lr=0.01, weight_decay=0.0",
                        "    g = grads  # TODO: add the L2 term λθ (weight_decay * params)\n"
                        "    updates = ...  # TODO: a step against the gradient, of size lr\n"
                        "    return updates, State(state.step + 1)\n"),
@@ -70,7 +72,7 @@ EXERCISES = {e.id: e for e in [
              {"g": "is the gradient grads + weight_decay * params?",
               "updates": "did you multiply by -lr (minus: downhill)?"}),
     Exercise("momentum", "SGD with momentum (PyTorch's form)", "momentum", {"lr": 0.05, "momentum": 0.9},
-             _skeleton({"momentum_buffer": "b_t"}, "lr=0.01, momentum=0.9",
+             *_skeleton({"momentum_buffer": "b_t"}, "lr=0.01, momentum=0.9",
                        "    g = grads\n"
                        "    if state.step == 0:\n"
                        "        b = ...  # TODO: PyTorch starts the buffer at the first gradient\n"
@@ -84,7 +86,7 @@ EXERCISES = {e.id: e for e in [
               "momentum_buffer": "does the state keep the new buffer b_t?",
               "updates": "does the step follow the buffer, -lr * b?"}),
     Exercise("nesterov", "Nesterov momentum", "nesterov", {"lr": 0.05, "momentum": 0.9},
-             _skeleton({"momentum_buffer": "b_t"}, "lr=0.01, momentum=0.9",
+             *_skeleton({"momentum_buffer": "b_t"}, "lr=0.01, momentum=0.9",
                        "    g = grads\n"
                        "    b = g if state.step == 0 else ...  # TODO: the momentum buffer\n"
                        "    updates = ...  # TODO: look ahead: step along g + momentum * b\n"
@@ -93,7 +95,7 @@ EXERCISES = {e.id: e for e in [
              {"b": "is the buffer momentum * b + g, as for heavy-ball momentum?",
               "updates": "is the step -lr * (g + momentum * b)?"}),
     Exercise("adagrad", "AdaGrad", "adagrad", {"lr": 0.1, "eps": 1e-10},
-             _skeleton({"sum_sq": "G_t, the sum of squared gradients"}, "lr=0.01, eps=1e-10",
+             *_skeleton({"sum_sq": "G_t, the sum of squared gradients"}, "lr=0.01, eps=1e-10",
                        "    g = grads\n"
                        "    sum_sq = ...  # TODO: add the squared gradient to the running sum\n"
                        "    updates = ...  # TODO: divide the step by √G_t + ε\n"
@@ -102,7 +104,7 @@ EXERCISES = {e.id: e for e in [
              {"sum_sq": "do you add g * g (the square, not g)?",
               "updates": "is ε added after the square root: √G + ε?"}),
     Exercise("rmsprop", "RMSprop", "rmsprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-8},
-             _skeleton({"square_avg": "v_t, the running mean of g²"}, "lr=0.01, alpha=0.99, eps=1e-8",
+             *_skeleton({"square_avg": "v_t, the running mean of g²"}, "lr=0.01, alpha=0.99, eps=1e-8",
                        "    g = grads\n"
                        "    v = ...  # TODO: running average of g², weight alpha on the old value\n"
                        "    updates = ...  # TODO: normalise the step by √v + ε\n"
@@ -112,7 +114,7 @@ EXERCISES = {e.id: e for e in [
               "square_avg": "does the state keep v_t?",
               "updates": "is ε added after the square root: √v + ε?"}),
     Exercise("adam", "Adam with bias correction", "adam", {"lr": 0.01, "beta1": 0.9, "beta2": 0.999},
-             _skeleton({"m": "m_t, first moment", "v": "v_t, second moment", "v_max": "unused here"},
+             *_skeleton({"m": "m_t, first moment", "v": "v_t, second moment", "v_max": "unused here"},
                        "lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8",
                        "    t = state.step + 1\n"
                        "    g = grads\n"
@@ -133,7 +135,7 @@ EXERCISES = {e.id: e for e in [
               "updates": "is ε added after the square root of v̂?"}),
     Exercise("adamw", "AdamW: decoupled weight decay", "adamw",
              {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "weight_decay": 0.1},
-             _skeleton({"m": "m_t", "v": "v_t", "v_max": "unused here"},
+             *_skeleton({"m": "m_t", "v": "v_t", "v_max": "unused here"},
                        "lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01",
                        "    t = state.step + 1\n"
                        "    g = grads  # decoupled: the decay does NOT enter the gradient\n"
@@ -159,13 +161,6 @@ def list() -> list:  # noqa: A001 - the public name the issue asks for: descentl
 
 def _verdict(passed, step=None, quantity=None, expected=None, got=None, hint=None) -> dict:
     return {"passed": passed, "step": step, "quantity": quantity, "expected": expected, "got": got, "hint": hint}
-
-
-def _state_fields(ex: Exercise) -> list:
-    """The state fields the exercise's skeleton declares besides ``step`` (the ones checked)."""
-    body = ex.skeleton.split("class State(NamedTuple):")[1].split("def init")[0]
-    return [line.split(":")[0].strip() for line in body.splitlines()
-            if ":" in line and line.split(":")[0].strip() not in ("step", "")]
 
 
 def _as_dict(state) -> dict:
@@ -273,7 +268,7 @@ def _run_case(ex: Exercise, code, seed: int, shape: tuple):
         candidates = [(k, ref_locals[k]) for k in ex.mistakes if k in ref_locals and k in got_locals]
         candidates += [("updates", ref_updates)]
         reference_state = _as_dict(ref_new)
-        candidates += [(k, reference_state[k]) for k in _state_fields(ex)]
+        candidates += [(k, reference_state[k]) for k in ex.fields]
         got_all = {**got_locals, "updates": updates, **_as_dict(new_state)}
         for quantity, expected in candidates:
             if quantity not in got_all:

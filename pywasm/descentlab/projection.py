@@ -55,40 +55,39 @@ def read_spec(spec: dict) -> dict:
     if out["target"] == "activations" and not net["model"]["hidden"]:
         raise SpecError("target", "activations need a network with at least one hidden layer")
     fields.done()
+    sizes = _sizes(net)
     if out["target"] == "trajectories":
-        points, _, n_train = _snapshots(net)
-        run_length = net["epochs"] * -(-n_train // min(net["batch_size"], n_train))
-        if net["snapshot_every"] > run_length:
-            raise SpecError("network.snapshot_every", f"must be at most {run_length}, the steps of one run,"
+        if net["snapshot_every"] > sizes["steps"]:
+            raise SpecError("network.snapshot_every", f"must be at most {sizes['steps']}, the steps of one run,"
                             " so that every run keeps at least two snapshots to draw a path")
-        if points < tsne.MIN_POINTS:
-            raise SpecError("network.snapshot_every", f"keeps {points} snapshots in all; the projection needs"
-                            f" at least {tsne.MIN_POINTS}: lower snapshot_every, or train longer")
-    budget.check(cost(out))
+        if sizes["snapshots"] < tsne.MIN_POINTS:
+            raise SpecError("network.snapshot_every", f"keeps {sizes['snapshots']} snapshots in all; the projection"
+                            f" needs at least {tsne.MIN_POINTS}: lower snapshot_every, or train longer")
+    budget.check(cost(out, sizes))
     return out
 
 
-def _snapshots(net: dict) -> tuple[int, int, int]:
-    """(snapshots of all runs together, parameters, training rows) of a validated network spec."""
+def _sizes(net: dict) -> dict:
+    """What a validated network spec's dataset and model make (read once): ``shape`` of the data,
+    ``layout``, ``steps`` of one run, training rows ``n_train`` and ``snapshots`` of all runs."""
     X, y = network.load(net["dataset"])
     layout = network._layout(net, X.shape[1], int(y.max()) + 1)
     steps = network.run_steps(net, len(X))
-    n_train = len(X) - int(len(X) * net["dataset"]["val_fraction"])
-    return len(net["optimizers"]) * (steps // net["snapshot_every"] + 1), layout.size, n_train
+    return {"shape": X.shape, "layout": layout, "steps": steps,
+            "n_train": len(X) - int(len(X) * net["dataset"]["val_fraction"]),
+            "snapshots": len(net["optimizers"]) * (steps // net["snapshot_every"] + 1)}
 
 
-def cost(spec: dict) -> budget.Cost:
+def cost(spec: dict, sizes: dict | None = None) -> budget.Cost:
     """Estimated time and memory: training, then the loss plane, PCA and t-SNE of the snapshots."""
     net = spec["network"]
-    X, y = network.load(net["dataset"])
-    layout = network._layout(net, X.shape[1], int(y.max()) + 1)
-    train = network.cost(net, X.shape, layout)
-    n_train = len(X) - int(len(X) * net["dataset"]["val_fraction"])
+    sizes = sizes or _sizes(net)
+    layout, (n, d) = sizes["layout"], sizes["shape"]
+    train = network.cost(net, sizes["shape"], layout)
     units = sum(net["model"]["hidden"]) + layout.n_out
     if spec["target"] == "trajectories":
-        points, _, _ = _snapshots(net)
-        dims = layout.size
-        plane = spec["grid"] * spec["grid"] * network.pass_seconds(n_train, layout.size, units)
+        points, dims = sizes["snapshots"], layout.size
+        plane = spec["grid"] * spec["grid"] * network.pass_seconds(sizes["n_train"], layout.size, units)
         analysis = plane + pca_cost_seconds(points, dims)
         drivers = (("network.snapshot_every", net["snapshot_every"]), ("network.epochs", net["epochs"]),
                    ("network.optimizers", f"{len(net['optimizers'])} runs"), ("max_iter", spec["max_iter"]),
@@ -96,9 +95,9 @@ def cost(spec: dict) -> budget.Cost:
         hint = ("Keep fewer snapshots (a larger snapshot_every, fewer epochs or optimizers), or fewer"
                 " t-SNE iterations.")
     else:
-        points, dims = len(X), X.shape[1]
+        points, dims = n, d
         analysis = 0.0
-        drivers = (("network.dataset", f"{len(X)} points"), ("max_iter", spec["max_iter"]))
+        drivers = (("network.dataset", f"{n} points"), ("max_iter", spec["max_iter"]))
         hint = "Use fewer points or fewer t-SNE iterations."
     embed = tsne.exact_cost(points, dims, spec["max_iter"])
     seconds = train.seconds + analysis + embed.seconds
