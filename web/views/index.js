@@ -7,6 +7,7 @@ const VIEWS = {
   landscape: () => import("./landscape.js"),
   network: () => import("./network.js"),
   projection: () => import("./projection.js"),
+  exercises: () => import("./exercises.js"),
 };
 export const DEFAULT_VIEW = "landscape";
 
