@@ -89,8 +89,16 @@ export function startEmbedding({ api, options, root }) {
     lockControls(root);
   }
   const parent = parentChannel(api, allowed);
+  hostPost = parent.post;
   window.addEventListener("message", hostListener({ api, options, allowed, parent }));
   return { options, get parentOrigin() { return parent.origin; } };
+}
+
+let hostPost = () => false;
+// Post `msg` to the page that embeds this one (its own origin only, as every message to the
+// parent). Returns whether it was sent: false when not framed or the parent's origin is unknown.
+export function postToHost(msg) {
+  return hostPost(msg);
 }
 
 // ------------------------------------------------------------ to the parent
@@ -136,6 +144,7 @@ function parentChannel(api, allowed) {
   return {
     framed,
     get origin() { return origin; },
+    post(data) { if (!framed || !origin) return false; toParent(data); return true; },
     // the parent's first accepted message tells its origin when nothing else did
     heardFrom(event) {
       if (!framed || event.source !== window.parent || origin === event.origin) return;
