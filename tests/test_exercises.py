@@ -46,7 +46,7 @@ def test_list_has_the_course_order_and_one_source_equations():
     assert [e["id"] for e in items] == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
     for e in items:
         assert e["equations"] == descentlab.optimizers.REGISTRY[e["reference"]].equations.splitlines()
-        assert "# TODO" in e["skeleton"] and e["hints"]
+        assert "# TODO" in e["skeleton"] and e["hints"] and e["why"]
 
 
 @pytest.mark.parametrize("exercise_id", list(ANSWERS))

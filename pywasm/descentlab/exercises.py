@@ -152,9 +152,27 @@ EXERCISES = {e.id: e for e in [
 ]}
 
 
+#: Why each exercise matters, in a sentence or two: shown above its equations.
+WHY = {
+    "sgd": "Every optimizer below is this step with a better direction or size. Weight decay as an L2 term "
+           "in the gradient is how PyTorch's SGD adds it.",
+    "momentum": "A heavy ball keeps its speed along a valley's floor and damps the zig-zag across it. "
+                "PyTorch's form adds the gradient to the buffer unscaled, so lr means something else than in the EMA form.",
+    "nesterov": "Looking ahead along the buffer corrects the step before it overshoots: the same buffer as momentum, "
+                "a different step.",
+    "adagrad": "Each coordinate gets its own step size, large where gradients were small: the first adaptive method, "
+               "and why its steps shrink for ever.",
+    "rmsprop": "A running average instead of AdaGrad's sum lets the step size recover: the normalisation Adam builds on.",
+    "adam": "Momentum plus RMSprop's normalisation. Without bias correction the first steps are far too small, "
+            "because both averages start at zero.",
+    "adamw": "With Adam, an L2 term in the gradient is divided by √v̂ and barely decays large weights. "
+             "AdamW shrinks the weights directly, which is what most transformers are trained with.",
+}
+
+
 def list() -> list:  # noqa: A001 - the public name the issue asks for: descentlab.exercises.list()
     """Every exercise, in the order a course teaches them, with its equations, skeleton and hints."""
-    return [{"id": e.id, "title": e.title, "reference": e.reference,
+    return [{"id": e.id, "title": e.title, "why": WHY[e.id], "reference": e.reference,
              "equations": REGISTRY[e.reference].equations.splitlines(), "skeleton": e.skeleton,
              "hints": builtins.list(e.hints), "hyper": dict(e.hyper)} for e in EXERCISES.values()]
 
