@@ -40,16 +40,57 @@ def test_a_copy_of_adam_trains_a_network_bit_for_bit():
     assert copy["weights"] == builtin["weights"] and copy["train_loss"] == builtin["train_loss"]
 
 
-def test_without_the_opt_in_nothing_of_the_code_runs(tmp_path):
-    marker = tmp_path / "ran"
-    code = f"open({str(marker)!r}, 'w').write('x')\n" + TINY
-    spec = landscape({"name": "adam"}, {"name": "custom", "code": code})
+def test_without_the_opt_in_nothing_of_the_code_runs(monkeypatch):
+    # learner code has no open(): its module body marks a list the test slips into its namespace
+    ran = []
+    given = learner.namespace
+    monkeypatch.setattr(learner, "namespace", lambda: {**given(), "ran": ran})
+    spec = landscape({"name": "adam"}, {"name": "custom", "code": "ran.append(1)\n" + TINY})
     with pytest.raises(SpecError) as info:
         descentlab.run(spec)
     assert info.value.field == "optimizers[1].code" and "allow_code" in info.value.message
-    assert not marker.exists()
+    assert ran == []
     descentlab.run(spec, allow_code=True)
-    assert marker.exists()
+    assert ran
+
+
+REFUSED = "is not available in your code: it runs without network or page access"
+
+
+@pytest.mark.parametrize("line, shown", [
+    ("import js", "import js"), ("import os.path", "import os"), ("from pyodide.http import open_url", "import pyodide"),
+    ("x = __import__('js')", "import js"), ("import sys", "import sys"), ("from importlib import import_module", "import importlib"),
+    ("import subprocess", "import subprocess"), ("import urllib.request", "import urllib"), ("import ctypes", "import ctypes"),
+    ("import builtins", "import builtins"), ("import socket", "import socket"), ("import micropip", "import micropip"),
+])
+def test_learner_code_cannot_import_the_way_out(line, shown):
+    # the refused import is named with the learner's own line, in the module body and inside update
+    with pytest.raises(learner.LearnerError) as info:
+        learner.compile_optimizer("x = 1\n" + line + "\n" + TINY)
+    assert info.value.line == 2 and info.value.message == f"{shown} {REFUSED}"
+    inside = TINY.replace("    return -lr * grads, state", f"    {line}\n    return -lr * grads, state")
+    with pytest.raises(SpecError) as info:
+        descentlab.run(landscape({"name": "custom", "code": inside}, steps=2), allow_code=True)
+    assert info.value.field == "optimizers[0].code" and f"line 5: {shown} {REFUSED}" in info.value.message
+
+
+@pytest.mark.parametrize("line, name", [("open('/tmp/descentlab-x', 'w')", "open"), ("eval('1')", "eval"),
+                                        ("exec('y = 1', {})", "exec")])
+def test_learner_code_has_no_files_and_no_fresh_builtins(line, name):
+    with pytest.raises(learner.LearnerError) as info:
+        learner.compile_optimizer(TINY + line + "\n")
+    assert info.value.line == 6 and info.value.message.startswith(f"{name}() is not available in your code")
+
+
+def test_learner_code_imports_the_harmless_standard_library():
+    code = ("import math, itertools, functools, collections, typing\nfrom collections import deque\n"
+            + TINY.replace("return -lr * grads, state", "return -lr * math.fsum([1.0]) * grads, state"))
+    spec = landscape({"name": "sgd", "lr": 0.1}, {"name": "custom", "code": code, "hyper": {"lr": 0.1}}, steps=20)
+    builtin, mine = descentlab.run(spec, allow_code=True)["runs"]
+    assert mine["path"] == builtin["path"]
+    # a learner's try/except ImportError sees a refused import as an ImportError
+    optional = "try:\n    import js\nexcept ImportError:\n    js = None\n" + TINY
+    assert learner.compile_optimizer(optional).defaults == {"lr": 0.1}
 
 
 def test_the_cli_needs_allow_code(tmp_path):

@@ -18,6 +18,7 @@ learner's own line, never a frame of Descent Lab.
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import contextvars
 import inspect
@@ -61,6 +62,10 @@ class LearnerError(Exception):
         super().__init__(f"line {line}: {message}" if line else message)
 
 
+class ImportRefused(ImportError):
+    """Learner code imported a module it may not use (see :data:`REFUSED_MODULES`)."""
+
+
 class LearnerTimeout(BaseException):
     """The line budget ran out.  A BaseException, so a learner's ``except Exception`` cannot swallow it."""
 
@@ -74,10 +79,56 @@ class LearnerOptimizer(NamedTuple):
     source: str
 
 
+# Modules learner code may not import: the way out to the page (js, pyodide), to files,
+# processes, sockets and the interpreter's insides.  Everything else of the standard library
+# (math, itertools, functools, collections, typing, ...) imports as usual.  This is a
+# courtesy with a clear message, not the wall: Python offers other ways to reach a loaded
+# module, so in the browser the code worker also removes the network and storage from its
+# JavaScript global scope before any learner code runs (web/worker.js, lockDown).
+REFUSED_MODULES = frozenset({
+    "js", "pyodide", "pyodide_js", "_pyodide", "_pyodide_core", "pyodide_http", "micropip",
+    "os", "posix", "subprocess", "socket", "_socket", "ssl", "select", "urllib", "http",
+    "ctypes", "_ctypes", "sys", "importlib", "builtins", "io", "_io", "pathlib", "shutil",
+    "tempfile", "threading", "_thread", "multiprocessing", "signal", "asyncio", "gc",
+    "inspect", "runpy", "code", "webbrowser", "pickle", "marshal",
+})
+REFUSED_BUILTINS = ("open", "exec", "eval", "compile", "breakpoint", "input", "help")
+
+
+def _refusing_import(name, globals=None, locals=None, fromlist=(), level=0):
+    """``__import__`` for learner code: refuses :data:`REFUSED_MODULES` (and relative imports)."""
+    root = str(name).partition(".")[0]
+    if level or root in REFUSED_MODULES:
+        shown = "." * level + str(name or "") if level else root
+        raise ImportRefused(f"import {shown} is not available in your code:"
+                            " it runs without network or page access")
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+def _refused(name: str):
+    def refuse(*args, **kwargs):
+        raise ImportRefused(f"{name}() is not available in your code: it runs without files,"
+                            " network or page access")
+    refuse.__name__ = name
+    return refuse
+
+
+def _learner_builtins() -> dict:
+    """Python's builtins, with imports checked and the ways to files and fresh code removed.
+
+    (``exec``/``eval`` with a fresh dict of globals would get the unchecked builtins back.)
+    """
+    out = dict(vars(builtins))
+    out["__import__"] = _refusing_import
+    for name in REFUSED_BUILTINS:
+        out[name] = _refused(name)
+    return out
+
+
 def namespace() -> dict:
-    """What learner code can use without importing it."""
+    """What learner code can use without importing it, and the builtins it runs with."""
     return {"np": np, "K": K, "NamedTuple": NamedTuple, "bias_correction": bias_correction,
-            "__name__": "learner"}
+            "__name__": "learner", "__builtins__": _learner_builtins()}
 
 
 def compile_optimizer(source) -> LearnerOptimizer:
@@ -165,6 +216,8 @@ def _budgeted(call, what: str, capture: dict | None = None, spent: list | None =
         return call()
     except LearnerError:
         raise
+    except ImportRefused as e:
+        raise LearnerError(_learner_line(e.__traceback__), str(e)) from None
     except LearnerTimeout as stop:
         if stop.args[1]:
             raise LearnerError(stop.args[0], f"your code ran more than {MAX_OPS_PER_RUN:,} steps in this run:"
