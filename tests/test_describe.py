@@ -74,7 +74,7 @@ PHRASES_TABLE = [
     ("12 blobs", [("blobs", 8, 200, None)], {"note": "at most 8"}),
     ("500 moons", [("moons", 2, 500, None)], {"note": "number of points"}),
     ("spirals, 9000 points", [("spirals", 2, 5000, None)], {"note": "more than allowed"}),
-    ("", [("blobs", 3, 200, "medium")], {"note": "no shape named"}),
+    ("3 classes, noisy", [("blobs", 3, 200, "high")], {"note": "no shape named"}),
     ("three moons and four spirals and five blobs", [("moons", 2, None, None), ("spirals", 4, None, None)],
      {"classes": 6, "note": "dropped"}),
     ("banana shaped data please, slightly noisy", [("moons", 2, 200, "low")], {"ignored": []}),
@@ -204,9 +204,9 @@ def test_vocabulary_is_displayable_and_read():
         for w in words:
             c = describe("moons " + w)["recipe"]["components"][0]
             assert noise_band("moons", c["noise"]) == level, w
-    for w in STOP_WORDS:
-        out = describe(w)
-        assert out["ignored"] == [] and out["understood"] == [], w
+    for w in STOP_WORDS:  # a stop word alone means nothing: said so, never three silent blobs
+        with pytest.raises(SpecError, match="understood nothing"):
+            describe(w)
 
 
 def test_phrase_table_words_are_lowercase():
@@ -220,7 +220,12 @@ WORDS = sorted({w for key in PHRASES for w in key} | {"500", "3", "0.3", "90/10"
 @given(st.lists(st.sampled_from(WORDS), max_size=25))
 def test_any_words_give_a_valid_recipe(words):
     text = " ".join(words)
-    out = describe(text)
+    try:
+        out = describe(text)
+    except SpecError as e:  # nothing understood: the one refusal of a short text
+        assert "understood nothing" in e.message
+        return
+    assert out["understood"]
     recipe = out["recipe"]
     assert validate_recipe(recipe) == recipe
     assert len(recipe["components"]) <= MAX_COMPONENTS
@@ -385,3 +390,41 @@ def test_numbers_too_large_for_a_float_are_read_as_too_large(text):
     # float("9" * 400) is inf, and int(inf) raises: such numbers are capped, then refused as usual
     said = describe(text)
     assert said["recipe"]["components"][0]["n"] <= 5000 and said["notes"]
+
+
+# --- what the text does not say is never made up ------------------------------------------
+
+@pytest.mark.parametrize("text", ["", "   ", "asdf qwerty", "the of a", "hello world, please"])
+def test_empty_or_nonsense_text_says_it_understood_nothing(text):
+    with pytest.raises(SpecError, match="understood nothing") as caught:
+        describe(text)
+    assert caught.value.field == "describe"
+    if text.strip() and "qwerty" in text:
+        assert "asdf, qwerty" in caught.value.message  # the words it could not read are named
+
+
+@pytest.mark.parametrize("text, share", [("50% label noise", 0.5), ("two moons with 50% label noise", 0.5),
+                                         ("two moons, 20% label noise", 0.2), ("circles with noisy labels", 0.1),
+                                         ("mislabelled moons", 0.1)])
+def test_label_noise_flips_labels_and_adds_no_points(text, share):
+    out = describe(text)
+    recipe = out["recipe"]
+    assert any("label noise" in u or "labels" in u or "mislabel" in u for u in out["understood"]), out
+    # no cloud of outliers: every component is a shape, and the points are the shapes' own
+    assert all("label" not in c for c in recipe["components"]), recipe
+    assert sum(c["n"] for c in recipe["components"]) == 200
+    from descentlab.datasets.recipes import RECIPE_FIELDS
+    if "label_noise" in RECIPE_FIELDS:  # the core flips them: about `share` of the labels differ
+        assert recipe["label_noise"] == share
+        clean = {k: v for k, v in recipe.items() if k != "label_noise"}
+        (X0, y0), (X1, y1) = D.from_recipe(clean), D.from_recipe(recipe)
+        assert X0.tobytes() == X1.tobytes()
+        assert abs(float(np.mean(y0 != y1)) - share) <= 0.01
+    else:  # this core cannot flip labels: the learner is told, and nothing is faked
+        assert "label_noise" not in recipe
+        assert any("cannot flip labels" in n for n in out["notes"]), out["notes"]
+
+
+def test_outliers_are_still_outliers():
+    comps = describe("two moons with 10% outliers")["recipe"]["components"]
+    assert [c.get("label") for c in comps] == [None, 0, 1]

@@ -9,9 +9,9 @@ remembers what it understood, what it ignored and what it decided; a
 
 from __future__ import annotations
 
-from .phrases import (CLASSU, CONJ, COUNT, EACH, IMBAL, NKEY, NOISE, NOISEKEY, NOTE, NUM, OUTLIERS, OVERLAP, POS,
+from .phrases import (CLASSU, CONJ, COUNT, EACH, IMBAL, LABELNOISE, NKEY, NOISE, NOISEKEY, NOTE, NUM, OUTLIERS, OVERLAP, POS,
                       PUNCT, QUANT, RATIO, SEEDKEY, SHAPE, SIZE, STOP, UNKNOWN, Item)
-from .vocabulary import BARE_COUNT_MIN, MAX_CLASSES, MAX_SEED
+from .vocabulary import BARE_COUNT_MIN, LABEL_NOISE_SHARE, MAX_CLASSES, MAX_SEED
 
 
 def first(*values):
@@ -35,6 +35,7 @@ class Mods:
         self.ratios = None
         self.position = None
         self.outlier_share = None
+        self.label_noise = None  # share of the labels flipped, 0..1
         self.seed = None
 
 
@@ -110,6 +111,12 @@ class Reader:
                 else:
                     self.ignore(it.text)
                     self.note(f"'{it.text}': a split needs 2 to {MAX_CLASSES} positive parts, like 90/10")
+            elif r == LABELNOISE:  # no share said before it ("noisy labels"): the default share
+                used[i] = True
+                self.understood(it)
+                mods.label_noise = LABEL_NOISE_SHARE
+                self.note(f"'{it.text}' without a share flips {LABEL_NOISE_SHARE:.0%} of the labels"
+                          " (say e.g. '20% label noise')")
             elif r == NOTE:
                 self.ignore(it.text)
                 self.note(f"'{it.text}': {it.value}")
@@ -143,13 +150,22 @@ class Reader:
         k = ahead(i, {STOP, NOISE, OVERLAP, SHAPE, SIZE})
         target = items[k] if k is not None else None
         nxt = ahead(i, {STOP})
+        if it.pct and target is not None and target.role == LABELNOISE:
+            used[k] = True
+            share = count / 100.0
+            if share > 1.0:
+                self.note(f"'{it.text}': at most 100% of the labels can be flipped; using 100%")
+            mods.label_noise = min(share, 1.0)
+            self.understood(it, f"{it.text} {target.text}")
+            return
         if it.pct:
             if target is not None and target.role == OUTLIERS:
                 mods.outlier_share = min(count / 100.0, 0.5)
                 self.prefix[target.pos] = it
                 return
             self.ignore(it.text)
-            self.note(f"'{it.text}': a percentage only sets the share of outliers ('10% outliers')")
+            self.note(f"'{it.text}': a percentage only sets the share of outliers ('10% outliers')"
+                      " or of flipped labels ('20% label noise')")
             return
         if target is not None and target.role == OUTLIERS:
             mods.n = self._count(count, it.text)

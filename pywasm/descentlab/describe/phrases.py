@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import (CLASS_UNITS, CONJUNCTIONS, COUNT_UNITS, EACH_WORDS, IMBALANCE_WORDS, MAX_NUMBER,
+from .vocabulary import (CLASS_UNITS, CONJUNCTIONS, COUNT_UNITS, EACH_WORDS, IMBALANCE_WORDS, LABEL_NOISE_WORDS,
+                         MAX_NUMBER,
                          MULTIPLIERS, N_KEYS, NOISE_KEYS, NOISE_WORDS, NOT_SUPPORTED, NUMBER_WORDS, OUTLIER_WORDS,
                          OVERLAP_WORDS, POSITION_WORDS, QUANTIFIERS, SEED_KEYS, SHAPES, SIZE_WORDS, STOP_WORDS,
                          WITH_WORDS)
@@ -25,9 +26,10 @@ _TOKEN = re.compile(r"""
 
 # roles of the items a text is read into
 SHAPE, NUM, QUANT, COUNT, CLASSU, EACH, NKEY, SEEDKEY, NOISEKEY, NOISE, OVERLAP, IMBAL, RATIO, SIZE, \
-    POS, OUTLIERS, CONJ, PUNCT, STOP, NOTE, UNKNOWN = (
+    POS, OUTLIERS, LABELNOISE, CONJ, PUNCT, STOP, NOTE, UNKNOWN = (
         "shape", "num", "quant", "count", "class", "each", "nkey", "seedkey", "noisekey", "noise",
-        "overlap", "imbal", "ratio", "size", "pos", "outliers", "conj", "punct", "stop", "note", "unknown")
+        "overlap", "imbal", "ratio", "size", "pos", "outliers", "labelnoise", "conj", "punct", "stop", "note",
+        "unknown")
 SILENT = {COUNT, CLASSU, EACH, PUNCT, STOP}  # neither understood nor ignored when nothing uses them
 
 
@@ -45,7 +47,8 @@ def _phrase_table() -> dict:
     # (role, words, value): every word means value; value None: the role alone says it all
     plain = [(STOP, STOP_WORDS, None), (NOISEKEY, NOISE_KEYS, None), (COUNT, COUNT_UNITS, None),
              (CLASSU, CLASS_UNITS, None), (EACH, EACH_WORDS, None), (NKEY, N_KEYS, None),
-             (SEEDKEY, SEED_KEYS, None), (OUTLIERS, OUTLIER_WORDS, None), (CONJ, CONJUNCTIONS, "and"),
+             (SEEDKEY, SEED_KEYS, None), (OUTLIERS, OUTLIER_WORDS, None),
+             (LABELNOISE, LABEL_NOISE_WORDS, None), (CONJ, CONJUNCTIONS, "and"),
              (CONJ, WITH_WORDS, "with"), (PUNCT, ("=", ":"), None)]
     # (role, {meaning: words}) and (role, {word: value})
     grouped = [(NOISE, NOISE_WORDS), (IMBAL, IMBALANCE_WORDS), (POS, POSITION_WORDS)]

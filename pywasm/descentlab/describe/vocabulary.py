@@ -40,7 +40,11 @@ combinations
     right, three to a row; "below", "above", "left", "in the middle"/"inside"
     place a shape relative to the one before.  "noise points", "outliers", "background
     points" add a wide cloud of points whose labels are spread over the
-    existing classes (label noise).
+    existing classes.
+label noise
+    "20% label noise", "noisy labels", "mislabelled" (10 % when no share is
+    said): that share of the points, picked at random, is given another class;
+    no point moves and none is added.
 seed
     "seed 7", "seed=7", "random seed 7" (default 0).
 
@@ -166,8 +170,12 @@ POSITION_WORDS = {
     "right": ["to the right", "on the right", "right of", "right", "beside", "next to"],
 }
 OUTLIER_WORDS = ["noise points", "outliers", "outlier", "outlier points", "background noise",
-                 "background points", "random points", "stray points", "scattered points", "label noise"]
+                 "background points", "random points", "stray points", "scattered points"]
 OUTLIER_SHARE = 0.1  # outliers without a count: 10 % of the other points
+# Label noise moves no point: it gives a share of the points another class ("20% label noise").
+LABEL_NOISE_WORDS = ["label noise", "noisy labels", "flipped labels", "wrong labels", "corrupted labels",
+                     "mislabeled", "mislabelled", "mislabeled points", "mislabelled points"]
+LABEL_NOISE_SHARE = 0.1  # label noise without a percentage: 10 % of the labels flipped
 CONJUNCTIONS = ["and", "plus", "+", "&", ",", ";", ".", "!", "?", "along with", "together with",
                 "alongside", "as well as", "also", "and also", "then", "but", "next", "beside it"]
 WITH_WORDS = ["with", "having", "containing", "that has", "that have", "which has", "which have"]
@@ -207,6 +215,7 @@ VOCABULARY = {
     "imbalance": {**IMBALANCE_WORDS, "ratio": ["90/10", "80/15/5", "70%/30%"]},
     "combining": {"and": CONJUNCTIONS, "with": WITH_WORDS,
                   "position": {k: v for k, v in POSITION_WORDS.items()}, "outliers": OUTLIER_WORDS},
+    "label noise": LABEL_NOISE_WORDS + ["20% label noise"],
     "seed": SEED_KEYS,
     "not supported": list(NOT_SUPPORTED),
     "stop words": STOP_WORDS,

@@ -9,12 +9,17 @@ shared out (:mod:`.sizes`), and the parts become the components of one recipe.
 from __future__ import annotations
 
 from ..datasets import GENERATORS, validate_recipe
+from ..datasets.recipes import RECIPE_FIELDS
 from ..errors import SpecError
 from .clauses import Mods, Part, Reader, groups, segments
 from .parts import components, layout, noise_of, resolve_shape
 from .phrases import OUTLIERS, SHAPE, STOP, Item, read_items
 from .sizes import counts, imbalance, limit_total, outliers_of
 from .vocabulary import MAX_CLASSES, MAX_TEXT_CHARS
+
+# Said when no word of the text was understood: three default blobs would hide that.
+NOTHING_UNDERSTOOD = ("understood nothing in this text; name a shape and, if you like, a count and the noise,"
+                      " e.g. 'two moons, 300 points' or 'three spirals with a little noise'")
 
 
 def describe(text: str) -> dict:
@@ -36,7 +41,9 @@ def describe(text: str) -> dict:
     Raises
     ------
     SpecError
-        (field ``"describe"``) only when ``text`` is not a string or too long.
+        (field ``"describe"``) when ``text`` is not a string, is too long, or has
+        no word the rules understand (empty text included): a dataset made of
+        nothing the learner said would look like an answer.
     """
     if not isinstance(text, str):
         raise SpecError("describe", "must be a text")
@@ -48,9 +55,13 @@ def describe(text: str) -> dict:
     for p in parts:  # a seed may be said anywhere
         if p.mods.seed is not None:
             glob.seed = p.mods.seed
-    recipe = build(parts, glob, reader)
-    validate_recipe(recipe)  # the rules above must always produce a valid recipe
     understood = [text for _, text in sorted(reader.used, key=lambda e: e[0])]
+    if not understood:
+        raise SpecError("describe", NOTHING_UNDERSTOOD + (f" (not understood: {', '.join(reader.ignored)})"
+                                                          if reader.ignored else ""))
+    recipe = build(parts, glob, reader)
+    _label_noise(recipe, [glob] + [p.mods for p in parts], reader)
+    validate_recipe(recipe)  # the rules above must always produce a valid recipe
     return {"recipe": recipe, "understood": understood, "ignored": reader.ignored, "notes": reader.notes}
 
 
@@ -115,6 +126,24 @@ def build(parts: list[Part], glob: Mods, reader: Reader) -> dict:
     limit_total(comps, reader)
     seed = glob.seed if glob.seed is not None else 0
     return {"components": comps, "seed": seed}
+
+
+def _label_noise(recipe: dict, mods: list[Mods], reader: Reader) -> None:
+    """The share of labels to flip, said anywhere in the text (the last one said wins), set on the recipe.
+
+    The recipe's ``label_noise`` gives that share of the points, picked at random, another class:
+    nothing moves and nothing is added (outliers are a different thing: "10% outliers").
+    """
+    shares = [m.label_noise for m in mods if m.label_noise is not None]
+    if not shares:
+        return
+    share = shares[-1]
+    if "label_noise" not in RECIPE_FIELDS:  # a core without label flipping: say so, add nothing
+        reader.note(f"{share:.0%} label noise asked for, but this version's recipes cannot flip labels;"
+                    " no labels were flipped")
+        return
+    recipe["label_noise"] = share
+    reader.note(f"{share:.0%} of the labels are flipped to another class (no point is moved or added)")
 
 
 def _fit_classes(shapes: list[Part], glob: Mods, reader: Reader) -> list[Part]:
