@@ -21,6 +21,9 @@
 //                                                       (when progress is true), then
 //                                                       {type: "descentlab:result", id, result}
 //                                                    or {type: "descentlab:error", id, error: {kind, field, message}}
+//                                                    A spec with the learner's code ({"name": "custom", ...}
+//                                                    optimizers) is shown in the page first; "Don't run"
+//                                                    answers kind "Declined", field "optimizers[i].code"
 //   {type: "descentlab:cancel", id}                  stops run `id` (its reply is an error, kind "Cancelled")
 //   {type: "descentlab:load-lesson", id, lesson}     shows that lesson in the landscape view ->
 //                                                       {type: "descentlab:result", id, result: {view, lesson}}
@@ -35,6 +38,7 @@
 // (Run ids are also unguessable: web/embed.js draws them with crypto.)
 import { LESSONS } from "./lessons.js";
 import { serialize } from "./lib/urlstate.js";
+import { confirmSpecCode } from "./codelab/confirm.js";
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
 
@@ -159,7 +163,7 @@ function parentChannel(api, allowed) {
 // Runs by the window that started them, then by its message id: a cancel is looked up
 // under its own sender only, so no other frame can reach (or overwrite) a run.
 function hostListener({ api, options, allowed, parent }) {
-  const runs = new Map();   // event.source -> Map(id -> run promise)
+  const runs = new Map();   // event.source -> Map(id -> {cancel()})
   const trusted = (event) => options.origins.includes(event.origin);
   // The window whose page put the lab here, and so owns its scene.
   const owner = parent.framed ? window.parent : window.opener;
@@ -182,7 +186,7 @@ function hostListener({ api, options, allowed, parent }) {
         // the sender's own run; a trusted origin may stop anyone's
         const found = runs.has(event.source) && runs.get(event.source).has(id) ? runs.get(event.source).get(id)
           : trusted(event) ? [...runs.values()].map((m) => m.get(id)).find(Boolean) : null;
-        if (found) api.cancel(found);
+        if (found) found.cancel();
         break;
       }
       case "descentlab:load-lesson":
@@ -195,16 +199,20 @@ function hostListener({ api, options, allowed, parent }) {
   };
 }
 
-// A host's run, kept under its sender until it ends; progress only when asked for.
+// A host's run, kept under its sender until it ends; progress only when asked for. Code in
+// the spec (a custom optimizer) is shown to the learner first: nothing of it runs unless
+// they choose "Run this code"; "Don't run" answers an error of kind "Declined".
 function startRun(api, runs, source, msg, { reply, fail }) {
   const { id } = msg;
   const onProgress = msg.progress ? ({ done, total }) => reply({ type: "descentlab:progress", id, done, total }) : undefined;
-  const run = api.run(msg.spec, { onProgress });
+  const stop = new AbortController();
+  const run = confirmSpecCode(msg.spec).then(() => api.run(msg.spec, { onProgress, signal: stop.signal }));
+  const handle = { cancel: () => stop.abort() };
   if (!runs.has(source)) runs.set(source, new Map());
   const mine = runs.get(source);
-  mine.set(id, run);
+  mine.set(id, handle);
   run.then((result) => reply({ type: "descentlab:result", id, result }), fail).finally(() => {
-    if (mine.get(id) === run) mine.delete(id);
+    if (mine.get(id) === handle) mine.delete(id);
     if (!mine.size && runs.get(source) === mine) runs.delete(source);
   });
 }

@@ -1,47 +1,72 @@
 // The list of optimizers a scene compares: name, colour and every hyper-parameter,
 // with the catalog's ranges. Shared by the landscape and network views.
-import { h } from "./dom.js";
+// An entry is a built-in optimizer {name, params, color} or the learner's own code
+// {name: "custom", label, code, hyper, color} (written in web/codelab/panel.js: "Edit a
+// copy" of a built-in, or "Write your own" from a blank template).
+import { h, newId } from "./dom.js";
 import { PALETTE, cssColour } from "./canvas.js";
 import { numberControl, boolControl, selectControl } from "./controls.js";
+import { MAX_LABEL_CHARS, MAX_HYPER_VALUE } from "./urlstate.js";
+import { codePanel, sourceCopy, BLANK_TEMPLATE } from "../codelab/panel.js";
 
 export const MAX_OPTIMIZERS = 12;
 
-// opts: [{name, params: {non-default hyper-parameters}, color}], edited in place.
-export function optimizerList({ catalog, opts, onChange, onColour, onOpen, badge = () => "" }) {
+const isCustom = (o) => o.name === "custom";
+
+// opts: the entries, edited in place. api: for the code panel (the code worker).
+export function optimizerList({ api, catalog, opts, onChange, onColour, onOpen, badge = () => "" }) {
   const optById = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
   const el = h("div", { class: "opt-list" });
+  const code = codeEditing({ api, catalog, opts, onChange, render: () => render(), add: (entry) => add(entry) });
 
   function render() {
+    code.forget();
     el.replaceChildren(...opts.map((o, i) => {
-      const meta = optById[o.name];
-      const body = h("div", { class: "opt-params" });
-      for (const [k, def] of Object.entries(meta.defaults)) {
-        const [lo, hi, kind] = meta.ranges[k];
-        const val = o.params[k] ?? def;
-        const set = (v) => { if (v === def) delete o.params[k]; else o.params[k] = v; onChange(); };
-        body.append(kind === "bool"
-          ? boolControl({ label: k, name: `optimizers[${i}].${k}`, value: val, onChange: set }).el
-          : numberControl({ label: k, name: `optimizers[${i}].${k}`, value: val, lo, hi, kind, onChange: set }).el);
-      }
-      const nameSel = selectControl({ label: "Optimizer", name: `optimizers[${i}].name`, value: o.name,
-        options: catalog.optimizers.map((m) => [m.name, m.title]),
-        onChange: (name) => { o.name = name; o.params = {}; render(); onChange(); } });
+      const custom = isCustom(o);
+      const title = custom ? o.label : optById[o.name].title;
       const color = h("input", { type: "color", value: cssColour(o.color, i), "aria-label": `Colour of run ${i + 1}`,
         oninput: (e) => { o.color = e.target.value; (onColour || onChange)(); } });
       const remove = h("button", { type: "button", class: "icon-button", "aria-label": `Remove run ${i + 1}`,
         disabled: opts.length <= 1, onclick: () => { opts.splice(i, 1); render(); onChange(); } }, "✕");
-      const details = h("details", { class: "opt-item", open: opts.length <= 3 },
-        h("summary", {}, h("span", { class: "swatch", style: { background: cssColour(o.color, i) } }), `${i + 1}. ${meta.title}`, badge(i)),
-        h("div", { class: "opt-head" }, nameSel.el, color, remove), body);
-      if (onOpen) details.addEventListener("toggle", () => { if (details.open) onOpen(i); });
+      const head = custom ? customHead(o, i) : builtinHead(o, i);
+      const details = h("details", { class: `opt-item${custom ? " opt-custom" : ""}`, open: opts.length <= 3 },
+        h("summary", {}, h("span", { class: "swatch", style: { background: cssColour(o.color, i) } }), `${i + 1}. ${title}`, badge(i)),
+        h("div", { class: "opt-head" }, head.el, color, remove), head.actions,
+        custom ? customParams(o, i, onChange) : builtinParams(o, i, optById[o.name], onChange));
+      if (onOpen && !custom) details.addEventListener("toggle", () => { if (details.open) onOpen(i); });
       return details;
     }));
   }
 
+  function builtinHead(o, i) {
+    const nameSel = selectControl({ label: "Optimizer", name: `optimizers[${i}].name`, value: o.name,
+      options: catalog.optimizers.map((m) => [m.name, m.title]),
+      onChange: (name) => { o.name = name; o.params = {}; render(); onChange(); } });
+    const copy = h("button", { type: "button", class: "button secondary small opt-copy", "aria-label": `Edit a copy of ${optById[o.name].title} (run ${i + 1})`,
+      onclick: () => code.copyOf(o) }, "Edit a copy");
+    return { el: nameSel.el, actions: h("div", { class: "opt-code-actions" }, copy) };
+  }
+
+  function customHead(o, i) {
+    const id = newId("opt-label");
+    const input = h("input", { id, type: "text", value: o.label, maxlength: MAX_LABEL_CHARS, "data-field": `optimizers[${i}].label`, autocomplete: "off" });
+    input.addEventListener("change", () => {
+      o.label = input.value.trim().slice(0, MAX_LABEL_CHARS) || "My optimizer";
+      input.value = o.label;
+      render(); onChange();
+    });
+    const editBtn = h("button", { type: "button", class: "button secondary small opt-edit-code", "data-field": `optimizers[${i}].code`,
+      onclick: () => code.edit(o) }, "Edit code");
+    return { el: h("div", { class: "control" }, h("label", { for: id }, "Label"), input),
+      actions: h("div", { class: "opt-code-actions" }, editBtn) };
+  }
+
+  // add("adam", {lr: 0.1}) or add({name: "custom", label, code, hyper}): a new entry in the next free colour.
   function add(name = "adam", params = {}) {
     if (opts.length >= MAX_OPTIMIZERS) return false;
     const used = new Set(opts.map((o) => o.color));
-    opts.push({ name, params, color: PALETTE.find((c) => !used.has(c)) || PALETTE[opts.length % PALETTE.length] });
+    const entry = typeof name === "object" ? name : { name, params };
+    opts.push({ ...entry, color: PALETTE.find((c) => !used.has(c)) || PALETTE[opts.length % PALETTE.length] });
     render();
     return true;
   }
@@ -58,18 +83,109 @@ export function optimizerList({ catalog, opts, onChange, onColour, onOpen, badge
     });
   }
 
+  // "Write your own": a blank template in the code panel; it joins the list when saved.
+  const writeOwn = h("button", { type: "button", class: "button secondary", onclick: () => code.blank() }, "+ Write your own");
+
   render();
-  return { el, render, add, refreshBadges };
+  return { el, render, add, refreshBadges, writeOwn, codeError: code.showError, closeCode: code.close };
+}
+
+// The hyper-parameters of a built-in entry, with the catalog's ranges.
+function builtinParams(o, i, meta, onChange) {
+  const body = h("div", { class: "opt-params" });
+  for (const [k, def] of Object.entries(meta.defaults)) {
+    const [lo, hi, kind] = meta.ranges[k];
+    const val = o.params[k] ?? def;
+    const set = (v) => { if (v === def) delete o.params[k]; else o.params[k] = v; onChange(); };
+    body.append(kind === "bool"
+      ? boolControl({ label: k, name: `optimizers[${i}].${k}`, value: val, onChange: set }).el
+      : numberControl({ label: k, name: `optimizers[${i}].${k}`, value: val, lo, hi, kind, onChange: set }).el);
+  }
+  return body;
+}
+
+// The hyper-parameters of the learner's update (its keyword defaults, as described when
+// the code was saved): any finite number within ±MAX_HYPER_VALUE, or true/false.
+function customParams(o, i, onChange) {
+  const body = h("div", { class: "opt-params custom-params" });
+  for (const [k, val] of Object.entries(o.hyper || {})) {
+    const set = (v) => { o.hyper[k] = v; onChange(); };
+    body.append(typeof val === "boolean"
+      ? boolControl({ label: k, name: `optimizers[${i}].hyper.${k}`, value: val, onChange: set }).el
+      : numberControl({ label: k, name: `optimizers[${i}].hyper.${k}`, value: val, lo: -MAX_HYPER_VALUE, hi: MAX_HYPER_VALUE, onChange: set }).el);
+  }
+  if (!body.childElementCount) body.append(h("p", { class: "hint" }, "update has no hyper-parameters (keyword arguments with defaults)."));
+  return body;
+}
+
+// The code panel of the list: one open at a time, for an entry of the list or for a new
+// one (a copy of a built-in, or the blank template) that joins the list when saved.
+function codeEditing({ api, catalog, opts, onChange, render, add }) {
+  let open = null;   // {panel, entry, isNew}
+
+  function start(entry, isNew) {
+    close();
+    const current = { entry, isNew, panel: null };
+    current.panel = codePanel({ api, catalog, entry, onClose: () => { if (open === current) open = null; },
+      onSave({ label, code, defaults }) {
+        const seed = current.entry.hyper || {};
+        const hyper = {};
+        for (const [k, d] of Object.entries(defaults)) hyper[k] = typeof seed[k] === typeof d ? seed[k] : d;
+        if (current.isNew) {
+          const fresh = { name: "custom", label, code, hyper };
+          if (!add(fresh)) { current.panel.showError({ message: `At most ${MAX_OPTIMIZERS} optimizers in one scene: remove one first.` }); return; }
+          current.entry = opts[opts.length - 1];
+          current.isNew = false;
+        } else {
+          Object.assign(current.entry, { label, code, hyper });
+          render();
+        }
+        onChange();
+      } });
+    open = current;
+  }
+
+  function close() { if (open) open.panel.close(); }
+
+  return {
+    edit: (entry) => start(entry, false),
+    blank: () => start({ name: "custom", label: "My optimizer", code: BLANK_TEMPLATE, hyper: {} }, true),
+    async copyOf(o) {
+      const meta = catalog.optimizers.find((m) => m.name === o.name);
+      let source;
+      try { source = await sourceCopy(api, catalog, o.name); } catch (err) {
+        start({ name: "custom", label: `My ${meta.title}`, code: `# The source of ${meta.title} could not be loaded: ${err.message}\n`, hyper: {} }, true);
+        return;
+      }
+      start({ name: "custom", label: `My ${meta.title}`.slice(0, MAX_LABEL_CHARS), code: source, hyper: { ...meta.defaults, ...o.params } }, true);
+    },
+    close,
+    // After a re-render: an entry no longer in the list has no panel.
+    forget() { if (open && !open.isNew && !opts.includes(open.entry)) close(); },
+    // A run's error about the learner's code (field optimizers[i].code, or a stopped worker)
+    // is shown in the open panel when it is that entry's. -> whether it was shown there.
+    showError(err) {
+      if (!open || open.isNew) return false;
+      const m = /^optimizers\[(\d+)\]\.code$/.exec(String(err.field || ""));
+      const mine = m ? opts[+m[1]] === open.entry : err.kind === "CodeTimeout";
+      if (mine) open.panel.showError(err);
+      return mine;
+    },
+  };
 }
 
 // Colours for a list the page wrote itself (a lesson, a default scene): palette colours in
 // order. A list from a link goes through urlstate's optimizers() reader instead.
 export function normalizeOpts(list) {
-  return list.slice(0, MAX_OPTIMIZERS).map((o, i) => ({ name: o.name, params: { ...(o.params || {}) }, color: PALETTE[i % PALETTE.length] }));
+  return list.slice(0, MAX_OPTIMIZERS).map((o, i) => (isCustom(o)
+    ? { name: "custom", label: o.label, code: o.code, hyper: { ...(o.hyper || {}) }, color: PALETTE[i % PALETTE.length] }
+    : { name: o.name, params: { ...(o.params || {}) }, color: PALETTE[i % PALETTE.length] }));
 }
 
 // The optimizers as the core reads them. The name comes last, so no hyper-parameter can
 // replace it: what the list shows is what is computed.
 export function optimizerSpecs(opts) {
-  return opts.map((o, i) => ({ ...o.params, name: o.name, color: cssColour(o.color, i) }));
+  return opts.map((o, i) => (isCustom(o)
+    ? { name: "custom", label: o.label, code: o.code, hyper: { ...o.hyper }, color: cssColour(o.color, i) }
+    : { ...o.params, name: o.name, color: cssColour(o.color, i) }));
 }

@@ -188,8 +188,10 @@ export function colour(v, at = "") {
 }
 
 // The optimizers of a scene, [{name, params: {hyper-parameter: value}, color}], checked
-// against the catalog: a known name, known hyper-parameters within their ranges.
-// A bad hyper-parameter or colour is dropped (the optimizer stays); a bad entry is dropped.
+// against the catalog: a known name, known hyper-parameters within their ranges; or the
+// learner's own code, {name: "custom", label, code, hyper: {name: value}, color} (see
+// readCustom). A bad hyper-parameter or colour is dropped (the optimizer stays); a bad
+// entry is dropped.
 export function optimizers(catalog, max) {
   const byName = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
   return (list, ctx) => {
@@ -218,9 +220,10 @@ export function optimizers(catalog, max) {
 function readOptimizer(entry, byName, report) {
   if (!isObject(entry)) { report("", `must be an object like {"name": "adam"} (got ${shown(entry)}); dropped`); return null; }
   const o = renameOldKeys(entry, OLD_KEYS.optimizer);
+  if (o.name === "custom") return readCustom(o, report);
   const meta = byName[o.name];
   if (!meta) {
-    report(".name", `must be one of ${Object.keys(byName).join(", ")} (got ${shown(o.name)}); dropped`);
+    report(".name", `must be one of ${Object.keys(byName).join(", ")}, custom (got ${shown(o.name)}); dropped`);
     return null;
   }
   for (const k of Object.keys(o)) {
@@ -237,6 +240,51 @@ function readOptimizer(entry, byName, report) {
     try { color = colour(o.color); } catch (e) { report(".color", `${e.message}; ignored`); }
   }
   return { name: o.name, params, color };
+}
+
+// The learner's code travels in links like any entry; the page shows it and asks before
+// it runs (web/codelab/confirm.js). Here only its form is checked: the code is text of at
+// most MAX_CODE_CHARS, the label at most MAX_LABEL_CHARS, each hyper-parameter a name
+// with a finite number within ±MAX_HYPER_VALUE or true/false.
+export const MAX_CODE_CHARS = 20_000;   // as the core's learner.MAX_CODE_CHARS
+export const MAX_LABEL_CHARS = 40;
+export const MAX_HYPER = 12;            // as learner.MAX_HYPER
+export const MAX_HYPER_VALUE = 1e6;     // as learner.HYPER_BOUND
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+function readCustom(o, report) {
+  for (const k of Object.keys(o)) {
+    if (!["name", "label", "code", "hyper", "color"].includes(k)) report(`.${k}`, "not a field of your own optimizer (name, label, code, hyper, color); ignored");
+  }
+  if (typeof o.code !== "string" || !o.code.trim()) {
+    report(".code", `must be the optimizer's Python code as text (got ${shown(o.code)}); dropped`);
+    return null;
+  }
+  if (o.code.length > MAX_CODE_CHARS) {
+    report(".code", `is ${o.code.length} characters long; at most ${MAX_CODE_CHARS} (an optimizer fits in a page); dropped`);
+    return null;
+  }
+  let label = "My optimizer";
+  if (o.label !== undefined) {
+    if (typeof o.label !== "string" || !o.label.trim()) report(".label", `must be text (got ${shown(o.label)}); "My optimizer" is used`);
+    else if (o.label.length > MAX_LABEL_CHARS) {
+      label = o.label.slice(0, MAX_LABEL_CHARS);
+      report(".label", `must be at most ${MAX_LABEL_CHARS} characters (got ${o.label.length}); cut to ${shown(label)}`);
+    } else label = o.label;
+  }
+  const hyper = {};
+  if (o.hyper !== undefined && !isObject(o.hyper)) report(".hyper", `must be an object of hyper-parameters like {"lr": 0.01} (got ${shown(o.hyper)}); ignored`);
+  for (const [k, v] of Object.entries(isObject(o.hyper) ? o.hyper : {})) {
+    if (Object.keys(hyper).length >= MAX_HYPER) { report(`.hyper.${k}`, `at most ${MAX_HYPER} hyper-parameters; ignored`); continue; }
+    if (!IDENTIFIER.test(k)) { report(`.hyper.${shown(k)}`, "must be a Python name like lr or beta1; ignored"); continue; }
+    if (typeof v === "boolean") { hyper[k] = v; continue; }
+    try { hyper[k] = num(v, -MAX_HYPER_VALUE, MAX_HYPER_VALUE); } catch (e) { report(`.hyper.${k}`, `${e.message}, or true/false; the code's default is used`); }
+  }
+  let color;
+  if (o.color !== undefined) {
+    try { color = colour(o.color); } catch (e) { report(".color", `${e.message}; ignored`); }
+  }
+  return { name: "custom", label, code: o.code, hyper, color };
 }
 
 // One hyper-parameter checked against the optimizer's range; undefined when refused.

@@ -6,6 +6,7 @@
 // (stage.js, draw.js, inspector.js).
 import { h, fmt } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
+import { normalizeOpts } from "../lib/optlist.js";
 import { readScene, lessonOf } from "./landscape/scene.js";
 import { sceneActions } from "./landscape/actions.js";
 import { sceneRequests } from "./landscape/requests.js";
@@ -14,6 +15,7 @@ import { landscapeStage } from "./landscape/stage.js";
 import { attachPointer } from "./landscape/pointer.js";
 import { inspectorPanel } from "./landscape/inspector.js";
 import { RegimeMap } from "./landscape/regime.js";
+import { confirmSceneCode } from "../codelab/confirm.js";
 
 export function mount(root, { api, catalog, params, setParams, notify, locked = false }) {
   const { scene, problems } = readScene(params, catalog);
@@ -24,7 +26,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   const isAlive = () => alive;
   const parts = {};
   const actions = sceneActions({ catalog, scene, shown, notify, parts });
-  const panel = parts.panel = scenePanel({ catalog, scene, on: actions, badge: (i) => runBadge(shown, i) });
+  const panel = parts.panel = scenePanel({ api, catalog, scene, on: actions, badge: (i) => runBadge(shown, i) });
   const stage = parts.stage = landscapeStage({ catalog, scene, shown, notify, alive: isAlive, onSettle: () => requests.remember() });
   const inspector = parts.inspector = inspectorPanel({ api, catalog, needState: () => requests.needState() });
   const regime = new RegimeMap({ api, catalog, getScene: () => scene, onCell: actions.cell });
@@ -43,16 +45,29 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       panel.refreshBadges(); stage.render(); actions.showInspector();
     },
     grid: () => stage.render(),
-    error(err) { panel.showMessage(err.field ? `${err.field}: ${err.message}` : err.message); markField(root, err.field); },
+    error(err) {
+      panel.codeError(err);
+      panel.showMessage(err.field ? `${err.field}: ${err.message}` : err.message); markField(root, err.field);
+    },
   } });
 
   const onResize = () => { stage.render(); regime.draw(); };
   window.addEventListener("resize", onResize);
   panel.showScene(); panel.showLesson(shown.revealed); actions.showInspector();
-  requests.changed();
+  // Code from a link is shown and confirmed before the scene is computed; declined code
+  // leaves the scene, and the rest of it runs.
+  confirmSceneCode(scene.optimizers).then(({ declined }) => {
+    if (!alive) return;
+    if (declined) {
+      if (!scene.optimizers.length) scene.optimizers.push(...normalizeOpts([{ name: "adam" }]));
+      scene.selected = null;
+      panel.renderOptimizers();
+    }
+    requests.changed();
+  });
 
   return {
-    unmount() { alive = false; stage.timeline.stop(); window.removeEventListener("resize", onResize); },
+    unmount() { alive = false; stage.timeline.stop(); panel.closeCode(); window.removeEventListener("resize", onResize); },
     get result() { return shown.result; },
     get spec() { return shown.spec; },
     get scene() { return structuredClone(scene); },

@@ -5,7 +5,8 @@
 // link; Train sends its spec; the streamed and final results are drawn (training.js).
 import { h } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
-import { optimizerList } from "../lib/optlist.js";
+import { optimizerList, normalizeOpts } from "../lib/optlist.js";
+import { confirmSceneCode } from "../codelab/confirm.js";
 import { readScene, sceneParams, networkSpec } from "./network/scene.js";
 import { fieldErrors } from "./network/fields.js";
 import { llmAsker } from "./network/llm.js";
@@ -19,39 +20,54 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   const isAlive = () => alive;
   const msg = h("div", { class: "message", role: "alert", hidden: true });
   const showMessage = (text) => { msg.hidden = !text; msg.textContent = text || ""; };
-  const errorText = fieldErrors(root);
+  const fieldText = fieldErrors(root);
+  const errorText = (err) => { optUI.codeError(err); return fieldText(err); };   // code errors in the code panel too
   const remember = () => setParams(sceneParams(scene));
   const llm = llmAsker({ api, catalog, errorText });
   const data = new DatasetPanel({ api, catalog, scene, llm, errorText, showMessage, alive: isAlive, on: { changed: remember } });
   const spec = () => networkSpec(scene, data.uploaded);
   const training = new TrainingPanel({ api, root, catalog, scene, spec, data: () => data.data, notify, alive: isAlive,
     errorText, showMessage, onDone: () => optUI.refreshBadges() });
-  const optUI = optimizerList({ catalog, opts: scene.optimizers, onChange: remember,
+  const optUI = optimizerList({ api, catalog, opts: scene.optimizers, onChange: remember,
     onColour: () => { remember(); training.draw(); }, badge: (i) => runBadge(training.runs()[i]) });
   const side = h("aside", { class: "panel side", "aria-label": "Dataset and model" },
     h("h2", {}, "Dataset"), msg, ...data.els,
     h("h2", {}, "Model"), modelControls({ catalog, scene, onChange: remember }),
     h("h2", {}, "Optimizers"), optUI.el,
-    h("button", { type: "button", class: "button secondary", onclick: () => { if (optUI.add()) remember(); } }, "+ Add optimizer"));
+    h("div", { class: "opt-add" }, h("button", { type: "button", class: "button secondary", onclick: () => { if (optUI.add()) remember(); } }, "+ Add optimizer"),
+      optUI.writeOwn));
   root.replaceChildren(problemBox(problems), h("div", { class: "network-view" }, side, training.el));
 
   const onResize = () => training.draw();
   window.addEventListener("resize", onResize);
   data.render(); data.refresh(); training.draw();
-  if (scene.train) setTimeout(() => training.train(), 0);   // ?train=1: a shared link can start training at once
+  // Code from a link is shown and confirmed before anything can train it (declined code
+  // leaves the list); then ?train=1 lets a shared link start training at once.
+  let codeRead = false;
+  const confirmed = confirmSceneCode(scene.optimizers).then(({ declined }) => {
+    if (!alive) return;
+    codeRead = true;
+    if (declined) {
+      if (!scene.optimizers.length) scene.optimizers.push(...normalizeOpts(DEFAULT_OPTIMIZER));
+      optUI.render(); remember();
+    }
+    if (scene.train) training.train();
+  });
 
   return {
     unmount() {
-      alive = false; window.removeEventListener("resize", onResize);
+      alive = false; window.removeEventListener("resize", onResize); optUI.closeCode();
       training.stop();
       llm.stop("cancel");
     },
     get result() { return training.result; },
     get spec() { return training.lastSpec || spec(); },
     get data() { return data.data; },
-    train: () => training.train(),
+    train: () => (codeRead ? training.train() : confirmed.then(() => alive && training.train())),
   };
 }
+
+const DEFAULT_OPTIMIZER = [{ name: "adam", params: { lr: 0.01 } }];   // when every entry was declined code
 
 // The badge after a run's name: its last validation accuracy, or where it diverged.
 function runBadge(r) {

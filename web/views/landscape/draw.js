@@ -107,7 +107,7 @@ function drawRuns(ctx, { m, W, H, X, Y }, result, scene) {
       ctx.fillStyle = color; ctx.font = "bold 13px system-ui, sans-serif";
       ctx.textAlign = "left"; ctx.textBaseline = "bottom";
       const lx = Math.min(Math.max(X(px), m.l + 4), m.l + W - 150), ly = Math.min(Math.max(Y(py), m.t + 16), m.t + H - 4);
-      ctx.fillText(`✕ ${r.name} diverged at step ${r.diverged_at}`, lx, ly);
+      ctx.fillText(`✕ ${r.label || r.name} diverged at step ${r.diverged_at}`, lx, ly);
     }
   });
 }

@@ -9,7 +9,7 @@ import { LESSONS } from "../../lessons.js";
 import { lessonOf } from "./scene.js";
 
 // on: {lesson(id), function(name), edited(), optimizersEdited(), colour(), open(i), add(), predict(choice)}
-export function scenePanel({ catalog, scene, on, badge }) {
+export function scenePanel({ api, catalog, scene, on, badge }) {
   const fnById = Object.fromEntries(catalog.functions.map((f) => [f.name, f]));
   const msg = h("div", { class: "message", role: "alert", "aria-live": "assertive", hidden: true });
   const lessonBox = h("div", { class: "lesson-text", "aria-live": "polite" });
@@ -32,13 +32,13 @@ export function scenePanel({ catalog, scene, on, badge }) {
     onChange: edit((v) => { scene.start[1] = v; }) });
   const stepsCtl = numberControl({ label: "Steps", name: "steps", value: scene.steps, lo: 1, hi: catalog.limits.landscape.max_steps,
     kind: "int", onChange: edit((v) => { scene.steps = v; }) });
-  const optUI = optimizerList({ catalog, opts: scene.optimizers, onChange: on.optimizersEdited,
+  const optUI = optimizerList({ api, catalog, opts: scene.optimizers, onChange: on.optimizersEdited,
     onColour: on.colour, onOpen: on.open, badge });
   const el = h("aside", { class: "panel side", "aria-label": "Scene controls" },
     h("h2", {}, "Scene"), msg, lessonSelect.el, lessonBox, predictBox,
     fnSelect.el, fnControls, startX.el, startY.el, stepsCtl.el,
     h("h2", {}, "Optimizers"), optUI.el,
-    h("button", { type: "button", class: "button secondary", onclick: on.add }, "+ Add optimizer"));
+    h("div", { class: "opt-add" }, h("button", { type: "button", class: "button secondary", onclick: on.add }, "+ Add optimizer"), optUI.writeOwn));
 
   const showStart = ([x, y]) => { startX.set(x); startY.set(y); };
 
@@ -58,6 +58,8 @@ export function scenePanel({ catalog, scene, on, badge }) {
     renderOptimizers: () => optUI.render(),
     refreshBadges: () => optUI.refreshBadges(),
     addOptimizer: (name, params) => optUI.add(name, params),
+    codeError: (err) => optUI.codeError(err),   // a run's error about the learner's code, in its panel
+    closeCode: () => optUI.closeCode(),
   };
 }
 

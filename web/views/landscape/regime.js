@@ -26,15 +26,21 @@ export class RegimeMap {
     this.buildControls();
   }
 
-  chosen() { const opts = this.getScene().optimizers; return opts[Math.min(this.settings.opt, opts.length - 1)]; }
+  // The map runs a registered optimizer: the learner's own code (name "custom") is left out.
+  builtIns() { return this.getScene().optimizers.map((o, i) => [o, i]).filter(([o]) => this.optById[o.name]); }
+  chosen() { const list = this.builtIns(); return list.length ? list[Math.min(this.settings.opt, list.length - 1)][0] : null; }
 
   buildControls() {
+    if (!this.chosen()) {
+      this.controls.replaceChildren(h("p", { class: "hint" }, "The regime map runs the built-in optimizers: add one to the scene."));
+      return;
+    }
     const settings = this.settings, meta = this.optById[this.chosen().name];
     const numeric = Object.entries(meta.ranges).filter(([k, r]) => k !== "lr" && (r[2] === "float" || r[2] === "log")).map(([k]) => k);
     if (!numeric.includes(settings.y)) settings.y = PREFERRED_Y.find((k) => numeric.includes(k)) || numeric[0];
     this.controls.replaceChildren(
       selectControl({ label: "Optimizer", name: "regime.optimizer", value: String(settings.opt),
-        options: this.getScene().optimizers.map((x, i) => [String(i), `${i + 1}. ${this.optById[x.name].title}`]),
+        options: this.builtIns().map(([x, i], k) => [String(k), `${i + 1}. ${this.optById[x.name].title}`]),
         onChange: (v) => { settings.opt = +v; this.buildControls(); } }).el,
       selectControl({ label: "Second hyper-parameter (y axis)", name: "regime.y.param", value: settings.y,
         options: numeric.map((k) => [k, k]), onChange: (v) => { settings.y = v; } }).el,

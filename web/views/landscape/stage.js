@@ -36,7 +36,7 @@ export function landscapeStage({ catalog, scene, shown, notify, alive, onSettle 
     if (!result) return;
     status.textContent = !shown.revealed ? "Runs computed; they are hidden until you predict."
       : `${result.runs.length} runs × ${spec.steps} steps computed in ${ms.toFixed(0)} ms` +
-        result.runs.filter((x) => x.diverged_at).map((x) => ` · ${x.name} diverged at step ${x.diverged_at}`).join("");
+        result.runs.filter((x) => x.diverged_at).map((x) => ` · ${x.label || x.name} diverged at step ${x.diverged_at}`).join("");
   }
 
   function exportCSV() {

@@ -95,7 +95,7 @@ export class TrainingPanel {
     this.result = result; this.lastSpec = s;
     this.root.dataset.digest = result.digest;
     this.status.textContent = `Trained ${result.runs.length} runs × ${s.epochs} epochs in ${(ms / 1000).toFixed(1)} s` +
-      result.runs.filter((r) => r.diverged_at).map((r) => ` · ${r.name} diverged at step ${r.diverged_at}`).join("");
+      result.runs.filter((r) => r.diverged_at).map((r) => ` · ${r.label || r.name} diverged at step ${r.diverged_at}`).join("");
     Object.assign(this.scrub, { max: s.epochs, value: s.epochs, disabled: false });
     try { sessionStorage.setItem(LAST_NETWORK_KEY, JSON.stringify(s)); } catch { /* full: the Projection view falls back to its default */ }
     window.dispatchEvent(new CustomEvent("descentlab:network-result", { detail: { spec: s, result } }));
@@ -107,7 +107,9 @@ export class TrainingPanel {
   // (the optimizer list may have been edited since).
   title(i) {
     const ts = this.trainingSpec;
-    const name = this.result ? this.result.runs[i].name : ts && ts.optimizers[i] ? ts.optimizers[i].name : null;
+    const run = this.result ? this.result.runs[i] : ts && ts.optimizers[i];
+    if (run && run.name === "custom") return run.label || "My optimizer";   // the learner's own code
+    const name = run ? run.name : null;
     const meta = this.catalog.optimizers.find((o) => o.name === name);
     return meta ? meta.title : String(name);
   }
