@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import descentlab
+from descentlab import learner
 from descentlab import worker_glue as glue
 from descentlab.digest import digest
 
@@ -136,11 +137,102 @@ def test_call_allows_only_the_listed_functions():
 
 
 def test_every_allowed_call_exists_and_the_worker_reads_the_list_from_here():
-    assert all(callable(getattr(descentlab, name)) for name in glue.ALLOWED_CALLS)
+    for name in glue.ALLOWED_CALLS + glue.CODE_CALLS:
+        assert callable(glue._CALLS.get(name) or getattr(descentlab, name)), name
     source = WORKER.read_text(encoding="utf-8")
-    assert "descentlab.worker_glue" in source
+    assert "descentlab.worker_glue" in source and "CODE_CALLS" in source
     # one list: the worker holds no copy of the names
-    assert not any(re.search(rf"[\"']{name}[\"']", source) for name in glue.ALLOWED_CALLS)
+    assert not any(re.search(rf"[\"']{name}[\"']", source) for name in glue.ALLOWED_CALLS + glue.CODE_CALLS)
+
+
+# ------------------------------------------------------------------ the code worker's calls
+TINY = "def init(params):\n    return (0,)\n\ndef update(grads, state, params, lr=0.1, beta=0.5):\n    return -lr * grads, state\n"
+SGD = ("def init(params):\n    return (0,)\n\ndef update(grads, state, params, lr=0.01, weight_decay=0.0):\n"
+       "    g = grads + weight_decay * params\n    return -lr * g, state\n")
+
+
+def code_call(name, *args, code=True):
+    return json.loads(glue.call(name, json.dumps(list(args)), code))
+
+
+def test_main_and_code_worker_calls_are_separate():
+    assert "explain" not in glue.ALLOWED_CALLS
+    assert {"trace", "exercises_list"} <= set(glue.ALLOWED_CALLS)
+    assert set(glue.CODE_CALLS) == {"learner_describe", "exercises_list", "exercises_check", "trace"}
+    for name in ("learner_describe", "exercises_check"):  # they run learner code: never in the main worker
+        out = code_call(name, "sgd", TINY, code=False)
+        assert out["error"]["kind"] == "Error" and f"descentlab.{name} cannot be called" in out["error"]["message"]
+    for name in ("list_catalog", "validate", "run", "explain"):  # the code worker answers its own list only
+        out = code_call(name, code=True)
+        assert out["error"]["kind"] == "Error" and f"descentlab.{name} cannot be called" in out["error"]["message"]
+    assert code_call("exercises_list", code=False)["ok"] == code_call("exercises_list")["ok"] \
+        == json.loads(json.dumps(descentlab.exercises.list()))
+
+
+def test_learner_describe_gives_the_hyper_parameters_or_the_first_error():
+    assert code_call("learner_describe", TINY)["ok"] == {"hyper": {"lr": 0.1, "beta": 0.5}, "error": None}
+    for source, line, words in [("def update(:\n", 1, "SyntaxError"), ("x = 1\n", None, "define a function init"),
+                                ("import js\n" + TINY, 1, "import js is not available"),
+                                ("x = 0\nwhile True:\n    x += 1\n" + TINY, 3, "endless loop"), (42, None, "must be text")]:
+        out = code_call("learner_describe", source)["ok"]
+        assert out["hyper"] == {} and out["error"]["line"] == line and words in out["error"]["message"], out
+
+
+def test_exercises_check_passes_fails_and_names_the_line():
+    ok = code_call("exercises_check", "sgd", SGD)["ok"]
+    assert ok == {**descentlab.exercises.check("sgd", SGD), "line": None} and ok["passed"] is True
+    wrong = code_call("exercises_check", "sgd", SGD.replace("-lr * g", "lr * g"))["ok"]
+    assert wrong["passed"] is False and wrong["step"] == 1 and wrong["quantity"] and wrong["line"] is None
+    broken = code_call("exercises_check", "sgd", SGD.replace("return -lr * g, state", "return 1 / 0, state"))["ok"]
+    assert broken["passed"] is False and broken["line"] == 6 and "ZeroDivisionError" in broken["hint"]
+    unknown = code_call("exercises_check", "nope", SGD)
+    assert unknown["error"]["kind"] == "Error" and "nope" in unknown["error"]["message"]
+
+
+def custom_spec(code=TINY):
+    return {"kind": "landscape", "function": "booth", "steps": 10,
+            "optimizers": [{"name": "sgd", "lr": 0.01}, {"name": "custom", "code": code, "hyper": {"lr": 0.01}}]}
+
+
+def test_a_custom_spec_in_the_main_worker_is_refused_and_nothing_runs(monkeypatch):
+    ran = []
+    given = learner.namespace
+    monkeypatch.setattr(learner, "namespace", lambda: {**given(), "ran": ran})
+    spec = custom_spec("ran.append(1)\n" + TINY)
+    assert json.loads(glue.start("m", json.dumps(spec))) == {"ok": True}
+    out = json.loads(glue.step("m"))
+    assert out["error"]["kind"] == "SpecError" and out["error"]["field"] == "optimizers[1].code"
+    assert "allow_code" in out["error"]["message"] and ran == [] and "m" not in glue._RUNS
+    for name, args in (("validate", [spec]), ("trace", [spec, 1, 1])):
+        refused = code_call(name, *args, code=False)["error"]
+        assert refused["kind"] == "SpecError" and refused["field"] == "optimizers[1].code", refused
+    assert ran == []
+    # the code worker runs it, bit for bit as natively with the opt-in
+    assert json.loads(glue.start("c", json.dumps(spec), True)) == {"ok": True}
+    while True:
+        out = json.loads(glue.step("c"))
+        chunk = unpack(out["chunk"], glue.take_blob())
+        if "result" in chunk:
+            break
+    assert chunk["result"]["digest"] == descentlab.run(spec, allow_code=True)["digest"] and ran
+
+
+def test_the_budget_of_learner_code_is_a_spec_error_naming_its_line():
+    spec = custom_spec(TINY.replace("    return -lr * grads, state", "    while True:\n        pass"))
+    assert json.loads(glue.start("b", json.dumps(spec), True)) == {"ok": True}
+    out = json.loads(glue.step("b"))
+    while "chunk" in out:  # the built-in run first
+        glue.take_blob()
+        out = json.loads(glue.step("b"))
+    assert out["error"]["kind"] == "SpecError" and out["error"]["field"] == "optimizers[1].code"
+    assert "line 5" in out["error"]["message"] and "endless loop" in out["error"]["message"]
+
+
+def test_trace_in_either_worker_follows_a_built_in_run():
+    spec = custom_spec()
+    main = code_call("trace", {**spec, "optimizers": spec["optimizers"][:1]}, 0, 2, code=False)["ok"]
+    code = code_call("trace", spec, 0, 2)["ok"]
+    assert main["optimizer"] == code["optimizer"] == "sgd" and main["lines"] == code["lines"]
 
 
 def test_non_finite_numbers_become_null():

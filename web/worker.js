@@ -7,6 +7,7 @@
 // landscape scene. Both ways every float arrives bit for bit.
 //
 // In:  {id, type: "run", spec}         -> {id, type: "progress", done, total, partial?}*,
+//                                          (specs with learner code: code worker only)
 //                                          then {id, seq, type: "result", result}
 //      {id, type: "cancel"} or {type: "cancel", target}
 //                                       -> {id: target, seq, type: "cancelled"} (from the run)
@@ -15,6 +16,20 @@
 //      {type: "ready", version} once, or {type: "load-error", stage, message}.
 //      Failures: {id, seq, type: "error", error: {kind: "SpecError", field, message}}
 //                or {id, seq, type: "error", error: {kind: "Error" | "BadMessage", message}}.
+//
+// Two kinds of worker run this file. The main worker (and runParallel's helpers) never
+// runs learner code: a spec with a {"name": "custom", "code"} optimizer is a SpecError
+// naming optimizers[i].code there. The code worker, started by api.js as
+// new Worker(url, {name: "descentlab-code"}), runs such specs (allow_code) and answers the
+// calls of worker_glue.CODE_CALLS instead of ALLOWED_CALLS. Once Pyodide, NumPy and
+// descentlab are loaded, and before it says "ready" (no request is handled before that),
+// it removes its own way out (lockDown): network (fetch, XMLHttpRequest, importScripts,
+// WebSocket, EventSource, WebTransport, FontFace, Worker, ...), storage (indexedDB, caches,
+// navigator.storage, ...) and fresh JavaScript source (eval, Function, string timers: a
+// dynamic import() would fetch). Learner code can reach JavaScript objects through
+// Pyodide, so the names are made unusable in the worker's JavaScript itself; should that
+// fail, the worker reports a load error instead of running code. The page's watchdog
+// (api.js, CODE_SILENCE_MS) terminates a code worker that stays silent during a request.
 //
 // Every message gets an answer, even one this worker cannot read. `seq` counts the
 // messages received (1, 2, ...), unreadable ones included ("messageerror": structured
@@ -27,8 +42,11 @@
 // DESCENTLAB_BASE_URL (see web/single/worker-prelude.js); a served dist/ uses this directory.
 const BASE_URL = self.DESCENTLAB_BASE_URL || new URL(".", self.location.href).href;
 // The Python half of the worker is a module of the wheel: pywasm/descentlab/worker_glue.py.
-// It owns the list of functions the page may call (ALLOWED_CALLS), read from it at load.
+// It owns the list of functions the page may call (ALLOWED_CALLS, or CODE_CALLS in the
+// code worker), read from it at load.
 let ALLOWED_CALLS = [];
+// The code worker (see above): the page names it so.
+const CODE_WORKER = self.name === "descentlab-code";
 
 let glue = null;          // {start, step, stop, call, takeBlob}: functions of descentlab.worker_glue
 let loadFailure = null;   // message once loading failed
@@ -164,10 +182,14 @@ async function load() {
     if (errors.length) throw new Error(errors.join(": "));
     const g = pyodide.pyimport("descentlab.worker_glue");
     glue = { start: g.start, step: g.step, stop: g.stop, call: g.call, takeBlob: g.take_blob };
-    const allowed = g.ALLOWED_CALLS;
+    const allowed = CODE_WORKER ? g.CODE_CALLS : g.ALLOWED_CALLS;
     ALLOWED_CALLS = allowed.toJs();
     allowed.destroy();
     const version = pyodide.runPython("import descentlab; descentlab.__version__");
+    if (CODE_WORKER) {
+      stage = "sandbox";
+      lockDown();
+    }
     post({ type: "progress", stage, fraction: 1 });
     post({ type: "ready", version });
   } catch (e) {
@@ -175,6 +197,71 @@ async function load() {
     post({ type: "load-error", stage, message: loadFailure });
     throw e;
   }
+}
+
+// What the code worker removes from its global scope before any learner code runs.
+// Every name is made unusable wherever it is defined: on the global object itself
+// (constructors are own properties there) and along its prototype chain (WorkerGlobalScope
+// holds fetch, importScripts, indexedDB, caches, fonts), so a call through the prototype
+// finds the block too.
+const BLOCKED_GLOBALS = [
+  // network
+  "fetch", "XMLHttpRequest", "importScripts", "WebSocket", "WebSocketStream", "EventSource",
+  "WebTransport", "RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "FontFace", "fonts",
+  "Worker", "SharedWorker", "BroadcastChannel",
+  // storage
+  "indexedDB", "caches", "webkitRequestFileSystem", "webkitRequestFileSystemSync",
+  "webkitResolveLocalFileSystemURL", "webkitResolveLocalFileSystemSyncURL", "cookieStore",
+  // fresh source code: eval("import('http://...')") fetches even without fetch
+  "eval", "Function",
+];
+const BLOCKED_NAVIGATOR = ["sendBeacon", "storage", "storageBuckets", "serviceWorker", "locks", "usb", "hid", "serial", "bluetooth"];
+const BLOCKED_WHY = "is not available here: learner code runs without network or storage";
+
+function blockProperty(target, name) {
+  // every object of the chain that defines `name`, then the object itself (an own,
+  // non-configurable getter that throws: it can be neither redefined nor deleted)
+  const owners = [];
+  for (let o = target; o; o = Object.getPrototypeOf(o)) {
+    if (Object.prototype.hasOwnProperty.call(o, name)) owners.push(o);
+  }
+  if (!owners.length) return;
+  if (!owners.includes(target)) owners.unshift(target);
+  const get = () => { throw new Error(`${name} ${BLOCKED_WHY}`); };
+  for (const o of owners) Object.defineProperty(o, name, { get, set: undefined, configurable: false, enumerable: false });
+}
+
+function lockDown() {
+  for (const name of BLOCKED_GLOBALS) blockProperty(self, name);
+  for (const name of BLOCKED_NAVIGATOR) blockProperty(self.navigator, name);
+  // every kind of function reaches the Function constructor (or its async and generator
+  // kinds) through .constructor: block that too
+  const kinds = [function () {}, async function () {}, function* () {}, async function* () {}];
+  for (const fn of kinds) blockProperty(Object.getPrototypeOf(fn), "constructor");
+  // timers run a string argument as code
+  for (const name of ["setTimeout", "setInterval"]) {
+    const native = self[name].bind(self);
+    const guarded = (handler, ...rest) => {
+      if (typeof handler !== "function") throw new TypeError(`${name} with source text ${BLOCKED_WHY}`);
+      return native(handler, ...rest);
+    };
+    for (let o = self; o; o = Object.getPrototypeOf(o)) {
+      if (Object.prototype.hasOwnProperty.call(o, name)) {
+        Object.defineProperty(o, name, { value: guarded, writable: false, configurable: false });
+      }
+    }
+    if (!Object.prototype.hasOwnProperty.call(self, name)) {
+      Object.defineProperty(self, name, { value: guarded, writable: false, configurable: false });
+    }
+  }
+  // fail closed: a name still usable means no learner code may run here
+  const open = [];
+  const usable = (get) => { try { return get() !== undefined; } catch (e) { return false; } };
+  for (const name of BLOCKED_GLOBALS) if (usable(() => self[name])) open.push(name);
+  for (const name of BLOCKED_NAVIGATOR) if (usable(() => self.navigator[name])) open.push(`navigator.${name}`);
+  if (usable(() => (function () {}).constructor)) open.push("Function.prototype.constructor");
+  if (usable(() => { setTimeout("0"); return true; })) open.push("setTimeout(text)");
+  if (open.length) throw new Error(`the code worker could not remove ${open.join(", ")}`);
 }
 
 const ready = load();
@@ -187,7 +274,7 @@ async function handleRun(id, seq, spec) {
     }
     // the top-level fields are named as in the spec ("function_params", not "spec.function_params")
     const text = toJSON(spec, "");
-    const started = JSON.parse(glue.start(id, text));
+    const started = JSON.parse(glue.start(id, text, CODE_WORKER));
     if (started.error) { post({ id, seq, type: "error", error: started.error }); return; }
     for (;;) {
       if (cancelled.has(id)) {
@@ -215,7 +302,7 @@ function handleCall(id, seq, fn, args) {
     throw new RequestError("Error", `descentlab.${String(fn)} cannot be called from the page`);
   }
   if (args !== undefined && !Array.isArray(args)) throw new RequestError("BadMessage", "args must be a list");
-  const out = JSON.parse(glue.call(fn, toJSON(args || [], "args")));
+  const out = JSON.parse(glue.call(fn, toJSON(args || [], "args"), CODE_WORKER));
   if (out.error) post({ id, seq, type: "error", error: out.error });
   else post({ id, seq, type: "result", result: out.ok });
 }

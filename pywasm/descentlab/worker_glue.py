@@ -11,13 +11,21 @@ go as one buffer of raw IEEE-754 bytes instead (``take_blob``), which the worker
 back into arrays (``unpackFloats`` in ``web/worker.js``). Both ways every float arrives
 bit for bit.
 
+The page has two kinds of worker (``web/api.js``): the main one (and its helpers), which
+never runs learner code, and the **code worker**, which runs specs carrying a learner's
+optimizer (``{"name": "custom", "code": ...}``) after it removed its own network and
+storage access. The worker passes ``code=True`` in the code worker: runs then allow
+learner code, and calls are those of :data:`CODE_CALLS` instead of :data:`ALLOWED_CALLS`.
+
 Protocol, as the worker uses it::
 
-    start(run_id, spec_json)  -> {"ok": true} | {"error": {...}}
+    start(run_id, spec_json, code=False)  -> {"ok": true} | {"error": {...}}
     step(run_id)              -> {"chunk": progress item or {"result": ...}} | {"error": {...}}
                                  then take_blob() -> the float64 bytes that chunk refers to
     stop(run_id)              -> None (the generator is closed)
-    call(name, args_json)     -> {"ok": value} | {"error": {...}}, name in ALLOWED_CALLS
+    call(name, args_json, code=False)
+                              -> {"ok": value} | {"error": {...}}, name in ALLOWED_CALLS
+                                 (CODE_CALLS when code)
 
 An error is ``{"kind": "SpecError", "field", "message"}`` or ``{"kind": "Error", "message"}``.
 """
@@ -26,16 +34,23 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import traceback
 
 import numpy as np
 
 import descentlab
+from descentlab import learner
 
-#: The functions of ``descentlab`` the page may call by name (``descentlab.call`` in
+#: The functions the page may call by name in the main worker (``descentlab.call`` in
 #: ``web/api.js``). The worker reads this tuple and refuses any other name before it
-#: reaches Python; ``call`` refuses them again.
-ALLOWED_CALLS = ("list_catalog", "kernel_digests", "validate", "explain", "llm_prompt", "parse_llm_answer")
+#: reaches Python; ``call`` refuses them again. ``trace`` here follows built-in optimizers only.
+ALLOWED_CALLS = ("list_catalog", "kernel_digests", "validate", "llm_prompt", "parse_llm_answer", "trace",
+                 "exercises_list")
+
+#: The functions the page may call in the code worker (``descentlab.callCode``): they run
+#: learner code, so the main worker refuses them.
+CODE_CALLS = ("learner_describe", "exercises_list", "exercises_check", "trace")
 
 #: Float lists shorter than this stay in the JSON text: a buffer reference costs more.
 BINARY_MIN_FLOATS = 64
@@ -44,7 +59,7 @@ _RUNS: dict = {}     # run id -> the generator of descentlab.iter_run
 _BLOB = [b""]        # raw float64 bytes of the last chunk, until take_blob() fetches them
 
 
-def start(run_id, spec_json: str) -> str:
+def start(run_id, spec_json: str, code: bool = False) -> str:
     """Validate a spec and keep its run's generator under ``run_id``.
 
     Parameters
@@ -53,6 +68,9 @@ def start(run_id, spec_json: str) -> str:
         The page's id of the run.
     spec_json : str
         The spec as JSON text (the worker writes -0.0 with its sign).
+    code : bool
+        True in the code worker: the spec may carry learner code. Elsewhere such a
+        spec is a SpecError naming ``optimizers[i].code`` and nothing of the code runs.
 
     Returns
     -------
@@ -60,7 +78,7 @@ def start(run_id, spec_json: str) -> str:
         ``{"ok": true}``, or ``{"error": ...}`` when the spec is refused.
     """
     try:
-        _RUNS[run_id] = descentlab.iter_run(json.loads(spec_json), arrays=True)
+        _RUNS[run_id] = descentlab.iter_run(json.loads(spec_json), arrays=True, allow_code=bool(code))
         return _dumps({"ok": True})
     except Exception as e:
         return _dumps({"error": _error(e)})
@@ -102,8 +120,9 @@ def stop(run_id) -> None:
         gen.close()
 
 
-def call(name: str, args_json: str) -> str:
-    """``descentlab.<name>(*args)`` for a name in :data:`ALLOWED_CALLS`.
+def call(name: str, args_json: str, code: bool = False) -> str:
+    """The page's call of ``name(*args)``: a name in :data:`ALLOWED_CALLS`, or in
+    :data:`CODE_CALLS` when ``code`` (the code worker).
 
     Returns
     -------
@@ -111,11 +130,59 @@ def call(name: str, args_json: str) -> str:
         ``{"ok": value}`` or ``{"error": ...}`` (a name not allowed is an error too).
     """
     try:
-        if name not in ALLOWED_CALLS:
-            raise ValueError(f"descentlab.{name} cannot be called from the page")
-        return _dumps({"ok": getattr(descentlab, name)(*json.loads(args_json))})
+        allowed = CODE_CALLS if code else ALLOWED_CALLS
+        if name not in allowed:
+            where = "the code worker (descentlab.call)" if code else "the page (descentlab.callCode runs learner code)"
+            raise ValueError(f"descentlab.{name} cannot be called from {where}"
+                             if name in ALLOWED_CALLS + CODE_CALLS else f"descentlab.{name} cannot be called from the page")
+        args = json.loads(args_json)
+        if not isinstance(args, list):
+            raise ValueError("args must be a list")
+        fn = _CALLS.get(name) or getattr(descentlab, name)
+        if name in _CODE_AWARE:
+            return _dumps({"ok": fn(*args, allow_code=bool(code))})
+        return _dumps({"ok": fn(*args)})
     except Exception as e:
         return _dumps({"error": _error(e)})
+
+
+def learner_describe(code) -> dict:
+    """What the page needs to show learner code's controls, or its first error.
+
+    Returns
+    -------
+    dict
+        ``{"hyper": {name: default} of update's keyword arguments, "error": None}``, or
+        ``{"hyper": {}, "error": {"line": n or None, "message": text}}`` when the code does
+        not compile, lacks ``init``/``update``, or its module body fails (budgeted, like a run).
+    """
+    try:
+        compiled = learner.compile_optimizer(code)
+    except learner.LearnerError as e:
+        return {"hyper": {}, "error": {"line": e.line, "message": e.message}}
+    return {"hyper": dict(compiled.defaults), "error": None}
+
+
+_LINE = re.compile(r"^line (\d+): ")
+
+
+def exercises_check(exercise_id, source) -> dict:
+    """:func:`descentlab.exercises.check`, plus ``"line"``: the learner's line its hint names, or None."""
+    out = dict(descentlab.exercises.check(exercise_id, source))
+    found = _LINE.match(out.get("hint") or "")
+    out["line"] = int(found.group(1)) if found else None
+    return out
+
+
+def trace(spec, run=0, step=1, param=None, *, allow_code=False) -> dict:
+    """:func:`descentlab.trace`; ``param`` (network specs) is passed only when given."""
+    return descentlab.trace(spec, run, step, *([param] if param is not None else []), allow_code=allow_code)
+
+
+# Calls that are not plain descentlab functions, and those that must know the worker's kind.
+_CALLS = {"learner_describe": learner_describe, "exercises_check": exercises_check, "trace": trace,
+          "exercises_list": lambda: descentlab.exercises.list()}
+_CODE_AWARE = {"trace"}
 
 
 def take_blob() -> bytes:
