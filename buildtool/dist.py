@@ -1,5 +1,6 @@
-"""dist/, the static site: Pyodide, our wheel and lock, web/ and datasets/, then what depends
-on all of them: the build id, the service worker's precache list and build-info.json.
+"""dist/, the static site: Pyodide, our wheel and lock, the code editor (CodeMirror), web/ and
+datasets/, then what depends on all of them: the build id, the service worker's precache list
+and build-info.json.
 
 build() is fast and offline when the cache is warm, and rewrites only files that changed.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from .common import (DATASETS, DIST, WEB, BuildError, cache_dir, copy, log, put, sha256_bytes,
                      sha256_file, src_dir, tree)
+from . import editor
 from .lock import make_lock, requirement_names
 from .pyodide import CORE_FILES, NUMPY_WHEEL, PINNED, prepare_assets
 from .single_file import single_file_html
@@ -38,6 +40,7 @@ def build(quiet: bool = False, out: Path | None = None, single_file: bool = True
     cache = cache_dir()
     keep: dict[str, str | None] = {}  # rel path -> sha256 when already known
     changed, version = _ship_runtime(out, cache, keep)
+    changed += editor.ship(out, cache, keep)  # CodeMirror into vendor/codemirror/
     changed += _ship_sources(out, keep)
     changed += _prune(out, keep)
     info = finalize(out, known=keep, index_template=(WEB / "index.html").read_text(encoding="utf-8"),

@@ -1,6 +1,8 @@
 """dist/descentlab.html: the whole app in one file that works from file:// offline.
 
 - CSS inline; every ES module as a data: URL in an import map (specifiers rewritten).
+- The code editor's files (CodeMirror, buildtool/editor.py) as inline <style>s and classic
+  <script>s before the modules, so web/lib/editor.js finds window.CodeMirror ready.
 - Pyodide, the wheels, the lock and the stdlib as base64 text (gzip first where that
   helps: the wasm and asm.js shrink ~3-5x; zips and wheels are compressed already).
 - A small classic bootstrap (web/single/bootstrap.js) turns them into Blob URLs and
@@ -22,6 +24,7 @@ import urllib.parse
 from pathlib import Path
 
 from .common import WEB, BuildError, put, sha256_bytes
+from .editor import EDITOR_MODULE, inline_html as editor_inline_html
 
 EMBED_BASE = "descentlab-embedded:/"      # never fetched: the worker answers it from the file
 MODULE_PREFIX = "@descentlab/"
@@ -62,19 +65,21 @@ def _inline_page(html: str, out: Path) -> str:
                for name, src in bundle_modules(out).items()}
     importmap = json.dumps({"imports": imports}, separators=(",", ":"))
     html, n = APP_SCRIPT_RE.subn(
-        lambda _: (f'<script type="importmap">{importmap}</script>\n'
+        lambda _: (f'{editor_inline_html(out)}\n'
+                   f'  <script type="importmap">{importmap}</script>\n'
                    f'  <script type="module">import "{MODULE_PREFIX}app.js";</script>'), html)
     if n != 1:
         raise BuildError('index.html: expected one <script type="module" src="app.js">')
     return html
 
 
-def bundle_modules(out: Path, entry: str = "app.js") -> dict[str, str]:
-    """Every ES module reachable from `entry` (static and dynamic imports), with relative
+def bundle_modules(out: Path, entries: tuple = ("app.js", EDITOR_MODULE)) -> dict[str, str]:
+    """Every ES module reachable from `entries` (static and dynamic imports), with relative
     specifiers rewritten to "@descentlab/<path>", so an import map can hand each one out
-    from a data: URL. Returns {"@descentlab/<path>": source}."""
+    from a data: URL. Returns {"@descentlab/<path>": source}. (The editor module is an entry
+    of its own: its CodeMirror scripts are inlined whether or not a view imports it yet.)"""
     modules: dict[str, str] = {}
-    todo = [entry]
+    todo = list(entries)
     while todo:
         rel = todo.pop()
         if MODULE_PREFIX + rel in modules:
