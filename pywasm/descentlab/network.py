@@ -35,6 +35,7 @@ DIVERGENCE_BOUND = 1.0e6  # |weight| above this counts as diverged
 BOUNDARY_MARGIN = 0.5  # the decision-boundary grid extends past the data by this much
 MAX_BOUNDARY = 200
 BOUNDARY_UPDATES = 25  # decision boundaries kept (and streamed) per run, for scrubbing epochs
+LOSS_EMA_BETA = 0.9  # the smoothed per-step loss: an exponential moving average with this weight on the past
 
 
 def read_dataset(fields: Fields) -> dict:
@@ -270,6 +271,9 @@ class _Run:
         self.state = self.opt.init(self.theta)
         self.step = 0
         self.train_loss: list[float] = []
+        self.train_loss_ema: list[float] = []  # the per-step loss smoothed (see _smooth)
+        self._ema = 0.0  # m_t of the moving average, before its bias correction
+        self._ema_weight = 1.0  # β^t, by repeated multiplication (no float **)
         self.epochs = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
         self.snapshots = [self.theta.tolist()]
         self.snapshot_steps = [0]
@@ -292,10 +296,21 @@ class _Run:
                 self.diverged_at = self.step
                 return
             self.train_loss.append(float(value))
+            self.train_loss_ema.append(self._smooth(float(value)))
             self.theta, self.state = new_theta, new_state
             if self.step % spec["snapshot_every"] == 0:
                 self.snapshots.append(self.theta.tolist())
                 self.snapshot_steps.append(self.step)
+
+    def _smooth(self, value: float) -> float:
+        """The next point of the smoothed loss: a bias-corrected exponential moving average.
+
+        ``m_t = β m_{t-1} + (1 - β) ℓ_t`` and ``m_t / (1 - β^t)`` (β = ``LOSS_EMA_BETA``), as
+        Adam corrects its moments, so the first steps are not pulled towards 0.
+        """
+        self._ema = LOSS_EMA_BETA * self._ema + (1.0 - LOSS_EMA_BETA) * value
+        self._ema_weight = self._ema_weight * LOSS_EMA_BETA
+        return self._ema / (1.0 - self._ema_weight)
 
     def end_epoch(self, spec, ctx) -> None:
         """Loss and accuracy on the training and validation sets after an epoch."""
@@ -311,7 +326,8 @@ class _Run:
 
     def result(self, spec, ctx) -> dict:
         out = dict(self.entry)
-        out.update(train_loss=self.train_loss, epochs=self.epochs, snapshots=self.snapshots,
+        out.update(train_loss=self.train_loss, train_loss_ema=self.train_loss_ema, epochs=self.epochs,
+                   snapshots=self.snapshots,
                    snapshot_steps=self.snapshot_steps, diverged_at=self.diverged_at,
                    steps_run=len(self.train_loss), boundaries=self.boundaries,
                    weights=self.theta.tolist())
@@ -360,6 +376,7 @@ def iterate(spec: dict):
         yield {"done": epoch + 1, "total": total, "epoch": epoch + 1, "phase": "train",
                "boundary_grid": grid_coords,
                "runs": [{"train_loss_since": n, "train_loss": r.train_loss[n:],
+                         "train_loss_ema": r.train_loss_ema[n:],
                          "epochs": {k: v[-1:] for k, v in r.epochs.items()},
                          "diverged_at": r.diverged_at,
                          "boundary": r.boundaries[-1] if draw and r.boundaries else None}
@@ -370,7 +387,7 @@ def iterate(spec: dict):
         {"points": len(spec["dataset"]["points"]), "val_fraction": spec["dataset"]["val_fraction"]},
         "model": spec["model"], "loss": spec["loss"], "n_classes": ctx["n_classes"],
         "layers": [[int(a), int(b)] for a, b in layout.shapes] if hasattr(layout, "shapes") else None,
-        "n_parameters": int(layout.size), "epochs": spec["epochs"], "batch_size": spec["batch_size"],
+        "n_parameters": int(layout.size), "loss_ema_beta": LOSS_EMA_BETA, "epochs": spec["epochs"], "batch_size": spec["batch_size"],
         "seed": spec["seed"], "initial_weights": ctx["theta0"].tolist(),
         "data": {"train": {"X": ctx["raw_tr"].tolist(), "y": ctx["ytr"].tolist()},
                  "val": {"X": ctx["raw_va"].tolist(), "y": ctx["yva"].tolist()}},
