@@ -12,7 +12,6 @@ from .api import iter_run, run, validate  # noqa: E402
 from .catalog import list_catalog  # noqa: E402
 from .errors import SpecError  # noqa: E402
 from .describe import LLM_PROMPT, parse_llm_answer  # noqa: E402
-from .inspector_text import explain  # noqa: E402  (the module has another name: no shadowing)
 from .tracing import trace  # noqa: E402  (the module is "tracing": the function must not shadow it)
 from . import exercises  # noqa: E402
 
@@ -23,5 +22,5 @@ def llm_prompt() -> str:
 
 from .selftest import kernel_digests  # noqa: E402
 
-__all__ = ["run", "iter_run", "validate", "list_catalog", "kernel_digests", "explain", "trace", "exercises",
+__all__ = ["run", "iter_run", "validate", "list_catalog", "kernel_digests", "trace", "exercises",
            "llm_prompt", "parse_llm_answer", "SpecError", "__version__"]

@@ -1,29 +1,38 @@
 """One optimizer step, re-run under a tracer: the real code with the numbers each line computed.
 
 The inspector must never show a template that could drift from the code.  So
-``trace(spec, run=i, step=k)`` replays run ``i`` of a landscape spec up to step
-``k - 1`` (on the 2-element array path, which gives the bits of the race), then
-calls the optimizer's ``update`` once more under :func:`sys.settrace` and records,
-after each line, the local variables that line assigned.  ``update`` may call
-another optimizer's ``update`` (AdamW calls Adam's): every function of the
-optimizers package that runs is traced, and its source follows in the listing.
+``trace(spec, run=i, step=k)`` replays run ``i`` up to step ``k - 1`` with the
+very loop that recorded it (a landscape's 2-element array path, which gives the
+bits of the race; a network's ``_Run.train`` over the same mini-batches), then
+calls the optimizer's ``update`` once more under :func:`sys.settrace` and
+records, after each line, the local variables that line assigned.  ``update``
+may call another optimizer's ``update`` (AdamW calls Adam's): every ``update``
+of the optimizers package that runs is traced, and its source follows in the
+listing.  A learner's code is traced the same way, inside the bytecode budget
+of :mod:`descentlab.learner` (both tracers see every one of its frames).
+
+Replaying a network run costs at most the training of that one run up to step
+``k`` (no evaluations, no boundaries), which the spec's own work budget
+(:mod:`descentlab.budget`, checked by validation) already allows.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from . import landscape, optimizer_spec, optimizers
+from . import landscape, learner, network, optimizer_spec, optimizers
 from .errors import SpecError
 from .functions import FUNCTIONS
 from .optimizers import REGISTRY
 
 _PACKAGE = str(Path(optimizers.__file__).parent)  # functions traced: those of the optimizers package
 SEPARATOR = ""  # the blank line between two traced functions in the listing
+HYPER_FIRST = 3  # update(grads, state, params, <hyper-parameters>): where the def line's values start
 
 
 def in_optimizers(code) -> bool:
@@ -31,22 +40,45 @@ def in_optimizers(code) -> bool:
     return code.co_name == "update" and code.co_filename.startswith(_PACKAGE)
 
 
-
+def in_learner(code) -> bool:
+    """Whether ``code`` is a function of the learner's code (all of it is traced)."""
+    return code.co_filename == learner.FILENAME
 
 
 def _plain(value):
-    """A recorded value as JSON: floats, lists of floats, a NamedTuple as a dict, else its repr."""
+    """A recorded value as JSON: floats, lists of floats, a NamedTuple or dict as a dict, else its repr."""
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, (int, float, np.floating, np.integer)):
-        return float(value) if not isinstance(value, (int, np.integer)) else int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
     if isinstance(value, np.ndarray):
         return value.astype(np.float64).tolist()
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return {f: _plain(v) for f, v in zip(value._fields, value)}
-    if isinstance(value, tuple):
+    if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     return repr(value)
+
+
+def _picker(flat: int, size: int):
+    """``_plain`` for a network: an array shaped like θ shows its element ``flat`` only."""
+    def pick(value):
+        if isinstance(value, np.ndarray):
+            if value.shape == (size,):
+                return float(value[flat])
+            return float(value) if value.size == 1 else f"array of shape {value.shape}"
+        if isinstance(value, tuple) and hasattr(value, "_fields"):
+            return {f: pick(v) for f, v in zip(value._fields, value)}
+        if isinstance(value, (tuple, list)):
+            return [pick(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): pick(v) for k, v in value.items()}
+        return _plain(value)
+    return pick
 
 
 def _same(a, b) -> bool:
@@ -63,12 +95,13 @@ def _same(a, b) -> bool:
 class _Tracer:
     """Records, for every line of the traced functions, the locals it assigned (and what it returned)."""
 
-    def __init__(self):
+    def __init__(self, wanted):
+        self.wanted = wanted  # code -> bool: which functions are traced
         self.events: list[tuple] = []  # (code, line, {name: value})
         self.codes: list = []  # traced code objects, in the order they first ran
 
     def __call__(self, frame, event, arg):
-        if event != "call" or not in_optimizers(frame.f_code):
+        if event != "call" or not self.wanted(frame.f_code):
             return None
         if frame.f_code not in self.codes:
             self.codes.append(frame.f_code)
@@ -82,7 +115,7 @@ class _LocalTracer:
         self.before = dict(frame.f_locals)
         # the def line shows the hyper-parameters this call received (AdamW calls Adam with λ = 0)
         code = frame.f_code
-        hyper = code.co_varnames[3:code.co_argcount + code.co_kwonlyargcount]
+        hyper = code.co_varnames[HYPER_FIRST:code.co_argcount + code.co_kwonlyargcount]
         owner.events.append((code, code.co_firstlineno, {k: frame.f_locals[k] for k in hyper}))
 
     def __call__(self, frame, event, arg):
@@ -100,7 +133,51 @@ class _LocalTracer:
         return self
 
 
-def _replay(checked: dict, run: int, step: int):
+class _WithBudget:
+    """The learner's budget tracer (learner.py) and a :class:`_Tracer` on the same frames.
+
+    Installed inside ``learner._budgeted``: the budget's tracer is then the global
+    one, and stays the judge of every opcode (its ``LearnerTimeout`` stops the code
+    as in a run); ours also asks for line events to record the values.
+    """
+
+    def __init__(self, budget, tracer: _Tracer):
+        self.budget, self.tracer = budget, tracer
+
+    def __call__(self, frame, event, arg):
+        counted = self.budget(frame, event, arg)
+        recorded = self.tracer(frame, event, arg)
+        if counted is None:
+            return recorded
+        if recorded is None:
+            return counted
+        frame.f_trace_lines = True
+        return _Both(counted, recorded)
+
+
+class _Both:
+    """One frame's two local tracers: the budget's (opcodes) and ours (lines)."""
+
+    def __init__(self, counted, recorded):
+        self.counted, self.recorded = counted, recorded
+
+    def __call__(self, frame, event, arg):
+        self.counted(frame, event, arg)
+        self.recorded(frame, event, arg)
+        return self
+
+
+def _run_traced(call, tracer, budgeted: bool = False):
+    """``call()`` under ``tracer``; ``budgeted``: inside ``learner._budgeted``, whose tracer stays on."""
+    installed = sys.gettrace()
+    sys.settrace(_WithBudget(installed, tracer) if budgeted else tracer)
+    try:
+        return call()
+    finally:
+        sys.settrace(installed)
+
+
+def _landscape_replay(checked: dict, run: int, step: int):
     """Parameters, state and gradient before step ``step`` of run ``run`` (the race's bits)."""
     entry = checked["optimizers"][run]
     fn, fparams = FUNCTIONS[checked["function"]], checked["function_params"]
@@ -110,68 +187,190 @@ def _replay(checked: dict, run: int, step: int):
     for k in range(1, step + 1):
         g = np.array(fn.grad(float(p[0]), float(p[1]), **fparams), dtype=np.float64)
         if k == step:
-            return entry, opt, p, state, g
+            return entry, p, state, g
         updates, state = opt.update(g, state, p)
         p = p + updates
-        if not landscape._inside(float(p[0]), float(p[1])):
+        x, y = float(p[0]), float(p[1])
+        # where the race stops (landscape._race_arrays): outside the domain or a non-finite value
+        if not (landscape._inside(x, y) and landscape._finite(float(fn.f(x, y, **fparams)))):
             raise SpecError("step", f"run {run} diverged at step {k}; trace a step from 1 to {k}")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def trace(spec, run: int = 0, step: int = 1, allow_code: bool = False) -> dict:
-    """Step ``step`` (from 1) of run ``run`` of a landscape spec, traced line by line.
+def _network_replay(checked: dict, ctx: dict, run: int, step: int):
+    """θ, state and mini-batch gradient before step ``step`` of network run ``run``.
 
-    Returns
-    -------
-    dict
-        ``optimizer``: the registry name; ``source``: the lines of the traced
-        ``update`` functions as shipped (the first is the optimizer's own; a
-        blank line separates the next); ``lines``: ``[{"line": n, "values":
-        {name: value}}]`` in execution order (a function's ``def`` line first,
-        with the hyper-parameters it was called with), ``n`` a 1-based index into
-        ``source``, each value a float or a list of floats (one per coordinate,
-        x then y), a NamedTuple state as a dict of its fields; ``equations``: the
-        update rule's lines from the optimizer's docstring; ``hyper``: its
-        hyper-parameters; ``params``, ``grads``, ``state``: θ_{k−1}, g_k and the
-        state before the step (a dict of its fields).
-
-    Raises
-    ------
-    SpecError
-        Naming ``run`` or ``step`` when they are out of range (or the run diverged earlier).
+    The run is replayed by ``network._Run.train`` itself over the same mini-batches
+    (``network._batches``), so θ and the state carry the recorded run's bits.
     """
-    from .api import validate  # api imports the spec kinds, which import this package's siblings
+    entry = checked["optimizers"][run]
+    r = network._Run(entry, ctx, checked, f"optimizers[{run}]")
+    n = len(ctx["Xtr"])
+    epoch = 0
+    while True:
+        batches = network._batches(n, checked["batch_size"], checked["seed"], epoch)
+        start = r.step  # steps before this epoch
+        if start + len(batches) >= step:
+            r.train(checked, ctx, batches[:step - 1 - start])
+            break
+        r.train(checked, ctx, batches)
+        epoch += 1
+    if r.diverged_at is not None:
+        raise SpecError("step", f"run {run} diverged at step {r.diverged_at}; trace a step from 1 to"
+                                f" {r.diverged_at}")
+    idx = batches[step - 1 - start]
+    _, g = network.mlp.loss_and_grad(r.theta, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
+                                     checked["model"]["activation"], checked["loss"], checked["l2"])
+    return entry, r.theta, r.state, g, ctx["layout"]
 
-    checked = validate(spec, allow_code)
-    if checked["kind"] != "landscape":
-        raise SpecError("kind", f"trace needs a landscape spec, got {checked['kind']!r}")
-    n_runs = len(checked["optimizers"])
-    if isinstance(run, bool) or not isinstance(run, int) or not 0 <= run < n_runs:
-        raise SpecError("run", f"must be an integer from 0 to {n_runs - 1}, got {run!r}")
-    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= checked["steps"]:
-        raise SpecError("step", f"must be an integer from 1 to {checked['steps']}, got {step!r}")
-    if checked["optimizers"][run]["name"] == "custom":
-        # learner code runs under its own budget tracer (learner.py), which one tracer cannot share yet
-        raise SpecError("run", f"run {run} is learner code: trace follows the built-in optimizers only")
-    entry, opt, p, state, g = _replay(checked, run, step)
-    tracer = _Tracer()
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        opt.update(g, state, p)
-    finally:
-        sys.settrace(previous)
+
+def _arrays(layout) -> list[dict]:
+    """The network's parameter arrays in θ's order: W1, b1, W2, b2, ... with their offsets."""
+    out = []
+    for i, slot in enumerate(layout.layers, start=1):
+        out.append({"name": f"W{i}", "shape": list(slot.w_shape), "offset": slot.w_offset})
+        out.append({"name": f"b{i}", "shape": list(slot.b_shape), "offset": slot.b_offset})
+    return out
+
+
+def _read_param(param, arrays: list[dict]) -> dict:
+    """``[layer, index]`` checked against the arrays: ``{"layer", "index", "name", "flat"}``."""
+    if param is None:
+        param = [0, 0]
+    if not (isinstance(param, (list, tuple)) and len(param) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in param)):
+        raise SpecError("param", f"must be [layer, index], two integers, got {param!r}")
+    layer, index = param
+    if not 0 <= layer < len(arrays):
+        names = ", ".join(a["name"] for a in arrays)
+        raise SpecError("param[0]", f"must be a layer from 0 to {len(arrays) - 1} ({names}), got {layer}")
+    a = arrays[layer]
+    size = a["shape"][0] * (a["shape"][1] if len(a["shape"]) == 2 else 1)
+    if not 0 <= index < size:
+        raise SpecError("param[1]", f"must be an index from 0 to {size - 1} into {a['name']}"
+                                    f" (shape {tuple(a['shape'])}), got {index}")
+    where = f"{index // a['shape'][1]}, {index % a['shape'][1]}" if len(a["shape"]) == 2 else str(index)
+    return {"layer": layer, "index": index, "name": f"{a['name']}[{where}]", "flat": a["offset"] + index}
+
+
+def _listing(tracer: _Tracer, entry: dict) -> tuple[list[str], dict]:
+    """The source lines shown and, per traced code object, file line -> 1-based line of the listing."""
+    if entry["name"] == "custom":  # the learner's whole code, their own line numbers
+        return entry["code"].splitlines(), {code: 0 for code in tracer.codes}
     source, offsets = [], {}
     for code in tracer.codes:
         lines, first = inspect.getsourcelines(code)
         if source:
             source.append(SEPARATOR)
-        offsets[code] = len(source) - first + 1  # file line -> 1-based index in source
+        offsets[code] = len(source) - first + 1
         source.extend(line.rstrip("\n") for line in lines)
-    lines = [{"line": line + offsets[code], "values": {k: _plain(v) for k, v in values.items()}}
+    return source, offsets
+
+
+def _init_source(entry: dict) -> list[str]:
+    """The lines of ``init``: the module's as shipped, or the learner's ``def init`` block."""
+    if entry["name"] != "custom":
+        return [line.rstrip("\n") for line in inspect.getsourcelines(REGISTRY[entry["name"]].module.init)[0]]
+    lines = entry["code"].splitlines()
+    for node in ast.parse(entry["code"]).body:
+        if isinstance(node, ast.FunctionDef) and node.name == "init":
+            return lines[node.lineno - 1:node.end_lineno]
+    return []
+
+
+def _traced_step(entry: dict, run: int, step: int, g, state, p) -> _Tracer:
+    """Call step ``step``'s ``update`` once more under a tracer (the learner's under its budget)."""
+    if entry["name"] != "custom":
+        tracer = _Tracer(in_optimizers)
+        opt = optimizer_spec.make(entry, f"optimizers[{run}]")  # a schedule's step-t lr, as the run had
+        _run_traced(lambda: opt.update(g, state, p), tracer)
+        return tracer
+    tracer = _Tracer(in_learner)
+    env = learner.namespace()
+    code = compile(entry["code"], learner.FILENAME, "exec")
+    field = f"optimizers[{run}].code"
+    try:
+        learner._budgeted(lambda: exec(code, env), "running the module")
+
+        def update(grads, state_, params, **hyper):
+            return learner._budgeted(lambda: _run_traced(lambda: env["update"](grads, state_, params, **hyper),
+                                                         tracer, budgeted=True), "update")
+        learner.step(learner.LearnerOptimizer(None, update, {}, entry["code"]), g, state, p, entry["params"], step)
+    except learner.LearnerError as e:
+        raise SpecError(field, f"update at step {step}: {e}") from None
+    return tracer
+
+
+def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = False) -> dict:
+    """Step ``step`` (from 1) of run ``run`` of a landscape or network spec, traced line by line.
+
+    Parameters
+    ----------
+    spec : dict
+        A landscape or network spec, as for :func:`descentlab.run`.
+    run, step : int
+        The optimizer's index in ``spec["optimizers"]`` and the step, from 1.
+    param : [layer, index], optional
+        Network specs only: the parameter whose values are shown, ``layer`` an index
+        into the parameter arrays ``W1, b1, W2, ...`` and ``index`` a flat (row-major)
+        index into that array; ``[0, 0]`` when omitted.
+    allow_code : bool, keyword only
+        Whether the spec may carry learner code (which then runs here).
+
+    Returns
+    -------
+    dict
+        ``optimizer``: the registry name (or ``"custom"``); ``title``; ``source``: the
+        lines of the traced ``update`` functions as shipped (the first is the
+        optimizer's own; a blank line separates the next), or the learner's whole
+        code; ``init_source``: the lines of ``init``; ``lines``: ``[{"line": n,
+        "values": {name: value}}]`` in execution order (a function's ``def`` line
+        first, with the hyper-parameters it was called with), ``n`` a 1-based index
+        into ``source``, each value a float or (landscape) a list of floats, x then y,
+        a state as a dict of its fields; ``equations``: the update rule's lines from
+        the optimizer's docstring; ``hyper``: the hyper-parameters at this step;
+        ``params``, ``grads``, ``state``: θ_{k−1}, g_k and the state before the step.
+        Network specs also give ``param`` ``{"layer", "index", "name"}`` (e.g.
+        ``"W1[3, 7]"``) and ``arrays`` (``[{"name", "shape", "offset"}]``), and every
+        value shaped like θ is that parameter's element.
+
+    Raises
+    ------
+    SpecError
+        Naming ``kind``, ``run``, ``step`` or ``param`` when out of range (or the run
+        diverged earlier), or ``optimizers[i].code`` when learner code fails.
+    """
+    from .api import validate  # api imports the spec kinds, which import this package's siblings
+
+    checked = validate(spec, allow_code)
+    kind = checked["kind"]
+    if kind not in ("landscape", "network"):
+        raise SpecError("kind", f"trace needs a landscape or network spec, got {kind!r}")
+    n_runs = len(checked["optimizers"])
+    if isinstance(run, bool) or not isinstance(run, int) or not 0 <= run < n_runs:
+        raise SpecError("run", f"must be an integer from 0 to {n_runs - 1}, got {run!r}")
+    if kind == "landscape" and param is not None:
+        raise SpecError("param", "selects a network's parameter; a landscape shows x and y")
+    ctx = network._prepare(checked) if kind == "network" else None
+    last = checked["steps"] if ctx is None else network.run_steps(checked, len(ctx["Xtr"]) + len(ctx["Xva"]))
+    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= last:
+        raise SpecError("step", f"must be an integer from 1 to {last}, got {step!r}")
+    if kind == "landscape":
+        entry, p, state, g = _landscape_replay(checked, run, step)
+        show, extra = _plain, {}
+    else:
+        entry, p, state, g, layout = _network_replay(checked, ctx, run, step)
+        arrays = _arrays(layout)
+        chosen = _read_param(param, arrays)
+        show = _picker(chosen.pop("flat"), layout.size)
+        extra = {"param": chosen, "arrays": arrays}
+    tracer = _traced_step(entry, run, step, g, state, p)
+    source, offsets = _listing(tracer, entry)
+    lines = [{"line": line + offsets[code], "values": {k: show(v) for k, v in values.items()}}
              for code, line, values in tracer.events]
     info = REGISTRY.get(entry["name"])
     title, equations = (info.title, info.equations.splitlines()) if info else (entry.get("label", "custom"), [])
-    return {"optimizer": entry["name"], "title": title, "source": source, "lines": lines,
-            "equations": equations, "hyper": optimizer_spec.hyper_at(entry, step),
-            "params": p.tolist(), "grads": g.tolist(), "state": _plain(state), "step": step, "run": run}
+    hyper = optimizer_spec.hyper_at(entry, step) if info else dict(entry["params"])
+    return {"kind": kind, "optimizer": entry["name"], "title": title, "source": source,
+            "init_source": _init_source(entry), "lines": lines, "equations": equations, "hyper": hyper,
+            "params": show(p), "grads": show(g), "state": show(state), "step": step, "run": run, **extra}
