@@ -266,7 +266,9 @@ class _Run:
 
     def __init__(self, entry, ctx, spec, field):
         self.entry = entry
-        self.opt = optimizer_spec.make(entry, field)
+        self.opt = optimizer_spec.make(entry, field, clip=False)  # clipped in train, where steps are counted
+        self.clip = optimizer_spec.clipper(entry)  # None, or the entry's clip_grad_norm / clip_grad_value
+        self.clipped = 0
         self.theta = ctx["theta0"].copy()
         self.state = self.opt.init(self.theta)
         self.step = 0
@@ -288,6 +290,9 @@ class _Run:
         for idx in batches:
             value, grad = mlp.loss_and_grad(self.theta, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
                                             act, loss, spec["l2"])
+            if self.clip is not None:  # over all the weights at once, as torch's clip_grad_norm_ over all parameters
+                grad, hit = self.clip(grad)
+                self.clipped += hit
             updates, new_state = self.opt.update(grad, self.state, self.theta)
             new_theta = self.theta + updates
             self.step += 1
@@ -331,6 +336,8 @@ class _Run:
                    snapshot_steps=self.snapshot_steps, diverged_at=self.diverged_at,
                    steps_run=len(self.train_loss), boundaries=self.boundaries,
                    weights=self.theta.tolist())
+        if self.clip is not None:
+            out["clipped"] = self.clipped  # optimizer steps whose gradient the clipping changed
         return out
 
 

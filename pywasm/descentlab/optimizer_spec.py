@@ -7,12 +7,22 @@ hyper-parameter with defaults filled in, so a result says exactly what ran.
 An entry may carry a learning-rate ``schedule`` (see :mod:`descentlab.schedules`):
 ``make`` then returns an optimizer whose step t uses the scheduled lr (and, for
 onecycle, momentum or beta1), t read from the state, so neither loop changes.
+
+An entry may also clip its gradient before the update, as PyTorch does:
+``"clip_grad_norm": c`` (``torch.nn.utils.clip_grad_norm_``: the total 2-norm over
+all parameters scaled down to c) or ``"clip_grad_value": c``
+(``torch.nn.utils.clip_grad_value_``: each coordinate clamped to [-c, c]).
+``make``'s update clips what it is given; a loop that counts the clipped steps
+clips with :func:`clipper` (or :func:`clip_pair`) and asks ``make`` for ``clip=False``.
 """
 
 from __future__ import annotations
 
 import types
 
+import numpy as np
+
+from . import kernels as K
 from . import learner, optimizers, schedules
 from .errors import SpecError
 from .optimizers import REGISTRY, Optimizer
@@ -28,6 +38,9 @@ CYCLED = ("momentum", "beta1")  # what onecycle cycles, as torch: momentum if th
 MAX_OPTIMIZERS = 12  # runs per spec; each one is drawn and kept in memory
 LABEL_MAX_LEN = 60
 _COLOR_LEN = 7  # "#rrggbb"
+CLIP_FIELDS = ("clip_grad_norm", "clip_grad_value")
+CLIP_MAX = 1.0e6  # c in (0, CLIP_MAX]: beyond any gradient a finite run shows
+CLIP_NORM_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_: clip_coef = max_norm / (total_norm + 1e-6)
 
 
 def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True) -> dict:
@@ -63,6 +76,7 @@ def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True) -
         raise SpecError(fields.field("schedule"), "is not allowed here: this spec varies fixed hyper-parameters")
     if fields.has("schedule"):
         entry["schedule"] = _read_schedule(fields, name, params)
+    _read_clip(fields, entry, schedule)
     _read_looks(fields, entry)
     fields.done()
     return entry
@@ -113,6 +127,83 @@ def _scheduled(entry: dict, schedule: dict, t: int, frozen: tuple | None = None)
     return {"lr": lr, next(k for k in CYCLED if k in entry["params"]): momentum}
 
 
+def _read_clip(fields: Fields, entry: dict, allowed: bool) -> None:
+    """The optional ``clip_grad_norm`` or ``clip_grad_value`` (one of them), c in (0, CLIP_MAX]."""
+    given = [k for k in CLIP_FIELDS if fields.has(k)]
+    if given and not allowed:
+        raise SpecError(fields.field(given[0]), "is not allowed here: this spec varies fixed hyper-parameters")
+    if len(given) == 2:
+        raise SpecError(fields.field("clip_grad_value"), "cannot be given with clip_grad_norm: clip by one of them")
+    for key in given:
+        entry[key] = fields.number(key, 0.0, CLIP_MAX, lo_open=True)
+
+
+def clipper(entry: dict):
+    """The entry's gradient clipping as ``clip(g) -> (clipped g, whether it changed)``, or None.
+
+    ``g`` is a float64 array holding every parameter (a network's flat weights, a
+    landscape point's two coordinates); ``clip_grad_norm`` takes the 2-norm of all
+    of it, as ``torch.nn.utils.clip_grad_norm_`` does over all parameters.
+    """
+    if "clip_grad_norm" in entry:
+        return lambda g: _clip_norm(g, entry["clip_grad_norm"])
+    if "clip_grad_value" in entry:
+        return lambda g: _clip_value(g, entry["clip_grad_value"])
+    return None
+
+
+def _clip_norm(g, max_norm: float):
+    """``torch.nn.utils.clip_grad_norm_(norm_type=2)``: g · min(1, c / (‖g‖₂ + 1e-6)).
+
+    Parameters
+    ----------
+    g : ndarray of float64, any shape
+    max_norm : float, c > 0
+
+    Returns
+    -------
+    (ndarray of g's shape, bool)
+    """
+    g = np.asarray(g, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = K.sqrt(np.sum(g * g))
+        coef = max_norm / (total + CLIP_NORM_EPS)
+        if coef < 1.0:  # a nan norm (a nan gradient) is left as it is: the run diverges anyway
+            return g * coef, True
+    return g, False
+
+
+def _clip_value(g, c: float):
+    """``torch.nn.utils.clip_grad_value_``: each coordinate clamped to [-c, c] (nan stays nan)."""
+    g = np.asarray(g, dtype=np.float64)
+    out = np.clip(g, -c, c)
+    return out, bool(np.any(np.abs(g) > c))
+
+
+def clip_pair(entry: dict, gx: float, gy: float) -> tuple[float, float, bool]:
+    """:func:`clipper`'s result for the array ``[gx, gy]``, on two Python floats (same bits).
+
+    For the landscape race, which steps x and y as floats: the norm couples them.
+    """
+    if "clip_grad_norm" in entry:
+        total = K.sqrt(gx * gx + gy * gy)  # np.sum of two squares adds them in this order
+        coef = entry["clip_grad_norm"] / (total + CLIP_NORM_EPS)
+        if coef < 1.0:
+            return gx * coef, gy * coef, True
+        return gx, gy, False
+    c = entry["clip_grad_value"]
+    cx, cy = _clamp(gx, c), _clamp(gy, c)
+    return cx, cy, abs(gx) > c or abs(gy) > c
+
+
+def _clamp(v: float, c: float) -> float:
+    if v > c:
+        return c
+    if v < -c:
+        return -c
+    return v  # nan too
+
+
 def _read_looks(fields: Fields, entry: dict) -> None:
     """The optional ``label`` and ``color`` of an entry."""
     if fields.has("label"):
@@ -152,19 +243,37 @@ def _read_custom(fields: Fields) -> dict:
             params[key] = given.number(key, -learner.HYPER_BOUND, learner.HYPER_BOUND, float(default))
     given.done()
     entry = {"name": "custom", "label": "My optimizer", "code": source, "params": params}
+    _read_clip(fields, entry, True)
     _read_looks(fields, entry)
     fields.done()
     return entry
 
 
-def make(entry: dict, field: str):
+def make(entry: dict, field: str, clip: bool = True):
     """The ``Optimizer`` a validated entry names: a registered one, or a learner's code.
+
+    Its ``update`` clips the gradient first when the entry asks (``clip_grad_norm``,
+    ``clip_grad_value``), over the whole ``grads`` it is given; ``clip=False`` leaves
+    that to the caller (a loop that counts clipped steps, or steps x and y apart).
 
     With a ``schedule``, step t (``state.step + 1``: every built-in state counts its
     steps) runs ``update`` with the hyper-parameters :func:`hyper_at` gives for t.  t
     comes from the state, not from a count of calls, because the landscape steps x
     and y as two floats with a state each, two calls per step.
     """
+    opt = _unclipped(entry, field)
+    clip_grads = clipper(entry) if clip else None
+    if clip_grads is None:
+        return opt
+    inner = opt.update
+
+    def update(grads, state, params):
+        return inner(clip_grads(grads)[0], state, params)
+
+    return Optimizer(opt.init, update)
+
+
+def _unclipped(entry: dict, field: str):
     if entry["name"] == "custom":
         return learner.optimizer(entry, f"{field}.code")
     opt = optimizers.make(entry["name"], **entry["params"])
