@@ -4,6 +4,7 @@ import { descentlab, RESTART_NOTICE } from "./api.js";
 import { startViews } from "./views/index.js";
 import { readEmbedOptions, startEmbedding } from "./embed-mode.js";
 import { setupShare } from "./share.js";
+import { guardLinks } from "./codelab/confirm.js";
 
 const STAGE_TEXT = {
   runtime: "Loading Python runtime…",
@@ -77,8 +78,11 @@ function waitReady() {
 waitReady();
 
 // ---- views: the hash names the view and holds its scene
+// Code in a link (a custom optimizer) is shown and confirmed before any view reads the
+// link; the guard also holds back every later hash change until it is answered.
+const linkRead = guardLinks();
 let viewsStarted = false;
-descentlab.ready.then(() => {
+Promise.all([descentlab.ready, linkRead]).then(() => {
   if (viewsStarted) return;
   viewsStarted = true;
   startViews({ api: descentlab, root: $("view"), notify: showNotice, locked: embedOptions.lock }).catch((err) => {

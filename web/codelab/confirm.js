@@ -3,6 +3,7 @@
 // Code the learner wrote, or accepted once in this tab, is trusted (trust.js) and not asked
 // about again.
 import { h, newId } from "../lib/dom.js";
+import { parse, serialize, json, MAX_CODE_CHARS, MAX_LABEL_CHARS } from "../lib/urlstate.js";
 import { isTrusted, trustCode } from "./trust.js";
 
 const isCustom = (o) => o && o.name === "custom";
@@ -71,21 +72,6 @@ export async function untrustedEntries(list) {
   return custom.filter((_, i) => !trusted[i]);
 }
 
-// A scene's optimizer list (edited in place): any untrusted code is shown and confirmed
-// first. Accepted code is trusted for this tab; declined entries are removed (all custom
-// entries, so nothing unread runs). Resolves {declined: number of entries removed}.
-export async function confirmSceneCode(list) {
-  const unread = await untrustedEntries(list);
-  if (!unread.length) return { declined: 0 };
-  if (await confirmCode(unread)) {
-    await Promise.all(unread.map((o) => trustCode(String(o.code))));
-    return { declined: 0 };
-  }
-  const before = list.length;
-  for (let i = list.length - 1; i >= 0; i--) if (isCustom(list[i]) && unread.includes(list[i])) list.splice(i, 1);
-  return { declined: before - list.length };
-}
-
 // An embedding page's run spec: every custom entry's code confirmed, or an error for the
 // host naming the first entry's code field.
 export async function confirmSpecCode(spec) {
@@ -100,4 +86,57 @@ export async function confirmSpecCode(spec) {
   e.kind = "Declined";
   e.field = `optimizers[${list.indexOf(unread[0])}].code`;
   throw e;
+}
+
+// ------------------------------------------------------------------ links
+// The optimizers of a link's scene as written (raw JSON text), or [] when it has none or
+// they are not readable (urlstate then reports them; nothing of them runs).
+function linkOptimizers(params) {
+  if (typeof params.optimizers !== "string") return [];
+  try {
+    const list = json((v) => v)(params.optimizers);
+    return Array.isArray(list) ? list : [];
+  } catch {
+    return [];
+  }
+}
+
+// Custom entries a view would read from the link (code as text within the core's limit):
+// code the view drops never runs, so it needs no question.
+const runnable = (o) => o && typeof o === "object" && o.name === "custom" && typeof o.code === "string"
+  && o.code.trim() && o.code.length <= MAX_CODE_CHARS;
+
+// Whether the link `hash` may be shown now: its untrusted code is shown and confirmed first.
+// Accepted code is trusted; declined code is taken out of the link (history.replaceState),
+// so the view never reads it. Resolves true when the hash was rewritten.
+export async function confirmLinkCode(hash) {
+  const { view, params } = parse(hash);
+  const list = linkOptimizers(params);
+  const unread = await untrustedEntries(list.filter(runnable));
+  if (!unread.length) return false;
+  const shown = unread.map((o) => ({ label: typeof o.label === "string" ? o.label.slice(0, MAX_LABEL_CHARS) : "", code: o.code }));
+  if (await confirmCode(shown)) {
+    await Promise.all(unread.map((o) => trustCode(o.code)));
+    return false;
+  }
+  const kept = list.filter((o) => !unread.includes(o));
+  const rest = { ...params, optimizers: kept.length ? JSON.stringify(kept) : undefined };
+  history.replaceState(null, "", serialize(view, rest));
+  return true;
+}
+
+// The page's guard for links: before the views read the first hash, and on every hash
+// change before the router sees it (this listener is added first, and holds the event back
+// until the learner has answered). Returns a promise for the first hash's answer.
+export function guardLinks() {
+  let passing = false;
+  window.addEventListener("hashchange", (event) => {
+    if (passing) return;
+    event.stopImmediatePropagation();
+    confirmLinkCode(location.hash).finally(() => {
+      passing = true;
+      try { window.dispatchEvent(new HashChangeEvent("hashchange", { oldURL: event.oldURL, newURL: location.href })); } finally { passing = false; }
+    });
+  });
+  return confirmLinkCode(location.hash);
 }

@@ -108,6 +108,7 @@ export function codePanel({ api, entry, onSave, onClose }) {
   const ready = makeEditor(host, { value: entry.code, label: `Code of ${entry.label}`, minLines: 12,
     onChange: () => { if (ed) ed.markLine(null); } }).then((e) => {
     ed = e;
+    el.codeEditor = e;   // for tests and tools: the panel's editor (getValue, setValue)
     if (closed) ed.destroy(); else ed.focus();
     return e;
   });

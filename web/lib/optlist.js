@@ -14,10 +14,11 @@ export const MAX_OPTIMIZERS = 12;
 const isCustom = (o) => o.name === "custom";
 
 // opts: the entries, edited in place. api: for the code panel (the code worker).
-export function optimizerList({ api, catalog, opts, onChange, onColour, onOpen, badge = () => "" }) {
+// (api defaults to the page's own, window.descentlab.)
+export function optimizerList({ api = window.descentlab, catalog, opts, onChange, onColour, onOpen, badge = () => "" }) {
   const optById = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
   const el = h("div", { class: "opt-list" });
-  const code = codeEditing({ api, catalog, opts, onChange, render: () => render(), add: (entry) => add(entry) });
+  const code = codeEditing({ api, catalog, opts, onChange, render: () => render(), add: (entry) => add(entry), live: () => el.isConnected });
 
   function render() {
     code.forget();
@@ -120,7 +121,7 @@ function customParams(o, i, onChange) {
 
 // The code panel of the list: one open at a time, for an entry of the list or for a new
 // one (a copy of a built-in, or the blank template) that joins the list when saved.
-function codeEditing({ api, catalog, opts, onChange, render, add }) {
+function codeEditing({ api, catalog, opts, onChange, render, add, live }) {
   let open = null;   // {panel, entry, isNew}
 
   function start(entry, isNew) {
@@ -128,6 +129,7 @@ function codeEditing({ api, catalog, opts, onChange, render, add }) {
     const current = { entry, isNew, panel: null };
     current.panel = codePanel({ api, catalog, entry, onClose: () => { if (open === current) open = null; },
       onSave({ label, code, defaults }) {
+        if (!live()) { current.panel.close(); return; }   // the view was left: its scene is gone
         const seed = current.entry.hyper || {};
         const hyper = {};
         for (const [k, d] of Object.entries(defaults)) hyper[k] = typeof seed[k] === typeof d ? seed[k] : d;

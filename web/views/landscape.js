@@ -6,7 +6,6 @@
 // (stage.js, draw.js, inspector.js).
 import { h, fmt } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
-import { normalizeOpts } from "../lib/optlist.js";
 import { readScene, lessonOf } from "./landscape/scene.js";
 import { sceneActions } from "./landscape/actions.js";
 import { sceneRequests } from "./landscape/requests.js";
@@ -15,7 +14,6 @@ import { landscapeStage } from "./landscape/stage.js";
 import { attachPointer } from "./landscape/pointer.js";
 import { inspectorPanel } from "./landscape/inspector.js";
 import { RegimeMap } from "./landscape/regime.js";
-import { confirmSceneCode } from "../codelab/confirm.js";
 
 export function mount(root, { api, catalog, params, setParams, notify, locked = false }) {
   const { scene, problems } = readScene(params, catalog);
@@ -46,7 +44,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     },
     grid: () => stage.render(),
     error(err) {
-      panel.codeError(err);
+      panel.codeError(err);   // an error of the learner's code shows in its code panel too
       panel.showMessage(err.field ? `${err.field}: ${err.message}` : err.message); markField(root, err.field);
     },
   } });
@@ -54,20 +52,10 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   const onResize = () => { stage.render(); regime.draw(); };
   window.addEventListener("resize", onResize);
   panel.showScene(); panel.showLesson(shown.revealed); actions.showInspector();
-  // Code from a link is shown and confirmed before the scene is computed; declined code
-  // leaves the scene, and the rest of it runs.
-  confirmSceneCode(scene.optimizers).then(({ declined }) => {
-    if (!alive) return;
-    if (declined) {
-      if (!scene.optimizers.length) scene.optimizers.push(...normalizeOpts([{ name: "adam" }]));
-      scene.selected = null;
-      panel.renderOptimizers();
-    }
-    requests.changed();
-  });
+  requests.changed();
 
   return {
-    unmount() { alive = false; stage.timeline.stop(); panel.closeCode(); window.removeEventListener("resize", onResize); },
+    unmount() { alive = false; stage.timeline.stop(); window.removeEventListener("resize", onResize); panel.closeCode(); },
     get result() { return shown.result; },
     get spec() { return shown.spec; },
     get scene() { return structuredClone(scene); },

@@ -5,8 +5,7 @@
 // link; Train sends its spec; the streamed and final results are drawn (training.js).
 import { h } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
-import { optimizerList, normalizeOpts } from "../lib/optlist.js";
-import { confirmSceneCode } from "../codelab/confirm.js";
+import { optimizerList } from "../lib/optlist.js";
 import { readScene, sceneParams, networkSpec } from "./network/scene.js";
 import { fieldErrors } from "./network/fields.js";
 import { llmAsker } from "./network/llm.js";
@@ -41,18 +40,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   const onResize = () => training.draw();
   window.addEventListener("resize", onResize);
   data.render(); data.refresh(); training.draw();
-  // Code from a link is shown and confirmed before anything can train it (declined code
-  // leaves the list); then ?train=1 lets a shared link start training at once.
-  let codeRead = false;
-  const confirmed = confirmSceneCode(scene.optimizers).then(({ declined }) => {
-    if (!alive) return;
-    codeRead = true;
-    if (declined) {
-      if (!scene.optimizers.length) scene.optimizers.push(...normalizeOpts(DEFAULT_OPTIMIZER));
-      optUI.render(); remember();
-    }
-    if (scene.train) training.train();
-  });
+  if (scene.train) setTimeout(() => training.train(), 0);   // ?train=1: a shared link can start training at once
 
   return {
     unmount() {
@@ -63,11 +51,9 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     get result() { return training.result; },
     get spec() { return training.lastSpec || spec(); },
     get data() { return data.data; },
-    train: () => (codeRead ? training.train() : confirmed.then(() => alive && training.train())),
+    train: () => training.train(),
   };
 }
-
-const DEFAULT_OPTIMIZER = [{ name: "adam", params: { lr: 0.01 } }];   // when every entry was declined code
 
 // The badge after a run's name: its last validation accuracy, or where it diverged.
 function runBadge(r) {
