@@ -72,12 +72,21 @@ def _number(rng: random.Random, lo: float, hi: float, kind: str = "float"):
     return lo + (hi - lo) * rng.random()
 
 
-def _optimizer(rng: random.Random, name: str | None = None) -> dict:
+EXPRESSIONS = [  # custom functions: smooth, with kinks, undefined somewhere, overflowing, constant
+    "x**2 + 10*sin(y) + 0.1*x*y", "(1 - x)**2 + 100*(y - x**2)**2", "log(x) + y**2", "sqrt(x*x + y*y)",
+    "abs(x) + max(y, -y) + min(x, 0)", "exp(x*y) - cosh(y)", "1/x + 1/y", "tan(x) * atan(y) + sinh(x)",
+    "x**y", "tanh(3*x)**2 - e**-y + pi", "2", "x**-3 + y**64", "exp(exp(x))",
+]
+
+
+def _optimizer(rng: random.Random, name: str | None = None, clip: bool = False) -> dict:
     name = name or rng.choice(NAMES["optimizer"])
     entry = {"name": name}
     for key, (lo, hi, kind) in REGISTRY[name].ranges.items():
         if rng.random() < 0.3:
             entry[key] = rng.random() < 0.5 if kind == "bool" else _number(rng, lo, hi, kind)
+    if clip and rng.random() < 0.2:  # gradient clipping: by norm or by value, c in (0, 1e6]
+        entry[rng.choice(["clip_grad_norm", "clip_grad_value"])] = rng.choice([1e-6, 0.1, 1.0, 1e6])
     if rng.random() < 0.1:
         entry["label"] = rng.choice(["mine", "", "x" * 60])
     if rng.random() < 0.1:
@@ -99,12 +108,31 @@ def _start(rng: random.Random, name: str) -> list:
     return [_number(rng, x0, x1), _number(rng, y0, y1)]
 
 
+def _custom(rng: random.Random, spec: dict) -> dict:
+    """``"function": "custom"`` with an expression, sometimes a domain of its own."""
+    spec["function"] = "custom"
+    spec["expression"] = rng.choice(EXPRESSIONS)
+    if rng.random() < 0.3:
+        lo = [_number(rng, -10, 10) for _ in range(2)]
+        spec["domain"] = [[v, v + 10 ** rng.uniform(-3, 1)] for v in lo]
+    return spec
+
+
 def landscape(rng: random.Random) -> dict:
-    spec = _function(rng, {"kind": "landscape"})
-    if rng.random() < 0.7:
-        spec["start"] = _start(rng, spec["function"])
+    if rng.random() < 0.2:
+        spec = _custom(rng, {"kind": "landscape"})
+        if rng.random() < 0.5:
+            spec["start"] = [_number(rng, -3, 3), _number(rng, -3, 3)]
+    else:
+        spec = _function(rng, {"kind": "landscape"})
+        if rng.random() < 0.7:
+            spec["start"] = _start(rng, spec["function"])
     spec["steps"] = rng.choice([1, 2, 10, 50, 200])
-    spec["optimizers"] = [_optimizer(rng) for _ in range(rng.randint(1, 3))]
+    spec["optimizers"] = [_optimizer(rng, clip=True) for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.2:  # gradient noise, sometimes none at all (std 0)
+        spec["noise"] = {"std": rng.choice([0.0, 0.1, 1.0, 1e3])}
+        if rng.random() < 0.5:
+            spec["noise"]["seed"] = rng.randint(0, 2**32 - 1)
     if rng.random() < 0.3:
         spec["record_state"] = rng.random() < 0.5
     if rng.random() < 0.2:
@@ -113,11 +141,11 @@ def landscape(rng: random.Random) -> dict:
 
 
 def grid(rng: random.Random) -> dict:
-    spec = _function(rng, {"kind": "grid"})
+    spec = _custom(rng, {"kind": "grid"}) if rng.random() < 0.2 else _function(rng, {"kind": "grid"})
     spec["size"] = [rng.randint(2, 24), rng.randint(2, 24)]
     if rng.random() < 0.7:  # each level costs a marching-squares pass, even on a small grid
         spec["levels"] = rng.choice([0, 1, 2, 7, 20, 60])
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and "domain" not in spec:
         lo = [_number(rng, -1e4, 1e4) for _ in range(2)]
         spec["domain"] = [[v, v + 10 ** rng.uniform(-8, 4)] for v in lo]
     return spec
@@ -219,7 +247,7 @@ def _tiny_network(rng: random.Random) -> dict:
             "loss": rng.choice(["cross_entropy", "cross_entropy", "mse", "binary_cross_entropy"]),
             "batch_size": rng.choice([8, 16, 64]), "epochs": rng.randint(1, 2),
             "snapshot_every": rng.choice([1, 2, 5]), "boundary_size": 8,
-            "optimizers": [_optimizer(rng) for _ in range(rng.randint(1, 2))]}
+            "optimizers": [_optimizer(rng, clip=True) for _ in range(rng.randint(1, 2))]}
     if rng.random() < 0.3:
         spec["seed"] = rng.randint(0, 5)
     if rng.random() < 0.2:

@@ -179,3 +179,39 @@ spec_files = st.one_of(
     st.integers(1, 200_000).map(lambda d: b'{"kind": ' + b"[" * d + b"]" * d + b"}"),
     st.integers(4300, 6000).map(lambda digits: b'{"kind": "landscape", "steps": 1' + b"0" * digits + b"}"),
 )
+
+
+# --- custom functions: random expressions over the whole grammar ---------------------
+
+_EXPR_UNARY = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs", "sinh", "cosh", "atan"]
+
+
+def random_expression(rng: random.Random, depth: int = 3) -> str:
+    """A random expression of descentlab.expression's grammar, at most ``depth`` operations deep.
+
+    Arguments of log and sqrt are kept positive (``1 + a*a``) and exponents small, so
+    most draws are smooth and finite on [-2, 2]² and a finite-difference check applies.
+    """
+    if depth == 0 or rng.random() < 0.2:
+        return rng.choice(["x", "y", "x", "y", "pi", "e", f"{rng.uniform(-3, 3):.3g}", str(rng.randint(1, 9))])
+    a = random_expression(rng, depth - 1)
+    kind = rng.random()
+    if kind < 0.45:
+        b = random_expression(rng, depth - 1)
+        op = rng.choice(["+", "-", "*", "/", "**"])
+        if op == "/":
+            return f"({a}) / (2 + sin({b}))"
+        if op == "**":
+            return f"({a}) ** {rng.choice(['2', '3', '-1', '0.5', '(1 + cos(x))'])}" if "**" not in a \
+                else f"({a}) * ({b})"
+        return f"({a}) {op} ({b})"
+    if kind < 0.55:
+        return f"-({a})"
+    if kind < 0.65:
+        return f"{rng.choice(['min', 'max'])}({a}, {random_expression(rng, depth - 1)})"
+    fn = rng.choice(_EXPR_UNARY)
+    if fn in ("log", "sqrt"):
+        return f"{fn}(1 + ({a}) * ({a}))"
+    if fn in ("exp", "sinh", "cosh", "tan"):
+        return f"{fn}(sin({a}))"  # bounded argument: no overflow, tan away from its poles
+    return f"{fn}({a})"

@@ -42,8 +42,9 @@ GRID_FLOATS = 6  # per grid point: z, shade and their temporaries
 CUSTOM = "custom"  # "function": "custom" with an "expression"
 CUSTOM_DOMAIN = ((-3.0, 3.0), (-3.0, 3.0))  # the plot box of a custom function, unless given
 CUSTOM_START = (0.15, 0.8)  # its default start: these fractions of the box along x and y
-NODE_SECONDS = 1.5e-6  # one weight unit of a custom expression (expression.Expression.weight), per step
-NODE_POINT_SECONDS = 2e-8  # the same per grid point, where NumPy evaluates a whole block at once
+NODE_SECONDS = 2e-6  # per step, per microsecond of a custom expression's weight (expression.Expression.weight),
+                     # the gradient and the loss of both the float and the recorded race, with a margin
+NODE_POINT_SECONDS = 1e-8  # the same per grid point, where NumPy evaluates a whole block at once
 MAX_NOISE_STD = 1.0e3  # noise std σ in [0, 1e3]
 MAX_NOISE_SEED = 2**32 - 1
 PLOT_BOUND = 1.0e100  # a grid value beyond this (or not finite) is drawn at the grid's largest finite value
