@@ -331,3 +331,146 @@ def test_snapshots_are_spaced_by_the_core_and_errors_name_page_controls(network)
     assert message.startswith("Hidden layer widths: "), message
     assert hidden.get_attribute("aria-invalid") == "true"
     assert "snapshot_every" not in message and "model.hidden" not in message
+
+
+# --- issue #15: every chart keyed, a phone layout, Stop leaves a usable run ---------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def overflow(page):
+    """How many CSS pixels the page is wider than its window (0: nothing runs off the screen)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
+
+def notice(page):
+    page.wait_for_function("() => !document.querySelector('#notice').hidden")
+    text = page.locator("#notice-text").inner_text()
+    page.evaluate("() => { document.querySelector('#notice').hidden = true; }")
+    return text
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1280, 800)])
+def test_charts_have_keys_and_fit_the_width(network, width, height):
+    page = network
+    page.set_viewport_size({"width": width, "height": height})
+    train(page)
+    runs = len(view(page, "spec")["optimizers"])
+    keys = page.locator(".network-view .chart-wrap .legend")
+    assert keys.count() == 3
+    for k in range(3):  # one entry per run on each chart, named as the optimizer list names it
+        assert keys.nth(k).locator(".key-item .swatch").count() == runs
+    assert "1. SGD" in keys.first.inner_text() and "moving average" in keys.first.inner_text()
+    assert overflow(page) <= 0
+    if width < 500:  # the plot comes first on a phone
+        main = page.locator(".network-view .main").bounding_box()
+        side = page.locator(".network-view .side").bounding_box()
+        assert main["y"] < side["y"]
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / f"network-{width}.png"), full_page=True)
+
+
+def test_smoothed_loss_is_drawn_from_python(network):
+    page = network
+    train(page)
+    result = view(page, "result")
+    assert all(len(r["train_loss_ema"]) == len(r["train_loss"]) for r in result["runs"])
+    page.get_by_label("smooth the per-step loss (moving average)").uncheck()
+    assert "moving average" not in page.locator(".network-view .chart-wrap .legend").first.inner_text()
+
+
+def test_exports_before_training_say_why_and_after_stop_export_what_was_trained(network):
+    page = network
+    page.get_by_role("button", name="Export CSV").click()
+    assert "press Train first" in notice(page)
+    page.get_by_role("button", name="Export JSON").click()
+    assert "press Train first" in notice(page)
+    page.locator("[data-field='epochs']").fill("400")
+    page.locator("[data-field='epochs']").press("Enter")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => /Epoch [3-9]\\d* of/.test(document.querySelector('.run-status').textContent)",
+                           timeout=120_000)
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_function("() => /Stopped after epoch/.test(document.querySelector('.run-status').textContent)",
+                           timeout=30_000)
+    # the epoch slider scrubs what was trained
+    scrub = page.locator(".main .timeline-range")
+    assert scrub.is_enabled()
+    done = int(scrub.get_attribute("max"))
+    assert 3 <= done < 400
+    scrub.fill("1")
+    scrub.dispatch_event("input")
+    assert "epoch 1 /" in page.locator(".main .step-label").inner_text()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text())))
+    assert rows[0][:3] == ["run", "optimizer", "epoch"]
+    assert max(int(r[2]) for r in rows[1:]) == done
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export JSON").click()
+    saved = json.loads(Path(dl.value.path()).read_text())
+    assert saved["stopped_after_epoch"] == done and len(saved["partial"]["runs"]) == 3
+    # the Projection view takes exactly the epochs trained
+    stored = page.evaluate("() => JSON.parse(sessionStorage.getItem('descentlab.lastNetworkSpec'))")
+    assert stored["epochs"] == done
+
+
+def test_bad_hidden_layers_block_train(network):
+    page = network
+    box = page.locator("[data-field='model.hidden']")
+    box.fill("0, 500")
+    box.press("Enter")
+    box.dispatch_event("change")
+    page.get_by_role("button", name="Train", exact=True).click()
+    message = page.locator(".network-view .message")
+    assert not message.is_hidden()
+    assert "Hidden layer widths" in message.inner_text() and "not used" in message.inner_text()
+    assert page.locator(".run-status").inner_text() == ""   # nothing started
+    assert view(page, "result") is None
+
+
+def test_low_accuracy_says_why(opened, server):
+    url = server + "#network?epochs=3&model=" + json.dumps({"hidden": [2], "activation": "tanh"}) + \
+        "&dataset=" + json.dumps({"name": "checkerboard", "n": 300, "noise": 0.1, "seed": 0})
+    page = opened(url)
+    page.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
+    train(page)
+    verdict = page.locator(".network-view .verdict")
+    assert verdict.is_visible()
+    text = verdict.inner_text()
+    assert "too small" in text and "[2]" in text and "3 epochs" in text
+
+
+def test_rejected_csv_keeps_the_data_and_sizes_are_in_file_terms(network, tmp_path):
+    page = network
+    before = view(page, "data")["n"]
+    page.get_by_role("tab", name="Upload CSV").click()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,label\n1,2,a\n3,4\n5,6,b\n")
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.wait_for_function("() => !document.querySelector('.network-view .message').hidden")
+    message = page.locator(".network-view .message").inner_text()
+    assert "line 3" in message and "unchanged" in message
+    # the picker does not name the refused file, and the old data is still what trains
+    assert page.evaluate("() => document.querySelector('[data-field=\"dataset.csv\"]').value") == ""
+    assert view(page, "data")["n"] == before and "dataset" in view(page, "spec") and \
+        "name" in view(page, "spec")["dataset"]
+    big = tmp_path / "big.csv"
+    line = "1.0,2.0,a\n"
+    big.write_text("x1,x2,label\n" + line * (3 * 1024 * 1024 // len(line)))
+    page.get_by_label("CSV file").set_input_files(str(big))
+    page.wait_for_function("() => /MB/.test(document.querySelector('.network-view .message').textContent)")
+    message = page.locator(".network-view .message").inner_text()
+    assert "big.csv is 3.0 MB" in message and "at most 2 MB" in message and "rows" in message
+    assert "characters" not in message
+    good = tmp_path / "good.csv"
+    good.write_text("f1,f2,kind\n" + "".join(f"{i % 7},{(i * 3) % 11},{'ab'[i % 2]}\n" for i in range(40)))
+    page.get_by_label("CSV file").set_input_files(str(good))
+    page.wait_for_function("() => /Loaded: good.csv/.test(document.querySelector('.csv-loaded').textContent)")
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.wait_for_function("() => /Still using good.csv/.test(document.querySelector('.network-view .message').textContent)")
+    assert view(page, "data")["n"] == 40
+    # a link cannot carry the file: Copy link says so
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy link").click()
+    assert "without your uploaded CSV" in notice(page)

@@ -12,8 +12,11 @@ import { llmAsker } from "./network/llm.js";
 import { DatasetPanel } from "./network/dataset.js";
 import { modelControls } from "./network/model.js";
 import { TrainingPanel } from "./network/training.js";
+import { networkInspector } from "./network/inspector.js";
+import { linkStylesheet } from "./network/draw.js";
 
 export function mount(root, { api, catalog, params, setParams, notify }) {
+  linkStylesheet();
   const { scene, problems } = readScene(params, catalog);
   let alive = true;
   const isAlive = () => alive;
@@ -35,7 +38,8 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     h("h2", {}, "Optimizers"), optUI.el,
     h("div", { class: "opt-add" }, h("button", { type: "button", class: "button secondary", onclick: () => { if (optUI.add()) remember(); } }, "+ Add optimizer"),
       optUI.writeOwn));
-  root.replaceChildren(problemBox(problems), h("div", { class: "network-view" }, side, training.el));
+  const inspector = networkInspector({ api, catalog });   // follows each finished training
+  root.replaceChildren(problemBox(problems), h("div", { class: "network-view" }, side, training.el, inspector.el));
 
   const onResize = () => training.draw();
   window.addEventListener("resize", onResize);
@@ -45,6 +49,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   return {
     unmount() {
       alive = false; window.removeEventListener("resize", onResize); optUI.closeCode();
+      inspector.destroy();
       training.stop();
       llm.stop("cancel");
     },
@@ -52,6 +57,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     get spec() { return training.lastSpec || spec(); },
     get data() { return data.data; },
     train: () => training.train(),
+    inspect: (choice) => inspector.select(choice),   // for tests: {run, step, layer, index}
   };
 }
 

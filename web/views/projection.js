@@ -10,8 +10,10 @@ import { readScene, sceneParams, projectionSpec, storedNetwork, DEFAULT_NETWORK 
 import { projectionSettings } from "./projection/settings.js";
 import { projectionRun } from "./projection/compute.js";
 import { projectionMaps } from "./projection/maps.js";
+import { linkStylesheet } from "./network/draw.js";
 
 export function mount(root, { api, catalog, params, setParams, notify }) {
+  linkStylesheet();
   const { scene, problems, networkFromLink } = readScene(params, catalog);
   let alive = true;
   let linkProblems = problemBox(problems);
@@ -27,6 +29,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   // A new network to project: its settings shown, nothing computed for it yet.
   function useNetwork(network) {
     scene.network = network; scene.hide = [];
+    scene.layer = Math.max(0, network.model.hidden.length - 1);
     settings.showNetwork(); remember(); maps.draw();
   }
 
@@ -51,11 +54,14 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     });
   }
 
+  // the maps fit their column: a phone's is narrower than their full size
+  const onResize = () => maps.draw();
+  window.addEventListener("resize", onResize);
   settings.showNetwork(); maps.draw(); remember();
   if (networkFromLink) checkLinkedNetwork();
   if (scene.compute) setTimeout(job.compute, 0);
   return {
-    unmount() { alive = false; job.stop(); },
+    unmount() { alive = false; job.stop(); window.removeEventListener("resize", onResize); },
     get result() { return job.run.result; },
     get spec() { return job.run.spec || projectionSpec(scene); },
     get liveFrames() { return job.run.liveFrames; },

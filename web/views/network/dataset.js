@@ -10,6 +10,10 @@ import { datasetSpec } from "./scene.js";
 import { drawScatter } from "./draw.js";
 
 const TABS = [["preset", "Preset"], ["describe", "Describe in words"], ["csv", "Upload CSV"]];
+// descentlab.csvdata.MAX_CSV_BYTES: a larger file is refused before it is read (the catalog
+// does not list this limit yet)
+const MAX_CSV_BYTES = 2 * 1024 * 1024;
+const MB = 1024 * 1024;
 
 // els: the panel's elements; data: the last "dataset" result shown; uploaded: a CSV's
 // points and labels (too big for the link).
@@ -139,29 +143,58 @@ export class DatasetPanel {
     const file = h("input", { type: "file", accept: ".csv,text/csv,text/plain", "aria-label": "CSV file", "data-field": "dataset.csv" });
     const labelSel = h("select", { "aria-label": "Label column", disabled: !this.uploaded });
     const info = h("p", { class: "hint" }, `A header row, numeric feature columns and one label column. At most ${L.max_samples} rows, ` +
-      `${L.max_features} features, 2 MB. Uploaded data stays in this tab (it is not put in the link).`);
-    const columns = () => labelSel.replaceChildren(...this.uploaded.columns.map((c) => h("option", { value: c, selected: c === this.uploaded.label }, c)));
-    const load = async (text, label) => {
-      if (await this.loadCSV(text, label)) { columns(); labelSel.disabled = false; }
+      `${L.max_features} features, ${MAX_CSV_BYTES / MB} MB. Uploaded data stays in this tab: a link cannot carry it.`);
+    const loaded = h("p", { class: "hint csv-loaded", "aria-live": "polite" });
+    const showLoaded = () => {
+      loaded.textContent = this.uploaded ? `Loaded: ${this.uploaded.name} (${this.uploaded.points.length} rows, label column "${this.uploaded.label}").` : "No file loaded.";
     };
-    file.addEventListener("change", async () => { if (file.files[0]) load(await file.files[0].text()); });
-    labelSel.addEventListener("change", () => this.uploaded && load(this.uploaded.text, labelSel.value));
+    const columns = () => labelSel.replaceChildren(...this.uploaded.columns.map((c) => h("option", { value: c, selected: c === this.uploaded.label }, c)));
+    const load = async (text, name, label) => {
+      if (await this.loadCSV(text, name, label)) { columns(); labelSel.disabled = false; }
+      else file.value = "";   // the picker never names a file that was not loaded
+      showLoaded();
+    };
+    file.addEventListener("change", async () => {
+      const f = file.files[0];
+      if (!f) return;
+      if (f.size > MAX_CSV_BYTES) {   // refused by its size, in file terms, before reading it
+        this.showMessage(`CSV file: ${f.name} is ${(f.size / MB).toFixed(1)} MB; at most ${MAX_CSV_BYTES / MB} MB ` +
+          `(about ${L.max_samples} rows of ${L.max_features} features) can be uploaded. ${this.keptData()}`);
+        file.value = ""; showLoaded();
+        return;
+      }
+      load(await f.text(), f.name);
+    });
+    labelSel.addEventListener("change", () => this.uploaded && load(this.uploaded.text, this.uploaded.name, labelSel.value));
     if (this.uploaded) columns();
-    return [info, file, h("label", {}, "Label column ", labelSel)];
+    showLoaded();
+    return [info, file, loaded, h("label", {}, "Label column ", labelSel)];
+  }
+
+  // What stays in use when a file is refused.
+  keptData() {
+    if (this.scene.dataset.upload && this.uploaded) return `Still using ${this.uploaded.name}.`;
+    const d = this.scene.dataset;
+    return `The dataset is unchanged (${d.recipe ? "your recipe" : `preset ${d.name}`}).`;
   }
 
   // The newest dataset: a preview or a model's answer still on its way is dropped.
-  async loadCSV(text, label) {
+  async loadCSV(text, name, label) {
     const mine = ++this.token;
     try {
       const r = await this.api.run({ kind: "dataset", dataset: { csv: text, ...(label ? { label_column: label } : {}) } });
       if (mine !== this.token || !this.alive()) return false;
-      this.uploaded = { text, points: r.X, labels: r.y, columns: [...r.columns, r.label_column], label: r.label_column };
+      this.uploaded = { text, name, points: r.X, labels: r.y, columns: [...r.columns, r.label_column], label: r.label_column };
       this.scene.dataset = { upload: true };
+      this.on.changed();
       this.showMessage("");
       this.show(r);
       return true;
-    } catch (err) { if (mine === this.token) this.showMessage(this.errorText(err)); return false; }
+    } catch (err) {
+      // nothing of the refused file is kept: the data, the picker and the link stay as they were
+      if (mine === this.token) this.showMessage(`${this.errorText(err)} ${this.keptData()}`);
+      return false;
+    }
   }
 }
 

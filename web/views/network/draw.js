@@ -4,6 +4,15 @@
 import { h } from "../../lib/dom.js";
 import { fitCanvas, cssColour, CLASS_COLOURS } from "../../lib/canvas.js";
 
+// The network and projection views' own stylesheet. index.html should link it (the
+// single-file build inlines only the links there); until it does, the view adds the link,
+// but only to a page whose stylesheets are files (a single file has nothing to fetch).
+export function linkStylesheet(href = "network.css") {
+  const links = [...document.querySelectorAll('link[rel="stylesheet"]')].map((l) => l.getAttribute("href"));
+  if (!links.includes("style.css") || links.includes(href)) return;
+  document.head.append(h("link", { rel: "stylesheet", href }));
+}
+
 // Points [[x, y]] with labels y on a size × size canvas; with a boundary {cls, prob} on
 // `grid` {x, y}, each grid cell is tinted by its class, stronger where the model is sure.
 export function drawScatter(canvas, pts, y, size, boundary = null, grid = null) {
@@ -36,13 +45,29 @@ function paddedBounds(pts) {
 }
 
 // charts: {loss, val, acc} LineCharts; runs: per run {train_loss, epochs: {val_loss, val_acc}, diverged_at}
-export function drawCharts(charts, runs, optimizers, epochCursor) {
+// smooth: the per-step loss thin, with Python's smoothed series (train_loss_ema) thick on it
+export function drawCharts(charts, runs, optimizers, epochCursor, { smooth = false } = {}) {
   const colour = (i) => cssColour(optimizers[i] && optimizers[i].color, i);
   const epochs = (r) => r.epochs.val_loss.map((_, k) => k + 1);
-  charts.loss.set(runs.map((r, i) => ({ color: colour(i), values: r.train_loss, divergedAt: r.diverged_at, width: 1 })));
+  const raw = runs.map((r, i) => ({ color: colour(i), values: r.train_loss, divergedAt: smooth ? null : r.diverged_at, width: smooth ? 0.5 : 1 }));
+  const smoothed = smooth ? runs.map((r, i) => ({ color: colour(i), values: r.train_loss_ema || [], divergedAt: r.diverged_at, width: 2 })) : [];
+  charts.loss.set([...raw, ...smoothed]);
   charts.val.cursor = charts.acc.cursor = epochCursor;
   charts.val.set(runs.map((r, i) => ({ color: colour(i), values: r.epochs.val_loss, x: epochs(r), divergedAt: r.diverged_at })));
   charts.acc.set(runs.map((r, i) => ({ color: colour(i), values: r.epochs.val_acc, x: epochs(r) })));
+}
+
+// The key of one chart: each run's colour and name, what thin and thick lines are (the
+// loss chart, smoothed), and ✕ where a run diverged. -> elements
+export function chartLegend({ runs, title, optimizers, smooth, beta, diverged }) {
+  const items = runs.map((r, i) => h("span", { class: "key-item" },
+    h("span", { class: "swatch", style: { background: cssColour(optimizers[i] && optimizers[i].color, i) } }), `${i + 1}. ${title(i)}`));
+  if (smooth) {
+    items.push(h("span", { class: "key-item" }, h("span", { class: "line-key thin" }), "each step"),
+      h("span", { class: "key-item" }, h("span", { class: "line-key" }), `moving average${beta ? ` (β = ${beta})` : ""}`));
+  }
+  if (diverged && runs.some((r) => r.diverged_at)) items.push(h("span", { class: "key-item" }, h("span", { class: "diverged-key" }, "✕"), "diverged"));
+  return items;
 }
 
 // The decision regions of each run at `epoch` (the last boundary recorded by then), over
@@ -57,7 +82,7 @@ export function drawBoundaries(el, view) {
   const Y = result ? [...result.data.train.y, ...result.data.val.y] : data.y;
   el.replaceChildren(...runs.map((r, i) => {
     const c = h("canvas", { role: "img", "aria-label": `Decision regions of run ${i + 1}` });
-    const b = boundaryAt(r, epoch, Boolean(result));
+    const b = boundaryAt(r, epoch);
     drawScatter(c, X, Y, 220, b, grid);
     return h("figure", { class: "boundary" }, c, h("figcaption", {},
       h("span", { class: "swatch", style: { background: cssColour(view.optimizers[i] && view.optimizers[i].color, i) } }),
@@ -66,8 +91,8 @@ export function drawBoundaries(el, view) {
   }));
 }
 
-function boundaryAt(r, epoch, finished) {
-  if (finished && r.boundaries) {
+function boundaryAt(r, epoch) {
+  if (r.boundaries && r.boundaries.length) {   // finished, or the boundaries streamed so far
     let best = r.boundaries[0];
     for (const b of r.boundaries) if (b.epoch <= epoch) best = b;
     return best;

@@ -5,9 +5,12 @@
 import { h } from "../../lib/dom.js";
 import { LineChart } from "../../lib/chart.js";
 import { boolControl } from "../../lib/controls.js";
-import { downloadPNG, downloadCSV, downloadJSON, exportButtons } from "../../lib/download.js";
-import { drawCharts, drawBoundaries, stackCanvases } from "./draw.js";
+import { downloadPNG, downloadCSV, downloadJSON } from "../../lib/download.js";
+import { drawCharts, drawBoundaries, stackCanvases, chartLegend } from "./draw.js";
 import { LAST_NETWORK_KEY } from "./scene.js";
+
+// Below this validation accuracy the page says why a run may have stopped short.
+const LOW_ACCURACY = 0.8;
 
 const CHARTS = [["loss", "Training loss per step", { logY: true, xLabel: "step", yLabel: "training loss" }],
   ["val", "Validation loss per epoch", { logY: true, xLabel: "epoch", yLabel: "validation loss" }],
@@ -18,16 +21,22 @@ export class TrainingPanel {
   // spec(): the network spec of the experiment now; data(): the dataset preview's result;
   // onDone(): a run ended (badges); errorText, showMessage: as the view names errors
   constructor({ api, root, catalog, scene, spec, data, notify, alive, errorText, showMessage, onDone }) {
-    Object.assign(this, { api, root, catalog, scene, specNow: spec, data, alive, errorText, showMessage, onDone });
+    Object.assign(this, { api, root, catalog, scene, specNow: spec, data, alive, errorText, showMessage, onDone, notify });
     this.result = null; this.lastSpec = null; this.live = null; this.training = null; this.trainingSpec = null; this.grid = null; this.epoch = null;
+    this.doneEpochs = 0;    // epochs every run has finished, as the stream last said
+    this.smooth = true;     // the per-step loss drawn with its smoothed curve (computed by Python)
     this.progress = h("progress", { max: 1, value: 0, "aria-label": "Training progress" });
     this.status = h("p", { class: "run-status", "aria-live": "polite" });
     this.trainBtn = h("button", { type: "button", class: "button", onclick: () => this.train() }, "Train");
     this.stopBtn = h("button", { type: "button", class: "button secondary", disabled: true, onclick: () => this.stop() }, "Stop");
     this.canvases = CHARTS.map(([, label]) => h("canvas", { role: "img", "aria-label": label }));
+    this.legends = CHARTS.map(([, label]) => h("div", { class: "legend", "aria-label": `Key of ${label.toLowerCase()}` }));
     this.charts = Object.fromEntries(CHARTS.map(([key, , options], i) => [key, new LineChart(this.canvases[i], { height: 170, ...options })]));
     const logToggle = boolControl({ label: "log scale", name: "log", value: true,
       onChange: (v) => { this.charts.loss.logY = v; this.charts.val.logY = v; this.draw(); } });
+    const smoothToggle = boolControl({ label: "smooth the per-step loss (moving average)", name: "smooth", value: true,
+      onChange: (v) => { this.smooth = v; this.draw(); } });
+    this.verdict = h("p", { class: "hint verdict", "aria-live": "polite", hidden: true });
     this.scrub = h("input", { type: "range", min: 0, max: 1, value: 1, step: 1, "aria-label": "Epoch", class: "timeline-range", disabled: true });
     const scrubLabel = h("output", { class: "step-label" });
     this.scrub.addEventListener("input", () => {
@@ -36,20 +45,56 @@ export class TrainingPanel {
       this.draw();
     });
     this.boundaries = h("div", { class: "boundaries", "aria-label": "Decision boundaries, one per optimizer" });
+    this.scrubLabel = scrubLabel;
+    const button = (label, onclick) => h("button", { type: "button", class: "button secondary", onclick }, label);
     this.el = h("section", { class: "panel main", "aria-label": "Training" },
-      h("div", { class: "timeline" }, this.trainBtn, this.stopBtn, this.progress, logToggle.el), this.status,
-      h("div", { class: "charts" }, ...this.canvases.map((c) => h("div", { class: "chart-wrap" }, c))),
+      h("div", { class: "timeline" }, this.trainBtn, this.stopBtn, this.progress, logToggle.el, smoothToggle.el), this.status, this.verdict,
+      h("div", { class: "charts" }, ...this.canvases.map((c, i) => h("figure", { class: "chart-wrap" },
+        h("figcaption", {}, CHARTS[i][1]), c, this.legends[i]))),
       h("div", { class: "timeline" }, h("span", {}, "Epoch"), this.scrub, scrubLabel),
       h("h2", {}, "Decision boundaries"), this.boundaries,
-      exportButtons({ png: () => this.exportPNG(), csv: () => this.exportCSV(),
-        json: () => this.result && downloadJSON("descentlab-network.json", { spec: this.lastSpec, result: this.result }),
-        notify, copied: "Link copied: it reproduces this experiment." }));
+      h("div", { class: "exports" }, button("Export PNG", () => this.exportPNG()), button("Export CSV", () => this.exportCSV()),
+        button("Export JSON", () => this.exportJSON()), button("Copy link", () => this.copyLink())));
+  }
+
+  // The runs to export: the finished result, or what a stopped run trained; null (and the
+  // reason said) when there is nothing yet.
+  exportable() {
+    if (this.result) return { runs: this.result.runs, spec: this.lastSpec, stoppedAt: null };
+    if (this.live && this.doneEpochs > 0 && !this.training) return { runs: this.live, spec: this.trainingSpec, stoppedAt: this.doneEpochs };
+    this.notify(this.training ? "Training is still running: export when it ends, or press Stop to export what it has trained so far."
+      : "Nothing to export yet: press Train first (a stopped run can be exported too).");
+    return null;
+  }
+
+  exportJSON() {
+    const x = this.exportable();
+    if (!x) return;
+    downloadJSON("descentlab-network.json", x.stoppedAt === null ? { spec: x.spec, result: this.result }
+      : { spec: x.spec, stopped_after_epoch: x.stoppedAt, partial: { runs: x.runs.map((r, i) => ({ name: x.spec.optimizers[i].name, ...r })) } });
+  }
+
+  copyLink() {
+    const url = location.href;
+    const upload = Boolean(this.scene.dataset.upload);
+    const said = upload ? "Link copied, but without your uploaded CSV: a link cannot carry a file, so it opens with the default dataset and every other setting of this experiment."
+      : "Link copied: it reproduces this experiment.";
+    (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject()).then(() => this.notify(said),
+      () => this.notify(upload ? `${url} (without your uploaded CSV: a link cannot carry a file)` : url));
   }
 
   epochs() { return this.trainingSpec ? this.trainingSpec.epochs : this.scene.epochs; }
 
   async train() {
     if (this.training) return;
+    // a refused field the page has not yet sent would silently train the last good value
+    const hiddenErr = this.root.querySelector("#hidden-err");
+    if (hiddenErr && hiddenErr.textContent) {
+      this.showMessage(`Hidden layer widths: ${hiddenErr.textContent}. Fix them to train (the previous widths are not used).`);
+      const input = this.root.querySelector('[data-field="model.hidden"]');
+      if (input) input.focus();
+      return;
+    }
     const s = this.specNow();
     this.begin(s);
     const t0 = performance.now();
@@ -57,7 +102,7 @@ export class TrainingPanel {
     try {
       this.finish(s, await this.training, performance.now() - t0);
     } catch (err) {
-      if (err.kind === "Cancelled") this.status.textContent = "Stopped: the charts keep what was trained so far.";
+      if (err.kind === "Cancelled") this.stopped(s);
       else { this.showMessage(this.errorText(err)); this.status.textContent = ""; }
     } finally {
       this.training = null; this.trainBtn.disabled = false; this.stopBtn.disabled = true;
@@ -67,24 +112,39 @@ export class TrainingPanel {
 
   stop() { if (this.training) this.api.cancel(this.training); }
 
+  // After Stop: the epochs trained stay scrubbable, exportable and projectable (the
+  // Projection view retrains exactly these epochs).
+  stopped(s) {
+    const n = this.doneEpochs;
+    this.status.textContent = n ? `Stopped after epoch ${n} of ${s.epochs}: the charts keep what was trained; scrub, export or project it.`
+      : "Stopped before the first epoch ended: nothing to scrub or export yet.";
+    if (!n) return;
+    Object.assign(this.scrub, { max: n, value: n, disabled: false });
+    this.scrubLabel.textContent = `epoch ${n} / ${n}`;
+    try { sessionStorage.setItem(LAST_NETWORK_KEY, JSON.stringify({ ...s, epochs: n })); } catch { /* full: the Projection view falls back to its default */ }
+  }
+
   begin(s) {
     this.trainingSpec = s;
     this.trainBtn.disabled = true; this.stopBtn.disabled = false; this.progress.value = 0;
-    this.showMessage(""); this.status.textContent = "Training…";
-    this.live = s.optimizers.map(() => ({ train_loss: [], epochs: { train_loss: [], train_acc: [], val_loss: [], val_acc: [] }, boundary: null, diverged_at: null }));
-    this.result = null; this.epoch = null;
-    this.scrub.disabled = true;
+    this.showMessage(""); this.status.textContent = "Training…"; this.verdict.hidden = true;
+    this.live = s.optimizers.map(() => ({ train_loss: [], train_loss_ema: [], epochs: { train_loss: [], train_acc: [], val_loss: [], val_acc: [] },
+      boundary: null, boundaries: [], diverged_at: null }));
+    this.result = null; this.epoch = null; this.doneEpochs = 0;
+    this.scrub.disabled = true; this.scrubLabel.textContent = "";
   }
 
   stream({ done, total, partial }) {
     this.progress.value = done / total;
     this.status.textContent = `Epoch ${done} of ${total}`;
     if (!partial || !partial.runs) return;
+    this.doneEpochs = partial.epoch;
     partial.runs.forEach((p, i) => {
       const r = this.live[i];
       r.train_loss.push(...p.train_loss);
+      r.train_loss_ema.push(...(p.train_loss_ema || []));
       for (const [k, v] of Object.entries(p.epochs)) r.epochs[k].push(...v);
-      if (p.boundary) r.boundary = p.boundary;
+      if (p.boundary) { r.boundary = p.boundary; r.boundaries.push(p.boundary); }
       if (partial.boundary_grid) this.grid = partial.boundary_grid;
       r.diverged_at = p.diverged_at;
     });
@@ -97,8 +157,29 @@ export class TrainingPanel {
     this.status.textContent = `Trained ${result.runs.length} runs × ${s.epochs} epochs in ${(ms / 1000).toFixed(1)} s` +
       result.runs.filter((r) => r.diverged_at).map((r) => ` · ${r.label || r.name} diverged at step ${r.diverged_at}`).join("");
     Object.assign(this.scrub, { max: s.epochs, value: s.epochs, disabled: false });
+    this.scrubLabel.textContent = `epoch ${s.epochs} / ${s.epochs}`;
+    this.explain(s, result);
     try { sessionStorage.setItem(LAST_NETWORK_KEY, JSON.stringify(s)); } catch { /* full: the Projection view falls back to its default */ }
     window.dispatchEvent(new CustomEvent("descentlab:network-result", { detail: { spec: s, result } }));
+  }
+
+  // When no run reached LOW_ACCURACY, say the likely reasons with this run's numbers: a model
+  // that cannot even fit its training data is too small or trained too briefly.
+  explain(s, result) {
+    const ok = result.runs.filter((r) => !r.diverged_at && r.epochs.val_acc.length);
+    if (!ok.length || ok.some((r) => r.epochs.val_acc.at(-1) >= LOW_ACCURACY)) { this.verdict.hidden = true; return; }
+    const best = ok.reduce((a, b) => (b.epochs.val_acc.at(-1) > a.epochs.val_acc.at(-1) ? b : a));
+    const pct = (v) => `${(100 * v).toFixed(0)}%`;
+    const [va, ta] = [best.epochs.val_acc.at(-1), best.epochs.train_acc.at(-1)];
+    const vl = best.epochs.val_loss;
+    const falling = vl.length > 1 && vl.at(-1) < vl[vl.length >> 1];
+    const under = ta < LOW_ACCURACY;
+    this.verdict.textContent = `No run reached ${pct(LOW_ACCURACY)} validation accuracy (best: ${pct(va)}, training accuracy ${pct(ta)}). ` +
+      (under ? `The network fits even its training data poorly, so it is too small for this dataset or trained too briefly: ` +
+        `hidden layers [${s.model.hidden.join(", ")}] (${result.n_parameters} parameters), ${s.epochs} epochs. ` +
+        `Try wider or more layers (e.g. 64, 64)${falling ? ", and more epochs: the loss was still falling at the end" : ", or a larger learning rate"}.`
+        : `It fits the training data but not new points: it overfits. Try more data, fewer parameters or some L2.`);
+    this.verdict.hidden = false;
   }
 
   runs() { return this.result ? this.result.runs : this.live || []; }
@@ -117,16 +198,20 @@ export class TrainingPanel {
   draw() {
     if (!this.alive()) return;
     const d = this.data();
-    drawCharts(this.charts, this.runs(), this.scene.optimizers, this.epoch);
+    drawCharts(this.charts, this.runs(), this.scene.optimizers, this.epoch, { smooth: this.smooth });
+    const runs = this.runs();
+    this.legends.forEach((el, k) => el.replaceChildren(...chartLegend({ runs, title: (i) => this.title(i), optimizers: this.scene.optimizers,
+      smooth: k === 0 && this.smooth, beta: this.result ? this.result.loss_ema_beta : null, diverged: k !== 2 })));
     drawBoundaries(this.boundaries, { runs: this.runs(), result: this.result, data: d, optimizers: this.scene.optimizers,
       title: (i) => this.title(i), grid: this.result ? this.result.boundary_grid : (d && d.d === 2 ? this.grid : null),
       epoch: this.epoch ?? this.epochs() });
   }
 
   exportCSV() {
-    if (!this.result) return;
+    const x = this.exportable();
+    if (!x) return;
     const rows = [];
-    this.result.runs.forEach((r, i) => r.epochs.val_loss.forEach((_, k) => rows.push([i + 1, r.name, k + 1,
+    x.runs.forEach((r, i) => r.epochs.val_loss.forEach((_, k) => rows.push([i + 1, x.spec.optimizers[i].name, k + 1,
       r.epochs.train_loss[k], r.epochs.train_acc[k], r.epochs.val_loss[k], r.epochs.val_acc[k]])));
     downloadCSV("descentlab-network.csv", ["run", "optimizer", "epoch", "train_loss", "train_acc", "val_loss", "val_acc"], rows);
   }

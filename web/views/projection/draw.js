@@ -1,21 +1,32 @@
 // Drawing the projections: the joint t-SNE map (paths of snapshots, or points coloured by
 // class) and the PCA plane with the true loss shaded and contoured under the paths, plus
-// the meter of how much of the paths' variance that plane explains. Every coordinate
-// comes from Python.
+// the meter of how much of the paths' variance that plane explains, and the keys: which
+// run is which colour, what the start and end marks are, which class each colour is, and
+// the loss each shade means. Every coordinate and value comes from Python.
 import { h, fmt } from "../../lib/dom.js";
 import { fitCanvas, shadeImage, ticks, drawContours, CLASS_COLOURS } from "../../lib/canvas.js";
 
-export const SIZE = 460;
+export const SIZE = 460;       // the maps' side at most, in CSS pixels
+const MIN_SIZE = 220;          // and at least (a phone's width minus the panel's padding is more)
+const COLOUR_BAR_TICKS = 5;    // loss values written along the PCA shading's colour bar
 
-// A SIZE × SIZE canvas, white, mapping box [x0, x1, y0, y1] to pixels (with room for axes).
+// The side of a square map that fits its figure's width (a phone is narrower than SIZE).
+export function mapSize(canvas) {
+  const fig = canvas.closest("figure");
+  const room = fig && fig.parentElement ? fig.parentElement.clientWidth : SIZE;
+  return Math.max(MIN_SIZE, Math.min(SIZE, room || SIZE));
+}
+
+// A size × size canvas, white, mapping box [x0, x1, y0, y1] to pixels (with room for axes).
 function frame(canvas, box, axes) {
+  const SIZE = mapSize(canvas);
   const ctx = fitCanvas(canvas, SIZE, SIZE);
   const m = { l: axes ? 44 : 8, r: 8, t: 8, b: axes ? 30 : 8 };
   const W = SIZE - m.l - m.r, H = SIZE - m.t - m.b;
   const [x0, x1, y0, y1] = box;
   const X = (v) => m.l + ((v - x0) / (x1 - x0)) * W, Y = (v) => m.t + H - ((v - y0) / (y1 - y0)) * H;
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, SIZE, SIZE);
-  return { ctx, X, Y, m, W, H };
+  return { ctx, X, Y, m, W, H, size: SIZE };
 }
 
 function bounds(points) {
@@ -41,7 +52,7 @@ function drawPaths({ ctx, X, Y }, paths, colourOf, hidden) {
 
 function placeholder(f, text) {
   f.ctx.fillStyle = "#666"; f.ctx.font = "14px system-ui, sans-serif"; f.ctx.textAlign = "center";
-  f.ctx.fillText(text, SIZE / 2, SIZE / 2);
+  f.ctx.fillText(text, f.size / 2, f.size / 2, f.size - 16);
 }
 
 // The t-SNE map of the finished result, or of the frame t-SNE is at (`live`).
@@ -67,21 +78,25 @@ export function drawTsne(canvas, { result, live, hover, colourOf, hidden }) {
   if (!pts && !paths.length) {
     placeholder(f, result && result.note ? "Nothing to project: see the message above." : "Press Compute to train, project and animate the map.");
   }
-  if (hover) {
+  if (hover && hover.point !== undefined && pts) {
+    const [a, b] = pts[hover.point];
+    f.ctx.strokeStyle = "#000"; f.ctx.lineWidth = 2; f.ctx.beginPath(); f.ctx.arc(f.X(a), f.Y(b), 6, 0, 7); f.ctx.stroke();
+  } else if (hover && paths[hover.run]) {
     const [a, b] = paths[hover.run][hover.k];
     f.ctx.strokeStyle = "#000"; f.ctx.lineWidth = 2; f.ctx.beginPath(); f.ctx.arc(f.X(a), f.Y(b), 8, 0, 7); f.ctx.stroke();
   }
-  return { frame: f, paths, steps };
+  return { frame: f, paths, steps, points: pts, labels };
 }
 
 // The PCA plane: the loss shaded and contoured, the paths on it, both axes with the
 // share of variance each explains; the meter below says how far to trust the picture.
-export function drawPCA(canvas, meter, { result, colourOf, hidden }) {
+export function drawPCA(canvas, meter, { result, colourOf, hidden, colourBar }) {
   const pca = result && result.pca;
   if (!pca) {
     const f = frame(canvas, [0, 1, 0, 1], true);
     placeholder(f, result ? "" : "The PCA plane appears when the run is done.");
     meter.replaceChildren();
+    colourBar.replaceChildren();
     return;
   }
   const g = pca.grid;
@@ -99,6 +114,32 @@ export function drawPCA(canvas, meter, { result, colourOf, hidden }) {
   ctx.save(); ctx.translate(10, m.t + H / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = "center";
   ctx.fillText(`PC2 (${(100 * pca.explained_variance_ratio[1]).toFixed(1)}%)`, 0, 0); ctx.restore();
   showMeter(meter, 100 * pca.explained);
+  drawColourBar(colourBar, g);
+}
+
+// The key of the shading: the grid's own cells, ordered by their shade, stacked into a bar
+// and labelled with their training loss (the core picks each cell's shade; nothing is
+// re-derived here). Lighter is lower, as on the map.
+function drawColourBar(el, grid) {
+  const cells = [];
+  grid.shade.forEach((row, i) => row.forEach((s, j) => cells.push([s, grid.loss[i][j]])));
+  cells.sort((a, b) => a[0] - b[0]);
+  const H = 160, W = 14;
+  const canvas = h("canvas", { class: "colour-bar", role: "img",
+    "aria-label": `Colour bar: training loss from ${fmt(cells[0][1], 3)} (light) to ${fmt(cells[cells.length - 1][1], 3)} (dark)` });
+  const ctx = fitCanvas(canvas, W + 70, H + 12);
+  // one row per cell, lowest loss at the bottom (shadeImage draws row 0 at the bottom)
+  ctx.drawImage(shadeImage(cells.map(([s]) => [s])), 0, 6, W, H);
+  ctx.strokeStyle = "#888"; ctx.strokeRect(0.5, 6.5, W, H);
+  ctx.fillStyle = "#222"; ctx.font = "11px system-ui, sans-serif"; ctx.textBaseline = "middle"; ctx.textAlign = "left";
+  const last = cells.length - 1;
+  for (let t = 0; t < COLOUR_BAR_TICKS; t++) {
+    const k = Math.round((t / (COLOUR_BAR_TICKS - 1)) * last);
+    const y = 6 + H - (k / (last || 1)) * H;
+    ctx.fillRect(W, y - 0.5, 4, 1);
+    ctx.fillText(fmt(cells[k][1], 3), W + 7, y);
+  }
+  el.replaceChildren(h("span", { class: "key-title" }, "training loss"), canvas);
 }
 
 function showMeter(meter, pct) {

@@ -7,6 +7,7 @@
 //   perplexity, max_iter, seed       t-SNE's
 //   grid              points per side of the loss plane on the PCA plane
 //   run               the run whose activations are projected
+//   layer             its hidden layer (0 the first; the last when the link does not say)
 //   hide              runs not drawn, [i, ...]
 //   compute           a link may start computing at once (compute=1); never written back
 //
@@ -37,12 +38,14 @@ export function readScene(params, catalog) {
     grid: number(5, 41, { integer: true }),
     target: choice(TARGETS),
     run: (raw, ctx) => number(0, runs(ctx.values) - 1, { integer: true })(raw),
+    layer: (raw, ctx) => number(0, Math.max(0, networkOf(ctx.values).model.hidden.length - 1), { integer: true })(raw),
     hide: json((x, ctx) => runList(x, ctx, runs(ctx.values))),
     compute: flag(),
   });
   const scene = {
     network: networkOf(v), perplexity: v.perplexity ?? 30, max_iter: v.max_iter ?? 500, seed: v.seed ?? 0, grid: v.grid ?? 21,
-    target: v.target || "trajectories", run: v.run ?? 0, hide: v.hide || [], compute: !!v.compute,
+    target: v.target || "trajectories", run: v.run ?? 0,
+    layer: v.layer ?? Math.max(0, networkOf(v).model.hidden.length - 1), hide: v.hide || [], compute: !!v.compute,
   };
   return { scene, problems, networkFromLink: !!v.network };
 }
@@ -98,7 +101,7 @@ export function sceneParams(scene) {
   const uploaded = scene.network.dataset && scene.network.dataset.points;
   return {
     network: uploaded ? undefined : scene.network, perplexity: scene.perplexity, max_iter: scene.max_iter, seed: scene.seed,
-    grid: scene.grid, target: scene.target, run: scene.run, hide: scene.hide.length ? scene.hide : undefined,
+    grid: scene.grid, target: scene.target, run: scene.run, layer: scene.target === "activations" ? scene.layer : undefined, hide: scene.hide.length ? scene.hide : undefined,
   };
 }
 
@@ -106,5 +109,6 @@ export function projectionSpec(scene) {
   return {
     kind: "projection", network: scene.network, target: scene.target, perplexity: scene.perplexity, max_iter: scene.max_iter,
     seed: scene.seed, grid: scene.grid, run: Math.min(scene.run, scene.network.optimizers.length - 1),
+    ...(scene.target === "activations" ? { layer: Math.min(scene.layer, Math.max(0, scene.network.model.hidden.length - 1)) } : {}),
   };
 }
