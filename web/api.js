@@ -13,18 +13,35 @@
 //                                       result is computed by one worker; run() gives it)
 //   descentlab.poolSize                 workers ready to share a runParallel (1 until helpers load)
 //   descentlab.cancel(runPromiseOrId?)  stop one run (or every run): it rejects, kind "Cancelled"
-//   descentlab.call(fn, ...args)        a function the worker allows (ALLOWED_CALLS in
+//   descentlab.call(fn, ...args)        a function the main worker allows (ALLOWED_CALLS in
 //                                       pywasm/descentlab/worker_glue.py: "list_catalog", "validate", ...)
+//   descentlab.callCode(fn, ...args)    a function the code worker allows (CODE_CALLS there:
+//                                       "learner_describe", "exercises_check", ...: learner code)
+//   descentlab.startCode()              start the code worker ahead of its first request
+//                                       (an editor opening) -> Promise {version}
 //   descentlab.version                  core version once ready, else null
 //   descentlab.loadState                {stage, fraction, error?} of the current worker
 //
+// What runs where. Learner code (an optimizer entry {"name": "custom", "code", ...} in a
+// spec's optimizers, a network's, or a projection's network's) never runs in the page nor
+// in the main worker: run() and runParallel() send such a spec, and callCode() its calls, to
+// the code worker, one more copy of worker.js started on the first such request
+// (new Worker(url, {name: "descentlab-code"})). Before it answers anything, that worker
+// removes its own access to the network and to storage (see web/worker.js). Its Python
+// budgets learner code (descentlab/learner.py: a SpecError naming optimizers[i].code and the
+// learner's line); as a last resort, this page's watchdog terminates it when a request gets
+// no message from it for CODE_SILENCE_MS once it is ready (a loop inside one NumPy call
+// escapes the budget), starts a fresh one, and rejects the request with kind "CodeTimeout".
+//
 // Failures reject with an Error carrying .kind ("SpecError", "Error", "Cancelled",
-// "WorkerRestarted", "LoadError", "BadMessage": a request that cannot be sent or read),
-// .field (SpecError only) and .message. Every request is answered: a spec nested deeper
-// than MAX_DEPTH is refused here, before structured clone would choke on it.
+// "WorkerRestarted", "LoadError", "CodeTimeout", "BadMessage": a request that cannot be sent
+// or read), .field (SpecError only) and .message. Every request is answered: a spec nested
+// deeper than MAX_DEPTH is refused here, before structured clone would choke on it.
 //
 // Events on window: "descentlab:load-progress" {stage, fraction}, "descentlab:ready"
-// {version}, "descentlab:load-error" {stage, message}, "descentlab:worker-restarted" {reason}.
+// {version}, "descentlab:load-error" {stage, message}, "descentlab:worker-restarted" {reason}
+// (all of the main worker), "descentlab:code-worker" {state: "loading" | "ready" |
+// "restarted", reason?} (the code worker's).
 
 // The single-file build (dist/descentlab.html) starts the worker from a Blob URL it sets first.
 const WORKER_URL = globalThis.DESCENTLAB_WORKER_URL || new URL("./worker.js", import.meta.url);
@@ -39,6 +56,12 @@ const RESTART_WINDOW_MS = 30000;
 // (a RangeError here) or in the worker (a "messageerror" there). web/worker.js uses the
 // same limit for the JSON it hands to Python.
 const MAX_DEPTH = 100;
+// The code worker's watchdog: this long without any message from it during a request
+// (progress comes about every half second) means learner code is stuck.
+export const CODE_SILENCE_MS = 8000;
+const CODE_WORKER_NAME = "descentlab-code";
+export const CODE_TIMEOUT_NOTICE = `Your code ran for more than ${CODE_SILENCE_MS / 1000} s without finishing, `
+  + "so it was stopped. The lab is still usable.";
 
 function makeError(kind, message, field) {
   const err = new Error(message);
@@ -87,13 +110,19 @@ function emit(type, detail) {
 let nextId = 1;
 let current = null;              // {worker, ready, pending: Map, version, loadState}
 let helpers = null;              // extra workers for runParallel, started by its first call
+let code = null;                 // the code worker (learner code), started by its first request
 const restarts = [];
 
-function startWorker(helper = false) {
-  const worker = new Worker(WORKER_URL);
+// role: "main" (current), "helper" (runParallel) or "code" (learner code)
+function startWorker(role = "main") {
+  const worker = role === "code" ? new Worker(WORKER_URL, { name: CODE_WORKER_NAME }) : new Worker(WORKER_URL);
+  const helper = role === "helper";
   const state = {
     worker,
     helper,
+    code: role === "code",
+    heard: Date.now(),             // the last message from it (the code worker's watchdog)
+    watchdog: null,
     isReady: false,
     pending: new Map(),            // id -> {resolve, reject, onProgress, kind, seq}
     posted: 0,                     // messages posted: the worker numbers what it receives the same way
@@ -105,6 +134,7 @@ function startWorker(helper = false) {
   state.ready.catch(() => {});   // callers that await it still see the rejection
 
   worker.onmessage = (event) => {
+    state.heard = Date.now();
     const msg = event.data;
     if (msg && typeof msg === "object") onMessage(state, msg);
   };
@@ -129,7 +159,7 @@ function send(state, msg) {
 }
 
 function onMessage(state, msg) {
-  if (state !== current && !(state.helper && helpers && helpers.includes(state))) return;
+  if (state !== current && state !== code && !(state.helper && helpers && helpers.includes(state))) return;
   if (msg.seq !== undefined && state.rawWaiters.has(msg.seq)) {
     state.rawWaiters.get(msg.seq)(msg);
     state.rawWaiters.delete(msg.seq);
@@ -149,6 +179,7 @@ function onMessage(state, msg) {
 
 // The worker's loading: progress, ready or a load error.
 function onLoadMessage(state, msg) {
+  if (state.code) { onCodeLoadMessage(state, msg); return; }
   if (state.helper) {
     // a helper's loading is silent: the page only ever shows the main worker's
     if (msg.type === "ready") { state.isReady = true; state.settle.resolve({ version: msg.version }); }
@@ -219,6 +250,7 @@ function retire(state, reason) {
 
 function restart(state, reason) {
   if (state.helper) { retire(state, reason); return; }
+  if (state.code) { restartCode(state, "WorkerRestarted", `The code worker stopped and was restarted (${reason}).`, reason); return; }
   if (state !== current) return;
   state.terminate();
   const now = Date.now();
@@ -240,6 +272,82 @@ function restart(state, reason) {
   emit("worker-restarted", { reason });
 }
 
+// ---------------------------------------------------------------- the code worker
+// Learner code runs there only (see the header). It loads silently, like a helper, and
+// announces itself with "descentlab:code-worker" events.
+function codeWorker() {
+  if (!code) {
+    code = startWorker("code");
+    emit("code-worker", { state: "loading" });
+  }
+  return code;
+}
+
+function onCodeLoadMessage(state, msg) {
+  if (msg.type === "ready") {
+    state.isReady = true;
+    state.version = msg.version;
+    state.settle.resolve({ version: msg.version });
+    emit("code-worker", { state: "ready" });
+  } else if (msg.type === "load-error") {
+    // every request waiting for it fails; the next request starts a fresh one
+    const err = makeError("LoadError", `The code worker could not start: ${msg.message}`);
+    err.stage = msg.stage;
+    endCode(state, err);
+  }
+}
+
+// Stop code worker `state` and reject what it had in flight with `err`.
+function endCode(state, err) {
+  if (state !== code) return;
+  code = null;
+  clearInterval(state.watchdog);
+  state.dead = true;
+  state.terminate();
+  for (const req of state.pending.values()) req.reject(err);
+  state.pending.clear();
+  state.settle.reject(err);
+}
+
+// A code worker that stopped answering, crashed or was terminated: fail its requests with
+// `kind` and start a fresh one at once, so the next run does not wait for a whole load.
+function restartCode(state, kind, message, reason) {
+  if (state !== code) return;
+  endCode(state, makeError(kind, message));
+  codeWorker();
+  emit("code-worker", { state: "restarted", reason });
+}
+
+// The watchdog: while the code worker is ready and has a request in flight, it must say
+// something (progress, a result) at least every CODE_SILENCE_MS.
+function watch(state) {
+  if (state.watchdog) return;
+  state.watchdog = setInterval(() => {
+    if (state.dead || !state.pending.size) { clearInterval(state.watchdog); state.watchdog = null; return; }
+    if (!state.isReady) { state.heard = Date.now(); return; }  // loading: the clock starts once ready
+    if (Date.now() - state.heard > CODE_SILENCE_MS) {
+      restartCode(state, "CodeTimeout", CODE_TIMEOUT_NOTICE, `no answer for ${CODE_SILENCE_MS / 1000} s`);
+    }
+  }, Math.min(1000, CODE_SILENCE_MS / 4));
+}
+
+// Whether `spec` carries learner code: an optimizer entry named "custom" in any
+// "optimizers" list (a landscape's, a network's, a projection's network's) or "optimizer".
+function hasCode(spec) {
+  const stack = [[spec, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop();
+    if (v === null || typeof v !== "object" || depth > MAX_DEPTH) continue;
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null || typeof x !== "object") continue;
+      const entries = k === "optimizers" && Array.isArray(x) ? x : k === "optimizer" ? [x] : [];
+      if (entries.some((e) => e && typeof e === "object" && e.name === "custom")) return true;
+      stack.push([x, depth + 1]);
+    }
+  }
+  return false;
+}
+
 function request(payload, { onProgress, kind } = {}, state = current) {
   const id = nextId++;
   const promise = new Promise((resolve, reject) => {
@@ -250,20 +358,24 @@ function request(payload, { onProgress, kind } = {}, state = current) {
     const deep = payload.type === "run" ? depthError(payload.spec, "") : depthError(payload.args, "args");
     if (deep) { reject(deep); return; }
     const req = { resolve, reject, onProgress, kind, seq: null };
+    // a request joining an idle code worker starts its silence clock now
+    if (state.code && !state.pending.size) state.heard = Date.now();
     state.pending.set(id, req);
     try {
       req.seq = send(state, { id, ...payload });
     } catch (e) {
       state.pending.delete(id);
       reject(makeError("BadMessage", `The request could not be sent to the worker: ${e.message}`));
+      return;
     }
+    if (state.code) watch(state);
   });
   promise.id = id;
   return promise;
 }
 
 function cancel(target) {
-  const states = [current, ...(helpers || [])];
+  const states = [current, ...(helpers || []), ...(code ? [code] : [])];
   const all = target === undefined || target === null;
   const ids = all
     ? [...parallelRuns.keys(), ...states.flatMap((st) => [...st.pending].filter(([, r]) => r.kind === "run").map(([id]) => id))]
@@ -280,7 +392,7 @@ function cancel(target) {
 
 function run(spec, { onProgress, signal } = {}) {
   if (signal && signal.aborted) return Promise.reject(makeError("Cancelled", "The run was cancelled."));
-  const promise = request({ type: "run", spec }, { onProgress, kind: "run" });
+  const promise = request({ type: "run", spec }, { onProgress, kind: "run" }, hasCode(spec) ? codeWorker() : current);
   if (signal) signal.addEventListener("abort", () => cancel(promise.id), { once: true });
   return promise;
 }
@@ -317,6 +429,7 @@ function runParallel(spec, { onProgress, signal } = {}) {
 }
 
 async function shareRun(spec, onProgress, signal) {
+  if (hasCode(spec)) return run(spec, { onProgress, signal });  // learner code: the code worker alone
   if (!helpers) startHelpers();
   const pool = [current, ...helpers].filter((st) => st.isReady && !st.dead);
   const opts = spec && spec.kind === "landscape" && !spec.record_state && spec.only === undefined
@@ -361,6 +474,10 @@ function call(fn, ...args) {
   return request({ type: "call", fn, args }, { kind: "call" });
 }
 
+function callCode(fn, ...args) {
+  return request({ type: "call", fn, args }, { kind: "call" }, codeWorker());
+}
+
 current = startWorker();
 
 export const descentlab = {
@@ -370,6 +487,9 @@ export const descentlab = {
   get _worker() { return current.worker; },   // for tests: terminate() it to test recovery
   get poolSize() { return 1 + (helpers || []).filter((h) => h.isReady).length; },
   get _helperWorkers() { return (helpers || []).map((h) => h.worker); },  // for tests, as _worker
+  get _codeWorker() { return code ? code.worker : null; },                // for tests, as _worker
+  // start the code worker ahead of its first request (an editor opening); -> its ready promise
+  startCode() { return codeWorker().ready; },
   // for tests: post any message (unreadable ones too) to the main worker, counted as the
   // API counts its own; resolves with the worker's final reply to it
   _postRaw(message) {
@@ -380,6 +500,7 @@ export const descentlab = {
   runParallel,
   cancel,
   call,
+  callCode,
 };
 
 window.descentlab = descentlab;

@@ -188,7 +188,7 @@ async function load() {
     const version = pyodide.runPython("import descentlab; descentlab.__version__");
     if (CODE_WORKER) {
       stage = "sandbox";
-      lockDown();
+      lockDown(pyodide);
     }
     post({ type: "progress", stage, fraction: 1 });
     post({ type: "ready", version });
@@ -212,32 +212,95 @@ const BLOCKED_GLOBALS = [
   // storage
   "indexedDB", "caches", "webkitRequestFileSystem", "webkitRequestFileSystemSync",
   "webkitResolveLocalFileSystemURL", "webkitResolveLocalFileSystemSyncURL", "cookieStore",
-  // fresh source code: eval("import('http://...')") fetches even without fetch
-  "eval", "Function",
 ];
 const BLOCKED_NAVIGATOR = ["sendBeacon", "storage", "storageBuckets", "serviceWorker", "locks", "usb", "hid", "serial", "bluetooth"];
 const BLOCKED_WHY = "is not available here: learner code runs without network or storage";
 
-function blockProperty(target, name) {
-  // every object of the chain that defines `name`, then the object itself (an own,
-  // non-configurable getter that throws: it can be neither redefined nor deleted)
+const CODE_KINDS = [function () {}, async function () {}, function* () {}, async function* () {}];
+const blocked = new Map();  // object -> names already blocked on it
+
+// Make `name` throw wherever `target` finds it: on every object of its prototype chain
+// that defines it (only on `target` itself when `chain` is false), and on `target` (an
+// own, non-configurable getter that throws: it can be neither redefined nor deleted).
+function blockProperty(target, name, chain = true) {
   const owners = [];
-  for (let o = target; o; o = Object.getPrototypeOf(o)) {
+  for (let o = target; o; o = chain ? Object.getPrototypeOf(o) : null) {
     if (Object.prototype.hasOwnProperty.call(o, name)) owners.push(o);
   }
   if (!owners.length) return;
   if (!owners.includes(target)) owners.unshift(target);
   const get = () => { throw new Error(`${name} ${BLOCKED_WHY}`); };
-  for (const o of owners) Object.defineProperty(o, name, { get, set: undefined, configurable: false, enumerable: false });
+  for (const o of owners) {
+    if (!blocked.has(o)) blocked.set(o, new Set());
+    if (blocked.get(o).has(name)) continue;
+    Object.defineProperty(o, name, { get, set: undefined, configurable: false, enumerable: false });
+    blocked.get(o).add(name);
+  }
 }
 
-function lockDown() {
+// The values a name had anywhere on the global's prototype chain (before lockDown).
+function originalsOf(target, names, into) {
+  for (const name of names) {
+    for (let o = target; o; o = Object.getPrototypeOf(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, name);
+      if (d && "value" in d && (typeof d.value === "function" || (d.value && typeof d.value === "object"))) into.set(d.value, name);
+    }
+  }
+  return into;
+}
+
+// Pyodide keeps a few references of its own that learner code can reach through
+// pyodide_js (pyodide._api.tests.Function is the real Function constructor): replace
+// every property holding one of `originals` in the objects reachable from `roots`, a few
+// levels down. A property that cannot be replaced fails the load.
+const SCRUB_DEPTH = 3;
+function scrubCaptured(roots, originals, replacementOf) {
+  const seen = new Set();
+  const queue = roots.map((r) => [r, 0]);
+  while (queue.length) {
+    const [o, depth] = queue.pop();
+    if (seen.has(o)) continue;
+    seen.add(o);
+    for (const key of Reflect.ownKeys(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      if (!d || !("value" in d)) continue;   // getters are not run
+      const v = d.value;
+      if (v === null || (typeof v !== "object" && typeof v !== "function")) continue;
+      if (originals.has(v)) {
+        if (!d.configurable && !d.writable) throw new Error(`${String(key)} holds ${originals.get(v)} and cannot be replaced`);
+        Object.defineProperty(o, key, { value: replacementOf(originals.get(v)), writable: false, configurable: false });
+      } else if (depth < SCRUB_DEPTH && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) {
+        queue.push([v, depth + 1]);
+      }
+    }
+  }
+}
+
+function lockDown(pyodide) {
+  const originals = originalsOf(self, [...BLOCKED_GLOBALS, "eval"], new Map());
+  originalsOf(self.navigator, BLOCKED_NAVIGATOR, originals);
+  for (const fn of CODE_KINDS) originals.set(Object.getPrototypeOf(fn).constructor, "Function");
   for (const name of BLOCKED_GLOBALS) blockProperty(self, name);
   for (const name of BLOCKED_NAVIGATOR) blockProperty(self.navigator, name);
-  // every kind of function reaches the Function constructor (or its async and generator
-  // kinds) through .constructor: block that too
-  const kinds = [function () {}, async function () {}, function* () {}, async function* () {}];
-  for (const fn of kinds) blockProperty(Object.getPrototypeOf(fn), "constructor");
+  // Fresh source code: eval("import('http://...')") fetches even without fetch. The
+  // Function constructor stays an object (Pyodide reads Function.prototype and tests
+  // instanceof Function) but refuses to be called; every kind of function reaches it, or
+  // its async and generator kinds, through .constructor.
+  const noSource = (what) => () => { throw new Error(`${what} ${BLOCKED_WHY}`); };
+  Object.defineProperty(self, "eval", { value: noSource("eval"), writable: false, configurable: false });
+  let safeFunction = null;
+  for (const fn of CODE_KINDS) {
+    const proto = Object.getPrototypeOf(fn);
+    const refuse = noSource("new Function(source)");
+    const safe = new Proxy(proto.constructor, { apply: refuse, construct: refuse });
+    Object.defineProperty(proto, "constructor", { value: safe, writable: false, configurable: false });
+    if (fn === CODE_KINDS[0]) {
+      safeFunction = safe;
+      Object.defineProperty(self, "Function", { value: safe, writable: false, configurable: false });
+    }
+  }
+  scrubCaptured([pyodide, self], originals,
+    (name) => (name === "Function" ? safeFunction : noSource(name)));
   // timers run a string argument as code
   for (const name of ["setTimeout", "setInterval"]) {
     const native = self[name].bind(self);
@@ -259,7 +322,9 @@ function lockDown() {
   const usable = (get) => { try { return get() !== undefined; } catch (e) { return false; } };
   for (const name of BLOCKED_GLOBALS) if (usable(() => self[name])) open.push(name);
   for (const name of BLOCKED_NAVIGATOR) if (usable(() => self.navigator[name])) open.push(`navigator.${name}`);
-  if (usable(() => (function () {}).constructor)) open.push("Function.prototype.constructor");
+  const runs = (get) => { try { get(); return true; } catch (e) { return false; } };
+  for (const fn of CODE_KINDS) if (runs(() => fn.constructor("return 1"))) open.push(`${Object.prototype.toString.call(fn)}.constructor`);
+  if (runs(() => self.eval("1")) || runs(() => self.Function("return 1"))) open.push("eval");
   if (usable(() => { setTimeout("0"); return true; })) open.push("setTimeout(text)");
   if (open.length) throw new Error(`the code worker could not remove ${open.join(", ")}`);
 }

@@ -34,7 +34,12 @@ from .optimizers.base import bias_correction
 
 FILENAME = "<your code>"
 MAX_CODE_CHARS = 20_000  # a few pages of code; a 1 MB paste is refused with its size
-MAX_OPS_PER_CALL = 2_000_000  # bytecode instructions of learner code one init or update may run
+# Bytecode instructions of learner code one init or update may run. An update needs a few
+# hundred (a few ten thousand with Python loops over a network's weights); counting costs
+# about 1 µs an instruction natively and a few in the browser, so a "while True:" stops
+# with its line in about a second there, well before the page's watchdog (CODE_SILENCE_MS
+# in web/api.js) would have to kill the worker.
+MAX_OPS_PER_CALL = 250_000
 MAX_OPS_PER_RUN = 5_000_000  # all calls of one run together: a second or two natively
 MAX_HYPER = 12  # keyword arguments of update
 HYPER_BOUND = 1e6  # |a hyper-parameter| of learner code, given in a spec
