@@ -1,60 +1,146 @@
 // Guided lessons: a scene set in one click, and what to notice in it.
 // Each scene holds the fields of the landscape view's scene (views/landscape/scene.js).
-// A lesson with "predict" asks the learner to commit to an answer before the run is shown.
+//
+// A lesson with "predict" asks the learner to commit to an answer before the runs are shown.
+// Its `text` and `question` set the problem and must not give the answer away: words that
+// would (the explanation's key terms) are listed in `keywords`, and e2e/test_lessons.py checks
+// that none of them is on the page before the learner answers. The choices are the runs
+// themselves, named as everywhere in the page (lib/labels.js). After the answer:
+//   answer   how this run's numbers decide the right choice: "lowest" (lowest final loss of
+//            the runs that did not diverge) or "diverged" (the run that diverged)
+//   explain  (runs, label) -> two or three sentences with this run's numbers;
+//            runs: the result's runs, label(i): run i's name in the page
+//   tryIt    {text, apply(scene)}: one change to try next, applied to the scene
+import { fmt } from "./lib/dom.js";
+
+// A point as the page writes it: (x, y) with three significant digits.
+const at = (p) => `(${fmt(p[0], 3)}, ${fmt(p[1], 3)})`;
+const end = (r) => r.path[r.path.length - 1];
+const f = (r) => fmt(r.final_loss, 2);
+
 export const LESSONS = [
   {
     id: "valley",
     title: "Ill-conditioned valley",
-    text: "The bowl is 50 times steeper across than along. Plain gradient descent with nearly the largest stable step zig-zags across the valley at every step and creeps along it. Momentum (μ = 0.7) damps the zig-zag and builds speed along the floor; Adam rescales each coordinate and takes an almost straight line, but its fixed step size keeps it hovering near the end.",
+    text: "A long, narrow bowl, turned by 30°: it is 50 times more curved across the valley than along it. "
+      + "Three optimizers start on the valley's wall at (−1.8, 1.2) and take 80 steps each: "
+      + "plain gradient descent (SGD, lr 0.038), SGD + momentum (lr 0.03, μ 0.7) and Adam (lr 0.2).",
     scene: {
       function: "quadratic", function_params: { condition: 50, angle: 30 }, start: [-1.8, 1.2], steps: 80,
       optimizers: [{ name: "sgd", params: { lr: 0.038 } }, { name: "momentum", params: { lr: 0.03, momentum: 0.7 } }, { name: "adam", params: { lr: 0.2 } }],
     },
-    predict: { question: "Which optimizer gets closest to the minimum in 80 steps?", choices: ["sgd", "momentum", "adam"] },
+    predict: {
+      question: "After 80 steps, which run has the lowest loss?",
+      keywords: ["zig-zag", "2/50", "cancel", "hovers", "1/(1 − μ)"],
+      answer: "lowest",
+      explain: (runs, label) => `After 80 steps ${label(1)} is at f = ${f(runs[1])}, ${label(0)} at f = ${f(runs[0])} and ${label(2)} at f = ${f(runs[2])}. `
+        + "Plain SGD's step must stay below 2/50 = 0.04 or it blows up across the valley; along the floor, where the curvature is only 1, "
+        + "such a step shrinks the distance by just 3.8 % per step, so it zig-zags across and creeps along. "
+        + "Momentum keeps 70 % of its velocity: the zig-zag cancels out while the push along the floor adds up to about 1/(1 − μ) ≈ 3.3 steps. "
+        + `Adam's steps stay about lr = 0.2 long however small the slope, so it arrives fast but then hovers around the minimum, ending at ${at(end(runs[2]))}.`,
+      tryIt: { text: "Give SGD lr 0.041, just above 2/50, and watch it across the valley",
+        apply: (scene) => { scene.optimizers[0].params.lr = 0.041; } },
+    },
   },
   {
     id: "saddle",
     title: "Saddle point",
-    text: "Starting almost exactly on the ridge of x² − y², the gradient along y is tiny. Plain gradient descent takes a long time to notice it can go down; RMSProp and Adam divide by the gradient's size, so even a tiny slope gives a full-size step.",
+    text: "f(x, y) = x² − y² curves up along x and down along y: the origin is a saddle point, not a minimum, and the loss has no lower bound. "
+      + "The start (−1.5, 0.001) lies almost on the ridge y = 0, where the slope along y is only 2 × 0.001 = 0.002. "
+      + "Each optimizer takes 60 steps: SGD (lr 0.05), RMSprop (lr 0.02) and Adam (lr 0.05).",
     scene: {
       function: "saddle", function_params: {}, start: [-1.5, 0.001], steps: 60,
       optimizers: [{ name: "sgd", params: { lr: 0.05 } }, { name: "rmsprop", params: { lr: 0.02 } }, { name: "adam", params: { lr: 0.05 } }],
+    },
+    predict: {
+      question: "Which run gets furthest down the saddle (lowest f) in 60 steps?",
+      keywords: ["divide", "1.1", "bias", "running average"],
+      answer: "lowest",
+      explain: (runs, label) => `${label(1)} ends at f = ${f(runs[1])} with y = ${fmt(end(runs[1])[1], 3)}, ${label(2)} at f = ${f(runs[2])}, `
+        + `while ${label(0)} only reaches f = ${f(runs[0])} with y = ${fmt(end(runs[0])[1], 3)}. `
+        + "Gradient descent multiplies y by 1 + 2 × 0.05 = 1.1 per step: in 60 steps y grows about 300-fold, which from 0.001 is still only 0.3. "
+        + "RMSprop and Adam divide each step by the recent size of the gradient, so even a slope of 0.002 gives a step about as long as their learning rate; "
+        + "RMSprop's running average of squared gradients starts at zero and has no bias correction, so its first steps are even ten times longer.",
+      tryIt: { text: "Start exactly on the ridge, at (−1.5, 0)", apply: (scene) => { scene.start = [-1.5, 0]; } },
     },
   },
   {
     id: "beale-momentum",
     title: "Beale with too much momentum",
-    text: "With momentum 0.9 the heavy ball rolls into Beale's narrow valley and settles. With 0.99 it keeps almost all of its speed, overshoots the curve and flies off the map: watch for \"diverged at step k\".",
+    text: "Beale's function has a narrow curved valley leading to its minimum at (3, 0.5), and very steep walls away from it. "
+      + "Two heavy balls (SGD + momentum, lr 0.01) start at (1, 1.4): one keeps 90 % of its velocity from step to step (μ = 0.9), "
+      + "the other 99 % (μ = 0.99). Adam (lr 0.05) runs alongside; 300 steps each.",
     scene: {
       function: "beale", function_params: {}, start: [1.0, 1.4], steps: 300,
       optimizers: [{ name: "momentum", params: { lr: 0.01, momentum: 0.9 } }, { name: "momentum", params: { lr: 0.01, momentum: 0.99 } },
         { name: "adam", params: { lr: 0.05 } }],
     },
+    predict: {
+      question: "Which run flies off the map?",
+      keywords: ["diverged", "overshoot", "1/(1 − μ)", "brake", "settled"],
+      answer: "diverged",
+      explain: (runs, label) => {
+        const k = runs.findIndex((r) => r.diverged_at);
+        const others = runs.map((r, i) => (i === k || r.diverged_at ? null : `${label(i)} ends at f = ${f(r)}`)).filter(Boolean).join(", ");
+        return `${label(k)} diverged at step ${runs[k].diverged_at}. `
+          + "A velocity that keeps a fraction μ of itself adds up to about 1/(1 − μ) gradient steps: 10 for μ = 0.9, but 100 for μ = 0.99. "
+          + "That ball cannot brake in time: it overshoots the valley onto Beale's steep walls, where the gradient is larger still, and every step throws it further. "
+          + `Meanwhile ${others}.`;
+      },
+      tryIt: { text: "Keep μ = 0.99 but give that run lr 0.001", apply: (scene) => { scene.optimizers[1].params.lr = 0.001; } },
+    },
   },
   {
     id: "lr-too-high",
     title: "Learning rate too high",
-    text: "On a bowl whose steepest curvature is 10, gradient descent is stable only for lr < 2/10 = 0.2. At 0.15 it converges, at 0.19 it oscillates but still converges, at 0.25 every step overshoots further than the last and the run diverges.",
+    text: "The bowl f = ½(x² + 10·y²) is 10 times more curved along y than along x. "
+      + "Three runs of plain gradient descent start at (−1.8, 1.2), with learning rates 0.15, 0.19 and 0.25, for 100 steps each.",
     scene: {
       function: "quadratic", function_params: { condition: 10, angle: 0 }, start: [-1.8, 1.2], steps: 100,
       optimizers: [{ name: "sgd", params: { lr: 0.15 } }, { name: "sgd", params: { lr: 0.19 } }, { name: "sgd", params: { lr: 0.25 } }],
     },
-    predict: { question: "Which of the three learning rates diverges?", choices: ["0.15", "0.19", "0.25"] },
+    predict: {
+      question: "Which learning rate makes its run diverge?",
+      keywords: ["2/10", "overshoot", "stable", "1 − lr"],
+      answer: "diverged",
+      explain: (runs, label) => {
+        const k = runs.findIndex((r) => r.diverged_at);
+        return `${label(k)} diverged at step ${runs[k].diverged_at}; after 100 steps ${label(0)} is at f = ${f(runs[0])} and ${label(1)} at f = ${f(runs[1])}. `
+          + "Along y, where the curvature is 10, one step multiplies y by 1 − lr × 10: −0.5 for lr 0.15 (it shrinks and changes sign), "
+          + "−0.9 for lr 0.19 (it changes sign and shrinks slowly: the oscillation you see), −1.5 for lr 0.25 (each step overshoots the valley "
+          + "and lands 1.5 times further out). Gradient descent is stable only while lr × 10 < 2, that is lr < 2/10 = 0.2.";
+      },
+      tryIt: { text: "Set the third run's lr to exactly 0.2", apply: (scene) => { scene.optimizers[2].params.lr = 0.2; } },
+    },
   },
   {
     id: "rastrigin",
     title: "Rastrigin's local minima",
-    text: "Rastrigin is a bowl covered in egg-crate bumps. Small steps, with or without momentum, fall into the nearest dimple and stay there. Only a very large step (Adam with lr 1) jumps to another basin — by luck, not by design.",
+    text: "Rastrigin's function is a bowl covered with egg-crate bumps: a local minimum near every point with whole-number coordinates, "
+      + "the global one at (0, 0). From (3.3, 2.8), SGD (lr 0.002), SGD + momentum (lr 0.004, μ 0.95) and Adam (lr 1) take 300 steps each.",
     scene: {
       function: "rastrigin", function_params: {}, start: [3.3, 2.8], steps: 300,
       optimizers: [{ name: "sgd", params: { lr: 0.002 } }, { name: "momentum", params: { lr: 0.004, momentum: 0.95 } },
         { name: "adam", params: { lr: 1.0 } }],
     },
+    predict: {
+      question: "Which run ends with the lowest loss?",
+      keywords: ["luck", "hops", "dimple", "basin"],
+      answer: "lowest",
+      explain: (runs, label) => `${label(0)} and ${label(1)} both end at f = ${f(runs[0])}, near ${at(end(runs[0]))}: `
+        + "in the dimple nearest the start, because small steps only ever go downhill locally. "
+        + `${label(2)}'s steps are about lr = 1 long, as wide as a bump, so it hops from basin to basin and ends at ${at(end(runs[2]))} with f = ${f(runs[2])}. `
+        + "That is luck, not design: it did not find (0, 0), and another start sends it somewhere else.",
+      tryIt: { text: "Give Adam lr 0.1", apply: (scene) => { scene.optimizers[2].params.lr = 0.1; } },
+    },
   },
   {
     id: "rosenbrock",
     title: "Rosenbrock's banana valley",
-    text: "Finding the curved valley is easy; following it to (1, 1) is hard, because the valley floor is nearly flat while its walls are steep. Plain gradient descent crawls; Nesterov momentum and Adam make steady progress along the floor.",
+    text: "Rosenbrock's function has a curved, banana-shaped valley that ends at the minimum (1, 1). Finding the valley is easy; "
+      + "following it is hard, because its floor is nearly flat while its walls are steep. In 1000 steps plain gradient descent (lr 0.0005) "
+      + "is still crawling along the floor's far arm; Nesterov momentum (lr 0.0005) and Adam (lr 0.05) reach the neighbourhood of (1, 1); "
+      + "RMSprop (lr 0.005) is still on its way. Click a path to inspect a step.",
     scene: {
       function: "rosenbrock", function_params: {}, start: [-1.5, 2.0], steps: 1000,
       optimizers: [{ name: "sgd", params: { lr: 0.0005 } }, { name: "nesterov", params: { lr: 0.0005 } }, { name: "adam", params: { lr: 0.05 } },
@@ -62,3 +148,15 @@ export const LESSONS = [
     },
   },
 ];
+
+// The run a predict lesson's answer is, from this run's numbers (comparisons only); null
+// when the numbers do not decide it (no run diverged, or every run did).
+export function rightAnswer(lesson, runs) {
+  if (lesson.predict.answer === "diverged") {
+    const k = runs.findIndex((r) => r.diverged_at);
+    return k >= 0 && runs.filter((r) => r.diverged_at).length === 1 ? k : null;
+  }
+  let best = null;
+  runs.forEach((r, i) => { if (!r.diverged_at && (best === null || r.final_loss < runs[best].final_loss)) best = i; });
+  return best;
+}

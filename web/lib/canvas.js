@@ -36,8 +36,11 @@ export const LUT = (() => {
   return lut;
 })();
 
+// How much a shaded map is lightened towards white, so paths stay visible on top of it.
+export const SHADE_LIGHTEN = 0.35;
+
 // Paint a [0,1] shade grid (rows = increasing y) into an offscreen canvas, y up.
-export function shadeImage(shade, lighten = 0.35) {
+export function shadeImage(shade, lighten = SHADE_LIGHTEN) {
   const H = shade.length, W = shade[0].length;
   const off = document.createElement("canvas");
   off.width = W; off.height = H;
@@ -89,4 +92,33 @@ export const CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467
 // "url(...)" from a link, could make the page fetch or mis-draw), else the palette's i-th.
 export function cssColour(c, i = 0) {
   return typeof c === "string" && /^#[0-9a-fA-F]{6}$/.test(c) ? c : PALETTE[i % PALETTE.length];
+}
+
+// A colour bar for a shaded map, in the map's colours (ANCHORS, lightened as shadeImage
+// does): a gradient with values under it. ticks: [[position in 0..1, text]], left to right.
+// -> element; bar.update(ticks, title) redraws the labels.
+export function colourBar({ title = "", ticks: marks = [], lighten = 0, label = "Colour bar" } = {}) {
+  const el = document.createElement("figure");
+  el.className = "colour-bar";
+  el.setAttribute("aria-label", label);
+  const cap = document.createElement("figcaption");
+  const bar = document.createElement("div");
+  bar.className = "colour-bar-gradient";
+  const stops = ANCHORS.map((c, i) => `rgb(${c.map((v) => Math.round(v + (255 - v) * lighten)).join(",")}) ${(i / (ANCHORS.length - 1)) * 100}%`);
+  bar.style.background = `linear-gradient(to right, ${stops.join(", ")})`;
+  const labels = document.createElement("div");
+  labels.className = "colour-bar-ticks";
+  el.append(cap, bar, labels);
+  el.update = (list, caption = title) => {
+    cap.textContent = caption;
+    labels.replaceChildren(...list.map(([pos, text]) => {
+      const s = document.createElement("span");
+      s.textContent = text;
+      s.style.left = `${pos * 100}%`;
+      s.style.transform = `translateX(${pos <= 0.02 ? "0" : pos >= 0.98 ? "-100%" : "-50%"})`;
+      return s;
+    }));
+  };
+  el.update(marks);
+  return el;
 }

@@ -104,3 +104,32 @@ export class LineChart {
     }
   }
 }
+
+// The key of a chart: one line swatch and name per series, optionally a value (HTML, so it
+// wraps on a phone and a screen reader reads it). items: [{color, label, value, dash}].
+// -> the element; legend.update(items) redraws it in place.
+export function chartLegend(items = [], { label = "Legend" } = {}) {
+  const el = document.createElement("ul");
+  el.className = "chart-legend";
+  el.setAttribute("aria-label", label);
+  el.update = (list) => {
+    el.replaceChildren(...list.map((it) => {
+      const li = document.createElement("li");
+      const sw = document.createElement("span");
+      sw.className = "legend-line";
+      sw.style.borderTopColor = it.color;
+      if (it.dash) sw.style.borderTopStyle = "dashed";
+      li.append(sw, document.createTextNode(it.label));
+      if (it.value !== undefined && it.value !== "") {
+        const v = document.createElement("span");
+        v.className = "legend-value";
+        v.textContent = ` ${it.value}`;
+        li.append(v);
+      }
+      return li;
+    }));
+    el.hidden = !list.length;
+  };
+  el.update(items);
+  return el;
+}

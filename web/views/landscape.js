@@ -1,11 +1,12 @@
 // Landscape view: optimizers racing on a 2-D test function.
 // Python computes everything (paths, losses, grid shading, contours, regime map, the
-// inspector's substituted equations); the parts in ./landscape/ each do one job and
-// mount() wires them. Changes flow one way: an event updates the scene (actions.js,
-// scene.js), the scene asks the worker for its result (requests.js), the result is drawn
-// (stage.js, draw.js, inspector.js).
+// inspector's traced steps); the parts in ./landscape/ each do one job and mount() wires
+// them. Changes flow one way: an event updates the scene (actions.js, scene.js), the scene
+// asks the worker for its result (requests.js), the result is drawn (stage.js, draw.js,
+// inspector.js, lesson.js).
 import { h, fmt } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
+import { runLabels } from "../lib/labels.js";
 import { readScene, lessonOf } from "./landscape/scene.js";
 import { sceneActions } from "./landscape/actions.js";
 import { sceneRequests } from "./landscape/requests.js";
@@ -14,33 +15,47 @@ import { landscapeStage } from "./landscape/stage.js";
 import { attachPointer } from "./landscape/pointer.js";
 import { inspectorPanel } from "./landscape/inspector.js";
 import { RegimeMap } from "./landscape/regime.js";
+import { lessonCard } from "./landscape/lesson.js";
+import { sceneSummary } from "./landscape/summary.js";
 
 export function mount(root, { api, catalog, params, setParams, notify, locked = false }) {
   const { scene, problems } = readScene(params, catalog);
-  // What the worker returned for the scene, and how it is shown.
+  // What the worker returned for the scene, and how it is shown. A "predict first" lesson
+  // hides its runs until answered (revealed); choice and verdict are the learner's answer.
   const shown = { result: null, spec: null, ms: 0, grid: null, heat: null, gridVersion: 0, hover: null,
-    revealed: !lessonOf(scene.lesson)?.predict };   // a "predict first" lesson hides its runs until answered
+    revealed: !lessonOf(scene.lesson)?.predict, choice: null, verdict: null };
   let alive = true;
   const isAlive = () => alive;
   const parts = {};
+  const labels = () => runLabels(scene.optimizers, catalog);
   const actions = sceneActions({ catalog, scene, shown, notify, parts });
   const panel = parts.panel = scenePanel({ api, catalog, scene, on: actions, badge: (i) => runBadge(shown, i) });
-  const stage = parts.stage = landscapeStage({ catalog, scene, shown, notify, alive: isAlive, onSettle: () => requests.remember() });
+  const stage = parts.stage = landscapeStage({ catalog, scene, shown, notify, labels, alive: isAlive, onSettle: () => requests.remember() });
   const inspector = parts.inspector = inspectorPanel({ api, catalog, needState: () => requests.needState() });
-  const regime = new RegimeMap({ api, catalog, getScene: () => scene, onCell: actions.cell });
+  const regime = parts.regime = new RegimeMap({ api, catalog, getScene: () => scene, getResult: () => shown.result, labels, onCell: actions.cell });
+  const card = parts.card = lessonCard({ catalog, locked, on: { answer: actions.predict, tryIt: actions.tryIt } });
+  const summary = parts.summary = sceneSummary({ catalog, scene });
+  // The predict card sits under the lesson's text; the panel's own question box stays
+  // empty (its showLesson is always told "revealed"), and a locked embed shows a summary.
+  const lessonText = panel.el.querySelector(".lesson-text");
+  if (lessonText) lessonText.after(card.el); else panel.el.prepend(card.el);
+  card.el.after(summary.el);
   const right = h("aside", { class: "panel right", "aria-label": "Inspector" },
     h("h2", {}, "Inspector"), inspector.el, h("h2", {}, "About the optimizer"), inspector.info);
+  const view = h("div", { class: "landscape-view" }, panel.el, stage.el, right, regime.el);
   // the link's problems first: seen before anything else
-  root.replaceChildren(problemBox(problems), h("div", { class: "landscape-view" }, panel.el, stage.el, right, regime.el));
-  const pointer = attachPointer({ canvas: stage.canvas, tooltip: stage.tooltip, plot: stage.plot, locked, on: actions,
-    get: { result: () => shown.result, scene: () => scene, fn: () => catalog.functions.find((f) => f.name === scene.function) } });
+  root.replaceChildren(problemBox(problems), view);
+  parts.view = view;
+  const pointer = attachPointer({ canvas: stage.canvas, tooltip: stage.tooltip, plot: stage.plot, locked, on: actions, labels,
+    get: { result: () => (shown.revealed ? shown.result : null), scene: () => scene,
+      fn: () => catalog.functions.find((f) => f.name === scene.function) } });
   const requests = parts.requests = sceneRequests({ api, root, scene, shown, setParams, alive: isAlive, on: {
     result(spec, parallel) {
       panel.showMessage(""); stage.showStatus();
       // (only mid-drag: a drag scene landing after the release must not undo the final start)
       if (parallel && pointer.dragging) panel.showStart(spec.start);
       stage.timeline.setLength(spec.steps);
-      panel.refreshBadges(); stage.render(); actions.showInspector();
+      panel.refreshBadges(); stage.render(); actions.showInspector(); actions.showLesson(false);
     },
     grid: () => stage.render(),
     error(err) {
@@ -51,7 +66,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
 
   const onResize = () => { stage.render(); regime.draw(); };
   window.addEventListener("resize", onResize);
-  panel.showScene(); panel.showLesson(shown.revealed); actions.showInspector();
+  panel.showScene(); actions.showLesson(); actions.showInspector();
   requests.changed();
 
   return {
@@ -61,6 +76,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     get scene() { return structuredClone(scene); },
     get selected() { return scene.selected; },
     get regime() { return regime.regime; },
+    get labels() { return labels(); },
     pixelOf(run, step) {  // for tests and tools: where a trajectory point is drawn, in CSS pixels
       const p = shown.result.runs[run].path[step];
       return [stage.plot.view.X(p[0]), stage.plot.view.Y(p[1])];

@@ -9,7 +9,7 @@ const MARGIN = { l: 46, r: 10, t: 10, b: 34 };
 
 // plot.draw(frame) draws one frame on `canvas`, sized to `container`; plot.view is the
 // world <-> pixel mapping of the last frame ({X, Y, inv}), for pointer interaction.
-//   frame: {fn (catalog entry), scene, grid, heat, gridVersion, result, revealed, hover, selected}
+//   frame: {fn (catalog entry), scene, grid, heat, gridVersion, result, revealed, hover, selected, labels}
 export function landscapePlot(canvas, container) {
   const background = { key: null, canvas: document.createElement("canvas") };
   let view = null;
@@ -18,7 +18,7 @@ export function landscapePlot(canvas, container) {
     const { scene, result } = frame;
     const shaded = Boolean(frame.heat && frame.grid.function.name === scene.function);
     const [[x0, x1], [y0, y1]] = (frame.grid && frame.grid.function.name === scene.function) ? frame.grid.function.domain : frame.fn.domain;
-    const avail = Math.min(MAX_CANVAS, container.clientWidth - 8 || 600);
+    const avail = Math.min(MAX_CANVAS, container.clientWidth || 600);
     const aspect = Math.min(1.1, Math.max(0.55, (y1 - y0) / (x1 - x0)));
     const m = MARGIN;
     const W = avail - m.l - m.r, H = Math.round(W * aspect);
@@ -32,7 +32,7 @@ export function landscapePlot(canvas, container) {
     ctx.save();
     ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
     if (!frame.revealed) drawVeil(ctx, box);
-    else if (result) drawRuns(ctx, box, result, scene);
+    else if (result) drawRuns(ctx, box, result, scene, frame.labels);
     drawMarks(ctx, box, frame);
     ctx.restore();
     ctx.strokeStyle = fg; ctx.lineWidth = 1;
@@ -89,13 +89,17 @@ function drawBackground(ctx, { frame, shaded, m, W, H, X, Y, x0, x1, y0, y1, fg 
 
 // "Predict, then run": nothing of the run is shown until the learner has answered.
 function drawVeil(ctx, { m, W, H }) {
+  const text = W < 420 ? "Predict first (below) to see the runs" : "Make your prediction to reveal the runs";
   ctx.fillStyle = "rgba(0,0,0,0.55)"; ctx.fillRect(m.l, m.t + H / 2 - 18, W, 36);
-  ctx.fillStyle = "#fff"; ctx.font = "bold 15px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-  ctx.fillText("Make your prediction to reveal the runs", m.l + W / 2, m.t + H / 2);
+  ctx.fillStyle = "#fff"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+  ctx.font = "bold 15px system-ui, sans-serif";
+  if (ctx.measureText(text).width > W - 12) ctx.font = "bold 12px system-ui, sans-serif";
+  ctx.fillText(text, m.l + W / 2, m.t + H / 2);
 }
 
-function drawRuns(ctx, { m, W, H, X, Y }, result, scene) {
+function drawRuns(ctx, { m, W, H, X, Y }, result, scene, labels = []) {
   const t = scene.step ?? scene.steps;
+  const notes = [];
   result.runs.forEach((r, i) => {
     const color = cssColour(scene.optimizers[i] && scene.optimizers[i].color, i);
     const last = Math.min(t, r.path.length - 1);
@@ -103,25 +107,39 @@ function drawRuns(ctx, { m, W, H, X, Y }, result, scene) {
     ctx.strokeStyle = color; ctx.lineWidth = 2; pathTo(ctx, r.path, last, X, Y);
     const [px, py] = r.path[last];
     dot(ctx, X(px), Y(py), 4.5, color, "#000");
-    if (r.diverged_at && t >= r.path.length - 1) {
-      ctx.fillStyle = color; ctx.font = "bold 13px system-ui, sans-serif";
-      ctx.textAlign = "left"; ctx.textBaseline = "bottom";
-      const lx = Math.min(Math.max(X(px), m.l + 4), m.l + W - 150), ly = Math.min(Math.max(Y(py), m.t + 16), m.t + H - 4);
-      ctx.fillText(`✕ ${r.label || r.name} diverged at step ${r.diverged_at}`, lx, ly);
-    }
+    if (r.diverged_at && t >= r.path.length - 1) notes.push({ color, text: `✕ ${labels[i] ?? r.name} diverged at step ${r.diverged_at}`, x: X(px), y: Y(py) });
   });
+  // the notes on top of every path, stacked so that two never overlap
+  notes.forEach((n, k) => divergedNote(ctx, n, { m, W, H }, k));
+}
+
+// "✕ <run> diverged at step k": white on a dark label with the run's colour as a swatch,
+// readable on any shade (the run's colour as text was not, e.g. green on yellow-green).
+function divergedNote(ctx, { color, text, x, y }, { m, W, H }, k) {
+  ctx.font = "bold 12px system-ui, sans-serif";
+  const w = ctx.measureText(text).width + 22, hgt = 20;
+  const lx = Math.min(Math.max(x, m.l + 4), m.l + W - w - 4);
+  const ly = Math.min(Math.max(y - hgt, m.t + 4 + k * (hgt + 3)), m.t + H - hgt - 4);
+  ctx.fillStyle = "rgba(17,24,39,0.88)"; ctx.fillRect(lx, ly, w, hgt);
+  ctx.fillStyle = color; ctx.fillRect(lx + 5, ly + 5, 10, 10);
+  ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.strokeRect(lx + 5, ly + 5, 10, 10);
+  ctx.fillStyle = "#fff"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+  ctx.fillText(text, lx + 19, ly + hgt / 2 + 0.5);
 }
 
 // The start point, the point under the pointer and the inspected one.
-function drawMarks(ctx, { X, Y, fg }, { scene, result, hover, selected }) {
+function drawMarks(ctx, { X, Y, fg }, { scene, result, hover, selected, revealed }) {
   const [sx, sy] = scene.start;
   dot(ctx, X(sx), Y(sy), 6, "#fff", "#000");
-  if (hover) {
+  if (!revealed || !result) return;   // nothing of a hidden run, not even where it passes
+  if (hover && result.runs[hover.run]) {
     const p = result.runs[hover.run].path[hover.step];
     ctx.strokeStyle = fg; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 8, 0, 2 * Math.PI); ctx.stroke();
   }
-  if (selected && result && result.runs[selected.run] && result.runs[selected.run].path[selected.step]) {
+  if (selected && result.runs[selected.run] && result.runs[selected.run].path[selected.step]) {
     const p = result.runs[selected.run].path[selected.step];
+    ctx.strokeStyle = "#000"; ctx.lineWidth = 4.5;   // a dark rim: the white ring shows on light shades too
+    ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 10, 0, 2 * Math.PI); ctx.stroke();
     ctx.strokeStyle = "#fff"; ctx.lineWidth = 2.5; ctx.setLineDash([3, 2]);
     ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 10, 0, 2 * Math.PI); ctx.stroke(); ctx.setLineDash([]);
   }

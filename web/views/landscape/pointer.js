@@ -1,17 +1,23 @@
 // Pointer and keyboard on the landscape canvas. Hovering names the point of a path under
-// the pointer; a click on a path selects that step for the inspector; a drag, or an arrow
-// key, moves the start point; space plays and pauses. This module finds what is under the
-// pointer and says what happened (`on`); the view decides what that does to the scene.
+// the pointer; a click on a path selects that step for the inspector; a click or drag
+// elsewhere moves the start point (with an Undo: a click that missed a path is no silent
+// change). Keys: ← → walk the selected run's path step by step, ↑ ↓ switch run, Home/End
+// go to its first/last step, Esc clears the selection, Shift + arrows move the start
+// point, space plays and pauses. This module finds what is under the pointer and says
+// what happened (`on`); the view decides what that does to the scene.
 import { fmt } from "../../lib/dom.js";
 
 const HOVER_PX = 10;
+const TOOLTIP_GAP = 14;      // px between the pointer and the tooltip
 
-// on: {select(hit), moveStart([x, y], keep), endDrag(moved), nudge([x, y]), hover(hit or null), togglePlay()}
-// get: {result(), scene(), fn()}: what is drawn now; plot.view maps it to pixels
-export function attachPointer({ canvas, tooltip, plot, locked, get, on }) {
+// on: {select(hit|null), moveStart([x, y], keep), endDrag(moved, from), nudge([x, y]), hover(hit or null), togglePlay()}
+// get: {result() (null while a lesson hides its runs), scene(), fn()}: what is drawn now; plot.view maps it to pixels
+// labels(): the runs' names in the page
+export function attachPointer({ canvas, tooltip, plot, locked, get, on, labels }) {
   let hover = null;          // {run, step} under the pointer
   let dragging = false;
   let moved = false;
+  let from = null;           // the start before this press
   const at = (ev) => {
     const rect = canvas.getBoundingClientRect();
     return [ev.clientX - rect.left, ev.clientY - rect.top];
@@ -24,8 +30,9 @@ export function attachPointer({ canvas, tooltip, plot, locked, get, on }) {
     const [px, py] = at(ev);
     const hit = hitAt(px, py);
     if (hit && hit.step > 0) { on.select(hit); return; }
-    if (locked) return;  // embedded with lock=1: the start point stays put
+    if (locked || !plot.view) return;  // embedded with lock=1: the start point stays put
     dragging = true;
+    from = [...get.scene().start];
     canvas.setPointerCapture(ev.pointerId);
     on.moveStart(startAt(px, py), true);
   });
@@ -35,19 +42,27 @@ export function attachPointer({ canvas, tooltip, plot, locked, get, on }) {
     const hit = hitAt(px, py);
     const changed = JSON.stringify(hit) !== JSON.stringify(hover);
     hover = hit;
-    showTooltip(tooltip, hit && get.result().runs[hit.run], hit, [px, py], canvas.clientWidth);
+    showTooltip(tooltip, hit && get.result().runs[hit.run], hit, hit && labels()[hit.run], [px, py], canvas);
     if (changed) on.hover(hit);
   });
   const endDrag = () => {
-    if (dragging) on.endDrag(moved);
+    if (dragging) on.endDrag(moved, from);
     dragging = moved = false;
+    from = null;
   };
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
   canvas.addEventListener("pointerleave", () => { hover = null; tooltip.hidden = true; on.hover(null); });
   canvas.addEventListener("keydown", (ev) => {
-    const start = !locked && keyMove(ev.key, get.fn().domain, get.scene().start);
-    if (start) { ev.preventDefault(); on.nudge(start); } else if (ev.key === " ") { ev.preventDefault(); on.togglePlay(); }
+    if (ev.shiftKey) {
+      const start = !locked && keyMove(ev.key, get.fn().domain, get.scene().start);
+      if (start) { ev.preventDefault(); on.nudge(start); }
+      return;
+    }
+    if (ev.key === " ") { ev.preventDefault(); on.togglePlay(); return; }
+    if (ev.key === "Escape" && get.scene().selected) { ev.preventDefault(); on.select(null); return; }
+    const next = keySelect(ev.key, get.result(), get.scene());
+    if (next) { ev.preventDefault(); on.select(next); }
   });
 
   return { get dragging() { return dragging; } };
@@ -68,15 +83,40 @@ function nearest(result, view, scene, px, py) {
   return best;
 }
 
-function showTooltip(tooltip, run, hit, [px, py], width) {
-  tooltip.hidden = !hit;
-  if (!hit) return;
-  tooltip.textContent = `${run.label || run.name} · step ${hit.step} · f = ${fmt(run.loss[hit.step], 4)} · (${fmt(run.path[hit.step][0], 4)}, ${fmt(run.path[hit.step][1], 4)})`;
-  tooltip.style.left = `${Math.min(px + 14, width - 220)}px`;
-  tooltip.style.top = `${py + 14}px`;
+// The selection a key leads to: {run, step}, or null when the key is not a selection key.
+// With nothing selected, the first key selects run 1 at the timeline's step.
+function keySelect(key, result, scene) {
+  if (!result || !["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(key)) return null;
+  const runs = result.runs, last = (run) => runs[run].path.length - 1;
+  const sel = scene.selected;
+  if (!sel || !runs[sel.run]) return { run: 0, step: Math.min(scene.step ?? scene.steps, last(0)) };
+  let { run, step } = sel;
+  if (key === "ArrowLeft") step -= 1;
+  if (key === "ArrowRight") step += 1;
+  if (key === "Home") step = 0;
+  if (key === "End") step = last(run);
+  if (key === "ArrowUp" || key === "ArrowDown") run = (run + (key === "ArrowDown" ? 1 : runs.length - 1)) % runs.length;
+  return { run, step: Math.max(0, Math.min(step, last(run))) };
 }
 
-// An arrow key moves the start by a fiftieth of the function's domain; -> the new start or null.
+// The tooltip next to the pointer, inside the canvas: flipped to the left of the pointer
+// or above it where it would spill over the canvas's edge.
+function showTooltip(tooltip, run, hit, label, [px, py], canvas) {
+  tooltip.hidden = !hit;
+  if (!hit) return;
+  const [x, y] = run.path[hit.step];
+  tooltip.textContent = `${label} · step ${hit.step} · f = ${fmt(run.loss[hit.step], 4)} · (${fmt(x, 4)}, ${fmt(y, 4)})`;
+  const w = tooltip.offsetWidth, h = tooltip.offsetHeight;
+  const W = canvas.clientWidth, H = canvas.clientHeight;
+  let left = px + TOOLTIP_GAP;
+  if (left + w > W) left = px - TOOLTIP_GAP - w;
+  let top = py + TOOLTIP_GAP;
+  if (top + h > H) top = py - TOOLTIP_GAP - h;
+  tooltip.style.left = `${Math.max(0, Math.min(left, W - w))}px`;
+  tooltip.style.top = `${Math.max(0, top)}px`;
+}
+
+// Shift + an arrow key moves the start by a fiftieth of the function's domain; -> the new start or null.
 function keyMove(key, domain, start) {
   const dx = (domain[0][1] - domain[0][0]) / 50, dy = (domain[1][1] - domain[1][0]) / 50;
   const moves = { ArrowLeft: [-dx, 0], ArrowRight: [dx, 0], ArrowUp: [0, dy], ArrowDown: [0, -dy] };

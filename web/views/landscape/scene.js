@@ -19,7 +19,10 @@ const CONTOUR_LEVELS = 18;
 
 export function lessonOf(id) { return LESSONS.find((l) => l.id === id); }
 
-const DEFAULT_SCENE = lessonOf("rosenbrock").scene;
+// The scene of a link without one: a lesson's, so the lesson box says what it shows.
+const DEFAULT_LESSON = "rosenbrock";
+const DEFAULT_SCENE = lessonOf(DEFAULT_LESSON).scene;
+const SCENE_FIELDS = ["function", "function_params", "start", "steps", "optimizers"];
 
 // The scene a link asks for: a lesson (as course pages link to), its scene, then any
 // parameter next to it overriding the lesson's own. -> {scene, problems}
@@ -30,7 +33,8 @@ export function readScene(params, catalog) {
   const fn = functionOf(v);
   const sameFn = fn === base.function;
   const scene = {
-    lesson: v.lesson || "",
+    // a link naming no lesson and no scene field shows the default scene, which is a lesson's
+    lesson: v.lesson || (!params.lesson && SCENE_FIELDS.every((k) => params[k] === undefined) ? DEFAULT_LESSON : ""),
     function: fn,
     function_params: v.function_params ?? (sameFn ? base.function_params : {}),
     start: v.start ?? (sameFn ? base.start : [...fnById[fn].start]),

@@ -1,0 +1,49 @@
+// Names of runs as the page shows them: the optimizer's title, plus the settings that tell
+// it apart from the other runs of the same kind ("SGD + momentum μ=0.99"), so that two
+// runs of one optimizer are never shown under the same name. Shared by every view.
+import { fmt } from "./dom.js";
+
+// How a hyper-parameter is written in a label (its usual symbol); others keep their name.
+const SYMBOLS = { momentum: "μ", beta1: "β₁", beta2: "β₂", eps: "ε", rho: "ρ", alpha: "α", weight_decay: "wd", dampening: "τ" };
+
+export const paramSymbol = (k) => SYMBOLS[k] || k;
+
+// One setting as a label shows it: "μ=0.99", "lr=0.25", "nesterov" (a true flag).
+function setting(k, v) {
+  if (v === true) return k;
+  if (v === false) return `no ${k}`;
+  return `${paramSymbol(k)}=${typeof v === "number" ? fmt(v, 3) : String(v)}`;
+}
+
+// The value of each hyper-parameter of an entry: its own, else the catalog's default.
+function settingsOf(entry, meta) {
+  if (entry.name === "custom") return { ...(entry.hyper || {}) };
+  return { ...(meta ? meta.defaults : {}), ...(entry.params || {}) };
+}
+
+// The title of an entry: the catalog's title, or a custom optimizer's own label.
+export function runTitle(entry, catalog) {
+  if (entry.name === "custom") return entry.label || "My optimizer";
+  const meta = catalog.optimizers.find((o) => o.name === entry.name);
+  return meta ? meta.title : entry.name;
+}
+
+// entry: {name, params} (or a custom {name: "custom", label, hyper}); allEntries: every run
+// of the scene, entry among them. -> "Adam", or "SGD lr=0.25" when another SGD run differs
+// in lr, or "Adam (run 3)" when two runs are the same in every setting.
+export function runLabel(entry, catalog, allEntries = [entry]) {
+  const title = runTitle(entry, catalog);
+  const meta = catalog.optimizers.find((o) => o.name === entry.name);
+  const same = allEntries.filter((e) => e !== entry && runTitle(e, catalog) === title);
+  if (!same.length) return title;
+  const mine = settingsOf(entry, meta);
+  const others = same.map((e) => settingsOf(e, meta));
+  // the settings in which some run of the same title differs, lr first
+  const keys = Object.keys(mine).filter((k) => others.some((o) => o[k] !== mine[k]))
+    .sort((a, b) => (a === "lr" ? -1 : b === "lr" ? 1 : 0));
+  if (keys.length) return `${title} ${keys.map((k) => setting(k, mine[k])).join(" ")}`;
+  return `${title} (run ${allEntries.indexOf(entry) + 1})`;
+}
+
+// The labels of all runs of a scene, in order.
+export const runLabels = (entries, catalog) => entries.map((e) => runLabel(e, catalog, entries));
