@@ -5,6 +5,7 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
+import subprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "dist"
@@ -94,3 +95,19 @@ def tree(base: Path) -> list[Path]:
         if p.is_file() and "__pycache__" not in p.parts
         and not any(part.startswith(".") for part in p.relative_to(base).parts)
     )
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def can_apt() -> bool:
+    """Whether this process may install Debian packages itself (root on a machine with apt-get)."""
+    return is_root() and shutil.which("apt-get") is not None
+
+
+def apt_install(packages: list[str]) -> None:
+    log(f"installing Debian packages: {' '.join(packages)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *packages], check=True, env=env)

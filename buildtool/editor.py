@@ -21,7 +21,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from .common import BuildError, check_hash, log, put, sha256_bytes, sha256_file
+from .common import BuildError, apt_install, can_apt, check_hash, log, put, sha256_bytes, sha256_file
 
 CODEMIRROR_VERSION = "5.65.21"
 NPM_SPEC = f"codemirror@{CODEMIRROR_VERSION}"
@@ -56,6 +56,8 @@ def fetch_tarball(cache: Path) -> Path:
     """CACHE/codemirror-<v>.tgz, fetched with `npm pack` when missing, its sha256 checked."""
     tgz = cache / NPM_TARBALL
     if not tgz.exists():
+        if shutil.which("npm") is None and can_apt():
+            apt_install(["npm"])  # a fresh Debian machine: the README's two commands do all the set-up
         if shutil.which("npm") is None:
             raise BuildError(
                 f"npm is needed once to fetch the code editor ({NPM_SPEC}); install it "

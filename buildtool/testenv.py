@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .common import REQUIREMENTS_TEST, ROOT, VENV, BuildError, log, sha256_bytes, src_dir
+from .common import REQUIREMENTS_TEST, ROOT, VENV, BuildError, apt_install, is_root, log, sha256_bytes, src_dir
 from .dist import build
 
 # The browser the end-to-end tests and the benchmarks drive (Debian's package), and how:
@@ -28,25 +28,14 @@ def _stamp_text() -> str:
     return sha256_bytes(REQUIREMENTS_TEST.read_bytes()) + " " + sys.version.split()[0] + "\n"
 
 
-def _is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def _apt_install(packages: list[str]) -> None:
-    log(f"installing Debian packages: {' '.join(packages)}")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *packages], check=True, env=env)
-
-
 def _create_venv() -> None:
     log(f"creating {VENV}")
     if subprocess.run([sys.executable, "-m", "venv", str(VENV)]).returncode == 0:
         return
-    if not (_is_root() and shutil.which("apt-get")):
+    if not (is_root() and shutil.which("apt-get")):
         raise BuildError("cannot create .venv: install the venv module (Debian: apt-get install python3-venv)")
     shutil.rmtree(VENV, ignore_errors=True)
-    _apt_install(["python3-venv"])
+    apt_install(["python3-venv"])
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
 
 
@@ -67,8 +56,8 @@ def ensure_venv() -> Path:
 def ensure_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
-    if _is_root() and shutil.which("apt-get"):
-        _apt_install(["chromium"])
+    if is_root() and shutil.which("apt-get"):
+        apt_install(["chromium"])
         if Path(CHROMIUM).exists():
             return
     raise BuildError(
