@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from pathlib import Path
 import subprocess
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "dist"
