@@ -78,3 +78,52 @@ def test_bad_perplexity_is_named(projection):
     box.fill("500")
     box.press("Enter")
     assert "Perplexity must be between 1 and 100" in page.locator(".field-error", has_text="Perplexity").inner_text()
+
+
+# --- issue #15: maps that fit a phone, keys on both maps, modes named for what they show ---
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1280, 800)])
+def test_maps_fit_the_width_and_have_keys(projection, width, height):
+    page = projection
+    page.set_viewport_size({"width": width, "height": height})
+    compute(page)
+    page.evaluate("() => window.dispatchEvent(new Event('resize'))")
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    for canvas in page.locator(".proj-canvas").all():
+        box = canvas.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    key = page.locator(".proj-fig").first.locator(".legend")
+    assert key.locator(".swatch").count() == 2 and "start" in key.inner_text() and "end" in key.inner_text()
+    assert page.locator(".pca-fig .legend .mark-start").count() == 1
+    bar = page.locator(".pca-fig .colour-key canvas")
+    assert "training loss" in bar.get_attribute("aria-label")
+    assert "Joint t-SNE map of the weight snapshots" in page.locator(".proj-fig figcaption").first.inner_text()
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / f"projection-{width}.png"), full_page=True)
+
+
+def test_activations_are_named_keyed_by_class_and_hoverable(projection):
+    page = projection
+    page.select_option("[data-field='target']", "activations")
+    page.select_option("[data-field='layer']", "0")
+    assert page.locator(".side h2", has_text="Show").is_hidden()  # runs are not what the dots show
+    compute(page)
+    caption = page.locator(".proj-fig figcaption").first.inner_text()
+    assert "hidden layer 1" in caption and "coloured by class" in caption and "Joint" not in caption
+    spec = page.evaluate("() => window.descentlab.view.spec")
+    assert spec["layer"] == 0
+    key = page.locator(".proj-fig").first.locator(".legend")
+    assert "class" in key.inner_text() and key.locator(".swatch.round").count() == 2
+    # hovering a dot names its class
+    result = page.evaluate("() => window.descentlab.view.result")
+    canvas = page.locator(".proj-canvas").first
+    box = canvas.bounding_box()
+    for x in range(10, int(box["width"]) - 10, 12):
+        canvas.hover(position={"x": x, "y": box["height"] / 2})
+        if page.locator(".tooltip").is_visible():
+            break
+    assert "class" in page.locator(".tooltip").inner_text()
+    assert result["points"]["layer"] == 0
