@@ -2,7 +2,7 @@
 // checked against, on one scene, with the hyper-parameters the check used. The learner
 // wrote the code in this tab, so it is marked trusted first and the landscape runs it
 // without asking (code from a link would be shown and confirmed first: web/codelab/).
-import { serialize } from "../../lib/urlstate.js";
+import { serialize, MAX_LABEL_CHARS } from "../../lib/urlstate.js";
 import { trustCode } from "../../codelab/trust.js";
 
 // A well-conditioned tilted bowl: every exercise's optimizer gets near the minimum in
@@ -21,7 +21,7 @@ export function raceHash(ex, code) {
     steps: RACE_STEPS,
     optimizers: [
       { name: ex.reference, params: hyper, color: REFERENCE_COLOUR },
-      { name: "custom", label: `My ${ex.title}`.slice(0, 60), code, hyper, color: LEARNER_COLOUR },
+      { name: "custom", label: `My ${ex.title}`.slice(0, MAX_LABEL_CHARS), code, hyper, color: LEARNER_COLOUR },
     ],
   });
 }
