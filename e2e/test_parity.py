@@ -116,12 +116,8 @@ def test_other_kinds_digest_equals_native(shared_page, spec):
     assert _browser_run(shared_page, spec)["digest"] == _native(spec)["digest"]
 
 
-def test_explain_equals_native(shared_page):
-    spec = {"kind": "landscape", "function": "booth", "steps": 3, "record_state": True,
-            "optimizers": [{"name": "adam", "lr": 0.1}]}
-    run = _native(spec)["runs"][0]
-    rec = {k: v[1] for k, v in run["state"].items()}
-    prev = {k: v[0] for k, v in run["state"].items()}
-    args = [run["name"], run["params"], 2, rec, prev, run["path"][1]]
-    browser = shared_page.evaluate("(a) => window.descentlab.call('explain', ...a)", args)
-    assert browser == descentlab.explain(*args)
+def test_trace_equals_native(shared_page):
+    spec = {"kind": "landscape", "function": "booth", "steps": 3,
+            "optimizers": [{"name": "adam", "lr": 0.1, "weight_decay": 0.5}]}
+    browser = shared_page.evaluate("(s) => window.descentlab.call('trace', s, 0, 2)", spec)
+    assert browser == descentlab.trace(spec, 0, 2)

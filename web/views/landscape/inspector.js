@@ -1,10 +1,26 @@
-// The inspector: one step of one run as Python recorded it (θ, f, the optimizer's state)
-// and the update rule with that step's numbers, which Python substitutes (explain); and
-// the "About the optimizer" panel (equations, summary, paper from the catalog).
-import { h, fmt } from "../../lib/dom.js";
+// The inspector: one step of one run. Its header (θ, f, η_t), the optimizer state Python
+// recorded, and the step re-run by Python under a tracer (descentlab.trace): the update
+// rule from the optimizer's docstring, then the real source of its update with the value
+// each line computed for x or y beside it. And the "About the optimizer" panel (equations,
+// summary, paper from the catalog).
+import { h, fmt, newId } from "../../lib/dom.js";
 import { cssColour } from "../../lib/canvas.js";
+import { traceView } from "../../lib/tracelisting.js";
 
-const HINT = "Hover over a trajectory to see a step; click it to inspect the optimizer's state at that step.";
+const HINT = "Hover over a trajectory to see a step; click it to inspect the optimizer's state and code at that step.";
+const COORDS = [["x", "x"], ["y", "y"], ["both", "x and y"]];
+
+// The spec of a landscape result, as descentlab.trace reads it: the same function, start,
+// steps and optimizer entries (hyper-parameters, schedule, learner code) as the runs.
+export function specOfResult(result) {
+  const optimizers = result.runs.map((r) => (r.name === "custom"
+    ? { name: "custom", label: r.label, code: r.code, hyper: r.params }
+    : { name: r.name, ...r.params, ...(r.schedule ? { schedule: r.schedule } : {}) }));
+  return { kind: "landscape", function: result.function.name, function_params: result.function.params,
+    start: result.start, steps: result.steps, optimizers };
+}
+
+export const hasCode = (spec) => spec.optimizers.some((o) => o.name === "custom");
 
 // needState(): the result has no recorded state yet; ask for a run that records it.
 export function inspectorPanel({ api, catalog, needState }) {
@@ -12,7 +28,9 @@ export function inspectorPanel({ api, catalog, needState }) {
   const el = h("div", { class: "inspector", "aria-live": "polite" });
   const info = h("div", { class: "opt-info" });
   let infoShown = null;   // the optimizer the "About" panel describes: rebuilt only on a change
-  let explainToken = 0;   // only the newest explanation is shown
+  let traceToken = 0;     // only the newest trace is shown
+  let traced = { key: null, promise: null };  // the last step asked for: a redraw asks again for nothing
+  const prefs = { coord: "x", init: false };  // the learner's choices, kept from step to step
 
   function show({ result, selected, optimizers }) {
     if (!result || !selected || !result.runs[selected.run]) {
@@ -23,34 +41,55 @@ export function inspectorPanel({ api, catalog, needState }) {
     const r = result.runs[selected.run];
     const k = Math.min(selected.step, r.path.length - 1);
     showInfo(optimizers, selected.run);
-    const head = h("p", {}, h("span", { class: "swatch", style: { background: cssColour(optimizers[selected.run]?.color, selected.run) } }),
-      h("strong", {}, `${r.label || optById[r.name].title}`), ` — step ${k}`,
-      h("br"), `θ = (${fmt(r.path[k][0], 6)}, ${fmt(r.path[k][1], 6)}),  f = ${fmt(r.loss[k], 6)}`);
+    const head = header(r, k, optimizers[selected.run], selected.run, optById);
     if (k === 0) { el.replaceChildren(head, h("p", { class: "hint" }, "Step 0 is the start point: no update yet.")); return; }
-    if (!r.state) {
-      el.replaceChildren(head, h("p", { class: "hint" }, "Loading the optimizer state…"));
-      needState();
-      return;
-    }
-    const eq = h("div", { class: "equations" }, h("p", { class: "hint" }, "Computing the equations…"));
-    el.replaceChildren(head, stateTable(r.state, k), eq);
-    explain(r, k, eq);
+    const table = r.state ? stateTable(r.state, k) : h("p", { class: "hint" }, "Loading the optimizer state…");
+    if (!r.state) needState();
+    const code = h("div", { class: "trace-box" }, h("p", { class: "hint" }, "Re-running this step under a tracer…"));
+    el.replaceChildren(head, table, code);
+    traceStep(result, selected.run, k, head, code);
   }
 
-  function explain(r, k, eq) {
-    const token = ++explainToken;
-    const at = (i) => Object.fromEntries(Object.entries(r.state).map(([key, v]) => [key, v[i]]));
-    api.call("explain", r.name, r.params, k, at(k - 1), k > 1 ? at(k - 2) : null, r.path[k - 1]).then((lines) => {
-      if (token !== explainToken) return;
-      eq.replaceChildren(h("h3", {}, "This step, with its numbers"),
-        ...lines.map((l) => h("div", { class: "eq-line" }, h("code", { class: "eq-sym" }, l.equation),
-          h("code", { class: "eq-num" }, `x: ${l.values[0]}`), h("code", { class: "eq-num" }, `y: ${l.values[1]}`))));
-    }, (err) => { if (token === explainToken) eq.textContent = err.message; });
+  function traceStep(result, run, k, head, box) {
+    const token = ++traceToken;
+    const spec = specOfResult(result);
+    const key = JSON.stringify([spec, run, k]);
+    if (traced.key !== key) {
+      const ask = hasCode(spec) ? "callCode" : "call";   // learner code is traced in the code worker only
+      traced = { key, promise: typeof api[ask] === "function" ? api[ask]("trace", spec, run, k)
+        : Promise.reject(new Error("This page cannot trace learner code.")) };
+      traced.promise.catch(() => { if (traced.key === key) traced = { key: null, promise: null }; });
+    }
+    traced.promise.then(async (t) => {
+      if (token !== traceToken) return;
+      if (t.hyper && result.runs[run].schedule) head.append(h("br"), `η_t = ${fmt(t.hyper.lr, 6)} at step ${k} (scheduled)`);
+      const view = await render(t);
+      if (token === traceToken) box.replaceChildren(view);
+    }, (err) => { if (token === traceToken) box.replaceChildren(h("p", { class: "message" }, err.message)); });
+  }
+
+  // The traced step with a coordinate choice; a change redraws from the same trace.
+  async function render(t) {
+    const pick = (v) => (prefs.coord === "both" ? v : v[prefs.coord === "x" ? 0 : 1]);
+    const name = newId("inspector-coord");
+    const radios = h("fieldset", { class: "coord-choice" }, h("legend", {}, "Values for"),
+      ...COORDS.map(([value, text]) => h("label", {}, h("input", { type: "radio", name, value, checked: prefs.coord === value }), ` ${text}`)));
+    const wrap = h("div", { class: "trace-wrap" });
+    radios.addEventListener("change", async (e) => {
+      prefs.coord = e.target.value;
+      const again = await render(t);
+      wrap.replaceWith(again);
+    });
+    const view = await traceView(t, { pair: isPair, pick, what: prefs.coord === "both" ? "x and y" : prefs.coord,
+      initShown: prefs.init, onInit: (on) => { prefs.init = on; } });
+    wrap.replaceChildren(radios, view);
+    return wrap;
   }
 
   function showInfo(optimizers, i) {
     const o = optimizers[i] || optimizers[0];
     const meta = optById[o.name];
+    if (!meta) { infoShown = null; info.replaceChildren(h("h3", {}, o.label || "Your optimizer"), h("p", {}, "Your own code: its source is in the inspector.")); return; }
     if (infoShown === meta && info.childElementCount) return;
     infoShown = meta;
     info.replaceChildren(h("h3", {}, meta.title), h("pre", { class: "equations-text" }, meta.equations),
@@ -58,6 +97,15 @@ export function inspectorPanel({ api, catalog, needState }) {
   }
 
   return { el, info, show, showInfo };
+}
+
+// A landscape value with one number per coordinate: [x, y].
+const isPair = (v) => v.length === 2 && v.every((x) => typeof x === "number");
+
+function header(r, k, opt, run, optById) {
+  return h("p", { class: "inspector-head" }, h("span", { class: "swatch", style: { background: cssColour(opt?.color, run) } }),
+    h("strong", {}, `${r.label || optById[r.name]?.title || r.name}`), ` — step ${k}`,
+    h("br"), `θ = (${fmt(r.path[k][0], 6)}, ${fmt(r.path[k][1], 6)}),  f = ${fmt(r.loss[k], 6)}`);
 }
 
 // The state after step k: each recorded quantity's x and y (exact values in data-value).

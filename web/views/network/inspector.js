@@ -1,0 +1,97 @@
+// The network view's inspector: one optimizer step of one run, re-run by Python under a
+// tracer (descentlab.trace with param = [layer, index]): the update rule, then the real
+// source of the optimizer's update with the value each line computed for one weight or bias.
+// It follows the last finished training (the "descentlab:network-result" event).
+import { h, fmt } from "../../lib/dom.js";
+import { traceView } from "../../lib/tracelisting.js";
+
+const HINT = "Train, then choose an optimizer, a step and a parameter to see the code that updated it.";
+
+const hasCode = (spec) => spec.optimizers.some((o) => o.name === "custom");
+
+// catalog: for the optimizers' titles
+export function networkInspector({ api, catalog }) {
+  const titles = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o.title]));
+  const runSel = h("select", { name: "inspect-run" });
+  const stepIn = h("input", { type: "number", name: "inspect-step", min: 1, step: 1, value: 1 });
+  const layerSel = h("select", { name: "inspect-layer" });
+  const indexIn = h("input", { type: "number", name: "inspect-index", min: 0, step: 1, value: 0 });
+  const status = h("p", { class: "hint", "aria-live": "polite" }, HINT);
+  const out = h("div", { class: "trace-box" });
+  const controls = h("div", { class: "controls", hidden: true },
+    h("label", {}, "Optimizer", runSel), h("label", {}, "Step", stepIn),
+    h("label", {}, "Parameter", layerSel), h("label", {}, "Index", indexIn));
+  const el = h("section", { class: "panel net-inspector", "aria-label": "Inspector" },
+    h("h2", {}, "Inspector"), controls, status, out);
+  let shown = null;     // {spec, result} of the last training
+  let arrays = null;    // the network's parameter arrays, from the first trace: [{name, shape, offset}]
+  let token = 0;
+  let initShown = false;
+
+  function onResult(e) {
+    shown = e.detail;
+    arrays = null;
+    runSel.replaceChildren(...shown.result.runs.map((r, i) =>
+      h("option", { value: i }, `${i + 1}. ${r.label || titles[r.name] || r.name}`)));
+    controls.hidden = false;
+    limits();
+    show();
+  }
+
+  // The last step a run can show: its steps run, or the step where it diverged.
+  function limits() {
+    const r = shown.result.runs[+runSel.value || 0];
+    const last = Math.max(1, r.diverged_at || r.steps_run);
+    stepIn.max = last;
+    if (+stepIn.value > last || +stepIn.value < 1) stepIn.value = last;
+  }
+
+  function sizeOf(i) { return arrays[i].shape.reduce((a, b) => a * b, 1); }
+
+  // param: [layer, index] asked for, else the controls' (before the first trace: W1[0, 0])
+  function show(param = null) {
+    if (!shown) return;
+    const run = +runSel.value || 0;
+    const step = Math.trunc(+stepIn.value);
+    const [layer, index] = param || (arrays ? [+layerSel.value, Math.trunc(+indexIn.value)] : [0, 0]);
+    const t0 = ++token;
+    status.textContent = "Replaying the training up to this step, then re-running it under a tracer…";
+    const ask = hasCode(shown.spec) ? "callCode" : "call";   // learner code is traced in the code worker only
+    const asked = typeof api[ask] === "function" ? api[ask]("trace", shown.spec, run, step, [layer, index])
+      : Promise.reject(new Error("This page cannot trace learner code."));
+    asked.then(async (t) => {
+      if (t0 !== token) return;
+      if (!arrays) {
+        arrays = t.arrays;
+        layerSel.replaceChildren(...arrays.map((a, i) => h("option", { value: i }, `${a.name} (${a.shape.join(" × ")})`)));
+      }
+      layerSel.value = t.param.layer;
+      indexIn.value = t.param.index;
+      indexIn.max = sizeOf(t.param.layer) - 1;
+      const view = await traceView(t, { what: t.param.name, initShown, onInit: (on) => { initShown = on; } });
+      if (t0 !== token) return;
+      status.replaceChildren(h("strong", {}, t.title), ` — step ${t.step}, parameter `,
+        h("span", { class: "param-name", "data-param": JSON.stringify([t.param.layer, t.param.index]) }, t.param.name),
+        `: θ = ${fmt(t.params, 6)}, g = ${fmt(t.grads, 6)}`);
+      out.replaceChildren(view);
+    }, (err) => {
+      if (t0 === token) { status.textContent = err.field ? `${err.field}: ${err.message}` : err.message; out.replaceChildren(); }
+    });
+  }
+
+  runSel.addEventListener("change", () => { limits(); show(); });
+  stepIn.addEventListener("change", () => show());
+  layerSel.addEventListener("change", () => { indexIn.value = 0; show(); });
+  indexIn.addEventListener("change", () => show());
+  window.addEventListener("descentlab:network-result", onResult);
+
+  return {
+    el,
+    destroy() { window.removeEventListener("descentlab:network-result", onResult); },
+    // for tests and tools: trace this choice (as the controls would)
+    select({ run = 0, step = 1, layer = 0, index = 0 } = {}) {
+      runSel.value = run; limits(); stepIn.value = step;
+      show([layer, index]);
+    },
+  };
+}
