@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import adadelta, adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nesterov, rmsprop, sgd
+from . import (adadelta, adafactor, adagrad, adam, adamax, adamw, ademamix, adan, amsgrad, lamb, lion, momentum, nadam,
+               nesterov, prodigy, rmsprop, schedulefree_adamw, sgd)
 from .base import Optimizer, OptimizerInfo, bind, capture, describe
 
 # The page lists the optimizers in this order.  Adding one: a module and a line here.
@@ -30,6 +31,12 @@ MODULES = [
     nadam,
     adamax,
     lion,
+    adafactor,
+    schedulefree_adamw,
+    ademamix,
+    adan,
+    lamb,
+    prodigy,
 ]
 
 REGISTRY: dict[str, OptimizerInfo] = {info.name: info for info in map(describe, MODULES)}

@@ -1,0 +1,119 @@
+"""Adam's per-coordinate scaling at a fraction of its memory: for a weight matrix, keep only the running mean of g² over each row and over each column, and rebuild the n×m second moment as their outer product. No first moment, a step size relative to the parameter's own scale (its RMS) that decays as 1/√t, and each step clipped to an RMS of at most d. Made for training large language models when the optimizer state does not fit; on small problems it behaves like a cautious, self-scaling Adam without momentum."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import kernels as K
+from .base import BOOL, LR, WEIGHT_DECAY
+
+TITLE = "Adafactor"
+MACHINE_EPS = 2.220446049250313e-16  # torch.finfo(torch.float64).eps: what torch's eps=(None, ...) means
+RANGES = {"lr": LR, "beta2_decay": (-1.0, 0.0, "float"), "eps1": (1e-30, 1e-3, "log"),
+          "eps2": (1e-12, 1.0, "log"), "d": (1.0, 1e3, "log"), "weight_decay": WEIGHT_DECAY, "maximize": BOOL}
+# The second moment of x and y on a landscape is one vector's, so the two coordinates
+# are stepped together (landscape._race_floats steps them one at a time).
+ELEMENTWISE = False
+
+
+class AdafactorState(NamedTuple):
+    step: int           # t
+    blocks: tuple       # ((start, shape), ...): the parameter arrays inside the flat θ, in order
+    v: np.ndarray       # v̂_t shaped like θ: a vector's running mean of g², a matrix's R_t C_t / mean(R_t)
+    row: tuple          # R_t of every matrix block, shape (n,): running mean of g² over each row
+    col: tuple          # C_t of every matrix block, shape (m,): running mean of g² over each column
+
+
+def init(params, blocks=None):
+    if not isinstance(params, np.ndarray):
+        # one coordinate alone has no RMS to share: the landscape's float loop takes this
+        # as its cue to step (x, y) as one array instead
+        raise ZeroDivisionError("adafactor steps the whole parameter array at once")
+    blocks = ((0, params.shape),) if blocks is None else tuple(blocks)
+    matrices = [shape for _, shape in blocks if len(shape) == 2]
+    return AdafactorState(step=0, blocks=blocks, v=K.zeros_like(params),
+                          row=tuple(np.zeros(shape[0]) for shape in matrices),
+                          col=tuple(np.zeros(shape[1]) for shape in matrices))
+
+
+def update(grads, state, params, lr=1e-2, beta2_decay=-0.8, eps1=MACHINE_EPS, eps2=1e-3, d=1.0,
+           weight_decay=0.0, maximize=False):
+    r"""One step of Adafactor (PyTorch ``torch.optim.Adafactor``), for each parameter array::
+
+        β̂₂ₜ = 1 − t^c
+        ρ_t = min(η, 1/√t)
+        α_t = max(ε₂, RMS(θ_{t−1})) ρ_t
+        R_t = β̂₂ₜ R_{t−1} + (1 − β̂₂ₜ) mean_j(g_t²)
+        C_t = β̂₂ₜ C_{t−1} + (1 − β̂₂ₜ) mean_i(g_t²)
+        v̂_t = R_t C_t / max(mean(R_t), ε₁)
+        U_t = g_t / √max(v̂_t, ε₁²)
+        θ_t = (1 − ηλ) θ_{t−1} − α_t U_t / max(1, RMS(U_t)/d)
+
+    where η = lr, c = beta2_decay, ε₁ = eps1, ε₂ = eps2, d = d, λ = weight_decay, RMS(u) = ‖u‖/√(size of u).
+
+    For a matrix (n × m) R_t and C_t are the row and column means of g² (n + m
+    numbers instead of n·m); for a vector (a bias, the 2-element landscape point)
+    torch keeps the whole running mean, v̂_t = β̂₂ₜ v̂_{t−1} + (1 − β̂₂ₜ) g_t², and
+    so does this code.  β̂₂ₜ rises towards 1 (t = 1 gives 0: the
+    first v̂ is g²).  The step is relative: α_t scales with the parameter's RMS (at
+    least ε₂), so a large weight matrix moves more than a small one.  torch's
+    ``eps=(eps1, eps2)`` is the pair (ε₁, ε₂); its default ``None`` for ε₁ is the
+    machine epsilon of float64, 2⁻⁵², the default here.  ``maximize`` steps up the
+    gradient.  In the network each weight matrix and bias is its own array when
+    ``init`` is given their ``blocks``; without them θ is one vector.
+
+    References
+    ----------
+    Shazeer, N. & Stern, M. (2018). Adafactor: adaptive learning rates with sublinear
+    memory cost. *ICML* (Algorithms 4 and 5; PyTorch's variant is Algorithm 4 without
+    update clipping by RMS of v, with relative step size and weight decay).
+    """
+    t = state.step + 1
+    g = -grads if maximize else grads
+    one_minus_beta2 = float(K.exp(beta2_decay * float(K.log(float(t)))))  # t^c, c ≤ 0
+    rho = min(lr, 1.0 / K.sqrt(float(t)))
+    flat_p, flat_g = params.reshape(-1), g.reshape(-1)
+    updates = np.empty_like(flat_p)
+    v_new = np.empty_like(flat_p)
+    rows, cols = [], []
+    for start, shape in state.blocks:
+        size = int(np.prod(shape))
+        p, gb = flat_p[start:start + size].reshape(shape), flat_g[start:start + size].reshape(shape)
+        alpha = max(eps2, rms(p)) * rho
+        if len(shape) == 2:
+            i = len(rows)
+            row = _lerp(state.row[i], (gb * gb).mean(axis=1), one_minus_beta2)
+            col = _lerp(state.col[i], (gb * gb).mean(axis=0), one_minus_beta2)
+            v_hat = row[:, None] * col[None, :] / max(float(row.mean()), eps1)
+            rows.append(row)
+            cols.append(col)
+        else:
+            v_hat = _lerp(state.v.reshape(-1)[start:start + size].reshape(shape), gb * gb, one_minus_beta2)
+        u = gb / K.sqrt(K.maximum(v_hat, eps1 * eps1))
+        step = alpha / max(1.0, rms(u) / d)
+        delta = -step * u
+        if weight_decay != 0.0:
+            delta = delta - lr * weight_decay * p
+        updates[start:start + size] = delta.reshape(-1)
+        v_new[start:start + size] = v_hat.reshape(-1)
+    return (updates.reshape(params.shape),
+            AdafactorState(t, state.blocks, v_new.reshape(params.shape), tuple(rows), tuple(cols)))
+
+
+def rms(x) -> float:
+    """RMS(x) = ‖x‖₂ / √(size of x), as torch's ``x.norm(2) / x.numel() ** 0.5``."""
+    return float(K.sqrt(float((x * x).sum()))) / K.sqrt(float(x.size))
+
+
+def _lerp(start, end, weight: float):
+    """start + w (end − start), in torch's ``lerp`` order (exact ``end`` at w = 1)."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
+def trace(grads, new_state, updates, hyper, variables) -> dict:
+    """Inspector quantities: ``grad``, ``update`` and ``v`` (v̂_t, the second moment the step used)."""
+    return {"grad": grads, "update": updates, "v": new_state.v}
