@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import landscape, network, regime
+from .csvdata import MAX_CSV_BYTES
 from .describe import MAX_ANSWER_CHARS, MAX_TEXT_CHARS
 from .functions import FUNCTIONS
 from .optimizers import REGISTRY
@@ -48,5 +49,6 @@ def list_catalog() -> dict:
             "network": {k.lower(): getattr(network, k) for k in dir(network) if k.startswith(("MAX_", "MIN_"))},
             "regime": {"max_side": regime.MAX_SIDE, "max_work": regime.MAX_WORK, "max_steps": regime.MAX_STEPS},
             "describe": {"max_answer_chars": MAX_ANSWER_CHARS, "max_text_chars": MAX_TEXT_CHARS},
+            "csv": {"max_bytes": MAX_CSV_BYTES},
         },
     }

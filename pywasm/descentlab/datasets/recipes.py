@@ -4,7 +4,7 @@ A recipe is plain JSON, so presets (``datasets/*.json``), the words of
 :func:`descentlab.describe.describe`, a language model's answer and a user's own
 file can all say which dataset they mean::
 
-    {"components": [COMPONENT, ...], "seed": s}
+    {"components": [COMPONENT, ...], "seed": s, "label_noise": f}
     COMPONENT = {"generator": name, "n": .., "noise": .., "classes": ..,
                  "scale": 1.0, "shift": [0, 0], "label": k}
 
@@ -15,7 +15,9 @@ Labels: by default each component's classes get fresh labels after those
 already used (two moons then three blobs give classes 0-1 and 2-4).  A component
 with ``"label": k`` puts *all* its points in class ``k`` instead, e.g. to add
 outliers to an existing class.  The final labels must be exactly 0..C-1 with no
-gap.  Rows are shuffled with ``default_rng(s)``.
+gap.  Rows are shuffled with ``default_rng(s)``.  ``label_noise`` (0..1, default 0)
+then gives that share of the rows, picked by ``default_rng([s, LABEL_NOISE_STREAM])``,
+another class (each flipped label moves by 1..C−1 classes, uniformly): no point moves.
 
 Recipes may come from anyone, so :func:`validate_recipe` checks one completely,
 key by key and number by number, before anything is drawn; :func:`from_recipe`
@@ -33,7 +35,8 @@ from .limits import MAX_CLASSES, MAX_SAMPLES, MAX_SEED
 
 MAX_COMPONENTS = 24  # up to 10 shapes, plus one outlier cloud per class
 COORD_BOUND = 100.0  # |scale| and |shift| at most this: keeps points finite and plottable
-RECIPE_FIELDS = ("components", "seed")
+RECIPE_FIELDS = ("components", "seed", "label_noise")
+LABEL_NOISE_STREAM = 7919  # the label flips' own random stream, apart from the components' [s, i]
 COMPONENT_FIELDS = ("generator", "n", "noise", "classes", "scale", "shift", "label")
 
 
@@ -77,6 +80,7 @@ def validate_recipe(obj, path: str = "recipe") -> dict:
     f = Fields(obj, path)
     comps = f.array("components", 1, MAX_COMPONENTS)
     seed = f.number("seed", 0, MAX_SEED, 0, integer=True)
+    label_noise = f.number("label_noise", 0.0, 1.0, 0.0)
     out, total, next_label, used = [], 0, 0, set()
     for i, comp in enumerate(comps):
         cpath = f"{path}.components[{i}]"
@@ -92,7 +96,10 @@ def validate_recipe(obj, path: str = "recipe") -> dict:
         out.append(entry)
     if used != set(range(len(used))):
         raise SpecError(f"{path}.components", f"labels must be 0..C-1 without gaps, got {sorted(used)}")
-    return {"components": out, "seed": seed}
+    normal = {"components": out, "seed": seed}
+    if label_noise > 0.0:
+        normal["label_noise"] = label_noise
+    return normal
 
 
 def _component(comp, cpath: str) -> dict:
@@ -179,7 +186,14 @@ def from_recipe(recipe: dict) -> tuple[np.ndarray, np.ndarray]:
     X = np.concatenate(Xs)
     y = np.concatenate(ys)
     order = np.random.default_rng(seed).permutation(len(y))
-    return X[order], y[order]
+    X, y = X[order], y[order]
+    share = recipe.get("label_noise", 0.0)
+    if share > 0.0:
+        classes = int(y.max()) + 1
+        rng = np.random.default_rng([seed, LABEL_NOISE_STREAM])
+        flip = rng.choice(len(y), size=int(share * len(y)), replace=False)
+        y[flip] = (y[flip] + rng.integers(1, classes, size=len(flip))) % classes
+    return X, y
 
 
 __all__ = ["validate_recipe", "recipe_size", "from_recipe", "classes_of", "MAX_COMPONENTS", "COORD_BOUND",

@@ -10,9 +10,6 @@ import { datasetSpec } from "./scene.js";
 import { drawScatter } from "./draw.js";
 
 const TABS = [["preset", "Preset"], ["describe", "Describe in words"], ["csv", "Upload CSV"]];
-// descentlab.csvdata.MAX_CSV_BYTES: a larger file is refused before it is read (the catalog
-// does not list this limit yet)
-const MAX_CSV_BYTES = 2 * 1024 * 1024;
 const MB = 1024 * 1024;
 
 // els: the panel's elements; data: the last "dataset" result shown; uploaded: a CSV's
@@ -140,6 +137,7 @@ export class DatasetPanel {
 
   csvControls() {
     const L = this.catalog.limits.network;
+    const MAX_CSV_BYTES = this.catalog.limits.csv.max_bytes;
     const file = h("input", { type: "file", accept: ".csv,text/csv,text/plain", "aria-label": "CSV file", "data-field": "dataset.csv" });
     const labelSel = h("select", { "aria-label": "Label column", disabled: !this.uploaded });
     const info = h("p", { class: "hint" }, `A header row, numeric feature columns and one label column. At most ${L.max_samples} rows, ` +
