@@ -113,14 +113,20 @@ def test_adam_without_bias_correction_names_step_quantity_and_hint(page, server)
 
 def test_an_endless_loop_is_stopped_and_the_view_recovers(page, server):
     open_exercise(page, server, "sgd")
+    # a Python loop: the code's own step budget names its line, and the editor marks it
     loop = SGD_CODE.replace("    updates = -lr * g\n", "    while True:\n        pass\n    updates = -lr * g\n")
     text = check(page, loop)
+    assert "line 12" in text and "endless loop" in text, text
+    assert "Line 12" in page.locator(".ex-detail").inner_text()
+    # a loop inside one call (no Python line runs): the code worker is stopped and restarted
+    stuck = SGD_CODE.replace("    updates = -lr * g\n", "    sum(range(10 ** 13))\n    updates = -lr * g\n")
+    text = check(page, stuck)
     assert "Stopped" in text and "8 s" in text and "still usable" in text, text
     assert page.locator(".ex-check").is_enabled()
     # the restarted code worker checks the next attempt
     page.evaluate("() => document.querySelector('.ex-verdict-box').replaceChildren()")
     assert check(page, SGD_CODE).startswith("✓ Passed")
-    assert stored(page)["exercises"]["sgd"]["attempts"] == 2
+    assert stored(page)["exercises"]["sgd"] == {"code": SGD_CODE, "passed": True, "attempts": 3}
 
 
 def test_export_then_import_round_trips(page, server, tmp_path):
@@ -225,6 +231,7 @@ def test_layout_and_screenshots(opened, server, width, height):
         .filter((e) => e.getBoundingClientRect().right > w + 0.5 && !e.parentElement.closest('.CodeMirror, .ex-textarea'))
         .map((e) => e.tagName + '.' + e.className)""", width)
     assert overflow == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     if width < 600:
         assert page.evaluate("() => getComputedStyle(document.querySelector('.ex-view')).gridTemplateColumns.split(' ').length") == 1
     SHOTS.mkdir(parents=True, exist_ok=True)
