@@ -108,7 +108,7 @@ def test_the_sgd_check_sees_weight_decay():
      "    return grads, state\n",
      ["needs a default"]),
     ("# " + "x" * 1_000_000, ["characters long"]),
-    ("import os\ndef init(params):\n    return (0,)\n\ndef update(grads, state, params, lr=0.1):\n"
+    ("def init(params):\n    return (0,)\n\ndef update(grads, state, params, lr=0.1):\n"
      "    return -lr * grads, state\n", ["the hyper-parameter"]),
 ])
 def test_bad_code_gets_a_clear_message(source, words):
