@@ -381,6 +381,12 @@ CONVERGENCE = {
     "nadam": (dict(lr=0.05), 300),
     "adamax": (dict(lr=0.05), 300),
     "lion": (dict(lr=0.01), 400),
+    "adafactor": (dict(lr=0.3), 1000),  # relative steps: the step shrinks with RMS(θ)
+    "schedulefree_adamw": (dict(lr=0.1), 1000),
+    "ademamix": (dict(lr=0.05, beta3=0.99), 300),  # β₃ = 0.9999 remembers too long for a 300-step bowl
+    "adan": (dict(lr=0.05), 1000),
+    "lamb": (dict(lr=0.05), 300),
+    "prodigy": (dict(), 300),  # no learning rate to tune: that is the point
 }
 
 
@@ -479,6 +485,12 @@ COMBOS = [(name, {}) for name in O.REGISTRY] + [
     ("adamw", dict(amsgrad=True)),
     ("nadam", dict(weight_decay=0.1)),
     ("lion", dict(weight_decay=0.1)),
+    ("adafactor", dict(weight_decay=0.1, maximize=True, d=1.5)),
+    ("schedulefree_adamw", dict(warmup_steps=2, weight_decay=0.1, r=0.5, weight_lr_power=1.5)),
+    ("ademamix", dict(t_alpha_beta3=3, weight_decay=0.1)),
+    ("adan", dict(weight_decay=0.1)),
+    ("lamb", dict(weight_decay=0.1)),
+    ("prodigy", dict(weight_decay=0.1, d0=1e-3)),
 ]
 
 
@@ -526,12 +538,16 @@ def test_state_is_namedtuple_and_update_is_pure(combo):
         assert type(s2) is type(s) and s2.step == t
         assert u.shape == p.shape and u.dtype == np.float64
         for field, x in zip(s2._fields, s2):
-            if isinstance(x, np.ndarray):
+            if isinstance(x, np.ndarray) and field not in NOT_THETA_SHAPED:
                 assert x.shape == p.shape and x.dtype == np.float64, field
                 assert not np.shares_memory(x, g), field  # the caller may reuse its gradient buffer
         p = p + u
         p_copy = p.copy()
         s = s2
+
+
+# State arrays that are not shaped like θ: a layer table, Adafactor's row and column means
+NOT_THETA_SHAPED = {"blocks", "row", "col"}
 
 
 EXPECTED_KEYS = {
@@ -540,6 +556,9 @@ EXPECTED_KEYS = {
     "adam": {"m", "v", "m_hat", "v_hat"}, "adamw": {"m", "v", "m_hat", "v_hat"}, "adamax": {"m", "u"},
     "amsgrad": {"m", "v", "m_hat", "v_hat", "v_max"}, "nadam": {"m", "v", "m_hat", "v_hat"},
     "lion": {"m", "c"},
+    "adafactor": {"v"}, "schedulefree_adamw": {"y", "z", "x", "v", "g_hat"},
+    "ademamix": {"m1", "m2", "nu", "m1_hat", "nu_hat"}, "adan": {"m", "v", "n", "diff"},
+    "lamb": {"m", "v", "r", "trust_ratio"}, "prodigy": {"m", "v", "s", "d"},
 }
 
 
@@ -606,7 +625,8 @@ def test_recorded_adadelta_delta_is_the_step():
 # ---------------------------------------------------------------------------
 
 NAMES = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta",
-         "adam", "adamw", "amsgrad", "nadam", "adamax", "lion"]
+         "adam", "adamw", "amsgrad", "nadam", "adamax", "lion",
+         "adafactor", "schedulefree_adamw", "ademamix", "adan", "lamb", "prodigy"]
 
 
 def test_registry_names():
@@ -667,6 +687,17 @@ def test_pytorch_defaults():
     assert d["lion"] == dict(lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0)
     assert d["adamax"] == dict(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0)
     assert d["momentum"]["momentum"] == 0.9 and d["nesterov"]["momentum"] == 0.9 and d["nesterov"]["nesterov"]
+    # torch.optim.Adafactor: eps=(None, 1e-3), None being float64's machine epsilon
+    assert d["adafactor"] == dict(lr=1e-2, beta2_decay=-0.8, eps1=float(np.finfo(np.float64).eps), eps2=1e-3, d=1.0,
+                                  weight_decay=0.0, maximize=False)
+    assert d["schedulefree_adamw"] == dict(lr=0.0025, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+                                           warmup_steps=0, r=0.0, weight_lr_power=2.0)
+    # pytorch_optimizer's defaults (t_alpha_beta3 = 0 stands for its None)
+    assert d["ademamix"] == dict(lr=1e-3, beta1=0.9, beta2=0.999, beta3=0.9999, alpha=5.0, t_alpha_beta3=0,
+                                 eps=1e-8, weight_decay=0.0)
+    assert d["adan"] == dict(lr=1e-3, beta1=0.98, beta2=0.92, beta3=0.99, eps=1e-8, weight_decay=0.0)
+    assert d["lamb"] == dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0)
+    assert d["prodigy"] == dict(lr=1.0, beta1=0.9, beta2=0.999, d0=1e-6, d_coef=1.0, weight_decay=0.0, eps=1e-8)
 
 
 def test_make_errors():
@@ -706,11 +737,25 @@ def test_optimizer_modules_use_only_bit_identical_ops(path):
 
 
 # ---------------------------------------------------------------------------
-# Every optimizer is elementwise: stepped one Python float at a time it gives the
-# bits of the array step (the 2-D landscape relies on it for speed).
+# Every optimizer but those marked ELEMENTWISE = False is elementwise: stepped one
+# Python float at a time it gives the bits of the array step (the 2-D landscape
+# relies on it for speed).  The others (a norm or a sum over the whole array) refuse
+# a float in init, so the landscape steps (x, y) together.
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("combo", COMBOS, ids=combo_id)
+def elementwise(name):
+    return getattr(O.REGISTRY[name].module, "ELEMENTWISE", True)
+
+
+def test_whole_array_optimizers_refuse_a_float():
+    whole = [name for name in O.REGISTRY if not elementwise(name)]
+    assert whole == ["adafactor", "lamb", "prodigy"]
+    for name in whole:
+        with pytest.raises(ZeroDivisionError, match="whole parameter array"):
+            O.make(name).init(1.0)
+
+
+@pytest.mark.parametrize("combo", [c for c in COMBOS if elementwise(c[0])], ids=combo_id)
 def test_float_coordinates_step_like_the_array(combo):
     name, hyper = combo
     opt = O.make(name, **hyper)

@@ -10,7 +10,6 @@ from .. import kernels as K
 from .base import BOOL, LR, WEIGHT_DECAY
 
 TITLE = "Adafactor"
-MACHINE_EPS = 2.220446049250313e-16  # torch.finfo(torch.float64).eps: what torch's eps=(None, ...) means
 RANGES = {"lr": LR, "beta2_decay": (-1.0, 0.0, "float"), "eps1": (1e-30, 1e-3, "log"),
           "eps2": (1e-12, 1.0, "log"), "d": (1.0, 1e3, "log"), "weight_decay": WEIGHT_DECAY, "maximize": BOOL}
 # The second moment of x and y on a landscape is one vector's, so the two coordinates
@@ -20,25 +19,35 @@ ELEMENTWISE = False
 
 class AdafactorState(NamedTuple):
     step: int           # t
-    blocks: tuple       # ((start, shape), ...): the parameter arrays inside the flat θ, in order
+    blocks: np.ndarray  # (k, 3) ints: each parameter array's (start in θ, rows, columns); 0 columns: a vector
     v: np.ndarray       # v̂_t shaped like θ: a vector's running mean of g², a matrix's R_t C_t / mean(R_t)
-    row: tuple          # R_t of every matrix block, shape (n,): running mean of g² over each row
-    col: tuple          # C_t of every matrix block, shape (m,): running mean of g² over each column
+    row: np.ndarray     # R_t of every matrix, one after another: running mean of g² over each row
+    col: np.ndarray     # C_t of every matrix, one after another: running mean of g² over each column
 
 
 def init(params, blocks=None):
+    """The state before step 1.  ``blocks``: ``((start, shape), ...)``, the parameter arrays
+    inside a flat θ (a network's weight matrices and biases); by default θ is one array."""
     if not isinstance(params, np.ndarray):
         # one coordinate alone has no RMS to share: the landscape's float loop takes this
         # as its cue to step (x, y) as one array instead
         raise ZeroDivisionError("adafactor steps the whole parameter array at once")
-    blocks = ((0, params.shape),) if blocks is None else tuple(blocks)
-    matrices = [shape for _, shape in blocks if len(shape) == 2]
-    return AdafactorState(step=0, blocks=blocks, v=K.zeros_like(params),
-                          row=tuple(np.zeros(shape[0]) for shape in matrices),
-                          col=tuple(np.zeros(shape[1]) for shape in matrices))
+    table = block_table(params, blocks)
+    matrices = table[table[:, 2] > 0]
+    return AdafactorState(step=0, blocks=table, v=K.zeros_like(params), row=np.zeros(int(matrices[:, 1].sum())),
+                          col=np.zeros(int(matrices[:, 2].sum())))
 
 
-def update(grads, state, params, lr=1e-2, beta2_decay=-0.8, eps1=MACHINE_EPS, eps2=1e-3, d=1.0,
+def block_table(params, blocks):
+    """``blocks`` (or θ as one array) as a (k, 3) table of (start, rows, columns), columns 0 for a vector."""
+    if blocks is None:
+        blocks = ((0, params.shape),)
+    rows = [(start, shape[0], shape[1] if len(shape) == 2 else 0) if len(shape) <= 2
+            else (start, int(np.prod(shape)), 0) for start, shape in blocks]
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def update(grads, state, params, lr=1e-2, beta2_decay=-0.8, eps1=2.220446049250313e-16, eps2=1e-3, d=1.0,
            weight_decay=0.0, maximize=False):
     r"""One step of Adafactor (PyTorch ``torch.optim.Adafactor``), for each parameter array::
 
@@ -75,31 +84,29 @@ def update(grads, state, params, lr=1e-2, beta2_decay=-0.8, eps1=MACHINE_EPS, ep
     one_minus_beta2 = float(K.exp(beta2_decay * float(K.log(float(t)))))  # t^c, c ≤ 0
     rho = min(lr, 1.0 / K.sqrt(float(t)))
     flat_p, flat_g = params.reshape(-1), g.reshape(-1)
-    updates = np.empty_like(flat_p)
-    v_new = np.empty_like(flat_p)
-    rows, cols = [], []
-    for start, shape in state.blocks:
-        size = int(np.prod(shape))
-        p, gb = flat_p[start:start + size].reshape(shape), flat_g[start:start + size].reshape(shape)
+    updates, v_new = np.empty_like(flat_p), np.empty_like(flat_p)
+    row, col = np.empty_like(state.row), np.empty_like(state.col)
+    r0 = c0 = 0  # where the next matrix's R and C start in row and col
+    for start, n, m in state.blocks.tolist():
+        size = n * m if m else n
+        p, gb = flat_p[start:start + size], flat_g[start:start + size]
         alpha = max(eps2, rms(p)) * rho
-        if len(shape) == 2:
-            i = len(rows)
-            row = _lerp(state.row[i], (gb * gb).mean(axis=1), one_minus_beta2)
-            col = _lerp(state.col[i], (gb * gb).mean(axis=0), one_minus_beta2)
-            v_hat = row[:, None] * col[None, :] / max(float(row.mean()), eps1)
-            rows.append(row)
-            cols.append(col)
-        else:
-            v_hat = _lerp(state.v.reshape(-1)[start:start + size].reshape(shape), gb * gb, one_minus_beta2)
+        if m:  # a matrix: factored second moment
+            gm = gb.reshape(n, m)
+            row[r0:r0 + n] = lerp(state.row[r0:r0 + n], (gm * gm).mean(axis=1), one_minus_beta2)
+            col[c0:c0 + m] = lerp(state.col[c0:c0 + m], (gm * gm).mean(axis=0), one_minus_beta2)
+            r, c = row[r0:r0 + n], col[c0:c0 + m]
+            v_hat = (r[:, None] * c[None, :] / max(float(r.mean()), eps1)).reshape(-1)
+            r0, c0 = r0 + n, c0 + m
+        else:  # a vector: the full running mean
+            v_hat = lerp(state.v.reshape(-1)[start:start + size], gb * gb, one_minus_beta2)
         u = gb / K.sqrt(K.maximum(v_hat, eps1 * eps1))
-        step = alpha / max(1.0, rms(u) / d)
-        delta = -step * u
+        delta = -(alpha / max(1.0, rms(u) / d)) * u
         if weight_decay != 0.0:
             delta = delta - lr * weight_decay * p
-        updates[start:start + size] = delta.reshape(-1)
-        v_new[start:start + size] = v_hat.reshape(-1)
-    return (updates.reshape(params.shape),
-            AdafactorState(t, state.blocks, v_new.reshape(params.shape), tuple(rows), tuple(cols)))
+        updates[start:start + size] = delta
+        v_new[start:start + size] = v_hat
+    return updates.reshape(params.shape), AdafactorState(t, state.blocks, v_new.reshape(params.shape), row, col)
 
 
 def rms(x) -> float:
@@ -107,7 +114,7 @@ def rms(x) -> float:
     return float(K.sqrt(float((x * x).sum()))) / K.sqrt(float(x.size))
 
 
-def _lerp(start, end, weight: float):
+def lerp(start, end, weight: float):
     """start + w (end − start), in torch's ``lerp`` order (exact ``end`` at w = 1)."""
     if weight < 0.5:
         return start + weight * (end - start)

@@ -18,19 +18,22 @@ ELEMENTWISE = False
 
 class LAMBState(NamedTuple):
     step: int           # t
-    blocks: tuple       # ((start, shape), ...): the layers inside the flat θ, in order
+    blocks: np.ndarray  # (k, 2) ints: each layer's (start, size) inside the flat θ, in order
     m: np.ndarray       # m_t, first moment
     v: np.ndarray       # v_t, second moment
 
 
 def init(params, blocks=None):
+    """The state before step 1.  ``blocks``: ``((start, shape), ...)``, the layers (weight
+    matrices and bias vectors) inside a flat θ; by default θ is one layer."""
     if not isinstance(params, np.ndarray):
         # one coordinate alone is no layer: the landscape's float loop takes this as
         # its cue to step (x, y) as one array instead
         raise ZeroDivisionError("lamb steps the whole parameter array at once")
-    blocks = ((0, params.shape),) if blocks is None else tuple(blocks)
+    blocks = ((0, params.shape),) if blocks is None else blocks
+    table = np.array([(start, int(np.prod(shape))) for start, shape in blocks], dtype=np.int64).reshape(-1, 2)
     z = K.zeros_like(params)
-    return LAMBState(step=0, blocks=blocks, m=z, v=z)
+    return LAMBState(step=0, blocks=table, m=z, v=z)
 
 
 def update(grads, state, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
@@ -65,8 +68,7 @@ def update(grads, state, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weig
         r = r + weight_decay * params
     flat_p, flat_r = params.reshape(-1), r.reshape(-1)
     ratio = np.empty_like(flat_p)  # each layer's trust ratio, in every one of its entries
-    for start, shape in state.blocks:
-        size = int(np.prod(shape))
+    for start, size in state.blocks.tolist():
         p_norm, r_norm = norm(flat_p[start:start + size]), norm(flat_r[start:start + size])
         ratio[start:start + size] = p_norm / r_norm if p_norm > 0.0 and r_norm > 0.0 else 1.0
     trust_ratio = ratio.reshape(params.shape)

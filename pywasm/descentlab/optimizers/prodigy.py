@@ -19,7 +19,7 @@ ELEMENTWISE = False
 
 class ProdigyState(NamedTuple):
     step: int            # t
-    d: float             # d_t, the distance estimate (the learning-rate scale)
+    d: float             # d_t, the distance estimate (the learning-rate scale); d_0 = d₀ is a hyper-parameter
     r: float             # r_t (numerator of d̂), scaled by 1/d₀
     x0: np.ndarray       # θ_0, the start
     s: np.ndarray        # s_t, the weighted sum of gradients, scaled by 1/d₀
@@ -33,7 +33,7 @@ def init(params):
         # to step (x, y) as one array instead
         raise ZeroDivisionError("prodigy steps the whole parameter array at once")
     z = K.zeros_like(params)
-    return ProdigyState(step=0, d=None, r=0.0, x0=K.copy(params), s=z, m=z, v=z)
+    return ProdigyState(step=0, d=0.0, r=0.0, x0=K.copy(params), s=z, m=z, v=z)
 
 
 def update(grads, state, params, lr=1.0, beta1=0.9, beta2=0.999, d0=1e-6, d_coef=1.0, weight_decay=0.0, eps=1e-8):
@@ -63,7 +63,7 @@ def update(grads, state, params, lr=1.0, beta1=0.9, beta2=0.999, d0=1e-6, d_coef
     parameter-free learner. *ICML* (arXiv:2306.06101, 2023; Algorithm 4).
     """
     t = state.step + 1
-    d = d0 if state.d is None else state.d
+    d = d0 if state.step == 0 else state.d
     beta3 = K.sqrt(beta2)
     d_lr = d * lr
     scale = d / d0 * d_lr
