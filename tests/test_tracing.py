@@ -9,6 +9,7 @@ evaluated again, from the values traced before it, and gives the same bits.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 from typing import NamedTuple
 
@@ -29,9 +30,10 @@ def _option_value(name, key):
     lo, hi, kind = REGISTRY[name].ranges[key]
     if kind == "bool":
         return not default
-    if key == "eps":
-        return 1e-3
-    return 0.3 if default != 0.3 and lo <= 0.3 <= hi else 0.05
+    if kind == "int":  # e.g. warmup steps: a few, inside the range
+        return int(min(hi, max(lo, default + 3)))
+    candidates = [1e-3, 1e-6, lo * 10] if kind == "log" else [0.3, 0.05, (lo + hi) / 2]
+    return next(v for v in candidates if lo <= v <= hi and v != default)
 
 
 def _single_options():
@@ -125,6 +127,8 @@ def test_trace_equals_the_recorded_state_bit_for_bit(name, hyper):
                 continue
             traced = new_state.get(key, names.get(key))
             assert traced is not None, f"{name}: recorded {key} is not a variable of the code"
+            if not isinstance(traced, list):  # one number for both coordinates (e.g. Prodigy's d), recorded per coordinate
+                traced = [traced] * len(rows[step - 1])
             assert bits(traced) == bits(rows[step - 1]), (name, key)
         if step > 1:  # the state before the step is the one recorded after the previous step
             before = trace(spec, run=1, step=step - 1)["lines"][-1]["values"]["return"][1]
@@ -134,23 +138,28 @@ def test_trace_equals_the_recorded_state_bit_for_bit(name, hyper):
 # --- 2. each displayed line shows what it computes ----------------------------------------------
 
 def _statements(source):
-    """Listing line -> the simple statement (or def) that contains it."""
+    """Listing line -> the simple statement, loop header or def that contains it."""
     tree = ast.parse("\n".join(source))
     out = {}
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)):
             for n in range(node.lineno, node.end_lineno + 1):
                 out.setdefault(n, node)
-        elif isinstance(node, ast.FunctionDef):
+        elif isinstance(node, (ast.FunctionDef, ast.For)):
             out[node.lineno] = node
     return out
+
+
+UNINITIALISED = ("np.empty_like", "np.empty")  # memory not yet written: no value to compare
 
 
 def check_lines(t, module_vars, state_before):
     """Re-evaluate every traced line from the values traced before it, frame by frame.
 
-    Returns the number of lines checked; fails on a line whose value differs from
-    its re-evaluation, or on a traced line that is not an assignment, a return or a def.
+    Each assignment is executed again on copies of the values traced before it (so an
+    in-place fill such as ``u[i] = ...`` is checked too); a loop header's value must be
+    an item of its iterable.  Returns the number of lines checked; fails on a line whose
+    value differs, or on a traced line that is not an assignment, a loop, a return or a def.
     """
     statements = _statements(t["source"])
     every = {k: v for info in REGISTRY.values() for k, v in vars(info.module).items()}  # a callee's globals too
@@ -158,6 +167,7 @@ def check_lines(t, module_vars, state_before):
     frames, checked = [], 0
     for entry in t["lines"]:
         node = statements.get(entry["line"])
+        text = t["source"][entry["line"] - 1]
         values = dict(entry["values"])
         if isinstance(node, ast.FunctionDef):  # a call starts: its inputs and hyper-parameters
             frames.append({"grads": _array(t["grads"]), "params": _array(t["params"]),
@@ -166,22 +176,30 @@ def check_lines(t, module_vars, state_before):
                 assert values == {k: v for k, v in t["hyper"].items() if k in values}
             continue
         env = frames[-1]
-        assert isinstance(node, (ast.Assign, ast.AugAssign, ast.Return)), t["source"][entry["line"] - 1]
-        run = lambda expr: eval(compile(ast.Expression(expr), "<line>", "eval"), {**common, **env})  # noqa: E731,S307
+        assert isinstance(node, (ast.Assign, ast.AugAssign, ast.Return, ast.For)), text
+        scope = {**common, **copy.deepcopy(env)}
         if isinstance(node, ast.Return):
-            assert bits(plain(run(node.value))) == bits(values.pop("return")), t["source"][entry["line"] - 1]
+            got = eval(compile(ast.Expression(node.value), "<line>", "eval"), scope)  # noqa: S307 - our source
+            assert bits(plain(got)) == bits(values.pop("return")), text
             frames.pop()
+        elif isinstance(node, ast.For):  # the loop variable(s): an item of the iterable
+            items = eval(compile(ast.Expression(node.iter), "<line>", "eval"), scope)  # noqa: S307
+            bound = [n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)]  # the names the header binds
+            names = [k for k in bound if k in values]
+            assert names, text
+            as_names = lambda item: dict(zip(bound, item if isinstance(node.target, ast.Tuple) else [item]))  # noqa: E731
+            assert any(bits([plain(as_names(item)[k]) for k in names]) == bits([values[k] for k in names])
+                       for item in items), text
+            for k in names:
+                env[k] = _array(values.pop(k))
         else:
-            target = node.target if isinstance(node, ast.AugAssign) else node.targets[0]
-            value = run(ast.BinOp(ast.Name(target.id, ast.Load()), node.op, node.value)) \
-                if isinstance(node, ast.AugAssign) else run(node.value)
-            names = [e.id for e in target.elts] if isinstance(target, ast.Tuple) else [target.id]
-            got = list(value) if isinstance(target, ast.Tuple) else [value]
-            for k, v in zip(names, got):
-                if k in values:
-                    assert bits(plain(v)) == bits(values.pop(k)), (t["source"][entry["line"] - 1], k)
-                env[k] = v
-        assert not values, f"values {sorted(values)} not computed by {t['source'][entry['line'] - 1]!r}"
+            exec(compile(ast.Module([node], []), "<line>", "exec"), scope)  # noqa: S102 - our own source
+            for k in list(values):
+                if not any(u in text for u in UNINITIALISED):
+                    assert bits(plain(scope[k])) == bits(values[k]), (text, k)
+                env[k] = scope[k] if not any(u in text for u in UNINITIALISED) else _array(values[k])
+                values.pop(k)
+        assert not values, f"values {sorted(values)} not computed by {text!r}"
         checked += 1
     assert not frames, "a traced call did not return"
     return checked

@@ -81,6 +81,19 @@ def _picker(flat: int, size: int):
     return pick
 
 
+def _snapshot(value):
+    """A copy of a local's value as it is now: code may fill an array in place (``u[i] = ...``) later."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*map(_snapshot, value))
+    if isinstance(value, (tuple, list)):
+        return type(value)(map(_snapshot, value))
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
+
+
 def _same(a, b) -> bool:
     if type(a) is not type(b):
         return False
@@ -112,7 +125,7 @@ class _LocalTracer:
     def __init__(self, owner: _Tracer, frame):
         self.owner = owner
         self.line = None
-        self.before = dict(frame.f_locals)
+        self.before = {k: _snapshot(v) for k, v in frame.f_locals.items()}
         # the def line shows the hyper-parameters this call received (AdamW calls Adam with λ = 0)
         code = frame.f_code
         hyper = code.co_varnames[HYPER_FIRST:code.co_argcount + code.co_kwonlyargcount]
@@ -120,14 +133,13 @@ class _LocalTracer:
 
     def __call__(self, frame, event, arg):
         if event in ("line", "return") and self.line is not None:
-            now = frame.f_locals
-            changed = {k: v for k, v in now.items()
-                       if not k.startswith("__") and (k not in self.before or not _same(self.before[k], v))}
+            now = {k: _snapshot(v) for k, v in frame.f_locals.items() if not k.startswith("__")}
+            changed = {k: v for k, v in now.items() if k not in self.before or not _same(self.before[k], v)}
             if event == "return":
-                changed["return"] = arg
+                changed["return"] = _snapshot(arg)
             if changed:
                 self.owner.events.append((frame.f_code, self.line, changed))
-            self.before = dict(now)
+            self.before = now
         if event == "line":
             self.line = frame.f_lineno
         return self
