@@ -412,3 +412,28 @@ def test_network_learner_code():
     update = ours["lines"][-1]["values"]["return"][0]
     flat = ours["arrays"][2]["offset"] + 6
     assert bits(ours["params"] + update) == bits(result["runs"][1]["snapshots"][3][flat])
+
+
+# --- the race's gradient: custom functions, noise and clipping ----------------------------------
+
+@pytest.mark.parametrize("extra, entry", [
+    ({"function": "custom", "expression": "x**2 + 10*sin(y) + 0.1*x*y"}, {}),
+    ({"noise": {"std": 3.0, "seed": 11}}, {}),
+    ({"noise": {"std": 3.0, "seed": 11}}, {"clip_grad_norm": 2.0}),
+    ({}, {"clip_grad_value": 0.5}),
+])
+def test_trace_follows_the_race_gradient(extra, entry):
+    """Trace replays the race's own gradient (expression, noise) and shows the clipped one it used."""
+    spec = {**spec_for("adam", {}), **extra}
+    spec["optimizers"][1].update(entry)
+    run = descentlab.run(spec)["runs"][1]
+    for step in (1, 2, 5):
+        t = trace(spec, run=1, step=step)
+        updates = t["lines"][-1]["values"]["return"][0]
+        assert bits(t["params"]) == bits(run["path"][step - 1])
+        assert bits(t["grads"]) == bits(run["state"]["grad"][step - 1])
+        assert bits(updates) == bits(run["state"]["update"][step - 1])
+        if entry:
+            assert bits(t["grads_raw"]) == bits(run["state"]["grad_raw"][step - 1])
+        else:
+            assert "grads_raw" not in t

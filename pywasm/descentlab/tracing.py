@@ -27,7 +27,6 @@ import numpy as np
 
 from . import landscape, learner, network, optimizer_spec, optimizers
 from .errors import SpecError
-from .functions import FUNCTIONS
 from .optimizers import REGISTRY
 
 _PACKAGE = str(Path(optimizers.__file__).parent)  # functions traced: those of the optimizers package
@@ -190,14 +189,19 @@ def _run_traced(call, tracer, budgeted: bool = False):
 
 
 def _landscape_replay(checked: dict, run: int, step: int):
-    """Parameters, state and gradient before step ``step`` of run ``run`` (the race's bits)."""
+    """Parameters, state and gradient before step ``step`` of run ``run`` (the race's bits).
+
+    The gradient is the race's own (``landscape.gradient_fn``: a custom expression and the
+    spec's noise included), before clipping: ``optimizer_spec.make`` clips inside ``update``.
+    """
     entry = checked["optimizers"][run]
-    fn, fparams = FUNCTIONS[checked["function"]], checked["function_params"]
-    opt = optimizer_spec.make(entry, f"optimizers[{run}]")  # the run's own optimizer: schedule, learner code
+    fn, fparams = landscape.surface(checked), checked["function_params"]
+    grad = landscape.gradient_fn(checked)
+    opt = optimizer_spec.make(entry, f"optimizers[{run}]")  # the run's own optimizer: schedule, clipping, learner code
     p = np.array([float(v) for v in checked["start"]], dtype=np.float64)
     state = opt.init(p)
     for k in range(1, step + 1):
-        g = np.array(fn.grad(float(p[0]), float(p[1]), **fparams), dtype=np.float64)
+        g = grad(p, k)
         if k == step:
             return entry, p, state, g
         updates, state = opt.update(g, state, p)
@@ -377,6 +381,10 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
         show = _picker(chosen.pop("flat"), layout.size)
         extra = {"param": chosen, "arrays": arrays}
     tracer = _traced_step(entry, run, step, g, state, p)
+    clip = optimizer_spec.clipper(entry)
+    if clip is not None:  # update (optimizer_spec.make) clipped g before the optimizer saw it
+        extra["grads_raw"] = show(g)
+        g = clip(g)[0]
     source, offsets = _listing(tracer, entry)
     lines = [{"line": line + offsets[code], "values": {k: show(v) for k, v in values.items()}}
              for code, line, values in tracer.events]
