@@ -42,8 +42,8 @@ def block_table(params, blocks):
     """``blocks`` (or θ as one array) as a (k, 3) table of (start, rows, columns), columns 0 for a vector."""
     if blocks is None:
         blocks = ((0, params.shape),)
-    rows = [(start, shape[0], shape[1] if len(shape) == 2 else 0) if len(shape) <= 2
-            else (start, int(np.prod(shape)), 0) for start, shape in blocks]
+    rows = [(start, shape[0], shape[1]) if len(shape) == 2 else (start, np.zeros(shape).size, 0)
+            for start, shape in blocks]  # a matrix, else a vector of all the entries
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
@@ -84,8 +84,8 @@ def update(grads, state, params, lr=1e-2, beta2_decay=-0.8, eps1=2.2204460492503
     one_minus_beta2 = float(K.exp(beta2_decay * float(K.log(float(t)))))  # t^c, c ≤ 0
     rho = min(lr, 1.0 / K.sqrt(float(t)))
     flat_p, flat_g = params.reshape(-1), g.reshape(-1)
-    updates, v_new = np.empty_like(flat_p), np.empty_like(flat_p)
-    row, col = np.empty_like(state.row), np.empty_like(state.col)
+    updates, v_new = np.zeros_like(flat_p), np.zeros_like(flat_p)
+    row, col = np.zeros_like(state.row), np.zeros_like(state.col)
     r0 = c0 = 0  # where the next matrix's R and C start in row and col
     for start, n, m in state.blocks.tolist():
         size = n * m if m else n

@@ -31,7 +31,7 @@ def init(params, blocks=None):
         # its cue to step (x, y) as one array instead
         raise ZeroDivisionError("lamb steps the whole parameter array at once")
     blocks = ((0, params.shape),) if blocks is None else blocks
-    table = np.array([(start, int(np.prod(shape))) for start, shape in blocks], dtype=np.int64).reshape(-1, 2)
+    table = np.array([(start, np.zeros(shape).size) for start, shape in blocks], dtype=np.int64).reshape(-1, 2)
     z = K.zeros_like(params)
     return LAMBState(step=0, blocks=table, m=z, v=z)
 
@@ -67,7 +67,7 @@ def update(grads, state, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weig
     if weight_decay != 0.0:
         r = r + weight_decay * params
     flat_p, flat_r = params.reshape(-1), r.reshape(-1)
-    ratio = np.empty_like(flat_p)  # each layer's trust ratio, in every one of its entries
+    ratio = np.zeros_like(flat_p)  # each layer's trust ratio, in every one of its entries
     for start, size in state.blocks.tolist():
         p_norm, r_norm = norm(flat_p[start:start + size]), norm(flat_r[start:start + size])
         ratio[start:start + size] = p_norm / r_norm if p_norm > 0.0 and r_norm > 0.0 else 1.0
