@@ -23,14 +23,16 @@ async function codeBlock(code) {
 
 // A modal dialog listing each entry's label and code. Resolves true ("Run this code") or
 // false ("Don't run", Escape, or the dialog closed any other way). Focus stays inside it.
-export async function confirmCode(entries) {
+// from: "link" (the page's own address) or "host" (a run an embedding page asked for).
+export async function confirmCode(entries, { from = "link" } = {}) {
   const titleId = newId("confirm-title");
   const blocks = await Promise.all(entries.map((e) => codeBlock(String(e.code))));
   const run = h("button", { type: "button", class: "button", "data-keep-enabled": "" }, "Run this code");
   const decline = h("button", { type: "button", class: "button secondary", "data-keep-enabled": "" }, "Don't run");
   const dialog = h("dialog", { class: "confirm-code-dialog", "aria-labelledby": titleId, "aria-modal": "true" },
-    h("h2", { id: titleId }, entries.length === 1 ? "This link carries code: run it?" : `This link carries code for ${entries.length} optimizers: run it?`),
-    h("p", {}, "It was written by whoever made the link or the page that embeds this lab. It runs in a worker without network or storage, "
+    h("h2", { id: titleId }, `${from === "host" ? "The page around this lab sent" : "This link carries"} code`
+      + `${entries.length === 1 ? "" : ` for ${entries.length} optimizers`}: run it?`),
+    h("p", {}, `It was written by whoever made ${from === "host" ? "the page that embeds this lab" : "the link"}. It runs in a worker without network or storage, `
       + "but read it first: nothing of it runs until you choose \u201cRun this code\u201d."),
     h("div", { class: "confirm-entries" }, entries.map((e, i) => h("section", { class: "confirm-entry" },
       h("h3", {}, `${i + 1}. ${e.label || "My optimizer"}`), blocks[i]))),
@@ -52,6 +54,7 @@ export async function confirmCode(entries) {
     dialog.addEventListener("keydown", (e) => trapTab(e, dialog));
     dialog.showModal();
     decline.focus();   // the safe choice is the one Enter picks
+    if (document.documentElement.classList.contains("embed")) dialog.scrollIntoView({ block: "start" });
   });
 }
 
@@ -78,7 +81,7 @@ export async function confirmSpecCode(spec) {
   const list = spec && typeof spec === "object" && Array.isArray(spec.optimizers) ? spec.optimizers : [];
   const unread = await untrustedEntries(list);
   if (!unread.length) return;
-  if (await confirmCode(unread)) {
+  if (await confirmCode(unread, { from: "host" })) {
     await Promise.all(unread.map((o) => trustCode(String(o.code))));
     return;
   }

@@ -100,7 +100,7 @@ export function codePanel({ api, entry, onSave, onClose }) {
     h("div", { class: "code-panel-head" }, title, closeX),
     h("div", { class: "control" }, h("label", { for: labelId }, `Label (at most ${MAX_LABEL_CHARS} characters)`), labelInput),
     h("p", { class: "hint", id: hintId }, "Define init(params) and update(grads, state, params, lr=…), which returns (updates, new_state). ",
-      h("code", {}, "np"), " and ", h("code", {}, "K"), " are available. Tab indents; Esc then Tab leaves the editor."),
+      h("code", {}, "np"), " and ", h("code", {}, "K"), " are available."),
     host, errorBox, status, h("div", { class: "code-actions" }, save, cancel));
   document.body.append(el);
   let ed = null;
@@ -113,12 +113,16 @@ export function codePanel({ api, entry, onSave, onClose }) {
     return e;
   });
 
+  // An error with a line is marked in the editor, with its message under it; the alert box
+  // then only announces it (visually hidden), else it shows the message itself.
   function showError(err) {
     const line = errorLine(err);
     const text = err ? (err.message || String(err)) : "";
+    const inEditor = Boolean(err && line && ed);
     errorBox.hidden = !err;
+    errorBox.classList.toggle("announce-only", inEditor);
     errorBox.textContent = err ? (line && !/\bline \d+/.test(text) ? `Line ${line}: ${text}` : text) : "";
-    if (ed) ed.markLine(err ? line : null, text);
+    if (ed) ed.markLine(inEditor ? line : null, text.replace(/\bline \d+: /, ""));
     if (err) status.textContent = "";
   }
 
