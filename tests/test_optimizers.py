@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import descentlab
 from descentlab import optimizers as O
+from descentlab.functions import FUNCTIONS
 
 RTOL = 1e-12
 OPT_DIR = Path(O.__file__).parent
@@ -739,20 +741,29 @@ def test_optimizer_modules_use_only_bit_identical_ops(path):
 # ---------------------------------------------------------------------------
 # Every optimizer but those marked ELEMENTWISE = False is elementwise: stepped one
 # Python float at a time it gives the bits of the array step (the 2-D landscape
-# relies on it for speed).  The others (a norm or a sum over the whole array) refuse
-# a float in init, so the landscape steps (x, y) together.
+# relies on it for speed).  The others (a norm or a sum over the whole array) are
+# raced on the landscape with (x, y) as one array.
 # ---------------------------------------------------------------------------
 
 def elementwise(name):
     return getattr(O.REGISTRY[name].module, "ELEMENTWISE", True)
 
 
-def test_whole_array_optimizers_refuse_a_float():
-    whole = [name for name in O.REGISTRY if not elementwise(name)]
-    assert whole == ["adafactor", "lamb", "prodigy"]
-    for name in whole:
-        with pytest.raises(ZeroDivisionError, match="whole parameter array"):
-            O.make(name).init(1.0)
+@pytest.mark.parametrize("name", ["adafactor", "lamb", "prodigy"])
+def test_whole_array_optimizers_race_as_one_array(name):
+    assert not elementwise(name)
+    spec = {"kind": "landscape", "function": "booth", "start": [-3.0, 4.0], "steps": 30,
+            "optimizers": [{"name": name}]}
+    fast = descentlab.run(spec)["runs"][0]
+    recorded = descentlab.run({**spec, "record_state": True})["runs"][0]  # always the array loop
+    assert fast["path"] == recorded["path"]
+    opt, p = O.make(name), np.array([-3.0, 4.0])
+    state = opt.init(p)
+    for k in range(1, 4):  # by hand: the whole array stepped at once
+        g = np.array(FUNCTIONS["booth"].grad(float(p[0]), float(p[1])), dtype=np.float64)
+        u, state = opt.update(g, state, p)
+        p = p + u
+        assert [float(v) for v in p] == fast["path"][k]
 
 
 @pytest.mark.parametrize("combo", [c for c in COMBOS if elementwise(c[0])], ids=combo_id)

@@ -244,12 +244,18 @@ def race(spec: dict, entry: dict) -> dict:
     return budget.drain(race_steps(spec, entry))
 
 
+def _elementwise(entry: dict) -> bool:
+    """Whether the entry's optimizer treats each coordinate on its own (the float loop's premise)."""
+    return getattr(optimizers.REGISTRY[entry["name"]].module, "ELEMENTWISE", True)
+
+
 def race_steps(spec: dict, entry: dict, field: str = "optimizers[0]"):
     """:func:`race` as a generator: yields the step reached about every ``budget.PROGRESS_SECONDS``
     of work, and returns the run.  ``field`` names the entry in errors of a learner's code."""
     opt = optimizer_spec.make(entry, field, clip=False)  # clipped here, where the steps are counted
     counts = {"clipped": 0}
-    if spec["record_state"] or entry["name"] == "custom":  # learner code sees arrays, as it is told
+    # learner code sees arrays, as it is told; so do optimizers of the whole array (LAMB's norms)
+    if spec["record_state"] or entry["name"] == "custom" or not _elementwise(entry):
         path, loss, diverged_at, trace = yield from _race_arrays(spec, entry, opt, counts)
     else:
         try:

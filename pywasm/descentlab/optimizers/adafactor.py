@@ -28,10 +28,6 @@ class AdafactorState(NamedTuple):
 def init(params, blocks=None):
     """The state before step 1.  ``blocks``: ``((start, shape), ...)``, the parameter arrays
     inside a flat θ (a network's weight matrices and biases); by default θ is one array."""
-    if not isinstance(params, np.ndarray):
-        # one coordinate alone has no RMS to share: the landscape's float loop takes this
-        # as its cue to step (x, y) as one array instead
-        raise ZeroDivisionError("adafactor steps the whole parameter array at once")
     table = block_table(params, blocks)
     matrices = table[table[:, 2] > 0]
     return AdafactorState(step=0, blocks=table, v=K.zeros_like(params), row=np.zeros(int(matrices[:, 1].sum())),

@@ -26,10 +26,6 @@ class LAMBState(NamedTuple):
 def init(params, blocks=None):
     """The state before step 1.  ``blocks``: ``((start, shape), ...)``, the layers (weight
     matrices and bias vectors) inside a flat θ; by default θ is one layer."""
-    if not isinstance(params, np.ndarray):
-        # one coordinate alone is no layer: the landscape's float loop takes this as
-        # its cue to step (x, y) as one array instead
-        raise ZeroDivisionError("lamb steps the whole parameter array at once")
     blocks = ((0, params.shape),) if blocks is None else blocks
     table = np.array([(start, np.zeros(shape).size) for start, shape in blocks], dtype=np.int64).reshape(-1, 2)
     z = K.zeros_like(params)

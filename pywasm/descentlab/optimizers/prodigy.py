@@ -28,10 +28,6 @@ class ProdigyState(NamedTuple):
 
 
 def init(params):
-    if not isinstance(params, np.ndarray):
-        # d̂ needs every coordinate: the landscape's float loop takes this as its cue
-        # to step (x, y) as one array instead
-        raise ZeroDivisionError("prodigy steps the whole parameter array at once")
     z = K.zeros_like(params)
     return ProdigyState(step=0, d=0.0, r=0.0, x0=K.copy(params), s=z, m=z, v=z)
 
