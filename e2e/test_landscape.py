@@ -322,3 +322,105 @@ def test_regime_map_computes_and_a_cell_plays(landscape):
     page.locator(".regime-canvas").click(position={"x": 70, "y": 15})  # first lr, top row
     wait_digest(page, before)
     assert len(view_spec(page)["optimizers"]) == n_before + 1
+
+
+def test_arrow_keys_walk_the_selected_path(landscape):
+    page = landscape
+    canvas = page.locator(".landscape-canvas")
+    canvas.focus()
+    page.keyboard.press("ArrowRight")          # nothing selected: run 1 at the timeline's step
+    assert page.evaluate("() => window.descentlab.view.selected") == {"run": 0, "step": 1000}
+    page.keyboard.press("Home")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => window.descentlab.view.selected") == {"run": 0, "step": 3}
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowDown")           # the next run, same step
+    assert page.evaluate("() => window.descentlab.view.selected") == {"run": 1, "step": 2}
+    ref = page.evaluate("() => window.descentlab.view.result.runs[1].path[2]")
+    summary = page.locator(".selection-summary").inner_text()
+    assert "run 2 of 4" in summary and "Nesterov momentum" in summary and "step 2 of 1000" in summary
+    assert page.evaluate("() => document.querySelector('.selection-summary').getAttribute('aria-live')") == "polite"
+    assert f"x = {ref[0]:.4g}"[:8] in summary
+    # a visible focus ring while the plot has the keyboard
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.landscape-canvas')).outlineStyle") != "none"
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => window.descentlab.view.selected") is None
+    # Shift + an arrow moves the start point
+    start = page.evaluate("() => window.descentlab.view.scene.start")
+    page.keyboard.press("Shift+ArrowRight")
+    assert page.evaluate("() => window.descentlab.view.scene.start")[0] > start[0]
+
+
+def test_a_click_beside_the_paths_can_be_undone(landscape):
+    page = landscape
+    start = page.evaluate("() => window.descentlab.view.scene.start")
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    box = page.locator(".landscape-canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.85)   # far from every path
+    wait_digest(page, before)
+    assert page.evaluate("() => window.descentlab.view.scene.start") != start
+    undo = page.locator(".undo-bar button")
+    assert undo.is_visible() and "Undo" in undo.inner_text()
+    moved = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    undo.click()
+    digest = wait_digest(page, moved)
+    assert page.evaluate("() => window.descentlab.view.scene.start") == start
+    assert digest == before and page.locator(".undo-bar").is_hidden()
+
+
+def test_legends_name_the_runs_and_the_shading(landscape):
+    page = landscape
+    labels = page.evaluate("() => window.descentlab.view.labels")
+    items = page.locator(".main .chart-legend li")
+    assert items.count() == 4
+    result = page.evaluate("() => window.descentlab.view.result")
+    for i in range(4):
+        text = items.nth(i).inner_text()
+        assert text.startswith(labels[i]) and "final f =" in text
+    page.wait_for_function("() => document.querySelectorAll('.main .colour-bar-ticks span').length === 5")
+    ticks = page.locator(".main .colour-bar-ticks span").all_inner_texts()
+    assert all(t.strip() for t in ticks) and "f at each point" in page.locator(".main .colour-bar figcaption").inner_text()
+    assert len(result["runs"]) == 4
+
+
+def test_labels_tell_runs_of_one_optimizer_apart(landscape):
+    page = landscape
+    page.select_option("[data-field='lesson']", "beale-momentum")
+    page.wait_for_function("() => window.descentlab.view.scene.lesson === 'beale-momentum'")
+    assert page.evaluate("() => window.descentlab.view.labels") == ["SGD + momentum μ=0.9", "SGD + momentum μ=0.99", "Adam"]
+    page.locator(".lesson-card .predict-choices button").nth(1).click()
+    page.wait_for_function("() => /diverged at step/.test(document.querySelector('.main .run-status').textContent)")
+    assert "SGD + momentum μ=0.99 diverged at step" in page.locator(".main .run-status").inner_text()
+
+
+def test_regime_list_follows_the_runs_and_the_map_explains_itself(landscape):
+    page = landscape
+    options = lambda: page.locator("[data-field='regime.optimizer'] option").all_inner_texts()  # noqa: E731
+    assert options() == ["1. SGD", "2. Nesterov momentum", "3. Adam", "4. RMSprop"]
+    page.locator(".opt-item summary").nth(2).click()
+    page.get_by_role("button", name="Remove run 3").click()
+    assert options() == ["1. SGD", "2. Nesterov momentum", "3. RMSprop"]
+    page.get_by_role("button", name="+ Add optimizer").click()
+    assert options()[-1] == "4. Adam"
+    page.select_option("[data-field='regime.optimizer']", "2")   # RMSprop
+    page.locator("[data-field='regime.n']").fill("4")
+    page.locator("[data-field='regime.n']").press("Enter")
+    page.get_by_role("button", name="Compute map").click()
+    page.wait_for_function("() => /runs of/.test(document.querySelectorAll('.regime .run-status')[0].textContent)",
+                           timeout=120_000)
+    assert page.evaluate("() => window.descentlab.view.regime.optimizer.name") == "rmsprop"
+    assert page.locator(".regime .colour-bar").is_visible()
+    assert page.locator(".regime .colour-bar-ticks span").count() == 5
+    # hover names a cell's final loss; the keyboard moves between cells and Enter adds one
+    page.locator(".regime-canvas").hover(position={"x": 70, "y": 15})
+    assert "final loss" in page.locator(".regime-readout").inner_text() or "diverged" in page.locator(".regime-readout").inner_text()
+    n_before = len(view_spec(page)["optimizers"])
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    page.locator(".regime-canvas").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert "lr = " in page.locator(".regime-readout").inner_text()
+    page.keyboard.press("Enter")
+    wait_digest(page, before)
+    assert len(view_spec(page)["optimizers"]) == n_before + 1

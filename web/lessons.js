@@ -36,7 +36,7 @@ export const LESSONS = [
       explain: (runs, label) => `After 80 steps ${label(1)} is at f = ${f(runs[1])}, ${label(0)} at f = ${f(runs[0])} and ${label(2)} at f = ${f(runs[2])}. `
         + "Plain SGD's step must stay below 2/50 = 0.04 or it blows up across the valley; along the floor, where the curvature is only 1, "
         + "such a step shrinks the distance by just 3.8 % per step, so it zig-zags across and creeps along. "
-        + "Momentum keeps 70 % of its velocity: the zig-zag cancels out while the push along the floor adds up to about 1/(1 − μ) ≈ 3.3 steps. "
+        + "Momentum keeps 70 % of its velocity: the back-and-forth across the valley partly cancels from one step to the next, while the push along the floor, always the same way, adds up to about 1/(1 − μ) ≈ 3.3 steps. "
         + `Adam's steps stay about lr = 0.2 long however small the slope, so it arrives fast but then hovers around the minimum, ending at ${at(end(runs[2]))}.`,
       tryIt: { text: "Give SGD lr 0.041, just above 2/50, and watch it across the valley",
         apply: (scene) => { scene.optimizers[0].params.lr = 0.041; } },
