@@ -60,6 +60,7 @@ const MAX_DEPTH = 100;
 // (progress comes about every half second) means learner code is stuck.
 export const CODE_SILENCE_MS = 8000;
 const CODE_WORKER_NAME = "descentlab-code";
+const CODE_CANCEL_MS = 2000;     // a cancelled code-worker run still going after this is stopped
 export const CODE_TIMEOUT_NOTICE = `Your code ran for more than ${CODE_SILENCE_MS / 1000} s without finishing, `
   + "so it was stopped. The lab is still usable.";
 
@@ -314,8 +315,8 @@ function endCode(state, err) {
 function restartCode(state, kind, message, reason) {
   if (state !== code) return;
   endCode(state, makeError(kind, message));
-  codeWorker();
   emit("code-worker", { state: "restarted", reason });
+  codeWorker();
 }
 
 // The watchdog: while the code worker is ready and has a request in flight, it must say
@@ -325,8 +326,12 @@ function watch(state) {
   state.watchdog = setInterval(() => {
     if (state.dead || !state.pending.size) { clearInterval(state.watchdog); state.watchdog = null; return; }
     if (!state.isReady) { state.heard = Date.now(); return; }  // loading: the clock starts once ready
-    if (Date.now() - state.heard > CODE_SILENCE_MS) {
+    const now = Date.now();
+    if (now - state.heard > CODE_SILENCE_MS) {
       restartCode(state, "CodeTimeout", CODE_TIMEOUT_NOTICE, `no answer for ${CODE_SILENCE_MS / 1000} s`);
+    } else if ([...state.pending.values()].some((r) => r.cancelledAt && now - r.cancelledAt > CODE_CANCEL_MS)) {
+      // a cancelled run is stuck inside learner code: stopping the worker is the only way
+      restartCode(state, "Cancelled", "The run was cancelled.", "a cancelled run did not stop");
     }
   }, Math.min(1000, CODE_SILENCE_MS / 4));
 }
@@ -384,7 +389,11 @@ function cancel(target) {
   for (const id of ids) {
     if (parallelRuns.has(id)) { parallelRuns.get(id).abort(); found = true; continue; }
     for (const st of states) {
-      if (st.pending.has(id)) { send(st, { type: "cancel", target: id }); found = true; }
+      if (st.pending.has(id)) {
+        send(st, { type: "cancel", target: id });
+        if (st.code) st.pending.get(id).cancelledAt = Date.now();  // the watchdog makes sure it ends
+        found = true;
+      }
     }
   }
   return found;
