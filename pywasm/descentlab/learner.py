@@ -163,7 +163,7 @@ def compile_optimizer(source) -> LearnerOptimizer:
     init, update = env["init"], env["update"]
     spent = [0]  # bytecode steps of this compiled code so far, across calls (a run's budget)
     return LearnerOptimizer(
-        init=lambda params, capture=None: _budgeted(lambda: init(params), "init", capture, spent),
+        init=lambda params, capture=None, **blocks: _budgeted(lambda: init(params, **blocks), "init", capture, spent),
         update=lambda g, s, p, capture=None, **h: _budgeted(lambda: update(g, s, p, **h), "update", capture, spent),
         defaults=defaults, source=source)
 
@@ -288,9 +288,14 @@ def optimizer(entry: dict, field: str):
     hyper = entry["params"]
     t = [0]
 
-    def init(params):
+    # a network passes its layers' blocks to an init that takes them, as it does the built-in's
+    takes_blocks = any(isinstance(node, ast.FunctionDef) and node.name == "init"
+                       and "blocks" in [a.arg for a in node.args.args + node.args.kwonlyargs]
+                       for node in ast.parse(entry["code"]).body)
+
+    def init(params, blocks=None):
         try:
-            state = code.init(params)
+            state = code.init(params, **({"blocks": blocks} if takes_blocks and blocks is not None else {}))
             check_state(state, params)
             return state
         except LearnerError as e:

@@ -9,6 +9,8 @@ epoch at a time in turn, so the page can draw all curves growing together.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from . import budget, datasets, optimizer_spec
@@ -261,6 +263,23 @@ def _boundary_rows(spec, ctx) -> int:
     return max(2, budget.chunk(per_row))
 
 
+def layer_blocks(layout) -> list:
+    """The network's parameter arrays inside θ as ``[(start, shape), ...]``: W1, b1, W2, b2, ..."""
+    return [b for s in layout.layers for b in ((s.w_offset, s.w_shape), (s.b_offset, s.b_shape))]
+
+
+def init_state(opt, theta, layout):
+    """``opt.init(θ)``, given the layer ``blocks`` when its init takes them (LAMB per layer,
+    Adafactor factored per matrix, Muon per hidden matrix); θ is one vector for the others."""
+    try:
+        takes_blocks = "blocks" in inspect.signature(opt.init).parameters
+    except (TypeError, ValueError):  # a builtin without a signature takes θ only
+        takes_blocks = False
+    if takes_blocks:
+        return opt.init(theta, blocks=layer_blocks(layout))
+    return opt.init(theta)
+
+
 class _Run:
     """One optimizer's training state, advanced an epoch at a time."""
 
@@ -270,7 +289,7 @@ class _Run:
         self.clip = optimizer_spec.clipper(entry)  # None, or the entry's clip_grad_norm / clip_grad_value
         self.clipped = 0
         self.theta = ctx["theta0"].copy()
-        self.state = self.opt.init(self.theta)
+        self.state = init_state(self.opt, self.theta, ctx["layout"])
         self.step = 0
         self.train_loss: list[float] = []
         self.train_loss_ema: list[float] = []  # the per-step loss smoothed (see _smooth)
