@@ -176,8 +176,9 @@ def read_spec(spec: dict) -> dict:
         _check_start(fn, start)
     steps = fields.number("steps", 1, MAX_STEPS, 500, integer=True)
     noise = read_noise(fields)
-    runs = read_optimizers(fields)
+    runs = read_optimizers(fields, fork=True)
     optimizer_spec.check_run_length(runs, steps)
+    optimizer_spec.check_forks(runs, steps)
     record = fields.boolean("record_state", False)
     # "only": i runs the i-th optimizer alone, the whole spec validated all the same, so
     # a pool of workers can share one scene and an error names the field as in the spec
@@ -255,7 +256,9 @@ def race_steps(spec: dict, entry: dict, field: str = "optimizers[0]"):
     opt = optimizer_spec.make(entry, field, clip=False)  # clipped here, where the steps are counted
     counts = {"clipped": 0}
     # learner code sees arrays, as it is told; so do optimizers of the whole array (LAMB's norms)
-    if spec["record_state"] or entry["name"] == "custom" or not _elementwise(entry):
+    if "fork" in entry:
+        path, loss, diverged_at, trace = yield from _race_fork(spec, entry, opt, counts)
+    elif spec["record_state"] or entry["name"] == "custom" or not _elementwise(entry):
         path, loss, diverged_at, trace = yield from _race_arrays(spec, entry, opt, counts)
     else:
         try:
@@ -349,22 +352,38 @@ def _race_arrays(spec: dict, entry: dict, opt, counts: dict | None = None):
     With clipping, the trace's ``grad`` is the clipped gradient the update used and
     ``grad_raw`` the one before clipping.
     """
+    carry = yield from _array_steps(spec, entry, opt, _begin(spec, opt), spec["steps"], counts)
+    return _finish(carry)
+
+
+def _begin(spec: dict, opt) -> dict:
+    """Where every run starts: the spec's start point, a fresh state, step 0."""
+    fn, fparams = surface(spec), spec["function_params"]
+    x, y = (float(v) for v in spec["start"])
+    p = np.array([x, y], dtype=np.float64)
+    # Flat lists of floats, not a small list per step: a million of those make each of
+    # Python's full garbage collections take half a second in the middle of a run.
+    return {"p": p, "state": opt.init(p), "step": 0, "xs": [x], "ys": [y], "loss": [float(fn.f(x, y, **fparams))],
+            "trace": {}, "shapes": {}, "diverged_at": None}
+
+
+def _array_steps(spec: dict, entry: dict, opt, carry: dict, stop: int, counts: dict | None = None):
+    """Steps ``carry["step"] + 1`` to ``stop`` of ``entry`` on the array loop, from ``carry``.
+
+    A generator (a heartbeat every chunk of steps); returns ``carry`` advanced: ``p``,
+    ``state``, ``step``, the path so far (``xs``, ``ys``, ``loss``), the recorded
+    ``trace`` and ``diverged_at`` (the step at which the run stopped, or None).
+    """
     fn, fparams = surface(spec), spec["function_params"]
     f = fn.f
     gradient = gradient_fn(spec)
     clip = optimizer_spec.clipper(entry)
     counts = {} if counts is None else counts
     counts["clipped"] = 0
-    x, y = (float(v) for v in spec["start"])
-    p = np.array([x, y], dtype=np.float64)
-    state = opt.init(p)
-    # Flat lists of floats, not a small list per step: a million of those make each of
-    # Python's full garbage collections take half a second in the middle of a run.
-    xs, ys, loss = [x], [y], [float(f(x, y, **fparams))]
-    trace: dict[str, list] = {}  # quantity -> its values at every step, one after another
-    shapes: dict[str, tuple] = {}
+    p, state, xs, ys, loss = carry["p"], carry["state"], carry["xs"], carry["ys"], carry["loss"]
+    trace, shapes = carry["trace"], carry["shapes"]  # quantity -> its values at every step, one after another
     every = budget.chunk(RECORD_STEP_SECONDS if spec["record_state"] else STEP_SECONDS)
-    for step in range(1, spec["steps"] + 1):
+    for step in range(carry["step"] + 1, stop + 1):
         g = raw = gradient(p, step)
         if clip is not None:
             g, hit = clip(raw)
@@ -381,19 +400,73 @@ def _race_arrays(spec: dict, entry: dict, opt, counts: dict | None = None):
         nx, ny = new_p.tolist()
         value = float(f(nx, ny, **fparams)) if _inside(nx, ny) else float("nan")
         if not _finite(value):
-            return _path(xs, ys), np.array(loss), step, _stack(trace, shapes)
+            return dict(carry, p=p, state=state, step=step - 1, diverged_at=step)
         if spec["record_state"]:
             for key, val in recorded.items():
                 val = np.asarray(val, dtype=np.float64)
                 shapes.setdefault(key, val.shape)
                 trace.setdefault(key, []).extend(val.ravel().tolist())
-        p, state, x, y = new_p, new_state, nx, ny
-        xs.append(x)
-        ys.append(y)
+        p, state = new_p, new_state
+        xs.append(nx)
+        ys.append(ny)
         loss.append(value)
         if step % every == 0:
             yield step
-    return _path(xs, ys), np.array(loss), None, _stack(trace, shapes)
+    return dict(carry, p=p, state=state, step=stop)
+
+
+def _finish(carry: dict) -> tuple:
+    """``(path, loss, diverged_at, trace)`` of a finished carry; the trace keeps the quantities
+    recorded at every step (a fork's parent and its own optimizer may record different ones)."""
+    steps = len(carry["loss"]) - 1
+    shapes = carry["shapes"]
+    trace = {k: v for k, v in carry["trace"].items() if len(v) == steps * _size(shapes[k])}
+    return _path(carry["xs"], carry["ys"]), np.array(carry["loss"]), carry["diverged_at"], _stack(trace, shapes)
+
+
+def _size(shape: tuple) -> int:
+    size = 1
+    for d in shape:
+        size *= d
+    return size
+
+
+def fork_carry(spec: dict, index: int):
+    """Run ``index`` of a checked landscape spec replayed to its end, on the array loop (a generator).
+
+    A forked run first replays its parent (recursively, at most ``MAX_FORK_DEPTH``
+    levels) up to the fork's step k, with the parent's own settings: the path up to k
+    is the parent's, bit for bit.  From θ_k it continues with its own optimizer: with
+    the parent's state when :func:`optimizer_spec.keeps_state` (the same optimizer, so
+    its step count, moments and schedule carry on), else a fresh ``init(θ_k)`` (its
+    step count, and so its schedule, start again at 1).  Noise draws stay those of the
+    step number.  Returns the carry (see :func:`_array_steps`).
+    """
+    return _carry(spec, index, spec["steps"], {})
+
+
+def _carry(spec: dict, index: int, stop: int, counts: dict):
+    entry = spec["optimizers"][index]
+    opt = optimizer_spec.make(entry, f"optimizers[{index}]", clip=False)
+    fork = entry.get("fork")
+    if fork is None:
+        carry = _begin(spec, opt)
+    else:
+        carry = yield from _carry(spec, fork["run"], min(fork["step"], stop), {})
+        if carry["diverged_at"] is not None or carry["step"] >= stop:
+            return carry
+        if not optimizer_spec.keeps_state(spec["optimizers"][fork["run"]], entry):
+            carry = dict(carry, state=opt.init(carry["p"]))
+    return (yield from _array_steps(spec, entry, opt, carry, stop, counts))
+
+
+def _race_fork(spec: dict, entry: dict, opt, counts: dict):
+    """A forked entry's race (see :func:`fork_carry`); ``counts["clipped"]`` counts its own steps only."""
+    index = next(i for i, e in enumerate(spec["optimizers"]) if e is entry or e == entry)
+    carry = yield from _carry(spec, index, spec["steps"], counts)
+    if "clipped" not in counts:
+        counts["clipped"] = 0
+    return _finish(carry)
 
 
 def _path(xs: list, ys: list) -> np.ndarray:

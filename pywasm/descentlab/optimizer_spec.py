@@ -40,14 +40,17 @@ LABEL_MAX_LEN = 60
 _COLOR_LEN = 7  # "#rrggbb"
 CLIP_FIELDS = ("clip_grad_norm", "clip_grad_value")
 CLIP_MAX = 1.0e6  # c in (0, CLIP_MAX]: beyond any gradient a finite run shows
+MAX_FORK_DEPTH = 3  # a fork of a fork of a fork: each level replays its parent up to the fork
+MAX_FORK_STEP = 10_000  # the longest landscape run (landscape.MAX_STEPS); check_forks bounds it by the spec's steps
 CLIP_NORM_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_: clip_coef = max_norm / (total_norm + 1e-6)
 
 
-def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True) -> dict:
+def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True, index: int | None = None) -> dict:
     """Validate one optimizer entry.
 
     ``schedule=False`` refuses a ``schedule`` field (a regime map varies fixed
-    hyper-parameters).
+    hyper-parameters).  ``index``: the entry's place in a list whose runs may
+    ``fork`` from earlier ones (a landscape's); None refuses ``fork``.
 
     Returns
     -------
@@ -56,8 +59,9 @@ def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True) -
     """
     fields = Fields(obj, path)
     name = fields.choice("name", [*REGISTRY, "custom"] if custom else REGISTRY)
+    fork = _read_fork(fields, index)
     if name == "custom":
-        return _read_custom(fields)
+        return _with_fork(_read_custom(fields), fork)
     info = REGISTRY[name]
     params = {}
     for key, default in info.defaults.items():
@@ -79,7 +83,54 @@ def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True) -
     _read_clip(fields, entry, schedule)
     _read_looks(fields, entry)
     fields.done()
+    return _with_fork(entry, fork)
+
+
+def _read_fork(fields: Fields, index: int | None) -> dict | None:
+    """The optional ``fork``: ``{"run": i, "step": k}``, i an earlier entry (k is checked by
+    :func:`check_forks` once the run length is known)."""
+    if not fields.has("fork"):
+        return None
+    if index is None:
+        raise SpecError(fields.field("fork"), "is not allowed here: only a landscape's runs can fork")
+    if index == 0:
+        raise SpecError(f"{fields.field('fork')}.run", "the first optimizer has no earlier run to fork from")
+    f = fields.sub("fork")
+    out = {"run": f.number("run", 0, index - 1, integer=True), "step": f.number("step", 1, MAX_FORK_STEP, integer=True)}
+    f.done()
+    return out
+
+
+def _with_fork(entry: dict, fork: dict | None) -> dict:
+    if fork is not None:
+        entry["fork"] = fork
     return entry
+
+
+def check_forks(entries: list[dict], steps: int, path: str = "optimizers") -> None:
+    """Refuse a fork past the run's end or deeper than ``MAX_FORK_DEPTH`` (a fork of a fork of ...).
+
+    Each level replays its parent's steps up to the fork, so depth multiplies the work.
+    """
+    for j, entry in enumerate(entries):
+        fork = entry.get("fork")
+        if fork is None:
+            continue
+        if fork["step"] > steps:
+            raise SpecError(f"{path}[{j}].fork.step", f"must be an integer from 1 to {steps} (the run's steps),"
+                            f" got {fork['step']}")
+        depth, i = 1, fork["run"]
+        while "fork" in entries[i]:
+            depth, i = depth + 1, entries[i]["fork"]["run"]
+        if depth > MAX_FORK_DEPTH:
+            raise SpecError(f"{path}[{j}].fork.run", f"forks a fork {depth} levels deep; at most"
+                            f" {MAX_FORK_DEPTH} (fork an earlier run instead)")
+
+
+def keeps_state(parent: dict, entry: dict) -> bool:
+    """Whether a fork continues with its parent's optimizer state: the same optimizer (the same
+    code for a learner's), whose state has the same fields; otherwise its state starts fresh."""
+    return parent["name"] == entry["name"] and (entry["name"] != "custom" or parent["code"] == entry["code"])
 
 
 def _read_schedule(fields: Fields, name: str, params: dict) -> dict:
@@ -322,6 +373,8 @@ def _scheduled_update(entry: dict, schedule: dict, field: str):
     return update
 
 
-def read_optimizers(fields: Fields) -> list[dict]:
+def read_optimizers(fields: Fields, fork: bool = False) -> list[dict]:
+    """The ``optimizers`` list; ``fork``: whether an entry may fork an earlier one (see :func:`check_forks`)."""
     items = fields.array("optimizers", 1, MAX_OPTIMIZERS)
-    return [read_optimizer(item, f"{fields.field('optimizers')}[{i}]") for i, item in enumerate(items)]
+    return [read_optimizer(item, f"{fields.field('optimizers')}[{i}]", index=i if fork else None)
+            for i, item in enumerate(items)]

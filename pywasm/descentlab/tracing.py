@@ -193,24 +193,44 @@ def _landscape_replay(checked: dict, run: int, step: int):
 
     The gradient is the race's own (``landscape.gradient_fn``: a custom expression and the
     spec's noise included), before clipping: ``optimizer_spec.make`` clips inside ``update``.
+    A forked run's steps up to its fork are its parent's (traced as the parent's); after
+    it, the replay starts from the parent's θ_k and state, as ``landscape.fork_carry``.
     """
     entry = checked["optimizers"][run]
+    fork = entry.get("fork")
+    if fork is not None and step <= fork["step"]:
+        return _landscape_replay(checked, fork["run"], step)
     fn, fparams = landscape.surface(checked), checked["function_params"]
     grad = landscape.gradient_fn(checked)
     opt = optimizer_spec.make(entry, f"optimizers[{run}]")  # the run's own optimizer: schedule, clipping, learner code
-    p = np.array([float(v) for v in checked["start"]], dtype=np.float64)
-    state = opt.init(p)
-    for k in range(1, step + 1):
+    first = 1
+    if fork is None:
+        p = np.array([float(v) for v in checked["start"]], dtype=np.float64)
+        state = opt.init(p)
+    else:
+        parent, p, state, g = _landscape_replay(checked, fork["run"], fork["step"])
+        updates, state = optimizer_spec.make(parent, f"optimizers[{fork['run']}]").update(g, state, p)
+        p = _stepped(p, updates, fn, fparams, fork["run"], fork["step"])
+        if not optimizer_spec.keeps_state(parent, entry):
+            state = opt.init(p)
+        first = fork["step"] + 1
+    for k in range(first, step + 1):
         g = grad(p, k)
         if k == step:
             return entry, p, state, g
         updates, state = opt.update(g, state, p)
-        p = p + updates
-        x, y = float(p[0]), float(p[1])
-        # where the race stops (landscape._race_arrays): outside the domain or a non-finite value
-        if not (landscape._inside(x, y) and landscape._finite(float(fn.f(x, y, **fparams)))):
-            raise SpecError("step", f"run {run} diverged at step {k}; trace a step from 1 to {k}")
+        p = _stepped(p, updates, fn, fparams, run, k)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _stepped(p, updates, fn, fparams, run: int, k: int):
+    """θ_k = θ_{k−1} + update, or the SpecError of a run that stopped there."""
+    p = p + updates
+    x, y = float(p[0]), float(p[1])
+    # where the race stops (landscape._array_steps): outside the domain or a non-finite value
+    if not (landscape._inside(x, y) and landscape._finite(float(fn.f(x, y, **fparams)))):
+        raise SpecError("step", f"run {run} diverged at step {k}; trace a step from 1 to {k}")
+    return p
 
 
 def _network_replay(checked: dict, ctx: dict, run: int, step: int):
@@ -390,7 +410,9 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
              for code, line, values in tracer.events]
     info = REGISTRY.get(entry["name"])
     title, equations = (info.title, info.equations.splitlines()) if info else (entry.get("label", "custom"), [])
-    hyper = optimizer_spec.hyper_at(entry, step) if info else dict(entry["params"])
+    # a fork whose state started fresh counts its own steps (its schedule restarts)
+    t = state.step + 1 if isinstance(getattr(state, "step", None), int) else step
+    hyper = optimizer_spec.hyper_at(entry, t) if info else dict(entry["params"])
     return {"kind": kind, "optimizer": entry["name"], "title": title, "source": source,
             "init_source": _init_source(entry), "lines": lines, "equations": equations, "hyper": hyper,
             "params": show(p), "grads": show(g), "state": show(state), "step": step, "run": run, **extra}
