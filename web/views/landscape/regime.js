@@ -92,6 +92,10 @@ export class RegimeMap {
   }
 
   compute() {
+    if (!this.optById[this.chosen().name]) {   // the learner's own code: the map takes registered optimizers
+      this.status.textContent = "The regime map runs the built-in optimizers: choose one of them above.";
+      return;
+    }
     const s = this.spec(), status = this.status, entry = this.chosen();
     const scene = this.getScene(), result = this.getResult(), i = scene.optimizers.indexOf(entry);
     // what the map is of, kept with it: the run's name and settings, and its start's loss
