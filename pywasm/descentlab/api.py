@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dataset_spec, landscape, learner, network, projection, regime, tsne
+from . import dataset_spec, landscape, learner, network, projection, regime, tsne, tune
 from .digest import digest
 from .errors import SpecError
 from .fields import Fields, key_name
@@ -27,6 +27,7 @@ KINDS = {
     "dataset": (dataset_spec.read_spec, dataset_spec.iterate),
     "tsne": (tsne.read_spec, tsne.iterate),
     "projection": (projection.read_spec, projection.iterate),
+    "tune": (tune.read_spec, tune.iterate),
 }
 
 
