@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import http.server
+import shutil
 import threading
 
 import numpy as np
@@ -79,10 +80,9 @@ def test_a_copy_of_adam_races_in_the_code_worker_bit_for_bit(page, code_events):
     par = settle(page, "runParallel", spec)
     assert par["ok"] and len(par["result"]["runs"]) == 2
     assert par["result"]["runs"][1]["path"] == par["result"]["runs"][0]["path"]
-    # the main worker refuses learner code by name; the code worker answers its own calls only
-    refused = page.evaluate("""(spec) => window.descentlab.call("validate", spec).then(
-        () => null, (e) => ({kind: e.kind, field: e.field}))""", spec)
-    assert refused == {"kind": "SpecError", "field": "optimizers[1].code"}
+    # validating a spec with learner code happens in the code worker too
+    checked = page.evaluate("""(spec) => window.descentlab.call("validate", spec)""", spec)
+    assert checked["optimizers"][1]["name"] == "custom" and checked["optimizers"][1]["params"]["lr"] == 0.05
     described = settle(page, "callCode", "learner_describe", source_copy("adam"))
     assert described == {"ok": True, "result": {"hyper": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
                                                           "weight_decay": 0.0, "amsgrad": False},
@@ -227,12 +227,34 @@ def test_learner_code_reaches_neither_network_nor_storage(page, page_watch, cana
     assert not [u for u in page_watch.requests if "canary" in u]
 
 
-def test_the_main_worker_keeps_its_network_and_the_code_worker_its_messages(page):
-    # the lock-down is the code worker's alone: the main worker (which loads datasets and
-    # the page's lessons) is untouched, and refuses learner code by name instead
+def test_the_main_worker_refuses_learner_code_by_name(page):
+    # a request that reaches the main worker anyway (posted around the API) is refused by
+    # name, and nothing of the code runs there; the API itself sends it to the code worker
     spec = {**BOOTH, "optimizers": [custom("import js\n" + TINY)]}
-    refused = page.evaluate("""(spec) => window.descentlab.call("validate", spec).then(
-        () => null, (e) => ({kind: e.kind, field: e.field, message: e.message}))""", spec)
-    assert refused["kind"] == "SpecError" and refused["field"] == "optimizers[0].code" and "allow" in refused["message"]
+    refused = page.evaluate("""(spec) => window.descentlab._postRaw({id: "raw", type: "run", spec})""", spec)
+    assert refused["type"] == "error" and refused["error"]["field"] == "optimizers[0].code"
+    assert "allow" in refused["error"]["message"]
     out = settle(page, "run", spec)
     assert out["field"] == "optimizers[0].code" and "line 1: import js is not available" in out["message"]
+    # hasCode finds learner code in every place a spec can hold it
+    found = page.evaluate("""([entry]) => [
+        {kind: "landscape", optimizers: [{name: "adam"}, entry]},
+        {kind: "network", optimizers: [entry]},
+        {kind: "projection", network: {kind: "network", optimizers: [entry]}},
+        {kind: "landscape", optimizers: [{name: "adam"}]},
+        {kind: "network", dataset: {name: "custom"}, optimizers: [{name: "sgd"}]},
+    ].map((s) => window.descentlab.hasCode(s))""", [custom(TINY)])
+    assert found == [True, True, True, False, False]
+
+
+def test_the_single_file_app_starts_its_code_worker_from_the_blob(opened, dist, tmp_path):
+    # dist/descentlab.html opened from disk: the code worker is the same Blob URL, named
+    spec = {**BOOTH, "optimizers": [{"name": "adam", "lr": 0.05}, custom(source_copy("adam"), hyper={"lr": 0.05})]}
+    path = tmp_path / "descentlab.html"
+    shutil.copy(dist / "descentlab.html", path)
+    page = opened(path.as_uri() + "#landscape")
+    got = page.evaluate(PATH_HEX_JS, spec)
+    assert got["paths"][1] == got["paths"][0]
+    assert got["digest"] == descentlab.run(copy.deepcopy(spec), allow_code=True)["digest"]
+    blocked = settle(page, "run", {**BOOTH, "optimizers": [custom(with_update_body(FIND_SYS + "    js.fetch('x')"))]})
+    assert blocked["kind"] == "SpecError" and "fetch is not available here" in blocked["message"], blocked

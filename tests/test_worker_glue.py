@@ -17,6 +17,7 @@ import descentlab
 from descentlab import learner
 from descentlab import worker_glue as glue
 from descentlab.digest import digest
+from descentlab.optimizers.copy import source_copy
 
 WORKER = Path(__file__).resolve().parents[1] / "web" / "worker.js"
 
@@ -158,11 +159,13 @@ def code_call(name, *args, code=True):
 def test_main_and_code_worker_calls_are_separate():
     assert "explain" not in glue.ALLOWED_CALLS
     assert {"trace", "exercises_list"} <= set(glue.ALLOWED_CALLS)
-    assert set(glue.CODE_CALLS) == {"learner_describe", "exercises_list", "exercises_check", "trace"}
+    assert set(glue.CODE_CALLS) == {"learner_describe", "exercises_list", "exercises_check", "trace", "validate"}
+    assert code_call("source_copy", "adam", code=False)["ok"] == source_copy("adam")
+    assert code_call("source_copy", "nope", code=False)["error"]["field"] == "name"
     for name in ("learner_describe", "exercises_check"):  # they run learner code: never in the main worker
         out = code_call(name, "sgd", TINY, code=False)
         assert out["error"]["kind"] == "Error" and f"descentlab.{name} cannot be called" in out["error"]["message"]
-    for name in ("list_catalog", "validate", "run", "explain"):  # the code worker answers its own list only
+    for name in ("list_catalog", "llm_prompt", "run", "explain"):  # the code worker answers its own list only
         out = code_call(name, code=True)
         assert out["error"]["kind"] == "Error" and f"descentlab.{name} cannot be called" in out["error"]["message"]
     assert code_call("exercises_list", code=False)["ok"] == code_call("exercises_list")["ok"] \
@@ -207,6 +210,7 @@ def test_a_custom_spec_in_the_main_worker_is_refused_and_nothing_runs(monkeypatc
         refused = code_call(name, *args, code=False)["error"]
         assert refused["kind"] == "SpecError" and refused["field"] == "optimizers[1].code", refused
     assert ran == []
+    assert code_call("validate", spec)["ok"]["optimizers"][1]["name"] == "custom" and ran == [1]
     # the code worker runs it, bit for bit as natively with the opt-in
     assert json.loads(glue.start("c", json.dumps(spec), True)) == {"ok": True}
     while True:

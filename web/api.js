@@ -14,7 +14,10 @@
 //   descentlab.poolSize                 workers ready to share a runParallel (1 until helpers load)
 //   descentlab.cancel(runPromiseOrId?)  stop one run (or every run): it rejects, kind "Cancelled"
 //   descentlab.call(fn, ...args)        a function the main worker allows (ALLOWED_CALLS in
-//                                       pywasm/descentlab/worker_glue.py: "list_catalog", "validate", ...)
+//                                       pywasm/descentlab/worker_glue.py: "list_catalog", "validate", ...);
+//                                       "validate" and "trace" of a spec with learner code go
+//                                       to the code worker
+//   descentlab.hasCode(spec)            whether a spec carries learner code (runs in the code worker)
 //   descentlab.callCode(fn, ...args)    a function the code worker allows (CODE_CALLS there:
 //                                       "learner_describe", "exercises_check", ...: learner code)
 //   descentlab.startCode()              start the code worker ahead of its first request
@@ -347,7 +350,7 @@ function hasCode(spec) {
       if (x === null || typeof x !== "object") continue;
       const entries = k === "optimizers" && Array.isArray(x) ? x : k === "optimizer" ? [x] : [];
       if (entries.some((e) => e && typeof e === "object" && e.name === "custom")) return true;
-      stack.push([x, depth + 1]);
+      if (!Array.isArray(x) || (x.length && x[0] !== null && typeof x[0] === "object")) stack.push([x, depth + 1]);
     }
   }
   return false;
@@ -479,8 +482,13 @@ async function shareRun(spec, onProgress, signal) {
   return merged;
 }
 
+// Calls that take a spec first: one carrying learner code is validated or traced in the
+// code worker (the main worker would refuse it by name).
+const SPEC_CALLS = ["validate", "trace"];
+
 function call(fn, ...args) {
-  return request({ type: "call", fn, args }, { kind: "call" });
+  const state = SPEC_CALLS.includes(fn) && hasCode(args[0]) ? codeWorker() : current;
+  return request({ type: "call", fn, args }, { kind: "call" }, state);
 }
 
 function callCode(fn, ...args) {
@@ -510,6 +518,7 @@ export const descentlab = {
   cancel,
   call,
   callCode,
+  hasCode,
 };
 
 window.descentlab = descentlab;

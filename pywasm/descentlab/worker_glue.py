@@ -46,11 +46,11 @@ from descentlab import learner
 #: ``web/api.js``). The worker reads this tuple and refuses any other name before it
 #: reaches Python; ``call`` refuses them again. ``trace`` here follows built-in optimizers only.
 ALLOWED_CALLS = ("list_catalog", "kernel_digests", "validate", "llm_prompt", "parse_llm_answer", "trace",
-                 "exercises_list")
+                 "exercises_list", "source_copy")
 
 #: The functions the page may call in the code worker (``descentlab.callCode``): they run
 #: learner code, so the main worker refuses them.
-CODE_CALLS = ("learner_describe", "exercises_list", "exercises_check", "trace")
+CODE_CALLS = ("learner_describe", "exercises_list", "exercises_check", "trace", "validate")
 
 #: Float lists shorter than this stay in the JSON text: a buffer reference costs more.
 BINARY_MIN_FLOATS = 64
@@ -180,9 +180,19 @@ def trace(spec, run=0, step=1, param=None, *, allow_code=False) -> dict:
 
 
 # Calls that are not plain descentlab functions, and those that must know the worker's kind.
+def source_copy(name) -> str:
+    """A built-in optimizer's source as learner code ("edit a copy"); text only, nothing runs."""
+    from descentlab.optimizers import REGISTRY
+    from descentlab.optimizers.copy import source_copy as copy_of
+
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise descentlab.SpecError("name", f"must be one of {', '.join(REGISTRY)}, got {name!r}")
+    return copy_of(name)
+
+
 _CALLS = {"learner_describe": learner_describe, "exercises_check": exercises_check, "trace": trace,
-          "exercises_list": lambda: descentlab.exercises.list()}
-_CODE_AWARE = {"trace"}
+          "exercises_list": lambda: descentlab.exercises.list(), "source_copy": source_copy}
+_CODE_AWARE = {"trace", "validate"}
 
 
 def take_blob() -> bytes:
