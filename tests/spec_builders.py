@@ -311,3 +311,30 @@ OVERSIZED = [
     {"kind": "tsne", "data": {"dataset": "moons", "n": 5000}, "max_iter": 10_000, "method": "barnes_hut"},
     {"kind": "tsne", "data": {"dataset": "moons", "n": 5000}, "max_iter": 10_000, "method": "exact"},
 ]
+
+
+# --- tune: a tiny landscape or network scene over a short lr grid ---------------------
+
+def tune(rng: random.Random) -> dict:
+    """A ``"tune"`` spec: every optimizer of a tiny scene over 2-4 lrs, 1-3 repeats."""
+    if rng.random() < 0.75:
+        scene = landscape(rng)
+        scene.pop("only", None)  # a tune compares every optimizer: only is refused
+        scene.update(steps=rng.choice([1, 2, 10, 30]), optimizers=scene["optimizers"][:2])
+    else:
+        scene = _tiny_network(rng)
+        scene.update(epochs=1, optimizers=scene["optimizers"][:1])
+    spec = {"kind": "tune", "scene": scene}
+    if rng.random() < 0.8:
+        lr = {"points": rng.randint(2, 4)}
+        if rng.random() < 0.7:
+            lo, hi = sorted(10 ** rng.uniform(-6, 1) for _ in range(2))
+            lr.update(min=lo, max=hi if hi > lo else 10.0)
+        spec["lr"] = lr
+    spec["repeats"] = rng.randint(1, 3)
+    return spec
+
+
+BUILDERS["tune"] = tune
+# the default network of the examples at the grid's and the repeats' limits: about half an hour
+OVERSIZED.append({"kind": "tune", "scene": NETWORK, "lr": {"points": 25}, "repeats": 9})

@@ -215,3 +215,34 @@ def random_expression(rng: random.Random, depth: int = 3) -> str:
     if fn in ("exp", "sinh", "cosh", "tan"):
         return f"{fn}(sin({a}))"  # bounded argument: no overflow, tan away from its poles
     return f"{fn}({a})"
+
+
+# --- tune: its grid's loss is null exactly where the run diverged ----------------------
+
+_finite_problems_of_other_kinds = finite_problems
+
+
+def finite_problems(result, limit: int = 5) -> list[str]:  # noqa: F811 - extends the check above
+    """:func:`finite_problems` above, and a tune's ``grid.loss``: null exactly where ``grid.diverged``."""
+    if not (isinstance(result, dict) and result.get("kind") == "tune" and isinstance(result.get("tuned"), list)):
+        return _finite_problems_of_other_kinds(result, limit)
+    problems, tuned = [], []
+    for i, t in enumerate(result["tuned"]):
+        grid = t["grid"]
+        for j, (loss, diverged) in enumerate(zip(grid["loss"], grid["diverged"], strict=True)):
+            where = f".tuned[{i}].grid.loss[{j}]"
+            if (loss is None) != diverged:
+                problems.append(f"{where}: {loss} where diverged is {diverged}")
+            elif loss is not None and not math.isfinite(loss):
+                problems.append(f"{where}: {loss}")
+        tuned.append(dict(t, grid={k: v for k, v in grid.items() if k != "loss"}))
+    return (problems + _finite_problems_of_other_kinds(dict(result, tuned=tuned), limit))[:limit]
+
+
+def _draw_tunes() -> None:
+    """random_spec draws kinds by mutations.WEIGHTS: give the tune kind a share there (as the network's)."""
+    import mutations
+    mutations.WEIGHTS.setdefault("tune", 3)
+
+
+_draw_tunes()
