@@ -190,3 +190,41 @@ def test_boundary_in_blocks_equals_one_pass(loss):
     whole = drain(network._boundary(ctx["theta0"], ctx, spec, 0, 81, 0, 1))
     for rows in (2, 3, 40):
         assert drain(network._boundary(ctx["theta0"], ctx, spec, 0, rows, 0, 1)) == whole
+
+
+# --- tune: the sum of its runs ------------------------------------------------------
+
+TUNE_NET = {"kind": "network", "dataset": {"name": "moons", "n": 400}, "model": {"hidden": [16, 16]},
+            "epochs": 50, "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}]}
+
+
+def test_a_tune_over_the_budget_names_its_grid_first():
+    error = refused({"kind": "tune", "scene": TUNE_NET, "lr": {"points": 25}, "repeats": 9})
+    assert error.field == "lr.points"
+    assert "budget" in error.message and "lr.points=25, repeats=9" in error.message and "scene.epochs=50" in error.message
+    assert "fewer lr.points or repeats" in error.message
+
+
+def test_a_tune_costs_the_sum_of_its_runs():
+    from descentlab import landscape, tune
+    scene = {"kind": "landscape", "function": "rosenbrock", "steps": 2000,
+             "optimizers": [{"name": "adam"}, {"name": "sgd"}, {"name": "lion"}]}
+    checked = descentlab.validate({"kind": "tune", "scene": scene, "lr": {"points": 7}, "repeats": 4})
+    runs = 3 * (7 + 4 - 1) + 3  # the grid, repeats 1..3 (repeat 0 is a grid run), the scene at the best lrs
+    one = landscape.cost(descentlab.validate(dict(scene, optimizers=[{"name": "adam"}]))).seconds
+    assert tune.cost(checked).seconds == pytest.approx(runs * one, rel=1e-12)
+    # a scene within the budget whose tune is not: refused before any run, naming the grid
+    big = dict(scene, steps=10_000, optimizers=[{"name": "adam"}] * 12)
+    descentlab.validate(big)
+    assert refused({"kind": "tune", "scene": big, "lr": {"points": 25}, "repeats": 9}).field == "lr.points"
+
+
+def test_the_default_network_tune_is_within_the_budget():
+    checked = descentlab.validate({"kind": "tune", "scene": TUNE_NET})
+    from descentlab import tune
+    assert tune.cost(checked).seconds <= budget.SECONDS
+
+
+def test_a_tune_scene_over_the_budget_is_named_inside_the_scene():
+    error = refused({"kind": "tune", "scene": dict(TUNE_NET, epochs=1000, snapshot_every="auto", optimizers=TWELVE)})
+    assert error.field.startswith("scene.") and "budget" in error.message

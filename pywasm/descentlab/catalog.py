@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import landscape, network, regime
+from . import landscape, network, regime, tune
 from .csvdata import MAX_CSV_BYTES
 from .describe import MAX_ANSWER_CHARS, MAX_TEXT_CHARS
 from .functions import FUNCTIONS
@@ -48,6 +48,9 @@ def list_catalog() -> dict:
                           "max_grid_side": landscape.MAX_GRID_SIDE},
             "network": {k.lower(): getattr(network, k) for k in dir(network) if k.startswith(("MAX_", "MIN_"))},
             "regime": {"max_side": regime.MAX_SIDE, "max_work": regime.MAX_WORK, "max_steps": regime.MAX_STEPS},
+            "tune": {"lr_min": tune.LR_LO, "lr_max": tune.LR_HI, "min_points": tune.MIN_POINTS,
+                     "max_points": tune.MAX_POINTS, "max_repeats": tune.MAX_REPEATS,
+                     "default_lr": tune.DEFAULT_LR, "default_repeats": tune.DEFAULT_REPEATS},
             "describe": {"max_answer_chars": MAX_ANSWER_CHARS, "max_text_chars": MAX_TEXT_CHARS},
             "csv": {"max_bytes": MAX_CSV_BYTES},
         },
