@@ -177,6 +177,10 @@ def read_spec(spec: dict) -> dict:
     steps = fields.number("steps", 1, MAX_STEPS, 500, integer=True)
     noise = read_noise(fields)
     runs = read_optimizers(fields, fork=True)
+    for i, entry in enumerate(runs):
+        module = optimizers.EXTRA.get(entry["name"])
+        if module is not None and "blocks" in getattr(module, "NEEDS", ()):
+            raise SpecError(f"{fields.field('optimizers')}[{i}].name", module.REFUSED_ON_LANDSCAPE)
     optimizer_spec.check_run_length(runs, steps)
     optimizer_spec.check_forks(runs, steps)
     record = fields.boolean("record_state", False)
@@ -247,7 +251,8 @@ def race(spec: dict, entry: dict) -> dict:
 
 def _elementwise(entry: dict) -> bool:
     """Whether the entry's optimizer treats each coordinate on its own (the float loop's premise)."""
-    return getattr(optimizers.REGISTRY[entry["name"]].module, "ELEMENTWISE", True)
+    info = optimizers.REGISTRY.get(entry["name"])  # SAM (optimizers.EXTRA) couples x and y by ‖g‖
+    return info is not None and getattr(info.module, "ELEMENTWISE", True)
 
 
 def race_steps(spec: dict, entry: dict, field: str = "optimizers[0]"):
@@ -256,8 +261,9 @@ def race_steps(spec: dict, entry: dict, field: str = "optimizers[0]"):
     opt = optimizer_spec.make(entry, field, clip=False)  # clipped here, where the steps are counted
     counts = {"clipped": 0}
     # learner code sees arrays, as it is told; so do optimizers of the whole array (LAMB's norms)
-    if "fork" in entry:
-        path, loss, diverged_at, trace = yield from _race_fork(spec, entry, opt, counts)
+    probes = None
+    if "fork" in entry or entry["name"] in optimizers.EXTRA:
+        path, loss, diverged_at, trace, probes = yield from _race_fork(spec, entry, opt, counts)
     elif spec["record_state"] or entry["name"] == "custom" or not _elementwise(entry):
         path, loss, diverged_at, trace = yield from _race_arrays(spec, entry, opt, counts)
     else:
@@ -275,6 +281,8 @@ def race_steps(spec: dict, entry: dict, field: str = "optimizers[0]"):
         run["clipped"] = counts["clipped"]  # steps whose gradient the clipping changed
     if spec["record_state"]:
         run["state"] = trace
+    if probes is not None:
+        run["probe"] = probes  # (steps_run, 2): where step k's gradient was taken (SAM's θ_{k−1} + ε_k)
     return run
 
 
@@ -353,7 +361,7 @@ def _race_arrays(spec: dict, entry: dict, opt, counts: dict | None = None):
     ``grad_raw`` the one before clipping.
     """
     carry = yield from _array_steps(spec, entry, opt, _begin(spec, opt), spec["steps"], counts)
-    return _finish(carry)
+    return _finish(carry)[:4]
 
 
 def _begin(spec: dict, opt) -> dict:
@@ -364,7 +372,7 @@ def _begin(spec: dict, opt) -> dict:
     # Flat lists of floats, not a small list per step: a million of those make each of
     # Python's full garbage collections take half a second in the middle of a run.
     return {"p": p, "state": opt.init(p), "step": 0, "xs": [x], "ys": [y], "loss": [float(fn.f(x, y, **fparams))],
-            "trace": {}, "shapes": {}, "diverged_at": None}
+            "trace": {}, "shapes": {}, "diverged_at": None, "probe": [], "probed": False}
 
 
 def _array_steps(spec: dict, entry: dict, opt, carry: dict, stop: int, counts: dict | None = None):
@@ -383,23 +391,36 @@ def _array_steps(spec: dict, entry: dict, opt, carry: dict, stop: int, counts: d
     p, state, xs, ys, loss = carry["p"], carry["state"], carry["xs"], carry["ys"], carry["loss"]
     trace, shapes = carry["trace"], carry["shapes"]  # quantity -> its values at every step, one after another
     every = budget.chunk(RECORD_STEP_SECONDS if spec["record_state"] else STEP_SECONDS)
+    probe = getattr(opt, "probe", None)
+    probes = carry["probe"]  # x, y where each step's gradient was taken: θ_{k−1}, or SAM's probe point
+    stepper = entry.get("base", entry)  # the optimizer whose update runs (SAM's base)
     for step in range(carry["step"] + 1, stop + 1):
         g = raw = gradient(p, step)
+        at = p
+        if probe is not None:  # SAM: the base steps with the gradient at the probe point θ + ε
+            g_params = g
+            at = p + probe(g_params, p)
+            g = raw = gradient(at, step)
+            carry["probed"] = True
+        probes.extend(at.tolist())
         if clip is not None:
             g, hit = clip(raw)
             counts["clipped"] += hit
         if spec["record_state"] and entry["name"] != "custom":  # the inspector shows what the code computed
-            hyper = optimizer_spec.hyper_at(entry, state.step + 1)  # this step's lr when scheduled
-            updates, new_state, recorded = optimizers.record(entry["name"], g, state, p, hyper)
+            hyper = optimizer_spec.hyper_at(stepper, state.step + 1)  # this step's lr when scheduled
+            updates, new_state, recorded = optimizers.record(stepper["name"], g, state, p, hyper)
         else:
             updates, new_state = opt.update(g, state, p)
             recorded = {"grad": g, "update": updates}
         if clip is not None:
             recorded = dict(recorded, grad_raw=raw)
+        if probe is not None:
+            recorded = dict(recorded, grad_at_params=g_params)
         new_p = p + updates
         nx, ny = new_p.tolist()
         value = float(f(nx, ny, **fparams)) if _inside(nx, ny) else float("nan")
         if not _finite(value):
+            del probes[len(probes) - 2:]  # the path ends before this step
             return dict(carry, p=p, state=state, step=step - 1, diverged_at=step)
         if spec["record_state"]:
             for key, val in recorded.items():
@@ -421,7 +442,8 @@ def _finish(carry: dict) -> tuple:
     steps = len(carry["loss"]) - 1
     shapes = carry["shapes"]
     trace = {k: v for k, v in carry["trace"].items() if len(v) == steps * _size(shapes[k])}
-    return _path(carry["xs"], carry["ys"]), np.array(carry["loss"]), carry["diverged_at"], _stack(trace, shapes)
+    return _path(carry["xs"], carry["ys"]), np.array(carry["loss"]), carry["diverged_at"], _stack(trace, shapes), \
+        (np.array(carry["probe"], dtype=np.float64).reshape(-1, 2) if carry["probed"] else None)
 
 
 def _size(shape: tuple) -> int:
@@ -461,7 +483,8 @@ def _carry(spec: dict, index: int, stop: int, counts: dict):
 
 
 def _race_fork(spec: dict, entry: dict, opt, counts: dict):
-    """A forked entry's race (see :func:`fork_carry`); ``counts["clipped"]`` counts its own steps only."""
+    """A forked entry's race (see :func:`fork_carry`), or SAM's (whose probe needs the array loop);
+    ``counts["clipped"]`` counts the entry's own steps only."""
     index = next(i for i, e in enumerate(spec["optimizers"]) if e is entry or e == entry)
     carry = yield from _carry(spec, index, spec["steps"], counts)
     if "clipped" not in counts:

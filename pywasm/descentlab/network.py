@@ -287,6 +287,7 @@ class _Run:
         self.entry = entry
         self.opt = optimizer_spec.make(entry, field, clip=False)  # clipped in train, where steps are counted
         self.clip = optimizer_spec.clipper(entry)  # None, or the entry's clip_grad_norm / clip_grad_value
+        self.probe = getattr(self.opt, "probe", None)  # SAM's offset to its probe point
         self.clipped = 0
         self.theta = ctx["theta0"].copy()
         self.state = init_state(self.opt, self.theta, ctx["layout"])
@@ -309,6 +310,9 @@ class _Run:
         for idx in batches:
             value, grad = mlp.loss_and_grad(self.theta, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
                                             act, loss, spec["l2"])
+            if self.probe is not None:  # SAM: the gradient of the same mini-batch at the probe point θ + ε
+                grad = mlp.loss_and_grad(self.theta + self.probe(grad, self.theta), ctx["layout"], ctx["Xtr"][idx],
+                                         ctx["ytr"][idx], act, loss, spec["l2"])[1]
             if self.clip is not None:  # over all the weights at once, as torch's clip_grad_norm_ over all parameters
                 grad, hit = self.clip(grad)
                 self.clipped += hit

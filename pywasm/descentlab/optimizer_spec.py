@@ -19,6 +19,7 @@ clips with :func:`clipper` (or :func:`clip_pair`) and asks ``make`` for ``clip=F
 from __future__ import annotations
 
 import types
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -58,10 +59,21 @@ def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True, i
         ``{"name", "params": {every hyper-parameter}, "schedule"?, "label"?, "color"?}``
     """
     fields = Fields(obj, path)
-    name = fields.choice("name", [*REGISTRY, "custom"] if custom else REGISTRY)
+    names = [*REGISTRY, *optimizers.EXTRA] if schedule else list(REGISTRY)  # a regime map: registered ones
+    name = fields.choice("name", [*names, "custom"] if custom else names)
     fork = _read_fork(fields, index)
     if name == "custom":
         return _with_fork(_read_custom(fields), fork)
+    if name == "sam":
+        return _with_fork(_read_sam(fields, path), fork)
+    if name in optimizers.EXTRA:  # Muon: hyper-parameters from its module, no schedule yet
+        if fields.has("schedule"):
+            raise SpecError(fields.field("schedule"), f"is not available for {name} yet")
+        entry = {"name": name, "params": _read_extra_params(fields, optimizers.EXTRA[name])}
+        _read_clip(fields, entry, True)
+        _read_looks(fields, entry)
+        fields.done()
+        return _with_fork(entry, fork)
     info = REGISTRY[name]
     params = {}
     for key, default in info.defaults.items():
@@ -84,6 +96,47 @@ def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True, i
     _read_looks(fields, entry)
     fields.done()
     return _with_fork(entry, fork)
+
+
+def _read_extra_params(fields: Fields, module) -> dict:
+    """An EXTRA module's hyper-parameters, from its RANGES and the defaults of its ``probe`` or ``update``."""
+    fn = getattr(module, "probe", None) or module.update
+    defaults = dict(zip(fn.__code__.co_varnames[fn.__code__.co_argcount - len(fn.__defaults__):
+                                                fn.__code__.co_argcount], fn.__defaults__))
+    params = {}
+    for key, default in defaults.items():
+        lo, hi, kind = module.RANGES[key]
+        if kind == "bool":
+            params[key] = fields.boolean(key, default)
+        elif kind == "choice":
+            params[key] = fields.choice(key, lo, default)
+        else:
+            params[key] = fields.number(key, lo, hi, default, integer=(kind == "int"))
+    return params
+
+
+def _read_sam(fields: Fields, path: str) -> dict:
+    """``{"name": "sam", "rho", "adaptive", "perturb_eps", "base": {a registered optimizer's entry}}``.
+
+    The base carries the learning rate and any schedule; clipping (on the entry) clips
+    the gradient the base steps with, the one at the probe point.
+    """
+    from .optimizers import sam
+
+    params = _read_extra_params(fields, sam)
+    if not fields.has("base"):
+        raise SpecError(fields.field("base"), 'is required: the optimizer that steps, e.g. {"name": "sgd", "lr": 0.05}')
+    if fields.has("schedule"):
+        raise SpecError(fields.field("schedule"), "goes on the base optimizer: base.schedule")
+    base = read_optimizer(fields.value("base"), fields.field("base"), custom=False)
+    if base["name"] in optimizers.EXTRA:
+        raise SpecError(f"{fields.field('base')}.name", f"must be a registered optimizer ({', '.join(REGISTRY)}),"
+                        f" got {base['name']!r}")
+    entry = {"name": "sam", "params": params, "base": base}
+    _read_clip(fields, entry, True)
+    _read_looks(fields, entry)
+    fields.done()
+    return entry
 
 
 def _read_fork(fields: Fields, index: int | None) -> dict | None:
@@ -163,7 +216,10 @@ def check_run_length(entries: list[dict], steps: int, path: str = "optimizers") 
 
 
 def hyper_at(entry: dict, t: int) -> dict:
-    """Every hyper-parameter of a validated entry at optimizer step ``t`` (from 1), schedule applied."""
+    """Every hyper-parameter of a validated entry at optimizer step ``t`` (from 1), schedule applied
+    (SAM's: its own and its base's)."""
+    if "base" in entry:
+        return dict(hyper_at(entry["base"], t), **entry["params"])
     schedule = entry.get("schedule")
     if schedule is None:
         return dict(entry["params"])
@@ -300,6 +356,15 @@ def _read_custom(fields: Fields) -> dict:
     return entry
 
 
+class ProbingOptimizer(NamedTuple):
+    """An optimizer whose step needs the gradient at a second point (SAM): the loop calls
+    ``probe(g, θ)`` for the offset ε, takes the gradient at θ + ε and passes that to ``update``."""
+
+    init: Callable
+    update: Callable
+    probe: Callable
+
+
 def make(entry: dict, field: str, clip: bool = True):
     """The ``Optimizer`` a validated entry names: a registered one, or a learner's code.
 
@@ -312,7 +377,17 @@ def make(entry: dict, field: str, clip: bool = True):
     comes from the state, not from a count of calls, because the landscape steps x
     and y as two floats with a state each, two calls per step.
     """
-    opt = _unclipped(entry, field)
+    if entry["name"] == "sam":
+        from .optimizers import sam
+
+        base = make(entry["base"], f"{field}.base", clip=False)
+        probe = with_defaults(sam.probe, entry["params"])
+        opt = ProbingOptimizer(base.init, base.update, probe)
+    elif entry["name"] in optimizers.EXTRA:
+        module = optimizers.EXTRA[entry["name"]]
+        opt = Optimizer(module.init, with_defaults(module.update, entry["params"]))
+    else:
+        opt = _unclipped(entry, field)
     clip_grads = clipper(entry) if clip else None
     if clip_grads is None:
         return opt
@@ -321,7 +396,7 @@ def make(entry: dict, field: str, clip: bool = True):
     def update(grads, state, params):
         return inner(clip_grads(grads)[0], state, params)
 
-    return Optimizer(opt.init, update)
+    return opt._replace(update=update)
 
 
 def _unclipped(entry: dict, field: str):

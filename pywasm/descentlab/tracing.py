@@ -27,7 +27,8 @@ import numpy as np
 
 from . import landscape, learner, network, optimizer_spec, optimizers
 from .errors import SpecError
-from .optimizers import REGISTRY
+from .optimizers import EXTRA, REGISTRY
+from .optimizers import base as base_module
 
 _PACKAGE = str(Path(optimizers.__file__).parent)  # functions traced: those of the optimizers package
 SEPARATOR = ""  # the blank line between two traced functions in the listing
@@ -208,19 +209,32 @@ def _landscape_replay(checked: dict, run: int, step: int):
         p = np.array([float(v) for v in checked["start"]], dtype=np.float64)
         state = opt.init(p)
     else:
-        parent, p, state, g = _landscape_replay(checked, fork["run"], fork["step"])
+        parent, p, state, g, _ = _landscape_replay(checked, fork["run"], fork["step"])
         updates, state = optimizer_spec.make(parent, f"optimizers[{fork['run']}]").update(g, state, p)
         p = _stepped(p, updates, fn, fparams, fork["run"], fork["step"])
         if not optimizer_spec.keeps_state(parent, entry):
             state = opt.init(p)
         first = fork["step"] + 1
     for k in range(first, step + 1):
-        g = grad(p, k)
+        g, probed = _probed(opt, lambda q: grad(q, k), p)
         if k == step:
-            return entry, p, state, g
+            return entry, p, state, g, probed
         updates, state = opt.update(g, state, p)
         p = _stepped(p, updates, fn, fparams, run, k)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _probed(opt, gradient, p):
+    """The gradient ``update`` steps with: at θ, or (SAM) at its probe point θ + ε, as the loops take it.
+
+    Returns ``(g, shown)``; ``shown`` is ``{}`` or SAM's ``{"probe": θ + ε, "grads_at_params": ∇f(θ)}``.
+    """
+    g = gradient(p)
+    probe = getattr(opt, "probe", None)
+    if probe is None:
+        return g, {}
+    at = p + probe(g, p)
+    return gradient(at), {"probe": at, "grads_at_params": g}
 
 
 def _stepped(p, updates, fn, fparams, run: int, k: int):
@@ -255,9 +269,10 @@ def _network_replay(checked: dict, ctx: dict, run: int, step: int):
         raise SpecError("step", f"run {run} diverged at step {r.diverged_at}; trace a step from 1 to"
                                 f" {r.diverged_at}")
     idx = batches[step - 1 - start]
-    _, g = network.mlp.loss_and_grad(r.theta, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
-                                     checked["model"]["activation"], checked["loss"], checked["l2"])
-    return entry, r.theta, r.state, g, ctx["layout"]
+    g, probed = _probed(r.opt, lambda q: network.mlp.loss_and_grad(q, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
+                                                          checked["model"]["activation"], checked["loss"],
+                                                          checked["l2"])[1], r.theta)
+    return entry, r.theta, r.state, g, ctx["layout"], probed
 
 
 def _arrays(layout) -> list[dict]:
@@ -306,7 +321,8 @@ def _listing(tracer: _Tracer, entry: dict) -> tuple[list[str], dict]:
 def _init_source(entry: dict) -> list[str]:
     """The lines of ``init``: the module's as shipped, or the learner's ``def init`` block."""
     if entry["name"] != "custom":
-        return [line.rstrip("\n") for line in inspect.getsourcelines(REGISTRY[entry["name"]].module.init)[0]]
+        stepper = entry.get("base", entry)  # SAM's state is its base's
+        return [line.rstrip("\n") for line in inspect.getsourcelines(REGISTRY[stepper["name"]].module.init)[0]]
     lines = entry["code"].splitlines()
     for node in ast.parse(entry["code"]).body:
         if isinstance(node, ast.FunctionDef) and node.name == "init":
@@ -392,10 +408,10 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
     if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= last:
         raise SpecError("step", f"must be an integer from 1 to {last}, got {step!r}")
     if kind == "landscape":
-        entry, p, state, g = _landscape_replay(checked, run, step)
+        entry, p, state, g, probed = _landscape_replay(checked, run, step)
         show, extra = _plain, {}
     else:
-        entry, p, state, g, layout = _network_replay(checked, ctx, run, step)
+        entry, p, state, g, layout, probed = _network_replay(checked, ctx, run, step)
         arrays = _arrays(layout)
         chosen = _read_param(param, arrays)
         show = _picker(chosen.pop("flat"), layout.size)
@@ -408,8 +424,14 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
     source, offsets = _listing(tracer, entry)
     lines = [{"line": line + offsets[code], "values": {k: show(v) for k, v in values.items()}}
              for code, line, values in tracer.events]
-    info = REGISTRY.get(entry["name"])
+    info = REGISTRY.get(entry.get("base", entry)["name"])
     title, equations = (info.title, info.equations.splitlines()) if info else (entry.get("label", "custom"), [])
+    if entry["name"] in EXTRA:  # SAM: its probe's equations, then its base's update
+        module = EXTRA[entry["name"]]
+        title = f"{module.TITLE} ({title})"
+        equations = base_module._equations(inspect.cleandoc(module.probe.__doc__), entry["name"]).splitlines() \
+            + [""] + equations
+        extra.update((k, show(v)) for k, v in probed.items())  # probe point θ + ε and the gradient at θ
     # a fork whose state started fresh counts its own steps (its schedule restarts)
     t = state.step + 1 if isinstance(getattr(state, "step", None), int) else step
     hyper = optimizer_spec.hyper_at(entry, t) if info else dict(entry["params"])

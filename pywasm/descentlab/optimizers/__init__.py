@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import (adadelta, adafactor, adagrad, adam, adamax, adamw, ademamix, adan, amsgrad, lamb, lion, momentum, nadam,
-               nesterov, prodigy, rmsprop, schedulefree_adamw, sgd)
+from . import (adadelta, adafactor, adagrad, adam, adamax, adamw, ademamix, adan, amsgrad, lamb, lion, momentum, muon,
+               nadam, nesterov, prodigy, rmsprop, sam, schedulefree_adamw, sgd)
 from .base import Optimizer, OptimizerInfo, bind, capture, describe
 
 # The page lists the optimizers in this order.  Adding one: a module and a line here.
@@ -40,6 +40,13 @@ MODULES = [
 ]
 
 REGISTRY: dict[str, OptimizerInfo] = {info.name: info for info in map(describe, MODULES)}
+
+# Optimizers that need more than (gradient, state, θ) from the loop that runs them: SAM a
+# second gradient at its probe point (NEEDS = ("probe",)), Muon the network's weight
+# matrices (NEEDS = ("blocks",)).  Kept out of REGISTRY, whose
+# every entry any loop can run from a gradient alone (regime maps, learner copies, exercises);
+# optimizer_spec reads their entries and the landscape and network loops feed them.
+EXTRA = {"sam": sam, "muon": muon}
 
 __all__ = ["Optimizer", "OptimizerInfo", "REGISTRY", "make", "record"]
 
