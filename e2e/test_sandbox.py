@@ -180,45 +180,54 @@ def canary():
     c.close()
 
 
-# Learner code that looks for sys (and from it any loaded module, js included) through
-# object.__subclasses__(): Python cannot be walled in, so the worker's JavaScript must be.
+# Learner code that looks for sys through object.__subclasses__() and imports js with the
+# real builtins from it: Python cannot be walled in, so the worker's JavaScript must be.
 FIND_SYS = ("    found = None\n"
             "    for c in ().__class__.__base__.__subclasses__():\n"
             "        g = getattr(c.__dict__.get('__init__'), '__globals__', None)\n"
             "        if g and 'sys' in g:\n"
             "            found = g['sys']\n"
             "            break\n"
-            "    js = found.modules['js']\n")
+            "    js = found.modules['builtins'].__import__('js')\n")
+PYTHON_REFUSES = "is not available in your code: it runs without network or page access"
+JS_REFUSES = "is not available here: learner code runs without network or storage"
 
+# name -> (update's first lines, words of the error)
 ESCAPES = {
-    "import js": "    import js\n    js.fetch('{url}')",
-    "from pyodide.http": "    from pyodide.http import open_url\n    open_url('{url}')",
-    "__import__": "    __import__('js').fetch('{url}')",
-    "fetch": FIND_SYS + "    js.fetch('{url}')",
-    "fetch via the prototype": FIND_SYS + "    js.WorkerGlobalScope.prototype.fetch.call(js, '{url}')",
-    "XMLHttpRequest": FIND_SYS + "    x = js.XMLHttpRequest.new()\n    x.open('GET', '{url}', False)\n    x.send()",
-    "importScripts": FIND_SYS + "    js.importScripts('{url}')",
-    "WebSocket": FIND_SYS + "    js.WebSocket.new('{url}'.replace('http', 'ws'))",
-    "EventSource": FIND_SYS + "    js.EventSource.new('{url}')",
-    "FontFace": FIND_SYS + "    js.FontFace.new('x', 'url({url})').load()",
-    "Worker": FIND_SYS + "    js.Worker.new('{url}')",
-    "eval import()": FIND_SYS + "    js.eval(\"import('{url}')\")",
-    "Function import()": FIND_SYS + "    js.setTimeout.constructor(\"return import('{url}')\")()",
-    "setTimeout text": FIND_SYS + "    js.setTimeout(\"import('{url}')\", 0)",
-    "open_url via importlib": FIND_SYS + "    found.modules['importlib'].import_module('pyodide.http').open_url('{url}')",
-    "indexedDB": FIND_SYS + "    js.indexedDB.open('descentlab-canary')",
-    "caches": FIND_SYS + "    js.caches.open('descentlab-canary')",
-    "navigator.storage": FIND_SYS + "    js.navigator.storage.getDirectory()",
+    "import js": ("    import js\n    js.fetch('{url}')", f"import js {PYTHON_REFUSES}"),
+    "from pyodide.http": ("    from pyodide.http import open_url\n    open_url('{url}')", f"import pyodide {PYTHON_REFUSES}"),
+    "__import__": ("    __import__('js').fetch('{url}')", f"import js {PYTHON_REFUSES}"),
+    "fetch": (FIND_SYS + "    js.fetch('{url}')", f"fetch {JS_REFUSES}"),
+    "fetch via the prototype": (FIND_SYS + "    js.WorkerGlobalScope.prototype.fetch.call(js, '{url}')",
+                                f"fetch {JS_REFUSES}"),
+    "XMLHttpRequest": (FIND_SYS + "    x = js.XMLHttpRequest.new()\n    x.open('GET', '{url}', False)\n    x.send()",
+                       f"XMLHttpRequest {JS_REFUSES}"),
+    "importScripts": (FIND_SYS + "    js.importScripts('{url}')", f"importScripts {JS_REFUSES}"),
+    "WebSocket": (FIND_SYS + "    js.WebSocket.new('{url}'.replace('http', 'ws'))", f"WebSocket {JS_REFUSES}"),
+    "EventSource": (FIND_SYS + "    js.EventSource.new('{url}')", f"EventSource {JS_REFUSES}"),
+    "FontFace": (FIND_SYS + "    js.FontFace.new('x', 'url({url})').load()", f"FontFace {JS_REFUSES}"),
+    "Worker": (FIND_SYS + "    js.Worker.new('{url}')", f"Worker {JS_REFUSES}"),
+    "eval import()": (FIND_SYS + "    js.eval(\"import('{url}')\")", f"eval {JS_REFUSES}"),
+    "Function import()": (FIND_SYS + "    js.setTimeout.constructor(\"return import('{url}')\")()",
+                          f"new Function(source) {JS_REFUSES}"),
+    "Pyodide's own Function": (FIND_SYS + "    found.modules['pyodide_js']._api.tests.Function(\"return import('{url}')\")()",
+                               f"new Function(source) {JS_REFUSES}"),
+    "setTimeout text": (FIND_SYS + "    js.setTimeout(\"import('{url}')\", 0)", f"setTimeout with source text {JS_REFUSES}"),
+    "open_url past the guard": (FIND_SYS + "    found.modules['builtins'].__import__('pyodide.http').http.open_url('{url}')",
+                                JS_REFUSES),
+    "indexedDB": (FIND_SYS + "    js.indexedDB.open('descentlab-canary')", f"indexedDB {JS_REFUSES}"),
+    "caches": (FIND_SYS + "    js.caches.open('descentlab-canary')", f"caches {JS_REFUSES}"),
+    "navigator.storage": (FIND_SYS + "    js.navigator.storage.getDirectory()", f"storage {JS_REFUSES}"),
 }
 
 
 def test_learner_code_reaches_neither_network_nor_storage(page, page_watch, canary):
     # one page for all the attempts (each would otherwise load two Pyodides)
-    for name, body in ESCAPES.items():
+    for name, (body, words) in ESCAPES.items():
         code = with_update_body(body.format(url=canary.url))
         out = settle(page, "run", {**BOOTH, "steps": 3, "optimizers": [custom(code)]})
         assert out["ok"] is False and out["kind"] == "SpecError" and out["field"] == "optimizers[0].code", (name, out)
-        assert "update at step 1: line " in out["message"], (name, out)
+        assert "update at step 1: line " in out["message"] and words in out["message"], (name, out)
     # the code worker is the same one throughout (no crash, no restart) and still runs code
     assert settle(page, "run", {**BOOTH, "optimizers": [custom(TINY)]})["ok"]
     assert settle(page, "run", {**BOOTH, "optimizers": [{"name": "adam"}]})["ok"]
@@ -257,4 +266,4 @@ def test_the_single_file_app_starts_its_code_worker_from_the_blob(opened, dist, 
     assert got["paths"][1] == got["paths"][0]
     assert got["digest"] == descentlab.run(copy.deepcopy(spec), allow_code=True)["digest"]
     blocked = settle(page, "run", {**BOOTH, "optimizers": [custom(with_update_body(FIND_SYS + "    js.fetch('x')"))]})
-    assert blocked["kind"] == "SpecError" and "fetch is not available here" in blocked["message"], blocked
+    assert blocked["kind"] == "SpecError" and f"fetch {JS_REFUSES}" in blocked["message"], blocked
