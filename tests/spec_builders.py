@@ -94,6 +94,45 @@ def _optimizer(rng: random.Random, name: str | None = None, clip: bool = False) 
     return entry
 
 
+def _sam(rng: random.Random) -> dict:
+    """SAM around a random registered base (its rho from 0 to 10, sometimes adaptive)."""
+    entry = {"name": "sam", "base": _optimizer(rng)}
+    for key in ("label", "color"):
+        entry["base"].pop(key, None)
+    if rng.random() < 0.5:
+        entry["rho"] = rng.choice([0.0, 0.05, 0.5, 10.0])
+    if rng.random() < 0.3:
+        entry["adaptive"] = rng.random() < 0.5
+    return entry
+
+
+def _muon(rng: random.Random) -> dict:
+    """Muon (network only) with some of its torch and adamw_* hyper-parameters drawn."""
+    from descentlab.optimizers import muon
+    entry = {"name": "muon"}
+    for key, (lo, hi, kind) in muon.RANGES.items():
+        if rng.random() < 0.3:
+            if kind == "choice":
+                entry[key] = rng.choice(lo)
+            else:
+                entry[key] = rng.random() < 0.5 if kind == "bool" else _number(rng, lo, hi, kind)
+    return entry
+
+
+def _loop_entries(rng: random.Random, entries: list, steps: int | None) -> list:
+    """Some entries become SAM (and, in a network, Muon); a landscape's later ones may fork."""
+    out = []
+    for i, entry in enumerate(entries):
+        if rng.random() < 0.15:
+            entry = _sam(rng)
+        elif steps is None and rng.random() < 0.15:
+            entry = _muon(rng)
+        if steps is not None and i > 0 and rng.random() < 0.3:
+            entry["fork"] = {"run": rng.randrange(i), "step": rng.randint(1, steps)}
+        out.append(entry)
+    return out
+
+
 def _function(rng: random.Random, spec: dict) -> dict:
     name = rng.choice(NAMES["function"])
     spec["function"] = name
@@ -128,7 +167,8 @@ def landscape(rng: random.Random) -> dict:
         if rng.random() < 0.7:
             spec["start"] = _start(rng, spec["function"])
     spec["steps"] = rng.choice([1, 2, 10, 50, 200])
-    spec["optimizers"] = [_optimizer(rng, clip=True) for _ in range(rng.randint(1, 3))]
+    spec["optimizers"] = _loop_entries(rng, [_optimizer(rng, clip=True) for _ in range(rng.randint(1, 3))],
+                                       spec["steps"])
     if rng.random() < 0.2:  # gradient noise, sometimes none at all (std 0)
         spec["noise"] = {"std": rng.choice([0.0, 0.1, 1.0, 1e3])}
         if rng.random() < 0.5:
@@ -247,7 +287,7 @@ def _tiny_network(rng: random.Random) -> dict:
             "loss": rng.choice(["cross_entropy", "cross_entropy", "mse", "binary_cross_entropy"]),
             "batch_size": rng.choice([8, 16, 64]), "epochs": rng.randint(1, 2),
             "snapshot_every": rng.choice([1, 2, 5]), "boundary_size": 8,
-            "optimizers": [_optimizer(rng, clip=True) for _ in range(rng.randint(1, 2))]}
+            "optimizers": _loop_entries(rng, [_optimizer(rng, clip=True) for _ in range(rng.randint(1, 2))], None)}
     if rng.random() < 0.3:
         spec["seed"] = rng.randint(0, 5)
     if rng.random() < 0.2:
@@ -315,15 +355,28 @@ OVERSIZED = [
 
 # --- tune: a tiny landscape or network scene over a short lr grid ---------------------
 
+def _tunable(entries: list) -> list:
+    """Tune reads the lr range from the registry: SAM stands in as its base, Muon as AdamW
+    (tune.py does not know optimizers.EXTRA yet)."""
+    out = []
+    for entry in entries:
+        if entry["name"] == "sam":
+            entry = dict(entry["base"], **({"fork": entry["fork"]} if "fork" in entry else {}))
+        elif entry["name"] == "muon":
+            entry = {"name": "adamw"}
+        out.append(entry)
+    return out
+
+
 def tune(rng: random.Random) -> dict:
     """A ``"tune"`` spec: every optimizer of a tiny scene over 2-4 lrs, 1-3 repeats."""
     if rng.random() < 0.75:
         scene = landscape(rng)
         scene.pop("only", None)  # a tune compares every optimizer: only is refused
-        scene.update(steps=rng.choice([1, 2, 10, 30]), optimizers=scene["optimizers"][:2])
+        scene.update(steps=rng.choice([1, 2, 10, 30]), optimizers=_tunable(scene["optimizers"][:2]))
     else:
         scene = _tiny_network(rng)
-        scene.update(epochs=1, optimizers=scene["optimizers"][:1])
+        scene.update(epochs=1, optimizers=_tunable(scene["optimizers"][:1]))
     spec = {"kind": "tune", "scene": scene}
     if rng.random() < 0.8:
         lr = {"points": rng.randint(2, 4)}

@@ -263,7 +263,7 @@ def race_steps(spec: dict, entry: dict, field: str = "optimizers[0]"):
     # learner code sees arrays, as it is told; so do optimizers of the whole array (LAMB's norms)
     probes = None
     if "fork" in entry or entry["name"] in optimizers.EXTRA:
-        path, loss, diverged_at, trace, probes = yield from _race_fork(spec, entry, opt, counts)
+        path, loss, diverged_at, trace, probes = yield from _race_fork(spec, entry, opt, counts, field)
     elif spec["record_state"] or entry["name"] == "custom" or not _elementwise(entry):
         path, loss, diverged_at, trace = yield from _race_arrays(spec, entry, opt, counts)
     else:
@@ -464,17 +464,18 @@ def fork_carry(spec: dict, index: int):
     step count, and so its schedule, start again at 1).  Noise draws stay those of the
     step number.  Returns the carry (see :func:`_array_steps`).
     """
-    return _carry(spec, index, spec["steps"], {})
+    return _carry(spec, spec["optimizers"][index], f"optimizers[{index}]", spec["steps"], {})
 
 
-def _carry(spec: dict, index: int, stop: int, counts: dict):
-    entry = spec["optimizers"][index]
-    opt = optimizer_spec.make(entry, f"optimizers[{index}]", clip=False)
+def _carry(spec: dict, entry: dict, field: str, stop: int, counts: dict, opt=None):
+    """Run ``entry`` (its parent first when it forks) to step ``stop``; returns the carry."""
+    opt = optimizer_spec.make(entry, field, clip=False) if opt is None else opt
     fork = entry.get("fork")
     if fork is None:
         carry = _begin(spec, opt)
     else:
-        carry = yield from _carry(spec, fork["run"], min(fork["step"], stop), {})
+        parent = spec["optimizers"][fork["run"]]
+        carry = yield from _carry(spec, parent, f"optimizers[{fork['run']}]", min(fork["step"], stop), {})
         if carry["diverged_at"] is not None or carry["step"] >= stop:
             return carry
         if not optimizer_spec.keeps_state(spec["optimizers"][fork["run"]], entry):
@@ -482,11 +483,11 @@ def _carry(spec: dict, index: int, stop: int, counts: dict):
     return (yield from _array_steps(spec, entry, opt, carry, stop, counts))
 
 
-def _race_fork(spec: dict, entry: dict, opt, counts: dict):
+def _race_fork(spec: dict, entry: dict, opt, counts: dict, field: str):
     """A forked entry's race (see :func:`fork_carry`), or SAM's (whose probe needs the array loop);
     ``counts["clipped"]`` counts the entry's own steps only."""
-    index = next(i for i, e in enumerate(spec["optimizers"]) if e is entry or e == entry)
-    carry = yield from _carry(spec, index, spec["steps"], counts)
+    # the entry itself, not spec["optimizers"][i]: a caller may race a variant of it (tune's lr grid)
+    carry = yield from _carry(spec, entry, field, spec["steps"], counts, opt)
     if "clipped" not in counts:
         counts["clipped"] = 0
     return _finish(carry)
