@@ -14,7 +14,7 @@ import { h } from "./dom.js";
 import { PALETTE } from "./canvas.js";
 
 export const MAX_JSON_DEPTH = 16;       // a scene needs at most about eight levels
-export const MAX_PARAM_CHARS = 200_000;  // far above any scene; a recipe is a few hundred
+export const MAX_PARAM_CHARS = 300_000;  // 12 optimizers of learner code (20,000 characters each) once escaped
 
 export function serialize(view, params) {
   const q = new URLSearchParams();
