@@ -18,7 +18,8 @@ import descentlab
 from descentlab import SpecError, landscape, tune
 from strategies import assert_finite
 
-TINY_CODE = "def init(params):\n    return (0,)\n\ndef update(grads, state, params, lr=0.1):\n    return -lr * grads, state\n"
+TINY_CODE = ("def init(params):\n    return (0,)\n\n"
+             "def update(grads, state, params, lr=0.1):\n    return -lr * grads, state\n")
 
 
 def bowl(condition: float = 1.0, steps: int = 20, optimizers=None, **extra) -> dict:

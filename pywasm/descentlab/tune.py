@@ -122,7 +122,9 @@ def _check_entries(scene: dict, lr: dict) -> None:
         if lr["max"] > hi:
             raise SpecError("lr.max", f"must be at most {hi:g}, the largest lr {entry['name']} takes")
         schedule = entry.get("schedule")
-        for key in SCHEDULE_LRS if schedule is not None and schedule["name"] != "onecycle" else ():
+        if schedule is None or schedule["name"] == "onecycle":  # onecycle's max_lr is the grid value itself
+            continue
+        for key in SCHEDULE_LRS:
             if key in schedule and schedule[key] * (lr["max"] / entry["params"]["lr"]) > LR_MAX:
                 raise SpecError("lr.max", f"scales {where}.schedule.{key} ({schedule[key]:g}) past {LR_MAX:g};"
                                 f" lower lr.max or {key}")
