@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .common import (DATASETS, DIST, WEB, BuildError, cache_dir, copy, log, put, sha256_bytes,
                      sha256_file, src_dir, tree)
-from . import editor
+from . import editor, scenes
 from .lock import make_lock, requirement_names
 from .pyodide import CORE_FILES, NUMPY_WHEEL, PINNED, prepare_assets
 from .single_file import single_file_html
@@ -42,6 +42,7 @@ def build(quiet: bool = False, out: Path | None = None, single_file: bool = True
     changed, version = _ship_runtime(out, cache, keep)
     changed += editor.ship(out, cache, keep)  # CodeMirror into vendor/codemirror/
     changed += _ship_sources(out, keep)
+    changed += scenes.ship(out, cache, keep)  # results computed ahead: the first picture
     changed += _prune(out, keep)
     info = finalize(out, known=keep, index_template=(WEB / "index.html").read_text(encoding="utf-8"),
                     single_file=single_file, cache=cache)

@@ -5,6 +5,7 @@
   <script>s before the modules, so web/lib/editor.js finds window.CodeMirror ready.
 - Pyodide, the wheels, the lock and the stdlib as base64 text (gzip first where that
   helps: the wasm and asm.js shrink ~3-5x; zips and wheels are compressed already).
+- The scenes computed at build time (dist/scenes/) as inert <script>s (web/instant.js).
 - A small classic bootstrap (web/single/bootstrap.js) turns them into Blob URLs and
   starts the worker from a Blob: web/single/worker-prelude.js answers Pyodide's fetch()
   and importScripts() for descentlab-embedded:/ from those bytes, checks each file's
@@ -43,7 +44,7 @@ RUNTIME_ASSETS = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_st
 def single_file_html(out: Path, cache: Path) -> bytes:
     """The single-file app built from the finished site in `out`."""
     html = _inline_page((out / "index.html").read_text(encoding="utf-8"), out)
-    tail = "\n".join(_asset_blocks(out, cache)) + f"\n<script>\n{_bootstrap(out)}</script>\n"
+    tail = "\n".join(_scene_blocks(out) + _asset_blocks(out, cache)) + f"\n<script>\n{_bootstrap(out)}</script>\n"
     if html.count("</body>") != 1:
         raise BuildError("index.html: expected one </body>")
     return html.replace("</body>", tail + "</body>").encode()
@@ -116,6 +117,31 @@ def _asset_blocks(out: Path, cache: Path) -> list[str]:
         blocks.append(f'<script type="application/x-descentlab-asset" data-name="{name}" data-type="{mime}" '
                       f'data-gzip="{int(gz)}">{payload}</script>')
     return blocks
+
+
+def _scene_blocks(out: Path) -> list[str]:
+    """The precomputed scenes (dist/scenes/, buildtool/scenes.py) as inert <script>s, read by
+    web/instant.js: the index as JSON, each result's JSON text with its floats as base64.
+    Only the default scene and its grid (~1.2 MB): every lesson's would add ~5 MB to a file
+    that must stay small; the other scenes wait for the worker, as before. Nothing when the
+    build shipped none."""
+    index_path = out / "scenes" / "index.json"
+    if not index_path.exists():
+        return []
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    index["scenes"] = {k: e for k, e in index["scenes"].items() if e.get("default")}
+    blocks = [f'<script type="application/json" id="descentlab-scenes">{_inert(json.dumps(index, separators=(",", ":")))}</script>']
+    for entry in sorted(index["scenes"].values(), key=lambda e: e["id"]):
+        sid = entry["id"]
+        text = (out / "scenes" / f"{sid}.json").read_text(encoding="utf-8")
+        floats = base64.b64encode((out / "scenes" / f"{sid}.f64").read_bytes()).decode()
+        blocks.append(f'<script type="application/x-descentlab-scene" data-id="{sid}" data-f64="{floats}">{_inert(text)}</script>')
+    return blocks
+
+
+def _inert(text: str) -> str:
+    """JSON text safe inside a <script> element (no "</" can end it early)."""
+    return text.replace("</", "<\\/")
 
 
 def _bootstrap(out: Path) -> str:

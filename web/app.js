@@ -5,6 +5,14 @@ import { startViews } from "./views/index.js";
 import { readEmbedOptions, startEmbedding } from "./embed-mode.js";
 import { setupShare } from "./share.js";
 import { guardLinks } from "./codelab/confirm.js";
+import { loadTable, instantApi } from "./instant.js";
+
+// Scenes computed at build time (web/instant.js): asked for first, so the first picture
+// is drawn while Python loads. While they stand in, the page is "warming": no loading
+// dialog over the picture, the status line says the lab is interactive in a moment, and
+// controls work (what they ask for waits in the worker's queue).
+const table = loadTable();
+let warming = false;
 
 const STAGE_TEXT = {
   runtime: "Loading Python runtime…",
@@ -22,10 +30,16 @@ const els = {
   bar: $("loading-bar"),
   loadError: $("loading-error"),
   notice: $("notice"),
+  view: $("view"),
   noticeText: $("notice-text"),
 };
 
 function showLoading(stage, fraction) {
+  if (warming) {
+    els.loading.hidden = true;
+    els.status.textContent = `Interactive in a moment — ${STAGE_TEXT[stage] || "Loading…"}`;
+    return;
+  }
   els.loading.hidden = false;
   els.stage.textContent = STAGE_TEXT[stage] || "Loading…";
   if (fraction > 0) els.bar.value = fraction;
@@ -34,6 +48,7 @@ function showLoading(stage, fraction) {
 }
 
 function showLoadError(stage, message) {
+  setWarming(false);
   const what = STAGE_NAME[stage] || stage;
   els.loading.hidden = false;
   els.stage.textContent = `Loading ${what} failed.`;
@@ -43,7 +58,14 @@ function showLoadError(stage, message) {
   els.status.textContent = `Failed while loading ${what}`;
 }
 
+function setWarming(on) {
+  warming = on;
+  document.documentElement.classList.toggle("warming", on);
+  els.view.setAttribute("aria-busy", String(on));
+}
+
 function showReady(version) {
+  setWarming(false);
   els.bar.value = 1;
   els.loading.hidden = true;
   els.status.textContent = `Ready — Descent Lab v${version}`;
@@ -75,17 +97,27 @@ function waitReady() {
   if (stage !== "ready") showLoading(stage, fraction);
   descentlab.ready.then(({ version }) => showReady(version), () => {});
 }
-waitReady();
+// (the first waitReady() runs once the table of precomputed scenes is known, below)
+descentlab.ready.then(({ version }) => showReady(version), () => {});
 
 // ---- views: the hash names the view and holds its scene
 // Code in a link (a custom optimizer) is shown and confirmed before any view reads the
 // link; the guard also holds back every later hash change until it is answered.
+// With precomputed scenes the views start at once (the catalog is in the table too);
+// without, once the worker is ready.
 const linkRead = guardLinks();
 let viewsStarted = false;
-Promise.all([descentlab.ready, linkRead]).then(() => {
+const viewsApi = table.then((t) => {
+  if (t && descentlab.loadState.stage !== "ready" && !descentlab.loadState.error) {
+    setWarming(true);
+    showLoading(descentlab.loadState.stage, descentlab.loadState.fraction);
+  } else waitReady();
+  return t ? instantApi(descentlab, t) : descentlab.ready.then(() => descentlab);
+});
+Promise.all([viewsApi, linkRead]).then(([api]) => {
   if (viewsStarted) return;
   viewsStarted = true;
-  startViews({ api: descentlab, root: $("view"), notify: showNotice, locked: embedOptions.lock }).catch((err) => {
+  startViews({ api, root: $("view"), notify: showNotice, locked: embedOptions.lock }).catch((err) => {
     $("view").textContent = `Could not start the views: ${err.message}`;
   });
 }, () => {});

@@ -1,5 +1,6 @@
 // Guided lessons: a scene set in one click, and what to notice in it.
-// Each scene holds the fields of the landscape view's scene (views/landscape/scene.js).
+// Each scene holds the fields of the landscape view's scene (views/landscape/scene.js); the
+// scenes themselves are data in ./lesson-scenes.js, which the build computes ahead of time.
 //
 // A lesson with "predict" asks the learner to commit to an answer before the runs are shown.
 // Its `text` and `question` set the problem and must not give the answer away: words that
@@ -12,6 +13,7 @@
 //            runs: the result's runs, label(i): run i's name in the page
 //   tryIt    {text, apply(scene)}: one change to try next, applied to the scene
 import { fmt } from "./lib/dom.js";
+import { LESSON_SCENES } from "./lesson-scenes.js";
 
 // A point as the page writes it: (x, y) with three significant digits.
 const at = (p) => `(${fmt(p[0], 3)}, ${fmt(p[1], 3)})`;
@@ -25,10 +27,7 @@ export const LESSONS = [
     text: "A long, narrow bowl, turned by 30°: it is 50 times more curved across the valley than along it. "
       + "Three optimizers start on the valley's wall at (−1.8, 1.2) and take 80 steps each: "
       + "plain gradient descent (SGD, lr 0.038), SGD + momentum (lr 0.03, μ 0.7) and Adam (lr 0.2).",
-    scene: {
-      function: "quadratic", function_params: { condition: 50, angle: 30 }, start: [-1.8, 1.2], steps: 80,
-      optimizers: [{ name: "sgd", params: { lr: 0.038 } }, { name: "momentum", params: { lr: 0.03, momentum: 0.7 } }, { name: "adam", params: { lr: 0.2 } }],
-    },
+    scene: LESSON_SCENES["valley"],
     predict: {
       question: "After 80 steps, which run has the lowest loss?",
       keywords: ["zig-zag", "2/50", "cancel", "hovers", "1/(1 − μ)"],
@@ -48,10 +47,7 @@ export const LESSONS = [
     text: "f(x, y) = x² − y² curves up along x and down along y: the origin is a saddle point, not a minimum, and the loss has no lower bound. "
       + "The start (−1.5, 0.001) lies almost on the ridge y = 0, where the slope along y is only 2 × 0.001 = 0.002. "
       + "Each optimizer takes 60 steps: SGD (lr 0.05), RMSprop (lr 0.02) and Adam (lr 0.05).",
-    scene: {
-      function: "saddle", function_params: {}, start: [-1.5, 0.001], steps: 60,
-      optimizers: [{ name: "sgd", params: { lr: 0.05 } }, { name: "rmsprop", params: { lr: 0.02 } }, { name: "adam", params: { lr: 0.05 } }],
-    },
+    scene: LESSON_SCENES["saddle"],
     predict: {
       question: "Which run gets furthest down the saddle (lowest f) in 60 steps?",
       keywords: ["divide", "1.1", "bias", "running average"],
@@ -70,11 +66,7 @@ export const LESSONS = [
     text: "Beale's function has a narrow curved valley leading to its minimum at (3, 0.5), and very steep walls away from it. "
       + "Two heavy balls (SGD + momentum, lr 0.01) start at (1, 1.4): one keeps 90 % of its velocity from step to step (μ = 0.9), "
       + "the other 99 % (μ = 0.99). Adam (lr 0.05) runs alongside; 300 steps each.",
-    scene: {
-      function: "beale", function_params: {}, start: [1.0, 1.4], steps: 300,
-      optimizers: [{ name: "momentum", params: { lr: 0.01, momentum: 0.9 } }, { name: "momentum", params: { lr: 0.01, momentum: 0.99 } },
-        { name: "adam", params: { lr: 0.05 } }],
-    },
+    scene: LESSON_SCENES["beale-momentum"],
     predict: {
       question: "Which run flies off the map?",
       keywords: ["diverged", "overshoot", "1/(1 − μ)", "brake", "settled"],
@@ -95,10 +87,7 @@ export const LESSONS = [
     title: "Learning rate too high",
     text: "The bowl f = ½(x² + 10·y²) is 10 times more curved along y than along x. "
       + "Three runs of plain gradient descent start at (−1.8, 1.2), with learning rates 0.15, 0.19 and 0.25, for 100 steps each.",
-    scene: {
-      function: "quadratic", function_params: { condition: 10, angle: 0 }, start: [-1.8, 1.2], steps: 100,
-      optimizers: [{ name: "sgd", params: { lr: 0.15 } }, { name: "sgd", params: { lr: 0.19 } }, { name: "sgd", params: { lr: 0.25 } }],
-    },
+    scene: LESSON_SCENES["lr-too-high"],
     predict: {
       question: "Which learning rate makes its run diverge?",
       keywords: ["2/10", "overshoot", "stable", "1 − lr"],
@@ -118,11 +107,7 @@ export const LESSONS = [
     title: "Rastrigin's local minima",
     text: "Rastrigin's function is a bowl covered with egg-crate bumps: a local minimum near every point with whole-number coordinates, "
       + "the global one at (0, 0). From (3.3, 2.8), SGD (lr 0.002), SGD + momentum (lr 0.004, μ 0.95) and Adam (lr 1) take 300 steps each.",
-    scene: {
-      function: "rastrigin", function_params: {}, start: [3.3, 2.8], steps: 300,
-      optimizers: [{ name: "sgd", params: { lr: 0.002 } }, { name: "momentum", params: { lr: 0.004, momentum: 0.95 } },
-        { name: "adam", params: { lr: 1.0 } }],
-    },
+    scene: LESSON_SCENES["rastrigin"],
     predict: {
       question: "Which run ends with the lowest loss?",
       keywords: ["luck", "hops", "dimple", "basin"],
@@ -141,11 +126,7 @@ export const LESSONS = [
       + "following it is hard, because its floor is nearly flat while its walls are steep. In 1000 steps plain gradient descent (lr 0.0005) "
       + "is still crawling along the floor's far arm; Nesterov momentum (lr 0.0005) and Adam (lr 0.05) reach the neighbourhood of (1, 1); "
       + "RMSprop (lr 0.005) is still on its way. Click a path to inspect a step.",
-    scene: {
-      function: "rosenbrock", function_params: {}, start: [-1.5, 2.0], steps: 1000,
-      optimizers: [{ name: "sgd", params: { lr: 0.0005 } }, { name: "nesterov", params: { lr: 0.0005 } }, { name: "adam", params: { lr: 0.05 } },
-        { name: "rmsprop", params: { lr: 0.005 } }],
-    },
+    scene: LESSON_SCENES["rosenbrock"],
   },
 ];
 

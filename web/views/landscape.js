@@ -17,6 +17,7 @@ import { inspectorPanel } from "./landscape/inspector.js";
 import { RegimeMap } from "./landscape/regime.js";
 import { lessonCard } from "./landscape/lesson.js";
 import { sceneSummary } from "./landscape/summary.js";
+import { markOnce } from "../instant.js";
 
 export function mount(root, { api, catalog, params, setParams, notify, locked = false }) {
   const { scene, problems } = readScene(params, catalog);
@@ -50,12 +51,16 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     get: { result: () => (shown.revealed ? shown.result : null), scene: () => scene,
       fn: () => catalog.functions.find((f) => f.name === scene.function) } });
   const requests = parts.requests = sceneRequests({ api, root, scene, shown, setParams, alive: isAlive, on: {
-    result(spec, parallel) {
+    result(spec, parallel, live) {
+      shown.precomputed = !live;   // computed at build time: the worker is still loading
       panel.showMessage(""); stage.showStatus();
       // (only mid-drag: a drag scene landing after the release must not undo the final start)
       if (parallel && pointer.dragging) panel.showStart(spec.start);
       stage.timeline.setLength(spec.steps);
       panel.refreshBadges(); stage.render(); actions.showInspector(); actions.showLesson(false);
+      // read by benchmarks and tests outside this repo: keep the names (web/instant.js)
+      markOnce("firstScene");
+      if (live) markOnce("interactive");
     },
     grid: () => stage.render(),
     error(err) {

@@ -5,15 +5,23 @@ import { shadeImage } from "../../lib/canvas.js";
 import { sceneParams, landscapeSpec, gridSpec } from "./scene.js";
 
 // on: {result(spec, parallel), grid(), error(err)}: after `shown` holds the new answer
+//
+// A result computed at build time (api.precomputed, web/instant.js: the page is still
+// loading Python) is drawn at once; when the worker is ready the same spec is asked for
+// again, and its live result replaces it (api.verify says loudly if the digests differ).
+// on.result's third argument says whether the result is live.
 export function sceneRequests({ api, root, scene, shown, setParams, alive, on }) {
   const runner = queue({ api, alive, onError: on.error, onResult(result, spec, { parallel, ms }) {
+    const pre = api.precomputed ? api.precomputed(result) : null;
+    if (!pre && shown.result && api.precomputed && api.precomputed(shown.result) && shown.spec === spec) api.verify(shown.result, result);
     Object.assign(shown, { result, spec, ms });
     if (result.digest) root.dataset.digest = result.digest;
     else delete root.dataset.digest;  // a scene computed in parts has none
     root.dataset.computeMs = ms.toFixed(1);
     root.dataset.scenes = (+root.dataset.scenes || 0) + 1;
     if (scene.step === null || scene.step > spec.steps) scene.step = spec.steps;
-    on.result(spec, parallel);
+    on.result(spec, parallel, !pre);
+    if (pre) recheck(result, spec);
   } });
   const ensureGrid = gridLoader({ api, alive, onError: on.error, onGrid(grid) {
     Object.assign(shown, { grid, heat: shadeImage(grid.shade), gridVersion: shown.gridVersion + 1 });
@@ -21,6 +29,11 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
   } });
 
   const remember = () => setParams(sceneParams(scene));
+
+  // The worker is ready: compute the precomputed scene still shown, live.
+  function recheck(result, spec) {
+    api.ready.then(() => { if (alive() && shown.result === result) runner.request(spec); }, () => {});
+  }
 
   // keep=false while dragging: writing the URL (history.replaceState) 60 times a second
   // costs the page more than drawing, so the drag's end writes it once. Meanwhile the
@@ -75,6 +88,15 @@ function gridLoader({ api, alive, onGrid, onError }) {
     const k = JSON.stringify([spec.function, spec.function_params]);
     if (k === key) return;
     key = k;
-    api.run(spec).then((grid) => { if (k === key && alive()) onGrid(grid); }, onError);
+    api.run(spec).then((grid) => {
+      if (k !== key || !alive()) return;
+      onGrid(grid);
+      // a precomputed grid: the live one replaces it only if it differs (verify says so loudly)
+      if (api.precomputed && api.precomputed(grid)) {
+        api.ready.then(() => api.run(spec)).then((live) => {
+          if (!api.verify(grid, live) && k === key && alive()) onGrid(live);
+        }, () => {});
+      }
+    }, onError);
   };
 }

@@ -10,7 +10,7 @@ import { timeline } from "./timeline.js";
 
 const BAR_TICKS = [0, 0.25, 0.5, 0.75, 1];   // where the colour bar names the loss
 
-// shown: {result, spec, ms, revealed, grid, heat, gridVersion, hover}; labels(): the runs' names
+// shown: {result, spec, ms, precomputed, revealed, grid, heat, gridVersion, hover}; labels(): the runs' names
 export function landscapeStage({ catalog, scene, shown, notify, labels, alive, onSettle }) {
   const fnById = Object.fromEntries(catalog.functions.map((f) => [f.name, f]));
   const canvas = h("canvas", { class: "landscape-canvas", tabindex: 0, role: "img",
@@ -57,7 +57,8 @@ export function landscapeStage({ catalog, scene, shown, notify, labels, alive, o
     const { result, spec, ms } = shown;
     if (!result) return;
     const names = labels();
-    status.textContent = !shown.revealed ? "Runs computed; they are hidden until you predict."
+    status.textContent = shown.precomputed ? "Computed ahead of time: interactive in a moment, once Python has loaded."
+      : !shown.revealed ? "Runs computed; they are hidden until you predict."
       : `${result.runs.length} runs × ${spec.steps} steps computed in ${ms.toFixed(0)} ms` +
         result.runs.map((x, i) => (x.diverged_at ? ` · ${names[i] ?? x.name} diverged at step ${x.diverged_at}` : "")).join("");
   }
