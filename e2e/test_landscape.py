@@ -424,3 +424,27 @@ def test_regime_list_follows_the_runs_and_the_map_explains_itself(landscape):
     page.keyboard.press("Enter")
     wait_digest(page, before)
     assert len(view_spec(page)["optimizers"]) == n_before + 1
+
+
+def test_a_panel_stays_open_when_its_type_changes(landscape):
+    """Issue #15 item 10: with four runs the list starts folded; a panel the learner opened
+    stays open across a new type (and other panels stay as they were), and a newly added
+    optimizer starts open. Titles name the setting that tells runs of one kind apart."""
+    page = landscape
+    items = page.locator(".opt-item")
+    assert items.count() >= 4 and not any(items.evaluate_all("(ds) => ds.map((d) => d.open)"))
+    items.nth(1).locator("summary").click()
+    page.select_option("[data-field='optimizers[1].name']", "adam")
+    wait_digest(page)
+    assert items.evaluate_all("(ds) => ds.map((d) => d.open)") == [False, True] + [False] * (items.count() - 2)
+    assert page.locator("[data-field='optimizers[1].beta1']").is_visible()   # Adam's own settings show
+    page.get_by_role("button", name="+ Add optimizer").click()
+    assert items.last.evaluate("(d) => d.open") and items.nth(1).evaluate("(d) => d.open")
+    labels = page.evaluate("() => window.descentlab.view.labels")
+    titles = [t.split(". ", 1)[1] for t in page.locator(".opt-item .opt-title").all_inner_texts()]
+    assert titles == labels, titles
+    # a new lr on one of two runs of one kind shows in its title at once
+    n = items.count()
+    page.locator(f"[data-field='optimizers[{n - 1}].lr']").fill("0.0123")
+    page.locator(f"[data-field='optimizers[{n - 1}].lr']").press("Enter")
+    assert "lr=0.0123" in items.last.locator(".opt-title").inner_text()

@@ -7,6 +7,7 @@ import { h, newId } from "./dom.js";
 import { PALETTE, cssColour } from "./canvas.js";
 import { numberControl, boolControl, selectControl } from "./controls.js";
 import { MAX_LABEL_CHARS, MAX_HYPER_VALUE } from "./urlstate.js";
+import { runLabel } from "./labels.js";
 import { codePanel, sourceCopy, BLANK_TEMPLATE } from "../codelab/panel.js";
 
 export const MAX_OPTIMIZERS = 12;
@@ -18,23 +19,39 @@ const isCustom = (o) => o.name === "custom";
 export function optimizerList({ api = window.descentlab, catalog, opts, onChange, onColour, onOpen, badge = () => "" }) {
   const optById = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
   const el = h("div", { class: "opt-list" });
+  // Whether each entry's panel is open, kept across render() (a new type, a removed run,
+  // a new label): the learner keeps seeing the settings they were editing. An entry not
+  // yet shown starts open when the list is short (3 or fewer), else closed; add() opens it.
+  const isOpen = new WeakMap();
   const code = codeEditing({ api, catalog, opts, onChange, render: () => render(), add: (entry) => add(entry), live: () => el.isConnected });
+
+  // "2. SGD + momentum μ=0.99": the setting that tells it from a run of the same kind.
+  const title = (o, i) => `${i + 1}. ${runLabel(o, catalog, opts)}`;
+  // A hyper-parameter changed: the titles may now name another setting.
+  function paramChanged() {
+    el.querySelectorAll(".opt-item .opt-title").forEach((t, i) => { if (opts[i]) t.textContent = title(opts[i], i); });
+    onChange();
+  }
 
   function render() {
     code.forget();
     el.replaceChildren(...opts.map((o, i) => {
       const custom = isCustom(o);
-      const title = custom ? o.label : optById[o.name].title;
       const color = h("input", { type: "color", value: cssColour(o.color, i), "aria-label": `Colour of run ${i + 1}`,
         oninput: (e) => { o.color = e.target.value; (onColour || onChange)(); } });
       const remove = h("button", { type: "button", class: "icon-button", "aria-label": `Remove run ${i + 1}`,
         disabled: opts.length <= 1, onclick: () => { opts.splice(i, 1); render(); onChange(); } }, "✕");
       const head = custom ? customHead(o, i) : builtinHead(o, i);
-      const details = h("details", { class: `opt-item${custom ? " opt-custom" : ""}`, open: opts.length <= 3 },
-        h("summary", {}, h("span", { class: "swatch", style: { background: cssColour(o.color, i) } }), `${i + 1}. ${title}`, badge(i)),
+      if (!isOpen.has(o)) isOpen.set(o, opts.length <= 3);
+      const details = h("details", { class: `opt-item${custom ? " opt-custom" : ""}`, open: isOpen.get(o) },
+        h("summary", {}, h("span", { class: "swatch", style: { background: cssColour(o.color, i) } }), h("span", { class: "opt-title" }, title(o, i)), badge(i)),
         h("div", { class: "opt-head" }, head.el, color, remove), head.actions,
-        custom ? customParams(o, i, onChange) : builtinParams(o, i, optById[o.name], onChange));
-      if (onOpen && !custom) details.addEventListener("toggle", () => { if (details.open) onOpen(i); });
+        custom ? customParams(o, i, paramChanged) : builtinParams(o, i, optById[o.name], paramChanged));
+      details.addEventListener("toggle", () => {
+        if (!details.isConnected) return;   // a panel of an earlier render()
+        isOpen.set(o, details.open);
+        if (onOpen && !custom && details.open) onOpen(i);
+      });
       return details;
     }));
   }
@@ -67,7 +84,9 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
     if (opts.length >= MAX_OPTIMIZERS) return false;
     const used = new Set(opts.map((o) => o.color));
     const entry = typeof name === "object" ? name : { name, params };
-    opts.push({ ...entry, color: PALETTE.find((c) => !used.has(c)) || PALETTE[opts.length % PALETTE.length] });
+    const added = { ...entry, color: PALETTE.find((c) => !used.has(c)) || PALETTE[opts.length % PALETTE.length] };
+    opts.push(added);
+    isOpen.set(added, true);
     render();
     return true;
   }

@@ -1,5 +1,6 @@
-// The scene panel beside the landscape: lesson (with its text and "predict first"
-// question), function and its parameters, start point, steps and the optimizers.
+// The scene panel beside the landscape: lesson (with its text; the "predict first" card is
+// lesson.js, which the view places right under that text), function and its parameters,
+// start point, steps and the optimizers.
 // A control edits its field of the scene and tells the view (`on`), which asks for the
 // new result; choices that change several fields (a lesson, a function) are the view's.
 import { h } from "../../lib/dom.js";
@@ -8,12 +9,11 @@ import { optimizerList } from "../../lib/optlist.js";
 import { LESSONS } from "../../lessons.js";
 import { lessonOf } from "./scene.js";
 
-// on: {lesson(id), function(name), edited(), optimizersEdited(), colour(), open(i), add(), predict(choice)}
+// on: {lesson(id), function(name), edited(), optimizersEdited(), colour(), open(i), add()}
 export function scenePanel({ api, catalog, scene, on, badge }) {
   const fnById = Object.fromEntries(catalog.functions.map((f) => [f.name, f]));
   const msg = h("div", { class: "message", role: "alert", "aria-live": "assertive", hidden: true });
   const lessonBox = h("div", { class: "lesson-text", "aria-live": "polite" });
-  const predictBox = h("div", { class: "predict", hidden: true });
   const fnControls = h("div", { class: "fn-controls" });
   const edit = (change) => (v) => { change(v); on.edited(); };
 
@@ -35,7 +35,7 @@ export function scenePanel({ api, catalog, scene, on, badge }) {
   const optUI = optimizerList({ api, catalog, opts: scene.optimizers, onChange: on.optimizersEdited,
     onColour: on.colour, onOpen: on.open, badge });
   const el = h("aside", { class: "panel side", "aria-label": "Scene controls" },
-    h("h2", {}, "Scene"), msg, lessonSelect.el, lessonBox, predictBox,
+    h("h2", {}, "Scene"), msg, lessonSelect.el, lessonBox,
     fnSelect.el, fnControls, startX.el, startY.el, stepsCtl.el,
     h("h2", {}, "Optimizers"), optUI.el,
     h("div", { class: "opt-add" }, h("button", { type: "button", class: "button secondary", onclick: on.add }, "+ Add optimizer"), optUI.writeOwn));
@@ -53,7 +53,8 @@ export function scenePanel({ api, catalog, scene, on, badge }) {
 
   return {
     el, showScene, showStart,
-    showLesson: (revealed) => showLesson({ lessonBox, predictBox }, lessonOf(scene.lesson), revealed, on.predict),
+    // the lesson's text (nothing for free play)
+    showLesson() { lessonBox.textContent = lessonOf(scene.lesson)?.text || ""; },
     showMessage(text) { msg.hidden = !text; msg.textContent = text || ""; },
     renderOptimizers: () => optUI.render(),
     refreshBadges: () => optUI.refreshBadges(),
@@ -68,15 +69,4 @@ function functionParamControls(f, scene, edit) {
     label: k, name: `function_params.${k}`, value: scene.function_params[k] ?? p.default, lo: p.min, hi: p.max, title: p.description,
     onChange: edit((v) => { scene.function_params[k] = v; }),
   }).el);
-}
-
-// The lesson's text, and its "predict first" question until it is answered (revealed).
-function showLesson({ lessonBox, predictBox }, lesson, revealed, predict) {
-  lessonBox.textContent = lesson ? lesson.text : "";
-  predictBox.hidden = !lesson || !lesson.predict || revealed;
-  if (lesson && lesson.predict && !revealed) {
-    predictBox.replaceChildren(h("p", {}, h("strong", {}, "Predict first: "), lesson.predict.question),
-      ...lesson.predict.choices.map((c) => h("button", { type: "button", class: "button secondary",
-        onclick: () => { predictBox.hidden = true; predict(c); } }, c)));
-  }
 }
