@@ -478,3 +478,21 @@ def test_rejected_csv_keeps_the_data_and_sizes_are_in_file_terms(network, tmp_pa
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("button", name="Copy link").click()
     assert "without your uploaded CSV" in notice(page)
+
+
+def test_runs_of_one_optimizer_are_told_apart(opened, server):
+    """Issue #15 item 4: two SGD runs that differ in lr are named by it in every chart key,
+    every boundary figure, the optimizer list and the inspector."""
+    opts = [{"name": "sgd", "params": {"lr": 0.05}}, {"name": "sgd", "params": {"lr": 0.3}}, {"name": "adam"}]
+    page = opened(server + QUICK.replace("epochs=6", "epochs=2") + "&optimizers=" + json.dumps(opts))
+    page.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
+    train(page)
+    names = ["1. SGD lr=0.05", "2. SGD lr=0.3", "3. Adam"]
+    for key in page.locator(".network-view .chart-wrap .legend").all():
+        assert [t for t in key.locator(".key-item").all_inner_texts()][:3] == names
+    captions = page.locator(".boundary figcaption").all_inner_texts()
+    assert [c.split(" · ")[0] for c in captions] == names
+    assert [t.split(" · ")[0].split("\n")[0] for t in page.locator(".opt-item .opt-title").all_inner_texts()] == names
+    assert page.locator("select[name='inspect-run'] option").all_inner_texts() == names
+    page.wait_for_function("() => /SGD lr=0.05 — step/.test(document.querySelector('.net-inspector').textContent)",
+                           timeout=60_000)

@@ -6,6 +6,7 @@
 import { h, fmt, newId } from "../../lib/dom.js";
 import { cssColour } from "../../lib/canvas.js";
 import { traceView } from "../../lib/tracelisting.js";
+import { runLabel } from "../../lib/labels.js";
 
 const HINT = "Hover over a trajectory to see a step; click it to inspect the optimizer's state and code at that step.";
 const COORDS = [["x", "x"], ["y", "y"], ["both", "x and y"]];
@@ -41,7 +42,7 @@ export function inspectorPanel({ api, catalog, needState }) {
     const r = result.runs[selected.run];
     const k = Math.min(selected.step, r.path.length - 1);
     showInfo(optimizers, selected.run);
-    const head = header(r, k, optimizers[selected.run], selected.run, optById);
+    const head = header(r, k, optimizers[selected.run], selected.run, labelOf(result, optimizers, selected.run));
     if (k === 0) { el.replaceChildren(head, h("p", { class: "hint" }, "Step 0 is the start point: no update yet.")); return; }
     const table = r.state ? stateTable(r.state, k) : h("p", { class: "hint" }, "Loading the optimizer state…");
     if (!r.state) needState();
@@ -96,15 +97,23 @@ export function inspectorPanel({ api, catalog, needState }) {
       h("p", {}, meta.summary), h("p", { class: "paper" }, meta.paper));
   }
 
+  // The run's name as the legend and the list say it: from the scene's entries while they
+  // are the result's, else from the result's runs (the list was edited since).
+  function labelOf(result, optimizers, i) {
+    const same = optimizers.length === result.runs.length && optimizers.every((o, j) => o.name === result.runs[j].name);
+    const entries = same ? optimizers : result.runs;
+    return runLabel(entries[i], catalog, entries);
+  }
+
   return { el, info, show, showInfo };
 }
 
 // A landscape value with one number per coordinate: [x, y].
 const isPair = (v) => v.length === 2 && v.every((x) => typeof x === "number");
 
-function header(r, k, opt, run, optById) {
+function header(r, k, opt, run, label) {
   return h("p", { class: "inspector-head" }, h("span", { class: "swatch", style: { background: cssColour(opt?.color, run) } }),
-    h("strong", {}, `${r.label || optById[r.name]?.title || r.name}`), ` — step ${k}`,
+    h("strong", {}, label), ` — step ${k}`,
     h("br"), `θ = (${fmt(r.path[k][0], 6)}, ${fmt(r.path[k][1], 6)}),  f = ${fmt(r.loss[k], 6)}`);
 }
 

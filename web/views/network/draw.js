@@ -81,7 +81,7 @@ export function drawBoundaries(el, view) {
   const X = result ? [...result.data.train.X, ...result.data.val.X] : data.X;
   const Y = result ? [...result.data.train.y, ...result.data.val.y] : data.y;
   el.replaceChildren(...runs.map((r, i) => {
-    const c = h("canvas", { role: "img", "aria-label": `Decision regions of run ${i + 1}` });
+    const c = h("canvas", { role: "img", "aria-label": `Decision regions of run ${i + 1}, ${view.title(i)}` });
     const b = boundaryAt(r, epoch);
     drawScatter(c, X, Y, 220, b, grid);
     return h("figure", { class: "boundary" }, c, h("figcaption", {},

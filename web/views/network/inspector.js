@@ -4,14 +4,14 @@
 // It follows the last finished training (the "descentlab:network-result" event).
 import { h, fmt } from "../../lib/dom.js";
 import { traceView } from "../../lib/tracelisting.js";
+import { runLabels } from "../../lib/labels.js";
 
 const HINT = "Train, then choose an optimizer, a step and a parameter to see the code that updated it.";
 
 const hasCode = (spec) => spec.optimizers.some((o) => o.name === "custom");
 
-// catalog: for the optimizers' titles
+// catalog: for the runs' labels
 export function networkInspector({ api, catalog }) {
-  const titles = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o.title]));
   const runSel = h("select", { name: "inspect-run" });
   const stepIn = h("input", { type: "number", name: "inspect-step", min: 1, step: 1, value: 1 });
   const layerSel = h("select", { name: "inspect-layer" });
@@ -24,6 +24,7 @@ export function networkInspector({ api, catalog }) {
   const el = h("section", { class: "panel net-inspector", "aria-label": "Inspector" },
     h("h2", {}, "Inspector"), controls, status, out);
   let shown = null;     // {spec, result} of the last training
+  let labels = [];      // its runs' names, as the charts' keys say them
   let arrays = null;    // the network's parameter arrays, from the first trace: [{name, shape, offset}]
   let token = 0;
   let initShown = false;
@@ -31,8 +32,8 @@ export function networkInspector({ api, catalog }) {
   function onResult(e) {
     shown = e.detail;
     arrays = null;
-    runSel.replaceChildren(...shown.result.runs.map((r, i) =>
-      h("option", { value: i }, `${i + 1}. ${r.label || titles[r.name] || r.name}`)));
+    labels = runLabels(shown.result.runs, catalog);
+    runSel.replaceChildren(...labels.map((label, i) => h("option", { value: i }, `${i + 1}. ${label}`)));
     controls.hidden = false;
     limits();
     show();
@@ -70,7 +71,7 @@ export function networkInspector({ api, catalog }) {
       indexIn.max = sizeOf(t.param.layer) - 1;
       const view = await traceView(t, { what: t.param.name, initShown, onInit: (on) => { initShown = on; } });
       if (t0 !== token) return;
-      status.replaceChildren(h("strong", {}, t.title), ` — step ${t.step}, parameter `,
+      status.replaceChildren(h("strong", {}, labels[run] || t.title), ` — step ${t.step}, parameter `,
         h("span", { class: "param-name", "data-param": JSON.stringify([t.param.layer, t.param.index]) }, t.param.name),
         `: θ = ${fmt(t.params, 6)}, g = ${fmt(t.grads, 6)}`);
       out.replaceChildren(view);

@@ -8,6 +8,7 @@ import { boolControl } from "../../lib/controls.js";
 import { downloadPNG, downloadCSV, downloadJSON } from "../../lib/download.js";
 import { drawCharts, drawBoundaries, stackCanvases, chartLegend } from "./draw.js";
 import { LAST_NETWORK_KEY } from "./scene.js";
+import { runLabels } from "../../lib/labels.js";
 
 // Below this validation accuracy the page says why a run may have stopped short.
 const LOW_ACCURACY = 0.8;
@@ -155,7 +156,7 @@ export class TrainingPanel {
     this.result = result; this.lastSpec = s;
     this.root.dataset.digest = result.digest;
     this.status.textContent = `Trained ${result.runs.length} runs × ${s.epochs} epochs in ${(ms / 1000).toFixed(1)} s` +
-      result.runs.filter((r) => r.diverged_at).map((r) => ` · ${r.label || r.name} diverged at step ${r.diverged_at}`).join("");
+      result.runs.map((r, i) => (r.diverged_at ? ` · ${this.title(i)} diverged at step ${r.diverged_at}` : "")).join("");
     Object.assign(this.scrub, { max: s.epochs, value: s.epochs, disabled: false });
     this.scrubLabel.textContent = `epoch ${s.epochs} / ${s.epochs}`;
     this.explain(s, result);
@@ -184,15 +185,13 @@ export class TrainingPanel {
 
   runs() { return this.result ? this.result.runs : this.live || []; }
 
-  // A run's name as computed: from the finished result, else from the spec being trained
-  // (the optimizer list may have been edited since).
+  // A run's name as the page shows it everywhere ("SGD + momentum μ=0.99"), from what was
+  // computed: the finished result, else the spec being trained (the optimizer list may
+  // have been edited since).
   title(i) {
     const ts = this.trainingSpec;
-    const run = this.result ? this.result.runs[i] : ts && ts.optimizers[i];
-    if (run && run.name === "custom") return run.label || "My optimizer";   // the learner's own code
-    const name = run ? run.name : null;
-    const meta = this.catalog.optimizers.find((o) => o.name === name);
-    return meta ? meta.title : String(name);
+    const entries = this.result ? this.result.runs : ts ? ts.optimizers.map(entryOfSpec) : [];
+    return entries[i] ? runLabels(entries, this.catalog)[i] : `run ${i + 1}`;
   }
 
   draw() {
@@ -200,10 +199,11 @@ export class TrainingPanel {
     const d = this.data();
     drawCharts(this.charts, this.runs(), this.scene.optimizers, this.epoch, { smooth: this.smooth });
     const runs = this.runs();
-    this.legends.forEach((el, k) => el.replaceChildren(...chartLegend({ runs, title: (i) => this.title(i), optimizers: this.scene.optimizers,
+    const labels = runs.map((_, i) => this.title(i));
+    this.legends.forEach((el, k) => el.replaceChildren(...chartLegend({ runs, title: (i) => labels[i], optimizers: this.scene.optimizers,
       smooth: k === 0 && this.smooth, beta: this.result ? this.result.loss_ema_beta : null, diverged: k !== 2 })));
     drawBoundaries(this.boundaries, { runs: this.runs(), result: this.result, data: d, optimizers: this.scene.optimizers,
-      title: (i) => this.title(i), grid: this.result ? this.result.boundary_grid : (d && d.d === 2 ? this.grid : null),
+      title: (i) => labels[i], grid: this.result ? this.result.boundary_grid : (d && d.d === 2 ? this.grid : null),
       epoch: this.epoch ?? this.epochs() });
   }
 
@@ -219,4 +219,12 @@ export class TrainingPanel {
   exportPNG() {
     downloadPNG("descentlab-network.png", stackCanvases([...this.canvases, ...this.boundaries.querySelectorAll("canvas")]));
   }
+}
+
+// A spec's optimizer entry ({...params, name, color}) as the labels read it: {name, params}.
+function entryOfSpec(o) {
+  if (o.name === "custom") return o;
+  const params = { ...o };
+  delete params.name; delete params.color;
+  return { name: o.name, params };
 }
