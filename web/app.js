@@ -85,6 +85,25 @@ const embedOptions = readEmbedOptions();
 startEmbedding({ api: descentlab, options: embedOptions, root: $("view") });
 setupShare({ button: $("share-open") });
 
+// ---- start-up figures (bench/bench_startup.py reads them): when the page saw each loading
+// stage begin (ms since navigation), the worker's own timings of its stages once it sends
+// them (api.js: descentlab.loadTimings), and the two marks (web/instant.js).
+const seen = { module: performance.now() };
+Object.defineProperty(descentlab, "startup", { enumerable: true, get: () => ({
+  page: { ...seen },
+  worker: descentlab.loadTimings || null,
+  precomputed: warmingStarted,
+  marks: Object.fromEntries(["descentlab:first-scene", "descentlab:interactive"].map((name) => {
+    const m = performance.getEntriesByName(name, "mark")[0];
+    return [name, m ? m.startTime : null];
+  })),
+}) });
+let warmingStarted = false;
+const note = (stage) => { if (!(stage in seen)) seen[stage] = performance.now(); };
+note(descentlab.loadState.stage);
+window.addEventListener("descentlab:load-progress", (e) => note(e.detail.stage));
+window.addEventListener("descentlab:ready", () => note("ready"));
+
 window.addEventListener("descentlab:load-progress", (e) => showLoading(e.detail.stage, e.detail.fraction));
 window.addEventListener("descentlab:load-error", (e) => showLoadError(e.detail.stage, e.detail.message));
 window.addEventListener("descentlab:worker-restarted", () => {
@@ -110,6 +129,7 @@ let viewsStarted = false;
 const viewsApi = table.then((t) => {
   if (t && descentlab.loadState.stage !== "ready" && !descentlab.loadState.error) {
     setWarming(true);
+    warmingStarted = true;
     showLoading(descentlab.loadState.stage, descentlab.loadState.fraction);
   } else waitReady();
   return t ? instantApi(descentlab, t) : descentlab.ready.then(() => descentlab);

@@ -1,0 +1,205 @@
+"""The first scene before Python is ready (web/instant.js, buildtool/scenes.py).
+
+- The page draws the precomputed default scene while the worker is still loading (the
+  wasm is held back here, so "before" is certain), says it is interactive in a moment, and
+  its controls wait instead of failing; once the worker is ready the live result replaces
+  it with the same digest, and the marks come in order.
+- Every shipped key is exactly a spec the page asks for (a mismatch would silently never
+  be hit), and every shipped scene, computed live in the page, has the shipped digest.
+- The single file (file://) draws its default scene before ready too.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import PageWatch, open_page, wait_until_ready
+
+FIRST, LIVE = "descentlab:first-scene", "descentlab:interactive"
+MARK_JS = "(name) => performance.getEntriesByName(name, 'mark').length > 0"
+MARK_TIME_JS = "(name) => { const m = performance.getEntriesByName(name, 'mark')[0]; return m ? m.startTime : null; }"
+
+
+def shipped(dist) -> dict:
+    return json.loads((dist / "scenes" / "index.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def index(dist):
+    if not (dist / "scenes" / "index.json").exists():
+        pytest.fail("this build shipped no precomputed scenes (no Python with numpy 2.0.2 found by buildtool/scenes.py)")
+    return shipped(dist)
+
+
+def held_page(browser, url, watch, pattern="**/pyodide.asm.wasm", handler=None):
+    """A watched page whose `pattern` requests wait until release() is called (or are
+    answered by `handler(route)`)."""
+    context = browser.new_context(service_workers="block")
+    held, released = [], []
+
+    def hold(route):
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    def guard(route):
+        watch.requests.append(route.request.url)
+        route.continue_()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.route(pattern, handler or hold)
+    page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+    page.on("pageerror", lambda e: watch.console_errors.append(f"pageerror: {e}"))
+    page.goto(url)
+
+    def release():
+        released.append(True)
+        for route in held:
+            route.continue_()
+    return page, release
+
+
+def test_first_scene_is_drawn_before_the_worker_is_ready(browser, server, index):
+    watch = PageWatch()
+    page, release = held_page(browser, server, watch)
+    try:
+        page.wait_for_function(MARK_JS, arg=FIRST, timeout=60_000)
+        state = page.evaluate("""() => ({
+            stage: window.descentlab.loadState.stage,
+            warming: document.documentElement.classList.contains('warming'),
+            status: document.getElementById('status').textContent,
+            runStatus: document.querySelector('#view .run-status').textContent,
+            dialog: !document.getElementById('loading').hidden,
+            digest: document.querySelector('#view').dataset.digest,
+            runs: window.descentlab.view.result.runs.length,
+            spec: window.descentlab.view.spec,
+        })""")
+        assert state["stage"] != "ready"
+        assert state["warming"] and not state["dialog"]
+        assert "Interactive in a moment" in state["status"]
+        assert "interactive in a moment" in state["runStatus"]
+        assert page.evaluate(MARK_JS, LIVE) is False
+        # what is drawn is the default scene as shipped
+        from buildtool.scenes import canonical
+        entry = index["scenes"][canonical(state["spec"])]
+        assert entry["default"] and state["digest"] == entry["digest"] and state["runs"] == 4
+        # a control used now waits for the worker (not dead, no error): the steps field
+        steps = page.locator('#view input[data-field="steps"]').first
+        steps.fill("200")
+        steps.dispatch_event("change")
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => window.descentlab.loadState.stage") != "ready"
+        assert page.evaluate("() => [...document.querySelectorAll('#view .message')].every((m) => m.hidden || !m.textContent)")
+    finally:
+        release()
+    wait_until_ready(page)
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)
+    # the control's scene (200 steps) arrives live; the warming state is gone
+    page.wait_for_function("() => window.descentlab.view.spec.steps === 200 && document.querySelector('#view').dataset.digest",
+                           timeout=120_000)
+    after = page.evaluate("""() => ({warming: document.documentElement.classList.contains('warming'),
+        status: document.getElementById('status').textContent, startup: window.descentlab.startup})""")
+    assert not after["warming"] and after["status"].startswith("Ready")
+    marks = after["startup"]["marks"]
+    assert marks[FIRST] < marks[LIVE]
+    assert after["startup"]["precomputed"] is True
+    assert after["startup"]["page"]["ready"] > marks[FIRST]
+    page.context.close()
+    assert watch.console_errors == [], watch.console_errors
+
+
+def test_live_recompute_of_the_shown_scene_matches(page, index):
+    """The default page: the precomputed scene, then the live one, same digest, no error."""
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)
+    digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    assert digest in {e["digest"] for e in index["scenes"].values() if e["default"]}
+    startup = page.evaluate("() => window.descentlab.startup")
+    assert startup["marks"][FIRST] <= startup["marks"][LIVE]
+
+
+def test_every_shipped_key_is_what_the_page_asks_for(page, server, index):
+    """Open every lesson (and the bare default link); record each spec the landscape view
+    sends, as the page keys it. They must be exactly the shipped keys."""
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)
+    lessons = page.evaluate("async () => (await import('./lessons.js')).LESSONS.map((l) => l.id)")
+    asked = page.evaluate("""async (lessons) => {
+        const { canonical } = await import('./instant.js');
+        const asked = new Set();
+        const api = window.descentlab, run = api.run;
+        api.run = (spec, opts) => { asked.add(canonical(spec)); return run(spec, opts); };
+        const settle = () => new Promise((r) => setTimeout(r, 400));
+        for (const id of lessons) { location.hash = `#landscape?lesson=${id}`; await settle(); }
+        // through the lesson menu too (applyLesson, not a link)
+        location.hash = '#landscape'; await settle();
+        const select = document.querySelector('#view select[data-field="lesson"]');
+        for (const id of lessons) { select.value = id; select.dispatchEvent(new Event('change', {bubbles: true})); await settle(); }
+        api.run = run;
+        return [...asked];
+    }""", lessons)
+    shipped_keys = set(index["scenes"])
+    asked_scenes = {k for k in asked if json.loads(k)["kind"] in ("landscape", "grid")}
+    assert shipped_keys == asked_scenes, {"shipped, never asked": sorted(shipped_keys - asked_scenes)[:3],
+                                          "asked, not shipped": sorted(asked_scenes - shipped_keys)[:3]}
+    # and the Python writer of canonical JSON agrees with the page's
+    from buildtool.scenes import canonical
+    for key in shipped_keys:
+        assert canonical(json.loads(key)) == key
+
+
+def test_every_shipped_scene_has_the_live_digest(page, index, server):
+    """Each shipped result, computed live by the page's worker, gives the shipped digest,
+    and the shipped bytes (as the page unpacks them) are that very result."""
+    out = page.evaluate("""async (index) => {
+        const rows = [];
+        for (const [key, entry] of Object.entries(index.scenes)) {
+            const live = await window.descentlab.run(JSON.parse(key));
+            const [text, f64] = await Promise.all([fetch(`scenes/${entry.id}.json`).then((r) => r.text()),
+                                                   fetch(`scenes/${entry.id}.f64`).then((r) => r.arrayBuffer())]);
+            rows.push({key, shipped: entry.digest, live: live.digest, inFile: JSON.parse(text).digest, bytes: f64.byteLength});
+        }
+        return rows;
+    }""", index)
+    assert len(out) == len(index["scenes"]) >= 12   # 6 lessons x (runs + grid)
+    for row in out:
+        assert row["live"] == row["shipped"] == row["inFile"], row["key"][:120]
+        assert row["bytes"] > 0
+    catalog = page.evaluate("() => window.descentlab.call('list_catalog')")
+    assert catalog == index["catalog"]   # (numbers compare by value: JSON in JS has no 1.0)
+
+
+def test_changed_digest_is_replaced_loudly(browser, server, index, dist, tmp_path):
+    """A shipped scene whose digest is wrong: the page draws it, then the live result
+    replaces it and a console error says so (the check can fail)."""
+    bad = json.loads(json.dumps(index))
+    for entry in bad["scenes"].values():
+        if entry["default"] and entry["kind"] == "landscape":
+            entry["digest"] = "0" * 64
+    watch = PageWatch()
+    page, _ = held_page(browser, server, watch, pattern="**/scenes/index.json",
+                        handler=lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(bad)))
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)
+    page.wait_for_function("() => document.querySelector('#view').dataset.digest !== '0'.repeat(64)")
+    page.wait_for_timeout(200)
+    assert any("PRECOMPUTED SCENE DIFFERS" in e for e in watch.console_errors), watch.console_errors
+    page.context.close()
+
+
+def test_single_file_draws_before_ready(browser, dist, tmp_path):
+    path = tmp_path / "descentlab.html"
+    shutil.copy(dist / "descentlab.html", path)
+    watch = PageWatch()
+    page = open_page(browser, path.as_uri(), watch, wait_ready=False)
+    try:
+        page.wait_for_function(MARK_JS, arg=FIRST, timeout=60_000)
+        wait_until_ready(page)
+        page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)
+        startup = page.evaluate("() => window.descentlab.startup")
+        assert startup["precomputed"] is True
+        assert startup["marks"][FIRST] < startup["page"]["ready"] <= startup["marks"][LIVE]
+    finally:
+        page.context.close()
+    assert watch.console_errors == [], watch.console_errors
