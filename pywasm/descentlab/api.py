@@ -9,14 +9,26 @@ its last item holds ``"result"``, the same dictionary ``run`` returns, with its
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import numpy as np
 
-from . import dataset_spec, landscape, learner, network, projection, regime, tsne, tune
+from . import landscape, learner, network, regime, tune
 from .digest import digest
 from .errors import SpecError
 from .fields import Fields, key_name
 
 MAX_DEPTH = 20  # objects and lists within each other; the deepest valid spec has about 7
+
+
+def _on_first_use(module: str, name: str):
+    """``descentlab.<module>.<name>``, imported when first called: the page's first scene
+    (a landscape) then needs neither t-SNE nor the datasets, so the browser starts sooner."""
+    def call(*args, **kwargs):
+        return getattr(import_module(f"{__package__}.{module}"), name)(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name
+    return call
+
 
 # kind -> (read and validate the spec, iterate over its work)
 KINDS = {
@@ -24,9 +36,9 @@ KINDS = {
     "grid": (landscape.read_grid_spec, landscape.iterate_grid),
     "network": (network.read_spec, network.iterate),
     "regime": (regime.read_spec, regime.iterate),
-    "dataset": (dataset_spec.read_spec, dataset_spec.iterate),
-    "tsne": (tsne.read_spec, tsne.iterate),
-    "projection": (projection.read_spec, projection.iterate),
+    "dataset": (_on_first_use("dataset_spec", "read_spec"), _on_first_use("dataset_spec", "iterate")),
+    "tsne": (_on_first_use("tsne", "read_spec"), _on_first_use("tsne", "iterate")),
+    "projection": (_on_first_use("projection", "read_spec"), _on_first_use("projection", "iterate")),
     "tune": (tune.read_spec, tune.iterate),
 }
 
