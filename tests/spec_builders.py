@@ -355,28 +355,15 @@ OVERSIZED = [
 
 # --- tune: a tiny landscape or network scene over a short lr grid ---------------------
 
-def _tunable(entries: list) -> list:
-    """Tune reads the lr range from the registry: SAM stands in as its base, Muon as AdamW
-    (tune.py does not know optimizers.EXTRA yet)."""
-    out = []
-    for entry in entries:
-        if entry["name"] == "sam":
-            entry = dict(entry["base"], **({"fork": entry["fork"]} if "fork" in entry else {}))
-        elif entry["name"] == "muon":
-            entry = {"name": "adamw"}
-        out.append(entry)
-    return out
-
-
 def tune(rng: random.Random) -> dict:
     """A ``"tune"`` spec: every optimizer of a tiny scene over 2-4 lrs, 1-3 repeats."""
     if rng.random() < 0.75:
         scene = landscape(rng)
         scene.pop("only", None)  # a tune compares every optimizer: only is refused
-        scene.update(steps=rng.choice([1, 2, 10, 30]), optimizers=_tunable(scene["optimizers"][:2]))
+        scene.update(steps=rng.choice([1, 2, 10, 30]), optimizers=scene["optimizers"][:2])
     else:
         scene = _tiny_network(rng)
-        scene.update(epochs=1, optimizers=_tunable(scene["optimizers"][:1]))
+        scene.update(epochs=1, optimizers=scene["optimizers"][:1])
     spec = {"kind": "tune", "scene": scene}
     if rng.random() < 0.8:
         lr = {"points": rng.randint(2, 4)}

@@ -324,3 +324,17 @@ def test_same_spec_same_digest():
     first, second = descentlab.run(copy.deepcopy(spec)), descentlab.run(copy.deepcopy(spec))
     assert first["digest"] == second["digest"]
     assert descentlab.run(dict(spec, repeats=2))["digest"] != first["digest"]
+
+
+def test_sam_tunes_its_base_and_muon_its_own_lr():
+    """SAM's lr is its base optimizer's; Muon's range is its module's (it is not in the registry)."""
+    scene = {"kind": "landscape", "function": "booth", "start": [-3.0, 4.0], "steps": 20,
+             "optimizers": [{"name": "sam", "rho": 0.05, "base": {"name": "sgd", "lr": 0.01}}]}
+    out = descentlab.run({"kind": "tune", "scene": scene, "lr": {"min": 1e-3, "max": 0.1, "points": 3}, "repeats": 1})
+    best = out["tuned"][0]["best_lr"]
+    direct = descentlab.run(dict(scene, optimizers=[{"name": "sam", "rho": 0.05, "base": {"name": "sgd", "lr": best}}]))
+    assert out["tuned"][0]["best_run"]["path"] == direct["runs"][0]["path"]
+    net = {"kind": "network", "dataset": {"name": "moons", "n": 60}, "model": {"hidden": [4]}, "epochs": 1,
+           "optimizers": [{"name": "muon"}]}
+    out = descentlab.run({"kind": "tune", "scene": net, "lr": {"min": 1e-3, "max": 0.1, "points": 2}, "repeats": 1})
+    assert out["tuned"][0]["best_lr"] in (1e-3, 0.1)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import budget, landscape, network
+from . import budget, landscape, network, optimizers
 from . import kernels as K
 from .datasets.sources import load
 from .errors import SpecError
@@ -116,7 +116,9 @@ def _check_entries(scene: dict, lr: dict) -> None:
                 raise SpecError(f"{where}.hyper", "has no number lr to tune: declare lr=... in update's"
                                 " hyper-parameters, or leave this optimizer out of the tune")
             continue
-        lo, hi, _ = REGISTRY[entry["name"]].ranges["lr"]
+        if "base" in entry:  # SAM: its base optimizer holds the lr (and any schedule)
+            entry, where = entry["base"], f"{where}.base"
+        lo, hi, _ = _lr_range(entry["name"])
         if lr["min"] < lo:
             raise SpecError("lr.min", f"must be at least {lo:g}, the smallest lr {entry['name']} takes")
         if lr["max"] > hi:
@@ -142,8 +144,20 @@ def lr_values(lr: dict) -> np.ndarray:
     return values
 
 
+def _lr_range(name: str) -> tuple:
+    """``(lo, hi, kind)`` of a built-in optimizer's lr: the registry's, or an extra one's module (Muon)."""
+    if name in REGISTRY:
+        return REGISTRY[name].ranges["lr"]
+    return optimizers.EXTRA[name].RANGES["lr"]
+
+
 def tuned_entry(entry: dict, lr: float) -> dict:
-    """A validated optimizer entry with its lr set to ``lr``, its schedule scaled along (see the module)."""
+    """A validated optimizer entry with its lr set to ``lr``, its schedule scaled along (see the module).
+
+    SAM's lr is its base optimizer's: the base is tuned, the probe radius ρ stays.
+    """
+    if "base" in entry:
+        return dict(entry, base=tuned_entry(entry["base"], lr))
     out = dict(entry, params=dict(entry["params"], lr=float(lr)))
     schedule = entry.get("schedule")
     if schedule is not None:
