@@ -496,3 +496,49 @@ def test_runs_of_one_optimizer_are_told_apart(opened, server):
     assert page.locator("select[name='inspect-run'] option").all_inner_texts() == names
     page.wait_for_function("() => /SGD lr=0.05 — step/.test(document.querySelector('.net-inspector').textContent)",
                            timeout=60_000)
+
+
+# A run() started from the page with every progress item counted; window.__held holds it.
+HOLD_RUN = """(spec) => {
+    const t = window.__held = {items: 0, epochs: 0, result: null, error: null};
+    t.run = window.descentlab.run(spec, {onProgress: (p) => { t.items += 1; t.epochs = p.done; }});
+    t.run.then((r) => { t.result = r; }, (e) => { t.error = e.kind; });
+}"""
+
+
+def test_pause_holds_a_run_step_advances_one_chunk_resume_ends_it_as_uninterrupted(network):
+    """descentlab.pause/resume/stepOnce (worker messages pause, resume, step): a paused run
+    posts no progress, a step posts exactly one more item and pauses again, and the result
+    resumed is bit for bit the uninterrupted run's."""
+    page = network
+    spec = {**view(page, "spec"), "epochs": 40}
+    page.evaluate(HOLD_RUN, spec)
+    page.wait_for_function("() => window.__held.items >= 3", timeout=120_000)
+    state = page.evaluate("() => window.descentlab.pause(window.__held.run)")
+    assert state["running"] and state["paused"] and state["total"] == 40
+    held = page.evaluate("() => window.__held.items")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("() => window.__held.items") == held   # nothing pulled while paused
+    for k in range(1, 4):
+        stepped = page.evaluate("() => window.descentlab.stepOnce(window.__held.run)")
+        assert stepped["paused"] and not stepped["finished"]
+        assert page.evaluate("() => window.__held.items") == held + k   # its one chunk, reported before the answer
+    page.wait_for_timeout(800)
+    assert page.evaluate("() => window.__held.items") == held + 3
+    assert page.evaluate("() => window.__held.result") is None
+    resumed = page.evaluate("() => window.descentlab.resume(window.__held.run)")
+    assert resumed["running"] and not resumed["paused"]
+    page.wait_for_function("() => window.__held.result", timeout=180_000)
+    assert page.evaluate("() => window.__held.result.digest") == native(spec)["digest"]
+    # after its end the run is not held by anything: the calls say so instead of failing
+    late = page.evaluate("() => Promise.all([window.descentlab.pause(window.__held.run), window.descentlab.stepOnce(window.__held.run)])")
+    assert [s["running"] for s in late] == [False, False] and late[1]["finished"]
+    # a paused run can still be cancelled
+    page.evaluate(HOLD_RUN, spec)
+    page.wait_for_function("() => window.__held.items >= 1", timeout=120_000)
+    page.evaluate("() => window.descentlab.pause(window.__held.run)")
+    page.evaluate("() => window.descentlab.cancel(window.__held.run)")
+    page.wait_for_function("() => window.__held.error === 'Cancelled'", timeout=30_000)
+    # a bad target is answered, by seq
+    reply = page.evaluate("() => window.descentlab._postRaw({type: 'pause', target: {}})")
+    assert reply["type"] == "error" and reply["error"]["kind"] == "BadMessage" and "target" in reply["error"]["message"]

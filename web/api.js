@@ -13,6 +13,16 @@
 //                                       result is computed by one worker; run() gives it)
 //   descentlab.poolSize                 workers ready to share a runParallel (1 until helpers load)
 //   descentlab.cancel(runPromiseOrId?)  stop one run (or every run): it rejects, kind "Cancelled"
+//   descentlab.pause(run)               hold a run() between two progress items (its promise
+//                                       stays pending; cancel still ends it)
+//                                       -> Promise {target, running, paused, done, total}
+//   descentlab.resume(run)              let a paused run go on -> Promise (the same state)
+//   descentlab.stepOnce(run)            one more chunk of a run, then paused: resolves after
+//                                       that chunk's onProgress (or the run's end: finished
+//                                       true) -> Promise {..., finished}. For each of the
+//                                       three, running is false when the run had ended (or
+//                                       is a runParallel, which cannot be held); never rejects
+//                                       for that, so a click racing the end is harmless
 //   descentlab.call(fn, ...args)        a function the main worker allows (ALLOWED_CALLS in
 //                                       pywasm/descentlab/worker_glue.py: "list_catalog", "validate", ...);
 //                                       "validate" and "trace" of a spec with learner code go
@@ -128,7 +138,7 @@ function startWorker(role = "main") {
     heard: Date.now(),             // the last message from it (the code worker's watchdog)
     watchdog: null,
     isReady: false,
-    pending: new Map(),            // id -> {resolve, reject, onProgress, kind, seq}
+    pending: new Map(),            // id -> {resolve, reject, onProgress, kind, seq, paused}
     posted: 0,                     // messages posted: the worker numbers what it receives the same way
     rawWaiters: new Map(),         // seq -> resolve, for _postRaw (tests)
     version: null,
@@ -329,6 +339,8 @@ function watch(state) {
   state.watchdog = setInterval(() => {
     if (state.dead || !state.pending.size) { clearInterval(state.watchdog); state.watchdog = null; return; }
     if (!state.isReady) { state.heard = Date.now(); return; }  // loading: the clock starts once ready
+    // a paused run is silent by request: the clock starts again when it goes on
+    if ([...state.pending.values()].every((r) => r.paused)) { state.heard = Date.now(); return; }
     const now = Date.now();
     if (now - state.heard > CODE_SILENCE_MS) {
       restartCode(state, "CodeTimeout", CODE_TIMEOUT_NOTICE, `no answer for ${CODE_SILENCE_MS / 1000} s`);
@@ -394,12 +406,27 @@ function cancel(target) {
     for (const st of states) {
       if (st.pending.has(id)) {
         send(st, { type: "cancel", target: id });
+        st.pending.get(id).paused = false;   // a paused run ends now: the watchdog listens again
         if (st.code) st.pending.get(id).cancelledAt = Date.now();  // the watchdog makes sure it ends
         found = true;
       }
     }
   }
   return found;
+}
+
+// pause, resume or step ("pause" | "resume" | "step") the run() `target` (its promise or id).
+function control(type, target) {
+  const id = target !== null && typeof target === "object" ? target.id : target;
+  const states = [current, ...(helpers || []), ...(code ? [code] : [])];
+  const state = states.find((st) => st.pending.has(id) && st.pending.get(id).kind === "run");
+  if (!state) return Promise.resolve({ target: id, running: false, paused: false, done: null, total: null, finished: type === "step" || undefined });
+  const req = state.pending.get(id);
+  if (type !== "pause") { req.paused = false; state.heard = Date.now(); }   // it computes again
+  return request({ type, target: id }, { kind: "control" }, state).then((r) => {
+    if (state.pending.get(id) === req) req.paused = r.paused;
+    return r;
+  });
 }
 
 function run(spec, { onProgress, signal } = {}) {
@@ -413,7 +440,7 @@ function startHelpers() {
   // after the main worker is up, so the first scene never waits for a helper's load
   helpers = [];
   current.ready.then(() => {
-    for (let i = 1; i < POOL_MAX; i++) helpers.push(startWorker(true));
+    for (let i = 1; i < POOL_MAX; i++) helpers.push(startWorker("helper"));
   }, () => {});
 }
 
@@ -516,6 +543,9 @@ export const descentlab = {
   run,
   runParallel,
   cancel,
+  pause: (target) => control("pause", target),
+  resume: (target) => control("resume", target),
+  stepOnce: (target) => control("step", target),
   call,
   callCode,
   hasCode,

@@ -12,6 +12,20 @@
 //      {id, type: "cancel"} or {type: "cancel", target}
 //                                       -> {id: target, seq, type: "cancelled"} (from the run)
 //      {id, type: "call", fn, args}     -> {id, seq, type: "result", result}
+//      {id?, type: "pause", target}     -> {id, seq, type: "result", result: control state} at once;
+//                                          the run pulls no chunk of its generator until
+//                                          "resume" or "step" (or "cancel"), so no progress
+//                                          item of it follows this answer
+//      {id?, type: "resume", target}    -> {id, seq, type: "result", result: control state} at once
+//      {id?, type: "step", target}      -> the run (paused first if it was not) pulls exactly
+//                                          one more chunk: its progress item (or its result),
+//                                          then {id, seq, type: "result", result: control state}
+//                                          (when the run ends first: running false, finished true)
+//        control state: {target, running, paused, done, total}: running is whether the run
+//        `target` was received and has not ended (a pause of an ended run changes nothing);
+//        done/total are its last progress item's (null before the first). The reply's id is
+//        the control message's own id when it has one (not the target's: that would end the
+//        run's request in the page), else null, and seq matches it as for any request.
 // Out: {type: "progress", stage, fraction} while loading (fraction of the whole load, 0..1),
 //      {type: "ready", version} once, or {type: "load-error", stage, message}.
 //      Failures: {id, seq, type: "error", error: {kind: "SpecError", field, message}}
@@ -51,6 +65,10 @@ const CODE_WORKER = self.name === "descentlab-code";
 let glue = null;          // {start, step, stop, call, takeBlob}: functions of descentlab.worker_glue
 let loadFailure = null;   // message once loading failed
 const cancelled = new Set();
+const active = new Set();    // ids of runs received and not yet ended ("pause" only acts on these)
+const paused = new Map();    // run id -> {credit: chunks "step" still allows, wake: resolves the run loop's wait}
+const owedSteps = new Map(); // run id -> [{id, seq}] of "step" messages answered after their chunk
+const lastProgress = new Map(); // run id -> {done, total} of its last progress item
 let received = 0;         // messages seen so far, unreadable ones included: each one's seq
 
 function post(msg) {
@@ -152,7 +170,7 @@ function unpackFloats(obj) {
   return walk(obj);
 }
 
-// Yield to the event loop so queued messages (a "cancel") get handled. A MessageChannel
+// Yield to the event loop so queued messages (a "cancel", a "pause") get handled. A MessageChannel
 // task is not clamped to 4 ms the way nested setTimeout(0) is.
 const yieldChannel = new MessageChannel();
 const yieldQueue = [];
@@ -342,6 +360,7 @@ async function handleRun(id, seq, spec) {
     const started = JSON.parse(glue.start(id, text, CODE_WORKER));
     if (started.error) { post({ id, seq, type: "error", error: started.error }); return; }
     for (;;) {
+      await untilUnpaused(id);
       if (cancelled.has(id)) {
         glue.stop(id);
         post({ id, seq, type: "cancelled" });
@@ -355,11 +374,77 @@ async function handleRun(id, seq, spec) {
       const msg = { id, type: "progress", done, total };
       if (Object.keys(partial).length) msg.partial = partial;
       post(msg);
+      lastProgress.set(id, { done, total });
+      answerStep(id);
       await yieldToEventLoop();
     }
   } finally {
-    cancelled.delete(id);
+    ended(id);   // before any later message: owed steps are answered right after the result
   }
+}
+
+// ---------------------------------------------------------------- pause, resume, step
+// Between two chunks the run loop waits here while its run is paused; a "step" lets one
+// chunk through (credit), a "resume" or "cancel" wakes it for good.
+async function untilUnpaused(id) {
+  for (;;) {
+    const p = paused.get(id);
+    if (!p || cancelled.has(id)) return;
+    if (p.credit > 0) { p.credit -= 1; return; }
+    await new Promise((resolve) => { p.wake = resolve; });
+    p.wake = null;
+  }
+}
+
+function wake(id) {
+  const p = paused.get(id);
+  if (p && p.wake) p.wake();
+}
+
+function controlState(target) {
+  const last = lastProgress.get(target) || { done: null, total: null };
+  return { target, running: active.has(target), paused: paused.has(target), done: last.done, total: last.total };
+}
+
+// One "step" asked for the chunk just posted (or the run ended): its answer.
+function answerStep(id, finished = false) {
+  const owed = owedSteps.get(id);
+  if (!owed || !owed.length) return;
+  const ask = owed.shift();
+  post({ id: ask.id, seq: ask.seq, type: "result", result: { ...controlState(id), finished } });
+}
+
+// A run's end (result, error, cancel, or refused): its marks go, owed steps are answered.
+function ended(id) {
+  cancelled.delete(id);
+  active.delete(id);
+  paused.delete(id);
+  lastProgress.delete(id);
+  while (owedSteps.has(id) && owedSteps.get(id).length) answerStep(id, true);
+  owedSteps.delete(id);
+}
+
+// type: "pause" | "resume" | "step"; replyId: the id the answer carries (null: by seq)
+function control(type, target, replyId, seq) {
+  if (!active.has(target)) {   // ended (or never ran): nothing to hold
+    post({ id: replyId, seq, type: "result", result: { ...controlState(target), finished: type === "step" ? true : undefined } });
+    return;
+  }
+  if (type === "resume") {
+    const p = paused.get(target);
+    paused.delete(target);
+    if (p && p.wake) p.wake();
+  } else {
+    if (!paused.has(target)) paused.set(target, { credit: 0, wake: null });
+    if (type === "step") {
+      paused.get(target).credit += 1;
+      if (!owedSteps.has(target)) owedSteps.set(target, []);
+      owedSteps.get(target).push({ id: replyId, seq });
+      wake(target);
+      return;   // answered after its chunk (answerStep)
+    }
+  }
+  post({ id: replyId, seq, type: "result", result: controlState(target) });
 }
 
 function handleCall(id, seq, fn, args) {
@@ -395,31 +480,41 @@ self.onmessage = async (event) => {
   }
   const { id, type } = msg;
   if (type === "cancel") {
-    // Mark first: the run loop checks the mark after its current chunk.
+    // Mark first: the run loop checks the mark after its current chunk (a paused run is woken).
     // A cancel may also overtake its run while the runtime is still loading.
     const target = msg.target !== undefined ? msg.target : id;
-    if (goodId(target)) cancelled.add(target);
+    if (goodId(target)) { cancelled.add(target); wake(target); }
     else reject(id, seq, { kind: "BadMessage", message: "a cancel must name the id of a run (target)" });
     return;
   }
+  if (type === "pause" || type === "resume" || type === "step") {
+    if (!goodId(msg.target)) { reject(id, seq, { kind: "BadMessage", message: `a ${type} must name the id of a run (target)` }); return; }
+    control(type, msg.target, goodId(id) && id !== msg.target ? id : null, seq);
+    return;
+  }
   if (type !== "run" && type !== "call") {
-    reject(id, seq, { kind: "BadMessage", message: `unknown request type ${JSON.stringify(String(type))}; one of "run", "call", "cancel"` });
+    reject(id, seq, { kind: "BadMessage", message: `unknown request type ${JSON.stringify(String(type))}; one of "run", "call", "cancel", "pause", "resume", "step"` });
     return;
   }
   if (!goodId(id)) {
     reject(id, seq, { kind: "BadMessage", message: "a request needs an id: a number or a short string" });
     return;
   }
+  if (type === "run") active.add(id);   // from now on it can be paused, even while loading
   try {
-    await ready;
-  } catch (e) {
-    reject(id, seq, { kind: "Error", message: loadFailure || errorText(e) });
-    return;
-  }
-  try {
-    if (type === "run") await handleRun(id, seq, msg.spec);
-    else handleCall(id, seq, msg.fn, msg.args);
-  } catch (e) {
-    reject(id, seq, errorOf(e));
+    try {
+      await ready;
+    } catch (e) {
+      reject(id, seq, { kind: "Error", message: loadFailure || errorText(e) });
+      return;
+    }
+    try {
+      if (type === "run") await handleRun(id, seq, msg.spec);
+      else handleCall(id, seq, msg.fn, msg.args);
+    } catch (e) {
+      reject(id, seq, errorOf(e));
+    }
+  } finally {
+    if (type === "run") ended(id);   // also when it never started: its marks go
   }
 };
