@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """Page start-up and browser/native speed of Descent Lab (figures only, no asserts).
 
-    PYTHONPATH=pywasm .venv/bin/python bench/bench_startup.py [-n 5] [--repeats 3]
+    PYTHONPATH=pywasm .venv/bin/python bench/bench_startup.py [-n 5] [--repeats 3] [--no-native]
 
-Serves dist/ on 127.0.0.1 and launches Debian's Chromium headless N times:
+Serves dist/ on a free port of 127.0.0.1 and launches Debian's Chromium headless N times,
+for the hosted app (http) and the one-file descentlab.html (file://):
   cold  a fresh user-data-dir each launch (empty HTTP and wasm code caches)
   warm  one user-data-dir reused (primed once, not counted)
-and reports the median time from navigation start to `descentlab.ready` and to the first
-result of a small spec. Then, on one warm page, the browser/native time ratio for a fixed
-landscape spec and a fixed network spec (native: time.perf_counter around descentlab.run).
+For each it prints the median (and range) in ms since navigation of:
+  - the marks descentlab:first-scene (a trajectory on screen, precomputed or live) and
+    descentlab:interactive (the first live result from the worker drawn);
+  - when the page saw each loading stage begin (descentlab.startup.page) and, when the
+    worker reports them (descentlab.startup.worker), its own stage durations: fetch +
+    compile + instantiate (loadPyodide), interpreter start, NumPy load, NumPy import,
+    Descent Lab import, first result.
+Then, on one warm page, the browser/native time ratio for a fixed landscape spec and a
+fixed network spec (native: time.perf_counter around descentlab.run).
 """
 from __future__ import annotations
 
@@ -32,8 +39,6 @@ from common import load_build_tool  # noqa: E402  (bench/common.py: build.py as 
 TOOL = load_build_tool()
 CHROMIUM, CHROMIUM_ARGS = TOOL.CHROMIUM, TOOL.CHROMIUM_ARGS
 
-SMALL_SPEC = {"kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 100,
-              "optimizers": [{"name": "adam", "lr": 0.05}]}
 LANDSCAPE_SPEC = {"kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 500,
                   "optimizers": [{"name": "adam", "lr": 0.05},
                                  {"name": "sgd", "lr": 0.001, "momentum": 0.9, "nesterov": True}],
@@ -44,11 +49,11 @@ NETWORK_SPEC = {"kind": "network", "dataset": {"name": "moons", "n": 400, "noise
                 "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}]}
 
 # Times in ms since navigation start (performance.timeOrigin).
-STARTUP_JS = """async (spec) => {
-    const ready = await window.descentlab.ready;
-    const tReady = performance.now();
-    const result = await window.descentlab.run(spec);
-    return {ready: tReady, first: performance.now(), version: ready.version, digest: result.digest};
+STARTUP_JS = """async () => {
+    const has = (n) => performance.getEntriesByName(n, 'mark').length > 0;
+    await window.descentlab.ready;
+    while (!has('descentlab:interactive')) await new Promise((r) => setTimeout(r, 20));
+    return window.descentlab.startup;
 }"""
 TIMED_RUN_JS = """async (spec) => {
     const t0 = performance.now();
@@ -59,24 +64,65 @@ TIMED_RUN_JS = """async (spec) => {
 
 def visit(pw, url: str, profile: str) -> dict:
     ctx = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                headless=True)
+                                                headless=True, viewport={"width": 1280, "height": 800})
     try:
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         page.goto(url, wait_until="commit")
-        page.wait_for_function("() => window.descentlab !== undefined", timeout=120_000)
-        return page.evaluate(STARTUP_JS, SMALL_SPEC)
+        page.wait_for_function("() => window.descentlab !== undefined && window.descentlab.startup", timeout=120_000)
+        return page.evaluate(STARTUP_JS)
     finally:
         ctx.close()
 
 
-def median_ms(values) -> str:
-    return f"{statistics.median(values):8.0f}"
+def spread(values) -> str:
+    """median [min-max] of the values present, or a dash."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return f"{'-':>18}"
+    return f"{statistics.median(vals):6.0f} [{min(vals):5.0f}-{max(vals):5.0f}]"
+
+
+# Rows of the breakdown: (label, how to read it from one visit's descentlab.startup)
+PAGE_ROWS = [
+    ("first scene (mark)", lambda s: s["marks"].get("descentlab:first-scene")),
+    ("interactive (mark)", lambda s: s["marks"].get("descentlab:interactive")),
+    ("page: app module ran", lambda s: s["page"].get("module")),
+    ("page: NumPy stage began", lambda s: s["page"].get("numpy")),
+    ("page: Descent Lab stage began", lambda s: s["page"].get("descentlab")),
+    ("page: worker ready", lambda s: s["page"].get("ready")),
+]
+WORKER_STAGES = [("fetch+compile+instantiate", "instantiate"), ("interpreter start", "interpreter"),
+                 ("NumPy load", "numpy_load"), ("NumPy import", "numpy_import"),
+                 ("Descent Lab import", "descentlab_import"), ("first result", "first_result")]
+
+
+def report(title: str, rows: dict) -> None:
+    print()
+    print(f"{title:<36} {'cold: median [range]':>22} {'warm: median [range]':>22}")
+    for label, get in PAGE_ROWS:
+        print(f"  {label:<34} {spread(get(v) for v in rows['cold']):>22} {spread(get(v) for v in rows['warm']):>22}")
+    if any(v.get("worker") for v in rows["cold"] + rows["warm"]):
+        print("  worker stages (ms each):")
+        for label, key in WORKER_STAGES:
+            get = lambda v, key=key: (v.get("worker") or {}).get(key)  # noqa: E731
+            print(f"    {label:<32} {spread(get(v) for v in rows['cold']):>22} {spread(get(v) for v in rows['warm']):>22}")
+    pre = sum(1 for v in rows["cold"] + rows["warm"] if v.get("precomputed"))
+    print(f"  (first scene precomputed in {pre} of {len(rows['cold']) + len(rows['warm'])} loads)")
+
+
+def measure(pw, url: str, tmp: str, n: int, tag: str) -> dict:
+    cold = [visit(pw, url, os.path.join(tmp, f"{tag}-cold{i}")) for i in range(n)]
+    warm_profile = os.path.join(tmp, f"{tag}-warm")
+    visit(pw, url, warm_profile)  # prime the caches
+    warm = [visit(pw, url, warm_profile) for _ in range(n)]
+    return {"cold": cold, "warm": warm, "profile": warm_profile}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=5, help="launches per mode (default 5)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per spec (default 3)")
+    parser.add_argument("--no-native", action="store_true", help="start-up only: skip the browser/native ratio")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -90,21 +136,16 @@ def main() -> int:
     print(f"descentlab {descentlab.__version__}, Pyodide {info['pyodide_version']}, "
           f"dist {size / 1e6:.1f} MB in {len(info['files'])} files, Chromium {CHROMIUM}, n={args.n}")
 
-    rows = {}
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="descentlab-bench-") as tmp:
-        cold = []
-        for i in range(args.n):
-            cold.append(visit(pw, url, os.path.join(tmp, f"cold{i}")))
-        warm_profile = os.path.join(tmp, "warm")
-        visit(pw, url, warm_profile)  # prime the caches
-        warm = [visit(pw, url, warm_profile) for _ in range(args.n)]
-        rows["cold"], rows["warm"] = cold, warm
-
-        print()
-        print("start-up (median ms since navigation)     ready   first result")
-        for mode in ("cold", "warm"):
-            vals = rows[mode]
-            print(f"  {mode:<38} {median_ms(v['ready'] for v in vals)} {median_ms(v['first'] for v in vals):>14}")
+        hosted = measure(pw, url, tmp, args.n, "hosted")
+        report(f"hosted app {url}", hosted)
+        single = tool.DIST / "descentlab.html"
+        if single.exists():
+            report("one file descentlab.html (file://)", measure(pw, single.as_uri(), tmp, args.n, "single"))
+        warm_profile = hosted["profile"]
+        if args.no_native:
+            server.shutdown()
+            return 0
 
         # Browser vs native speed on one warm page.
         ctx = pw.chromium.launch_persistent_context(warm_profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
