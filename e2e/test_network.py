@@ -542,3 +542,42 @@ def test_pause_holds_a_run_step_advances_one_chunk_resume_ends_it_as_uninterrupt
     # a bad target is answered, by seq
     reply = page.evaluate("() => window.descentlab._postRaw({type: 'pause', target: {}})")
     assert reply["type"] == "error" and reply["error"]["kind"] == "BadMessage" and "target" in reply["error"]["message"]
+
+
+def test_pause_step_and_resume_buttons(network):
+    """Issue #15 item 7: Pause holds training (the epoch slider and charts show what was
+    trained), Step trains exactly one more epoch, Resume finishes the same run as without a
+    pause (the native digest)."""
+    page = network
+    page.locator("[data-field='epochs']").fill("40")
+    page.locator("[data-field='epochs']").press("Enter")
+    status = page.locator(".network-view .run-status")
+    scrub = page.locator(".main .timeline-range")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => /Epoch ([2-9]|\\d\\d) of/.test(document.querySelector('.run-status').textContent)",
+                           timeout=120_000)
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_function("() => /Paused after epoch/.test(document.querySelector('.run-status').textContent)")
+    page.wait_for_timeout(1500)
+    text = status.inner_text()
+    k = int(text.split("Paused after epoch ")[1].split(" ")[0])
+    assert k >= 1 and scrub.is_enabled() and int(scrub.get_attribute("max")) == k
+    page.wait_for_timeout(1500)
+    assert status.inner_text() == text and int(scrub.get_attribute("max")) == k   # held
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function("(k) => document.querySelector('.run-status').textContent.includes(`Paused after epoch ${k + 1} of`)", arg=k)
+    assert int(scrub.get_attribute("max")) == k + 1 and scrub.input_value() == str(k + 1)
+    assert page.get_by_role("button", name="Step").is_enabled()
+    keys = page.locator(".network-view .chart-wrap .legend").first.inner_text()
+    assert "1. SGD" in keys
+    scrub.fill("1")
+    scrub.dispatch_event("input")
+    assert page.locator(".main .step-label").inner_text() == f"epoch 1 / {k + 1}"
+    with page.expect_download() as dl:   # what the paused run trained can be exported
+        page.get_by_role("button", name="Export CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text())))
+    assert max(int(r[2]) for r in rows[1:]) == k + 1
+    page.get_by_role("button", name="Resume").click()
+    page.wait_for_function("() => document.querySelector('#view').dataset.digest", timeout=240_000)
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(view(page, "spec"))["digest"]
+    assert page.get_by_role("button", name="Pause").is_disabled() and page.get_by_role("button", name="Step").is_disabled()

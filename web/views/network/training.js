@@ -1,7 +1,8 @@
-// The network view's main panel: Train and Stop, progress, the three charts, the epoch
-// slider, the decision boundaries and the exports. Training streams: each progress item
-// adds its runs' new losses and boundaries to `live` and everything is redrawn; the
-// finished result replaces them.
+// The network view's main panel: Train, Pause/Resume, Step and Stop, progress, the three
+// charts, the epoch slider, the decision boundaries and the exports. Training streams: each
+// progress item adds its runs' new losses and boundaries to `live` and everything is
+// redrawn; the finished result replaces them. A paused run (descentlab.pause: the worker
+// holds it between two chunks) can be scrubbed and exported; Step trains one more epoch.
 import { h } from "../../lib/dom.js";
 import { LineChart } from "../../lib/chart.js";
 import { boolControl } from "../../lib/controls.js";
@@ -25,11 +26,17 @@ export class TrainingPanel {
     Object.assign(this, { api, root, catalog, scene, specNow: spec, data, alive, errorText, showMessage, onDone, notify });
     this.result = null; this.lastSpec = null; this.live = null; this.training = null; this.trainingSpec = null; this.grid = null; this.epoch = null;
     this.doneEpochs = 0;    // epochs every run has finished, as the stream last said
+    this.paused = false;    // the run being trained is held by the worker (Pause, Step)
+    this.stepping = false;  // a Step is pulling chunks up to the next epoch
     this.smooth = true;     // the per-step loss drawn with its smoothed curve (computed by Python)
     this.progress = h("progress", { max: 1, value: 0, "aria-label": "Training progress" });
     this.status = h("p", { class: "run-status", "aria-live": "polite" });
     this.trainBtn = h("button", { type: "button", class: "button", onclick: () => this.train() }, "Train");
     this.stopBtn = h("button", { type: "button", class: "button secondary", disabled: true, onclick: () => this.stop() }, "Stop");
+    this.pauseBtn = h("button", { type: "button", class: "button secondary", disabled: true, "aria-pressed": "false",
+      onclick: () => this.togglePause() }, "Pause");
+    this.stepBtn = h("button", { type: "button", class: "button secondary", disabled: true,
+      title: "Train one more epoch, then hold", onclick: () => this.stepEpoch() }, "Step");
     this.canvases = CHARTS.map(([, label]) => h("canvas", { role: "img", "aria-label": label }));
     this.legends = CHARTS.map(([, label]) => h("div", { class: "legend", "aria-label": `Key of ${label.toLowerCase()}` }));
     this.charts = Object.fromEntries(CHARTS.map(([key, , options], i) => [key, new LineChart(this.canvases[i], { height: 170, ...options })]));
@@ -42,14 +49,14 @@ export class TrainingPanel {
     const scrubLabel = h("output", { class: "step-label" });
     this.scrub.addEventListener("input", () => {
       this.epoch = +this.scrub.value;
-      scrubLabel.textContent = `epoch ${this.epoch} / ${this.epochs()}`;
+      scrubLabel.textContent = `epoch ${this.epoch} / ${this.scrub.max}`;
       this.draw();
     });
     this.boundaries = h("div", { class: "boundaries", "aria-label": "Decision boundaries, one per optimizer" });
     this.scrubLabel = scrubLabel;
     const button = (label, onclick) => h("button", { type: "button", class: "button secondary", onclick }, label);
     this.el = h("section", { class: "panel main", "aria-label": "Training" },
-      h("div", { class: "timeline" }, this.trainBtn, this.stopBtn, this.progress, logToggle.el, smoothToggle.el), this.status, this.verdict,
+      h("div", { class: "timeline" }, this.trainBtn, this.pauseBtn, this.stepBtn, this.stopBtn, this.progress, logToggle.el, smoothToggle.el), this.status, this.verdict,
       h("div", { class: "charts" }, ...this.canvases.map((c, i) => h("figure", { class: "chart-wrap" },
         h("figcaption", {}, CHARTS[i][1]), c, this.legends[i]))),
       h("div", { class: "timeline" }, h("span", {}, "Epoch"), this.scrub, scrubLabel),
@@ -62,8 +69,8 @@ export class TrainingPanel {
   // reason said) when there is nothing yet.
   exportable() {
     if (this.result) return { runs: this.result.runs, spec: this.lastSpec, stoppedAt: null };
-    if (this.live && this.doneEpochs > 0 && !this.training) return { runs: this.live, spec: this.trainingSpec, stoppedAt: this.doneEpochs };
-    this.notify(this.training ? "Training is still running: export when it ends, or press Stop to export what it has trained so far."
+    if (this.live && this.doneEpochs > 0 && (!this.training || this.paused)) return { runs: this.live, spec: this.trainingSpec, stoppedAt: this.doneEpochs };
+    this.notify(this.training ? "Training is still running: export when it ends, or press Pause or Stop to export what it has trained so far."
       : "Nothing to export yet: press Train first (a stopped run can be exported too).");
     return null;
   }
@@ -107,11 +114,65 @@ export class TrainingPanel {
       else { this.showMessage(this.errorText(err)); this.status.textContent = ""; }
     } finally {
       this.training = null; this.trainBtn.disabled = false; this.stopBtn.disabled = true;
+      this.paused = false; this.pauseBtn.textContent = "Pause"; this.pauseBtn.setAttribute("aria-pressed", "false");
+      this.pauseBtn.disabled = true; this.stepBtn.disabled = true;
       this.onDone(); this.draw();
     }
   }
 
   stop() { if (this.training) this.api.cancel(this.training); }
+
+  // Pause holds the run in the worker between two chunks (nothing is lost: Resume goes on
+  // exactly where it was, so the result is the uninterrupted run's); Resume lets it go on.
+  async togglePause() {
+    const run = this.training;
+    if (!run || this.stepping) return;
+    if (this.paused) { this.held(false); await this.api.resume(run); return; }
+    const state = await this.api.pause(run);
+    if (this.training === run && state.running) this.held(true);
+  }
+
+  // One more epoch: chunks one at a time (each answered after its progress item) until
+  // the stream reports a new epoch or the run ends; the run stays held.
+  async stepEpoch() {
+    const run = this.training;
+    if (!run || this.stepping) return;
+    this.stepping = true; this.stepBtn.disabled = true; this.pauseBtn.disabled = true;
+    const from = this.doneEpochs;
+    if (!this.paused) this.held(true);   // the first step holds the run
+    try {
+      for (;;) {
+        const state = await this.api.stepOnce(run);
+        if (this.training !== run || !state.running || state.finished || this.doneEpochs > from) return;
+      }
+    } finally {
+      this.stepping = false;
+      if (this.training === run) { this.stepBtn.disabled = false; this.pauseBtn.disabled = false; }
+    }
+  }
+
+  held(on) {
+    this.paused = on;
+    this.pauseBtn.textContent = on ? "Resume" : "Pause";
+    this.pauseBtn.setAttribute("aria-pressed", String(on));
+    if (on) { this.showHeld(); return; }
+    this.epoch = null; this.scrub.disabled = true; this.scrubLabel.textContent = "";
+    this.status.textContent = `Epoch ${this.doneEpochs} of ${this.epochs()}`;
+    this.draw();
+  }
+
+  // While held: the epochs trained so far are scrubbable; the slider follows new epochs
+  // (a Step) when it sat at the last one.
+  showHeld() {
+    const n = this.doneEpochs, total = this.epochs();
+    this.status.textContent = `Paused after epoch ${n} of ${total}: scrub what was trained, Step trains one more epoch, Resume goes on.`;
+    if (!n) return;
+    const follow = this.scrub.disabled || +this.scrub.value >= +this.scrub.max;
+    Object.assign(this.scrub, { max: n, disabled: false });
+    if (follow) { this.scrub.value = n; this.epoch = n; }
+    this.scrubLabel.textContent = `epoch ${this.epoch ?? n} / ${n}`;
+    this.draw();
+  }
 
   // After Stop: the epochs trained stay scrubbable, exportable and projectable (the
   // Projection view retrains exactly these epochs).
@@ -128,6 +189,7 @@ export class TrainingPanel {
   begin(s) {
     this.trainingSpec = s;
     this.trainBtn.disabled = true; this.stopBtn.disabled = false; this.progress.value = 0;
+    this.pauseBtn.disabled = false; this.stepBtn.disabled = false;
     this.showMessage(""); this.status.textContent = "Training…"; this.verdict.hidden = true;
     this.live = s.optimizers.map(() => ({ train_loss: [], train_loss_ema: [], epochs: { train_loss: [], train_acc: [], val_loss: [], val_acc: [] },
       boundary: null, boundaries: [], diverged_at: null }));
@@ -137,7 +199,7 @@ export class TrainingPanel {
 
   stream({ done, total, partial }) {
     this.progress.value = done / total;
-    this.status.textContent = `Epoch ${done} of ${total}`;
+    if (!this.paused) this.status.textContent = `Epoch ${done} of ${total}`;
     if (!partial || !partial.runs) return;
     this.doneEpochs = partial.epoch;
     partial.runs.forEach((p, i) => {
@@ -149,7 +211,7 @@ export class TrainingPanel {
       if (partial.boundary_grid) this.grid = partial.boundary_grid;
       r.diverged_at = p.diverged_at;
     });
-    this.draw();
+    if (this.paused) this.showHeld(); else this.draw();
   }
 
   finish(s, result, ms) {
