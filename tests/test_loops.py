@@ -111,6 +111,16 @@ def test_a_fork_to_another_optimizer_starts_its_state_fresh():
     assert child["path"][:11].tobytes() == parent["path"][:11].tobytes()
 
 
+def test_a_sam_fork_to_another_base_starts_its_state_fresh():
+    """SAM's state is its base's: a fork that changes the base (Lion -> AdEMAMix) starts fresh."""
+    spec = {"kind": "landscape", "function": "goldstein_price", "steps": 4, "optimizers": [
+        {"name": "sam", "rho": 0.0, "base": {"name": "lion", "lr": 1e-3}},
+        {"name": "sam", "rho": 0.0, "base": {"name": "ademamix", "lr": 1e-3}, "fork": {"run": 0, "step": 2}}]}
+    parent, child = descentlab.run(spec)["runs"]
+    assert child["path"][:3] == parent["path"][:3]
+    assert child["path"][3] != parent["path"][3]
+
+
 def test_a_fork_keeps_the_schedule_and_noise_of_its_steps():
     sched = {"name": "cosine", "T_max": 60}
     noise = {"std": 0.5, "seed": 3}

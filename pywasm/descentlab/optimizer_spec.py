@@ -182,8 +182,15 @@ def check_forks(entries: list[dict], steps: int, path: str = "optimizers") -> No
 
 def keeps_state(parent: dict, entry: dict) -> bool:
     """Whether a fork continues with its parent's optimizer state: the same optimizer (the same
-    code for a learner's), whose state has the same fields; otherwise its state starts fresh."""
-    return parent["name"] == entry["name"] and (entry["name"] != "custom" or parent["code"] == entry["code"])
+    code for a learner's, the same base optimizer for SAM's), whose state has the same fields;
+    otherwise its state starts fresh."""
+    if parent["name"] != entry["name"]:
+        return False
+    if entry["name"] == "custom":
+        return parent["code"] == entry["code"]
+    if "base" in entry:  # SAM's state is its base optimizer's
+        return keeps_state(parent["base"], entry["base"])
+    return True
 
 
 def _read_schedule(fields: Fields, name: str, params: dict) -> dict:
