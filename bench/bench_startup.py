@@ -91,9 +91,9 @@ PAGE_ROWS = [
     ("page: Descent Lab stage began", lambda s: s["page"].get("descentlab")),
     ("page: worker ready", lambda s: s["page"].get("ready")),
 ]
-WORKER_STAGES = [("fetch+compile+instantiate", "instantiate"), ("interpreter start", "interpreter"),
-                 ("NumPy load", "numpy_load"), ("NumPy import", "numpy_import"),
-                 ("Descent Lab import", "descentlab_import"), ("first result", "first_result")]
+WORKER_STAGES = [("fetch (runtime files)", "fetch"), ("compile+instantiate+interpreter", "instantiate"),
+                 ("NumPy load (wheel)", "numpy_load"), ("NumPy import", "numpy_import"),
+                 ("Descent Lab load (wheel)", "descentlab_load"), ("Descent Lab import", "descentlab_import")]
 
 
 def report(title: str, rows: dict) -> None:
@@ -106,6 +106,8 @@ def report(title: str, rows: dict) -> None:
         for label, key in WORKER_STAGES:
             get = lambda v, key=key: (v.get("worker") or {}).get(key)  # noqa: E731
             print(f"    {label:<32} {spread(get(v) for v in rows['cold']):>22} {spread(get(v) for v in rows['warm']):>22}")
+    first = lambda v: v["marks"].get("descentlab:interactive") and v["marks"]["descentlab:interactive"] - v["page"]["ready"]  # noqa: E731
+    print(f"    {'first result (ready -> drawn)':<32} {spread(first(v) for v in rows['cold']):>22} {spread(first(v) for v in rows['warm']):>22}")
     pre = sum(1 for v in rows["cold"] + rows["warm"] if v.get("precomputed"))
     print(f"  (first scene precomputed in {pre} of {len(rows['cold']) + len(rows['warm'])} loads)")
 

@@ -34,6 +34,8 @@
 //                                       (an editor opening) -> Promise {version}
 //   descentlab.version                  core version once ready, else null
 //   descentlab.loadState                {stage, fraction, error?} of the current worker
+//   descentlab.loadTimings              once ready, ms per loading stage in the worker ({fetch,
+//                                       instantiate, numpy_load, numpy_import, ...}), else null
 //
 // What runs where. Learner code (an optimizer entry {"name": "custom", "code", ...} in a
 // spec's optimizers, a network's, or a projection's network's) never runs in the page nor
@@ -206,6 +208,7 @@ function onLoadMessage(state, msg) {
   } else if (msg.type === "ready") {
     state.isReady = true;
     state.version = msg.version;
+    state.loadTimings = msg.timings || null;
     state.loadState = { stage: "ready", fraction: 1 };
     state.settle.resolve({ version: msg.version });
     emit("ready", { version: msg.version });
@@ -528,6 +531,7 @@ export const descentlab = {
   get ready() { return current.ready; },
   get version() { return current.version; },
   get loadState() { return current.loadState; },
+  get loadTimings() { return current.loadTimings || null; },   // ms per loading stage (worker.js load())
   get _worker() { return current.worker; },   // for tests: terminate() it to test recovery
   get poolSize() { return 1 + (helpers || []).filter((h) => h.isReady).length; },
   get _helperWorkers() { return (helpers || []).map((h) => h.worker); },  // for tests, as _worker

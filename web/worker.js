@@ -27,7 +27,8 @@
 //        the control message's own id when it has one (not the target's: that would end the
 //        run's request in the page), else null, and seq matches it as for any request.
 // Out: {type: "progress", stage, fraction} while loading (fraction of the whole load, 0..1),
-//      {type: "ready", version} once, or {type: "load-error", stage, message}.
+//      {type: "ready", version, timings} once (timings: ms per loading stage, see load()),
+//      or {type: "load-error", stage, message}.
 //      Failures: {id, seq, type: "error", error: {kind: "SpecError", field, message}}
 //                or {id, seq, type: "error", error: {kind: "Error" | "BadMessage", message}}.
 //
@@ -179,12 +180,30 @@ function yieldToEventLoop() {
   return new Promise((resolve) => { yieldQueue.push(resolve); yieldChannel.port2.postMessage(0); });
 }
 
+// How long each loading stage took (ms, this worker's clock), sent with "ready" so the page
+// can show the breakdown (descentlab.startup, bench/bench_startup.py): fetch of the runtime's
+// files, then compile + instantiate + interpreter start (the rest of loadPyodide), NumPy's
+// wheel loaded, NumPy imported, Descent Lab's wheel loaded and imported.
+const timings = {};
+let lapFrom = performance.now();
+function lap(name) { const now = performance.now(); timings[name] = now - lapFrom; lapFrom = now; }
+// When the runtime's own files had arrived (Resource Timing; 0 where the worker cannot see it).
+function fetchedBy(start) {
+  const ends = performance.getEntriesByType("resource")
+    .filter((e) => /pyodide\.asm\.(wasm|js)|python_stdlib\.zip/.test(e.name)).map((e) => e.responseEnd);
+  return ends.length ? Math.max(start, ...ends) - start : 0;
+}
+
 async function load() {
   let stage = "runtime";
   try {
     post({ type: "progress", stage, fraction: 0 });
+    const t0 = lapFrom;
     importScripts(BASE_URL + "pyodide.js");
     const pyodide = await loadPyodide({ indexURL: BASE_URL });
+    lap("runtime");
+    timings.fetch = fetchedBy(t0);
+    timings.instantiate = timings.runtime - timings.fetch;
     // pyodide-lock.json in this directory lists exactly numpy and descentlab; loadPackage
     // fetches each wheel with the lock's sha256 as the fetch integrity.
     const quiet = () => {};
@@ -194,22 +213,27 @@ async function load() {
     post({ type: "progress", stage, fraction: 0.6 });
     await pyodide.loadPackage(["numpy"], { messageCallback: quiet, errorCallback: onError });
     if (errors.length) throw new Error(errors.join(": "));
+    lap("numpy_load");
+    pyodide.runPython("import numpy");
+    lap("numpy_import");
     stage = "descentlab";
     post({ type: "progress", stage, fraction: 0.85 });
     await pyodide.loadPackage(["numpy", "descentlab"], { messageCallback: quiet, errorCallback: onError });
     if (errors.length) throw new Error(errors.join(": "));
+    lap("descentlab_load");
     const g = pyodide.pyimport("descentlab.worker_glue");
     glue = { start: g.start, step: g.step, stop: g.stop, call: g.call, takeBlob: g.take_blob };
     const allowed = CODE_WORKER ? g.CODE_CALLS : g.ALLOWED_CALLS;
     ALLOWED_CALLS = allowed.toJs();
     allowed.destroy();
     const version = pyodide.runPython("import descentlab; descentlab.__version__");
+    lap("descentlab_import");
     if (CODE_WORKER) {
       stage = "sandbox";
       lockDown(pyodide);
     }
     post({ type: "progress", stage, fraction: 1 });
-    post({ type: "ready", version });
+    post({ type: "ready", version, timings });
   } catch (e) {
     loadFailure = `Could not load ${stage}: ${errorText(e)}`;
     post({ type: "load-error", stage, message: loadFailure });
