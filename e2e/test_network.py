@@ -581,3 +581,22 @@ def test_pause_step_and_resume_buttons(network):
     page.wait_for_function("() => document.querySelector('#view').dataset.digest", timeout=240_000)
     assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(view(page, "spec"))["digest"]
     assert page.get_by_role("button", name="Pause").is_disabled() and page.get_by_role("button", name="Step").is_disabled()
+
+
+def test_projection_reuses_the_network_views_run(network):
+    """Issue #15 item 7: the Projection view projects the run the Network view has just
+    trained without training it again (the worker keeps it), with the retrained digest."""
+    page = network
+    trained = train(page)
+    page.evaluate("() => { location.hash = '#projection?max_iter=250&grid=5&perplexity=10'; }")
+    page.wait_for_function("() => document.querySelector('.projection-view') && window.descentlab.view.compute",
+                           timeout=60_000)
+    page.get_by_role("button", name="Compute", exact=True).click()
+    page.wait_for_function("() => /^Done in/.test(document.querySelector('.projection-view .run-status').textContent)",
+                           timeout=240_000)
+    status = page.locator(".projection-view .run-status").inner_text()
+    assert "(the network was already trained)" in status, status
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") != trained
+    spec = page.evaluate("() => window.descentlab.view.spec")
+    assert spec["network"]["epochs"] == 6
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(spec)["digest"]

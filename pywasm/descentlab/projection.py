@@ -14,6 +14,11 @@ mapped to 2-D together, so that paths can be compared in one picture:
 With ``"target": "activations"`` it instead embeds the last hidden layer's
 activations of one trained run (or the raw data with ``"data"``), coloured by
 class: what the network has learned to separate.
+
+The network may already have been trained: the browser worker keeps the Network view's
+last finished training (``worker_glue``) and lends it through :data:`TRAINED`. Training is
+deterministic, so its snapshots and weights are those a new training would give, bit for
+bit, and the projection (and its digest) is the same either way; only the time differs.
 """
 
 from __future__ import annotations
@@ -32,6 +37,13 @@ CONTOUR_LEVELS = 16
 MAX_TSNE_ITER = 2000
 TARGETS = ("trajectories", "activations", "data")
 PCA_COPIES = 4  # copies of the stacked snapshots alive during PCA
+
+#: Networks already trained: ``TRAINED.get(net)`` gives ``{"runs": [...]}`` for exactly the
+#: validated network spec ``net`` (each run with ``snapshots``, ``snapshot_steps``,
+#: ``weights``, ``diverged_at``, ``name``, ``label``, ``color``) or None, and
+#: ``TRAINED.put(net, result)`` keeps a training made here. None: always train. The browser
+#: worker sets it (``worker_glue.TRAINED``); natively the network is trained each time.
+TRAINED = None
 
 
 def read_spec(spec: dict) -> dict:
@@ -180,12 +192,18 @@ def iterate(spec: dict):
     net = spec["network"]
     grid_rows = spec["grid"] if spec["target"] == "trajectories" else 0
     total = net["epochs"] + grid_rows + spec["max_iter"]
-    result = None
-    for item in network.iterate(net):
-        if "result" in item:
-            result = item["result"]
-        else:
-            yield {"done": item["done"], "total": total, "phase": "train"}
+    trained = TRAINED
+    result = trained.get(net) if trained is not None else None
+    if result is not None:  # the same snapshots a training would make: nothing to train
+        yield {"done": net["epochs"], "total": total, "phase": "train", "reused": True}
+    else:
+        for item in network.iterate(net):
+            if "result" in item:
+                result = item["result"]
+            else:
+                yield {"done": item["done"], "total": total, "phase": "train"}
+        if trained is not None:
+            trained.put(net, result)
     ctx = network._prepare(net)
     runs = [{"name": r["name"], "label": r.get("label"), "color": r.get("color"), "diverged_at": r["diverged_at"],
              "snapshot_steps": r["snapshot_steps"]} for r in result["runs"]]

@@ -28,6 +28,12 @@ Protocol, as the worker uses it::
                                  (CODE_CALLS when code)
 
 An error is ``{"kind": "SpecError", "field", "message"}`` or ``{"kind": "Error", "message"}``.
+
+A projection trains a network first. The worker remembers the last finished network
+training (:data:`TRAINED`: a network run of the Network view, or a projection's own), so a
+projection of the same network spec, or the next projection of it with other t-SNE
+settings, takes its snapshots instead of training again. Training is deterministic: the
+projection and its digest are the same either way.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ CODE_CALLS = ("learner_describe", "exercises_list", "exercises_check", "trace", 
 BINARY_MIN_FLOATS = 64
 
 _RUNS: dict = {}     # run id -> the generator of descentlab.iter_run
+_NETWORK_RUNS: dict = {}  # run id -> (spec JSON, code) of a network run, to remember its result
 _BLOB = [b""]        # raw float64 bytes of the last chunk, until take_blob() fetches them
 
 
@@ -78,7 +85,13 @@ def start(run_id, spec_json: str, code: bool = False) -> str:
         ``{"ok": true}``, or ``{"error": ...}`` when the spec is refused.
     """
     try:
-        _RUNS[run_id] = descentlab.iter_run(json.loads(spec_json), arrays=True, allow_code=bool(code))
+        spec = json.loads(spec_json)
+        kind = spec.get("kind") if isinstance(spec, dict) else None
+        if kind == "projection":
+            _lend_trained()
+        _RUNS[run_id] = descentlab.iter_run(spec, arrays=True, allow_code=bool(code))
+        if kind == "network":
+            _NETWORK_RUNS[run_id] = (spec_json, bool(code))
         return _dumps({"ok": True})
     except Exception as e:
         return _dumps({"error": _error(e)})
@@ -102,22 +115,98 @@ def step(run_id) -> str:
     try:
         chunk = next(gen)
     except StopIteration:
-        _RUNS.pop(run_id, None)
+        _forget(run_id)
         return _dumps({"error": {"kind": "Error", "message": "iter_run ended without a result"}})
     except Exception as e:
-        _RUNS.pop(run_id, None)
+        _forget(run_id)
         return _dumps({"error": _error(e)})
     if isinstance(chunk, dict) and "result" in chunk:
-        _RUNS.pop(run_id, None)
+        network_run = _NETWORK_RUNS.get(run_id)
+        _forget(run_id)
         gen.close()
+        if network_run is not None:
+            TRAINED.put_spec(*network_run, chunk["result"])
     return dumps_packed({"chunk": chunk})
 
 
 def stop(run_id) -> None:
     """Forget run ``run_id`` (cancelled by the page); closing its generator frees its work."""
-    gen = _RUNS.pop(run_id, None)
+    gen = _RUNS.get(run_id)
+    _forget(run_id)
     if gen is not None:
         gen.close()
+
+
+def _forget(run_id) -> None:
+    _RUNS.pop(run_id, None)
+    _NETWORK_RUNS.pop(run_id, None)
+
+
+class TrainedNetworks:
+    """The last few finished network trainings, by their validated network spec.
+
+    What a projection needs of each run (``projection.TRAINED``): its snapshots and final
+    weights as float64 arrays (a third of the memory of lists; the projection stacks them
+    into the same array either way), its name, label, colour, ``diverged_at`` and
+    ``snapshot_steps``. At most ``keep`` trainings are held, the newest last: one of
+    3,000,000 snapshot floats (``network.MAX_SNAPSHOT_FLOATS``) is 24 MB.
+
+    Parameters
+    ----------
+    keep : int
+        How many trainings to hold (at least 1).
+    """
+
+    def __init__(self, keep: int):
+        self.keep = keep
+        self.entries: list = []  # [(key, {"runs": [...]})], oldest first
+
+    @staticmethod
+    def key(net: dict) -> str:
+        """The canonical JSON text of a validated network spec (keys sorted, floats exact)."""
+        return json.dumps(net, sort_keys=True, separators=(",", ":"), default=_plain)
+
+    def get(self, net: dict):
+        """The training of validated network spec ``net``, or None."""
+        key = self.key(net)
+        for k, trained in self.entries:
+            if k == key:
+                return trained
+        return None
+
+    def put(self, net: dict, result: dict) -> None:
+        """Remember ``result`` (a network result, or the projection's training of ``net``)."""
+        runs = [{"name": r["name"], "label": r.get("label"), "color": r.get("color"),
+                 "diverged_at": r["diverged_at"], "snapshot_steps": list(r["snapshot_steps"]),
+                 "snapshots": np.asarray(r["snapshots"], dtype=np.float64),
+                 "weights": np.asarray(r["weights"], dtype=np.float64)} for r in result["runs"]]
+        key = self.key(net)
+        self.entries = [e for e in self.entries if e[0] != key][-(self.keep - 1):] if self.keep > 1 else []
+        self.entries.append((key, {"runs": runs}))
+
+    def put_spec(self, spec_json: str, code: bool, result: dict) -> None:
+        """Remember the result of the network spec ``spec_json`` as the page sent it (it is
+        validated again for its key). Never fails: a training not remembered is retrained."""
+        try:
+            self.put(descentlab.validate(json.loads(spec_json), allow_code=code), result)
+        except Exception:  # noqa: BLE001 - remembering is an optimisation only
+            pass
+
+    def clear(self) -> None:
+        self.entries = []
+
+
+#: How many finished network trainings a worker keeps for projections (see TrainedNetworks).
+TRAINED_KEEP = 1
+TRAINED = TrainedNetworks(TRAINED_KEEP)
+
+
+def _lend_trained() -> None:
+    """Let projections take their network from :data:`TRAINED`, and give it theirs
+    (projection is imported on a projection's first run only: it is not needed before)."""
+    from descentlab import projection
+
+    projection.TRAINED = TRAINED
 
 
 def call(name: str, args_json: str, code: bool = False) -> str:

@@ -1,12 +1,16 @@
 // Computing a projection: Compute sends the spec, progress names the phase (training,
 // PCA, the loss plane, t-SNE) and every t-SNE frame is drawn as it arrives, so the map
 // animates while it optimizes; Stop cancels. The result, or the note that there was
-// nothing to project, ends it.
+// nothing to project, ends it. A network the worker has just trained (the Network view's
+// finished run, or this view's last projection of it) is not trained again: the first
+// progress item says "reused" (pywasm/descentlab/worker_glue.py, TrainedNetworks).
 import { h, fmt } from "../../lib/dom.js";
+
+const REUSED = "Using the network already trained (the Network view's run, or the last projection of it): no training needed.";
 
 // spec(): the projection spec now; draw(): redraw from `run`; showMessage(text)
 export function projectionRun({ api, root, spec, draw, showMessage }) {
-  const run = { result: null, live: null, spec: null, running: null, liveFrames: 0 };
+  const run = { result: null, live: null, spec: null, running: null, liveFrames: 0, reused: false };
   const progress = h("progress", { max: 1, value: 0, "aria-label": "Projection progress" });
   const status = h("p", { class: "run-status", "aria-live": "polite" });
   const computeBtn = h("button", { type: "button", class: "button", onclick: () => compute() }, "Compute");
@@ -15,7 +19,7 @@ export function projectionRun({ api, root, spec, draw, showMessage }) {
   async function compute() {
     if (run.running) return;
     const s = spec();
-    computeBtn.disabled = true; stopBtn.disabled = false; showMessage(""); run.result = null; run.live = null;
+    computeBtn.disabled = true; stopBtn.disabled = false; showMessage(""); run.result = null; run.live = null; run.reused = false;
     const t0 = performance.now();
     run.running = api.run(s, { onProgress: (p) => onProgress(s, p) });
     try {
@@ -34,7 +38,8 @@ export function projectionRun({ api, root, spec, draw, showMessage }) {
     // heartbeats (no news, only progress) keep the last embedding and KL on screen
     const beat = Boolean(partial && partial.heartbeat);
     const iteration = `t-SNE: iteration ${done - (total - s.max_iter)} of ${s.max_iter}`;
-    status.textContent = phase === "train" ? `Training: epoch ${done} of ${s.network.epochs}` :
+    if (partial && partial.reused) run.reused = true;
+    status.textContent = phase === "train" ? (run.reused ? REUSED : `Training: epoch ${done} of ${s.network.epochs}`) :
       phase === "pca" ? "Finding the PCA plane of the snapshots…" :
         phase === "loss plane" ? "Evaluating the loss on the PCA plane…" :
           phase === "tsne" ? (beat ? (run.live ? status.textContent : `${iteration}…`) : `${iteration}, KL ${fmt(partial.kl, 4)}`) :
@@ -50,7 +55,7 @@ export function projectionRun({ api, root, spec, draw, showMessage }) {
       showMessage(result.note);
       return;
     }
-    status.textContent = `Done in ${seconds.toFixed(1)} s · t-SNE (${result.tsne.method}, perplexity ${fmt(result.tsne.perplexity, 3)}) KL ${fmt(result.tsne.kl, 4)}` +
+    status.textContent = `Done in ${seconds.toFixed(1)} s${run.reused ? " (the network was already trained)" : ""} · t-SNE (${result.tsne.method}, perplexity ${fmt(result.tsne.perplexity, 3)}) KL ${fmt(result.tsne.kl, 4)}` +
       (result.pca ? ` · the PCA plane explains ${(100 * result.pca.explained).toFixed(1)}% of the paths' variance` : "");
   }
 
