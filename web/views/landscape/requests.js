@@ -4,6 +4,11 @@
 import { shadeImage } from "../../lib/canvas.js";
 import { sceneParams, landscapeSpec, gridSpec } from "./scene.js";
 
+// Steps of each path drawn first while the start point is dragged (0: whole scenes only).
+// bench/bench_drag.py compares both (globalThis.DESCENTLAB_DRAG_PREVIEW overrides it).
+const DRAG_PREVIEW_STEPS = 100;
+const previewSteps = () => globalThis.DESCENTLAB_DRAG_PREVIEW ?? DRAG_PREVIEW_STEPS;
+
 // on: {result(spec, parallel), grid(), error(err)}: after `shown` holds the new answer
 //
 // A result computed at build time (api.precomputed, web/instant.js: the page is still
@@ -39,10 +44,17 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
   // costs the page more than drawing, so the drag's end writes it once. Meanwhile the
   // optimizers are shared among the worker pool (the same runs, no digest); the drag's
   // end runs the scene once more to get it.
+  //
+  // Progressive while dragging: the first DRAG_PREVIEW_STEPS steps of each path first (a
+  // fifth of the work for 500 steps, so a new scene per frame), then the whole scene if the
+  // pointer has not moved on; a newer start point cancels that refinement.
   function changed(keep = true) {
     if (keep) remember();
     ensureGrid(gridSpec(scene));
-    runner.request(landscapeSpec(scene, !!scene.selected), !keep);
+    const spec = landscapeSpec(scene, !!scene.selected);
+    const preview = previewSteps();
+    if (!keep && preview > 0 && spec.steps > preview) runner.request({ ...spec, steps: preview }, true, [spec, true]);
+    else runner.request(spec, !keep);
   }
 
   // The inspector needs the optimizer state the last run did not record.
@@ -57,22 +69,35 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
 // sent as soon as a result arrives, before that result is drawn, so the worker computes
 // the next scene (the newest start point of a drag) while this one is being drawn.
 // A parallel request shares the optimizers among the worker pool (api.runParallel).
+// `then` is a refinement [spec, parallel], sent after this request's result when nothing
+// newer waits; a newer request cancels a refinement in flight instead of waiting for it.
 function queue({ api, alive, onResult, onError }) {
-  let inflight = null;
+  let inflight = null;   // {promise, refining}
   let queued = null;
 
-  function request(spec, parallel = false) {
-    if (inflight) { queued = [spec, parallel]; return; }
+  function request(spec, parallel = false, then = null, refining = false) {
+    if (inflight && inflight.refining && !refining) {
+      const old = inflight;
+      inflight = null;
+      old.cancelled = true;   // (its result, should it land anyway, is an older start's)
+      api.cancel(old.promise);
+    }
+    if (inflight) { queued = [spec, parallel, then]; return; }
     const t0 = performance.now();
-    const sendQueued = () => {
+    const me = { refining, promise: null, cancelled: false };
+    const sendNext = () => {
+      if (inflight !== me) return;   // cancelled by a newer request, which is in flight now
       inflight = null;
       if (queued && alive()) { const q = queued; queued = null; request(...q); }
+      else if (then && alive()) request(...then, null, true);
     };
-    inflight = (parallel ? api.runParallel(spec) : api.run(spec)).then((result) => {
-      sendQueued();
-      if (alive()) onResult(result, spec, { parallel, ms: performance.now() - t0 });
+    inflight = me;
+    me.promise = parallel ? api.runParallel(spec) : api.run(spec);
+    me.promise.then((result) => {
+      sendNext();
+      if (alive() && !me.cancelled) onResult(result, spec, { parallel, ms: performance.now() - t0 });
     }, (err) => {
-      sendQueued();
+      sendNext();
       if (alive() && err.kind !== "Cancelled") onError(err);
     });
   }
