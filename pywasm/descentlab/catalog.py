@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from . import landscape, network, regime, tune
+import inspect
+
+from . import expression, landscape, network, optimizer_spec, regime, schedules, tune
 from .csvdata import MAX_CSV_BYTES
 from .describe import MAX_ANSWER_CHARS, MAX_TEXT_CHARS
 from .functions import FUNCTIONS
-from .optimizers import REGISTRY
+from .optimizers import EXTRA, REGISTRY, base
 
 
 def _functions() -> list[dict]:
@@ -19,6 +21,49 @@ def _optimizers() -> list[dict]:
     return [{"name": o.name, "title": o.title, "defaults": o.defaults,
              "ranges": {k: list(v) for k, v in o.ranges.items()},
              "paper": o.paper, "summary": o.summary, "equations": o.equations} for o in REGISTRY.values()]
+
+
+def _extra() -> list[dict]:
+    """SAM and Muon: optimizers that need more than a gradient (see ``optimizers.EXTRA``).
+
+    Read from their modules like the registered ones; the hyper-parameters are those of
+    ``probe`` (SAM, whose ``base`` optimizer steps) or ``update`` (Muon).
+    """
+    out = []
+    for name, module in EXTRA.items():
+        fn = getattr(module, "probe", None) or module.update
+        doc = inspect.cleandoc(fn.__doc__ or "")
+        defaults = {k: p.default for k, p in inspect.signature(fn).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        item = {"name": name, "title": module.TITLE, "defaults": defaults,
+                "ranges": {k: list(v) for k, v in module.RANGES.items() if k in defaults},
+                "paper": base._references(doc), "summary": base._paragraphs(module.__doc__),
+                "equations": base._equations(doc, name),
+                "network_only": getattr(module, "REFUSED_ON_LANDSCAPE", None) is not None}
+        if item["network_only"]:
+            item["landscape_note"] = module.REFUSED_ON_LANDSCAPE
+        if name == "sam":
+            item["base"] = {"default": {"name": "sgd", "lr": 0.05},
+                            "refused": list(module.BASES_REFUSED) + [n for n in EXTRA if n != "sam"]}
+        out.append(item)
+    return out
+
+
+def _dynamics() -> dict:
+    """Schedules, clipping, gradient noise and the grammar of a custom f(x, y): one source each."""
+    return {
+        "schedules": schedules.describe(),
+        "schedule_preview_max": schedules.MAX_VALUES,
+        "clip": {"fields": list(optimizer_spec.CLIP_FIELDS), "lo": 0.0, "lo_open": True,
+                 "hi": optimizer_spec.CLIP_MAX},
+        "noise": {"std": [0.0, landscape.MAX_NOISE_STD], "seed": [0, landscape.MAX_NOISE_SEED]},
+        "fork": {"max_depth": optimizer_spec.MAX_FORK_DEPTH},
+        "custom": {"names": sorted(expression.NAMES) + ["x", "y"],
+                   "functions": {k: v for k, v in expression.ARITY.items()},
+                   "operators": ["+", "-", "*", "/", "**"], "grammar": expression.GRAMMAR,
+                   "max_chars": expression.MAX_CHARS,
+                   "domain": [list(d) for d in landscape.CUSTOM_DOMAIN]},
+    }
 
 
 def _datasets() -> list[dict]:
@@ -39,6 +84,8 @@ def list_catalog() -> dict:
     return {
         "functions": _functions(),
         "optimizers": _optimizers(),
+        "extra_optimizers": _extra(),
+        "dynamics": _dynamics(),
         "datasets": _datasets(),
         "activations": sorted(ACTIVATIONS),
         "losses": sorted(LOSSES),

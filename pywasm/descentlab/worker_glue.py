@@ -52,7 +52,7 @@ from descentlab import learner
 #: ``web/api.js``). The worker reads this tuple and refuses any other name before it
 #: reaches Python; ``call`` refuses them again. ``trace`` here follows built-in optimizers only.
 ALLOWED_CALLS = ("list_catalog", "kernel_digests", "validate", "llm_prompt", "parse_llm_answer", "trace",
-                 "exercises_list", "source_copy")
+                 "exercises_list", "source_copy", "schedule_values")
 
 #: The functions the page may call in the code worker (``descentlab.callCode``): they run
 #: learner code, so the main worker refuses them.
@@ -279,8 +279,16 @@ def source_copy(name) -> str:
     return copy_of(name)
 
 
+def schedule_values(schedule, base_lr, steps) -> list:
+    """The lr of steps 1..steps under ``schedule`` (:func:`descentlab.schedules.values`): the page's lr(t) preview."""
+    from descentlab import schedules
+
+    return schedules.values(schedule, base_lr, steps)
+
+
 _CALLS = {"learner_describe": learner_describe, "exercises_check": exercises_check, "trace": trace,
-          "exercises_list": lambda: descentlab.exercises.list(), "source_copy": source_copy}
+          "exercises_list": lambda: descentlab.exercises.list(), "source_copy": source_copy,
+          "schedule_values": schedule_values}
 _CODE_AWARE = {"trace", "validate"}
 
 
