@@ -93,8 +93,12 @@ export function inspectorPanel({ api, catalog, needState }) {
     if (!meta) { infoShown = null; info.replaceChildren(h("h3", {}, o.label || "Your optimizer"), h("p", {}, "Your own code: its source is in the inspector.")); return; }
     if (infoShown === meta && info.childElementCount) return;
     infoShown = meta;
-    info.replaceChildren(h("h3", {}, meta.title), h("pre", { class: "equations-text" }, meta.equations),
-      h("p", {}, meta.summary), h("p", { class: "paper" }, meta.paper));
+    const about = [h("pre", { class: "equations-text" }, meta.equations), h("p", {}, meta.summary), h("p", { class: "paper" }, meta.paper)];
+    // Embedded in a course page the lab keeps to about a screen and a half (issue #15,
+    // item 11): the description folds under the optimizer's name, one click away.
+    info.replaceChildren(...(document.body.classList.contains("embed")
+      ? [h("details", { class: "opt-info-more" }, h("summary", {}, h("strong", {}, meta.title)), ...about)]
+      : [h("h3", {}, meta.title), ...about]));
   }
 
   // The run's name as the legend and the list say it: from the scene's entries while they
