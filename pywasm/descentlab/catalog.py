@@ -11,10 +11,21 @@ from .functions import FUNCTIONS
 from .optimizers import EXTRA, REGISTRY, base
 
 
+CUSTOM_EXAMPLE = "x**2 + 10*sin(y) + 0.1*x*y"  # the expression the page starts "Your own f(x, y)" with
+CUSTOM_START = [2.0, 2.0]
+
+
 def _functions() -> list[dict]:
-    return [{"name": f.name, "title": f.title, "domain": [list(d) for d in f.domain],
-             "minima": [list(m) for m in f.minima], "f_min": f.f_min, "start": list(f.start),
-             "params": f.params, "description": f.description} for f in FUNCTIONS.values()]
+    """The test functions, then ``custom``: the learner's own f(x, y) (``expression``, ``domain``)."""
+    out = [{"name": f.name, "title": f.title, "domain": [list(d) for d in f.domain],
+            "minima": [list(m) for m in f.minima], "f_min": f.f_min, "start": list(f.start),
+            "params": f.params, "description": f.description} for f in FUNCTIONS.values()]
+    out.append({"name": landscape.CUSTOM, "title": "Your own f(x, y)", "custom": True,
+                "domain": [list(d) for d in landscape.CUSTOM_DOMAIN], "minima": [], "f_min": None,
+                "start": CUSTOM_START, "params": {}, "example": CUSTOM_EXAMPLE,
+                "description": "Type a formula in x and y; its exact gradient is computed by forward-mode"
+                               " differentiation. " + expression.GRAMMAR[0].upper() + expression.GRAMMAR[1:] + "."})
+    return out
 
 
 def _optimizers() -> list[dict]:

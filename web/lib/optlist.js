@@ -9,15 +9,22 @@ import { numberControl, boolControl, selectControl } from "./controls.js";
 import { MAX_LABEL_CHARS, MAX_HYPER_VALUE } from "./urlstate.js";
 import { runLabel } from "./labels.js";
 import { codePanel, sourceCopy, BLANK_TEMPLATE } from "../codelab/panel.js";
+import { scheduleSection, clipSection, forkLine } from "./optdynamics.js";
 
 export const MAX_OPTIMIZERS = 12;
+const DEFAULT_PREVIEW_STEPS = 200;
 
 const isCustom = (o) => o.name === "custom";
 
-// opts: the entries, edited in place. api: for the code panel (the code worker).
-// (api defaults to the page's own, window.descentlab.)
-export function optimizerList({ api = window.descentlab, catalog, opts, onChange, onColour, onOpen, badge = () => "" }) {
-  const optById = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
+// opts: the entries, edited in place. api: for the code panel (the code worker) and the
+// schedule preview. (api defaults to the page's own, window.descentlab.)
+// view: "landscape" leaves out optimizers offered in the network only (Muon), with a note
+// why; steps(): the run's length in optimizer steps (the schedule preview's x axis).
+export function optimizerList({ api = window.descentlab, catalog, opts, onChange, onColour, onOpen, badge = () => "",
+  view = "network", steps = () => DEFAULT_PREVIEW_STEPS }) {
+  const extras = (catalog.extra_optimizers || []).filter((o) => view !== "landscape" || !o.network_only);
+  const choices = [...catalog.optimizers, ...extras];
+  const optById = Object.fromEntries([...catalog.optimizers, ...(catalog.extra_optimizers || [])].map((o) => [o.name, o]));
   const el = h("div", { class: "opt-list" });
   // Whether each entry's panel is open, kept across render() (a new type, a removed run,
   // a new label): the learner keeps seeing the settings they were editing. An entry not
@@ -46,7 +53,8 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
       const details = h("details", { class: `opt-item${custom ? " opt-custom" : ""}`, open: isOpen.get(o) },
         h("summary", {}, h("span", { class: "swatch", style: { background: cssColour(o.color, i) } }), h("span", { class: "opt-title" }, title(o, i)), badge(i)),
         h("div", { class: "opt-head" }, head.el, color, remove), head.actions,
-        custom ? customParams(o, i, paramChanged) : builtinParams(o, i, optById[o.name], paramChanged));
+        custom ? customParams(o, i, paramChanged) : builtinParams(o, i, optById[o.name], paramChanged),
+        ...(custom ? [] : dynamicsOf(o, i)));
       details.addEventListener("toggle", () => {
         if (!details.isConnected) return;   // a panel of an earlier render()
         isOpen.set(o, details.open);
@@ -58,11 +66,43 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
 
   function builtinHead(o, i) {
     const nameSel = selectControl({ label: "Optimizer", name: `optimizers[${i}].name`, value: o.name,
-      options: catalog.optimizers.map((m) => [m.name, m.title]),
-      onChange: (name) => { o.name = name; o.params = {}; render(); onChange(); } });
-    const copy = h("button", { type: "button", class: "button secondary small opt-copy", "aria-label": `Edit a copy of ${optById[o.name].title} (run ${i + 1})`,
+      options: choices.map((m) => [m.name, m.title]),
+      onChange: (name) => {
+        o.name = name; o.params = {};
+        const base = optById[name].base;   // SAM: a base optimizer, which carries the lr and schedule
+        if (base) { const { name: bn, ...bp } = base.default; o.base = { name: bn, params: bp }; } else delete o.base;
+        if (base || optById[name].network_only) delete o.schedule;
+        render(); onChange();
+      } });
+    // SAM and Muon are not learner-copyable (they need a probe gradient or weight matrices)
+    const copy = optById[o.name].network_only !== undefined ? null : h("button", { type: "button", class: "button secondary small opt-copy", "aria-label": `Edit a copy of ${optById[o.name].title} (run ${i + 1})`,
       onclick: () => code.copyOf(o) }, "Edit a copy");
-    return { el: nameSel.el, actions: h("div", { class: "opt-code-actions" }, copy) };
+    return { el: nameSel.el, actions: h("div", { class: "opt-code-actions" }, ...(copy ? [copy] : [])) };
+  }
+
+  // SAM's base optimizer (its lr and schedule), the schedule, clipping and a fork's origin.
+  function dynamicsOf(o, i) {
+    const path = `optimizers[${i}]`;
+    const meta = optById[o.name];
+    const out = [];
+    const lrOf = (e, m) => e.params.lr ?? m.defaults.lr;
+    if (o.base) {
+      const baseMeta = optById[o.base.name] || catalog.optimizers[0];
+      const refused = new Set(meta.base.refused);
+      const baseSel = selectControl({ label: "Base optimizer (it steps with the probe's gradient)", name: `${path}.base.name`, value: o.base.name,
+        options: catalog.optimizers.filter((m) => !refused.has(m.name)).map((m) => [m.name, m.title]),
+        onChange: (name) => { o.base = { name, params: {} }; render(); onChange(); } });
+      out.push(h("div", { class: "opt-base" }, baseSel.el, builtinParams(o.base, i, baseMeta, paramChanged, `${path}.base`),
+        scheduleSection({ api, catalog, holder: o.base, path: `${path}.base`, lr: () => lrOf(o.base, baseMeta), steps, onChange }).el));
+    } else if (meta.network_only) {
+      out.push(h("p", { class: "hint" }, "Schedules are not available for Muon yet."));
+    } else {
+      out.push(scheduleSection({ api, catalog, holder: o, path, lr: () => lrOf(o, meta), steps, onChange }).el);
+    }
+    out.push(clipSection({ catalog, entry: o, path, onChange }));
+    const fork = forkLine({ entry: o, onChange, render });
+    if (fork) out.push(fork);
+    return out;
   }
 
   function customHead(o, i) {
@@ -107,19 +147,25 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
   const writeOwn = h("button", { type: "button", class: "button secondary", onclick: () => code.blank() }, "+ Write your own");
 
   render();
-  return { el, render, add, refreshBadges, writeOwn, codeError: code.showError, closeCode: code.close };
+  // On the landscape: why Muon is not in the menu (the catalog's own words).
+  const left = (catalog.extra_optimizers || []).filter((o) => !extras.includes(o));
+  const note = left.length ? h("p", { class: "hint opt-network-only" }, left.map((o) => `${o.title}: ${o.landscape_note}.`).join(" ")) : null;
+  return { el, render, add, refreshBadges, writeOwn, note, codeError: code.showError, closeCode: code.close };
 }
 
 // The hyper-parameters of a built-in entry, with the catalog's ranges.
-function builtinParams(o, i, meta, onChange) {
+function builtinParams(o, i, meta, onChange, path = `optimizers[${i}]`) {
   const body = h("div", { class: "opt-params" });
   for (const [k, def] of Object.entries(meta.defaults)) {
     const [lo, hi, kind] = meta.ranges[k];
     const val = o.params[k] ?? def;
     const set = (v) => { if (v === def) delete o.params[k]; else o.params[k] = v; onChange(); };
+    const name = `${path}.${k}`;
     body.append(kind === "bool"
-      ? boolControl({ label: k, name: `optimizers[${i}].${k}`, value: val, onChange: set }).el
-      : numberControl({ label: k, name: `optimizers[${i}].${k}`, value: val, lo, hi, kind, onChange: set }).el);
+      ? boolControl({ label: k, name, value: val, onChange: set }).el
+      : kind === "choice"   // lo holds the options (Muon's adjust_lr_fn)
+        ? selectControl({ label: k, name, value: val, options: lo.map((v) => [v, v]), onChange: set }).el
+        : numberControl({ label: k, name, value: val, lo, hi, kind, onChange: set }).el);
   }
   return body;
 }
@@ -200,13 +246,22 @@ function codeEditing({ api, catalog, opts, onChange, render, add, live }) {
 export function normalizeOpts(list) {
   return list.slice(0, MAX_OPTIMIZERS).map((o, i) => (isCustom(o)
     ? { name: "custom", label: o.label, code: o.code, hyper: { ...(o.hyper || {}) }, color: PALETTE[i % PALETTE.length] }
-    : { name: o.name, params: { ...(o.params || {}) }, color: PALETTE[i % PALETTE.length] }));
+    : { ...structuredClone(dynamicFields(o)), name: o.name, params: { ...(o.params || {}) }, color: PALETTE[i % PALETTE.length] }));
 }
+
+// The fields of an entry beside its hyper-parameters: schedule, clipping, fork, SAM's base.
+export const DYNAMIC_FIELDS = ["schedule", "clip_grad_norm", "clip_grad_value", "fork", "base"];
+export function dynamicFields(o) {
+  return Object.fromEntries(DYNAMIC_FIELDS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}
+
+// SAM's base as the core reads it: {name, its hyper-parameters, schedule?}.
+const baseSpec = (b) => ({ ...b.params, ...(b.schedule ? { schedule: b.schedule } : {}), name: b.name });
 
 // The optimizers as the core reads them. The name comes last, so no hyper-parameter can
 // replace it: what the list shows is what is computed.
 export function optimizerSpecs(opts) {
   return opts.map((o, i) => (isCustom(o)
     ? { name: "custom", label: o.label, code: o.code, hyper: { ...o.hyper }, color: cssColour(o.color, i) }
-    : { ...o.params, name: o.name, color: cssColour(o.color, i) }));
+    : { ...o.params, ...dynamicFields(o), ...(o.base ? { base: baseSpec(o.base) } : {}), name: o.name, color: cssColour(o.color, i) }));
 }

@@ -193,7 +193,9 @@ export function colour(v, at = "") {
 // readCustom). A bad hyper-parameter or colour is dropped (the optimizer stays); a bad
 // entry is dropped.
 export function optimizers(catalog, max) {
-  const byName = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
+  const byName = Object.fromEntries([...catalog.optimizers, ...(catalog.extra_optimizers || [])].map((o) => [o.name, o]));
+  byName[SCHEDULES] = catalog.dynamics ? Object.fromEntries(catalog.dynamics.schedules.map((s) => [s.name, s])) : {};
+  byName[CLIP] = catalog.dynamics ? catalog.dynamics.clip : { fields: [], hi: 0 };
   return (list, ctx) => {
     if (!Array.isArray(list) || !list.length) {
       throw new Bad('must be a list of optimizers like [{"name": "adam", "params": {"lr": 0.01}}]');
@@ -216,19 +218,28 @@ export function optimizers(catalog, max) {
   };
 }
 
-// One entry of an optimizers list -> {name, params, color} or null (dropped, reported).
-function readOptimizer(entry, byName, report) {
+// Keys of byName's tables that no optimizer can be named (Symbols).
+const SCHEDULES = Symbol("schedules");
+const CLIP = Symbol("clip");
+const ENTRY_FIELDS = ["name", "params", "color", "schedule", "clip_grad_norm", "clip_grad_value", "fork", "base"];
+
+// One entry of an optimizers list -> {name, params, color, schedule?, clip_grad_norm? |
+// clip_grad_value?, fork?, base?} or null (dropped, reported). A bad schedule, clip, fork
+// or base is dropped with a problem naming it (Python checks the rest of each when it runs).
+function readOptimizer(entry, byName, report, isBase = false) {
   if (!isObject(entry)) { report("", `must be an object like {"name": "adam"} (got ${shown(entry)}); dropped`); return null; }
   const o = renameOldKeys(entry, OLD_KEYS.optimizer);
-  if (o.name === "custom") return readCustom(o, report);
+  if (o.name === "custom" && !isBase) return readCustom(o, report);
   const meta = byName[o.name];
-  if (!meta) {
-    report(".name", `must be one of ${Object.keys(byName).join(", ")}, custom (got ${shown(o.name)}); dropped`);
+  if (!meta || (isBase && (meta.network_only !== undefined))) {
+    const names = Object.keys(byName).filter((n) => !isBase || byName[n].network_only === undefined);
+    report(".name", `must be one of ${names.join(", ")}${isBase ? "" : ", custom"} (got ${shown(o.name)}); dropped`);
     return null;
   }
   for (const k of Object.keys(o)) {
-    if (!["name", "params", "color"].includes(k)) report(`.${k}`, "not a field of an optimizer (name, params, color); ignored");
+    if (!ENTRY_FIELDS.includes(k)) report(`.${k}`, `not a field of an optimizer (${ENTRY_FIELDS.join(", ")}); ignored`);
   }
+  const extra = readDynamicFields(o, meta, byName, report, isBase);
   if (o.params !== undefined && !isObject(o.params)) report(".params", `must be an object of hyper-parameters (got ${shown(o.params)}); ignored`);
   const params = {};
   for (const [k, v] of Object.entries(isObject(o.params) ? o.params : {})) {
@@ -239,7 +250,47 @@ function readOptimizer(entry, byName, report) {
   if (o.color !== undefined) {
     try { color = colour(o.color); } catch (e) { report(".color", `${e.message}; ignored`); }
   }
-  return { name: o.name, params, color };
+  return { ...extra, name: o.name, params, color };
+}
+
+// schedule, clipping, fork and SAM's base of an entry, each checked in form and range.
+function readDynamicFields(o, meta, byName, report, isBase) {
+  const out = {};
+  const drop = (at, message) => report(at, `${message}; ignored`);
+  if (o.schedule !== undefined) {
+    const s = o.schedule, sm = isObject(s) ? byName[SCHEDULES][s.name] : null;
+    if (meta.base || meta.network_only) drop(".schedule", meta.base ? "goes on the base optimizer (base.schedule)" : `is not available for ${meta.title} yet`);
+    else if (!sm) drop(".schedule", `must be {"name": one of ${Object.keys(byName[SCHEDULES]).join(", ")}, ...} (got ${shown(s)})`);
+    else {
+      const bad = Object.keys(s).find((k) => k !== "name" && !sm.params[k]);
+      const badValue = Object.entries(sm.params).find(([k, p]) => typeof s[k] === "number" && (p.kind === "int" || p.kind === "float") && !(s[k] >= p.lo && s[k] <= p.hi));
+      if (bad) drop(`.schedule.${bad}`, `${sm.title} has ${Object.keys(sm.params).join(", ")}`);
+      else if (badValue) drop(`.schedule.${badValue[0]}`, `must be from ${badValue[1].lo} to ${badValue[1].hi} (got ${shown(s[badValue[0]])})`);
+      else out.schedule = structuredClone(s);
+    }
+  }
+  const C = byName[CLIP];
+  const clips = C.fields.filter((f) => o[f] !== undefined);
+  if (clips.length > 1) drop(`.${clips[1]}`, `an optimizer clips one way: ${clips[0]} is kept`);
+  if (clips.length && !isBase) {
+    const c = o[clips[0]];
+    if (typeof c === "number" && c > 0 && c <= C.hi) out[clips[0]] = c;
+    else drop(`.${clips[0]}`, `must be a number above 0 and at most ${C.hi} (got ${shown(c)})`);
+  }
+  if (o.fork !== undefined && !isBase) {
+    const f = o.fork;
+    if (!isObject(f) || !Number.isInteger(f.run) || f.run < 0 || !Number.isInteger(f.step) || f.step < 1) drop(".fork", `must be {"run": an earlier run's index from 0, "step": a step from 1} (got ${shown(f)})`);
+    else out.fork = { run: f.run, step: f.step };
+  }
+  if (meta.base && !isBase) {
+    const b = o.base === undefined ? null : readOptimizer(o.base, byName, (at, m) => report(`.base${at}`, m), true);
+    if (b) { delete b.color; out.base = b; } else {
+      const { name, ...params } = meta.base.default;
+      out.base = { name, params };
+      if (o.base === undefined) report(".base", `${meta.title} needs a base optimizer; ${name} is used`);
+    }
+  } else if (o.base !== undefined) drop(".base", `only SAM has a base optimizer`);
+  return out;
 }
 
 // The learner's code travels in links like any entry; the page shows it and asks before

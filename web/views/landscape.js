@@ -93,8 +93,9 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
 function runBadge(shown, i) {
   const r = shown.result && shown.result.runs[i];
   if (!r || !shown.revealed) return "";
-  return r.diverged_at ? h("span", { class: "badge danger" }, ` diverged at step ${r.diverged_at}`)
-    : h("span", { class: "badge" }, ` f = ${fmt(r.final_loss, 3)}`);
+  const clipped = r.clipped !== undefined ? ` · clipped ${r.clipped}×` : "";   // steps whose gradient was clipped
+  return r.diverged_at ? h("span", { class: "badge danger" }, ` diverged at step ${r.diverged_at}${clipped}`)
+    : h("span", { class: "badge" }, ` f = ${fmt(r.final_loss, 3)}${clipped}`);
 }
 
 // Mark the control of a field the core refused (and only that one).

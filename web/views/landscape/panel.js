@@ -8,6 +8,7 @@ import { numberControl, selectControl } from "../../lib/controls.js";
 import { optimizerList } from "../../lib/optlist.js";
 import { LESSONS } from "../../lessons.js";
 import { lessonOf } from "./scene.js";
+import { CUSTOM, customControls, noiseControls } from "./dynamics.js";
 
 // on: {lesson(id), function(name), edited(), optimizersEdited(), colour(), open(i), add()}
 export function scenePanel({ api, catalog, scene, on, badge }) {
@@ -33,11 +34,12 @@ export function scenePanel({ api, catalog, scene, on, badge }) {
   const stepsCtl = numberControl({ label: "Steps", name: "steps", value: scene.steps, lo: 1, hi: catalog.limits.landscape.max_steps,
     kind: "int", onChange: edit((v) => { scene.steps = v; }) });
   const optUI = optimizerList({ api, catalog, opts: scene.optimizers, onChange: on.optimizersEdited,
-    onColour: on.colour, onOpen: on.open, badge });
+    onColour: on.colour, onOpen: on.open, badge, view: "landscape", steps: () => scene.steps });
+  const noise = noiseControls({ h, numberControl, catalog, scene, edit });
   const el = h("aside", { class: "panel side", "aria-label": "Scene controls" },
     h("h2", {}, "Scene"), msg, lessonSelect.el, lessonBox,
-    fnSelect.el, fnControls, startX.el, startY.el, stepsCtl.el,
-    h("h2", {}, "Optimizers"), optUI.el,
+    fnSelect.el, fnControls, startX.el, startY.el, stepsCtl.el, ...noise.els,
+    h("h2", {}, "Optimizers"), optUI.el, ...(optUI.note ? [optUI.note] : []),
     h("div", { class: "opt-add" }, h("button", { type: "button", class: "button secondary", onclick: on.add }, "+ Add optimizer"), optUI.writeOwn));
 
   const showStart = ([x, y]) => { startX.set(x); startY.set(y); };
@@ -47,8 +49,9 @@ export function scenePanel({ api, catalog, scene, on, badge }) {
     const f = fnById[scene.function];
     lessonSelect.select.value = scene.lesson || "";
     fnSelect.select.value = scene.function;
-    fnControls.replaceChildren(h("p", { class: "hint" }, f.description), ...functionParamControls(f, scene, edit));
-    showStart(scene.start); stepsCtl.set(scene.steps);
+    fnControls.replaceChildren(h("p", { class: "hint" }, f.description), ...(scene.function === CUSTOM
+      ? customControls({ h, numberControl, catalog, scene, edit }) : functionParamControls(f, scene, edit)));
+    showStart(scene.start); stepsCtl.set(scene.steps); noise.show();
   }
 
   return {

@@ -7,12 +7,15 @@
 //   optimizers        [{name, params: {non-default hyper-parameters}, color}]
 //   step              the timeline's step (null: the last one)
 //   selected          {run, step} in the inspector, or null (in a link: [run, step])
+//   expression, domain  the learner's own f(x, y) when function is "custom" (./dynamics.js)
+//   noise             {std, seed} gradient noise, or undefined
 //
 // readScene() and sceneParams() are its one parse/serialize pair. The specs the worker
 // runs are made from the scene here too, so what is drawn is what was asked for.
 import { LESSONS } from "../../lessons.js";
 import { normalizeOpts, optimizerSpecs, MAX_OPTIMIZERS } from "../../lib/optlist.js";
 import { readParams, choice, number, json, optimizers, isObject, num, shown, Bad } from "../../lib/urlstate.js";
+import { dynamicsSchema, readDynamics, dynamicsParams, dynamicsSpec } from "./dynamics.js";
 
 const GRID_SIZE = 160;          // grid samples per side for the heat map
 const CONTOUR_LEVELS = 18;
@@ -42,6 +45,7 @@ export function readScene(params, catalog) {
     optimizers: v.optimizers || normalizeOpts(base.optimizers),
     step: v.step ?? null,
     selected: v.selected ? { run: v.selected[0], step: v.selected[1] } : null,
+    ...readDynamics(v, fn, base, catalog),
   };
   return { scene, problems };
 }
@@ -70,6 +74,7 @@ function linkSchema(catalog, fnById) {
       if (!Array.isArray(x) || x.length !== 2) throw new Bad(`must be [run, step] (got ${shown(x)})`);
       return [num(x[0], 0, optimizersOf(ctx.values).length - 1, "[0]", true), num(x[1], 0, stepsOf(ctx.values), "[1]", true)];
     }),
+    ...dynamicsSchema(catalog),
   };
 }
 
@@ -95,6 +100,7 @@ export function sceneParams(scene) {
     function: scene.function, function_params: scene.function_params, start: scene.start, steps: scene.steps,
     optimizers: scene.optimizers, step: scene.step, lesson: scene.lesson || undefined,
     selected: scene.selected ? [scene.selected.run, scene.selected.step] : undefined,
+    ...dynamicsParams(scene),
   };
 }
 
@@ -112,11 +118,11 @@ export function applyLesson(scene, lesson) {
 export function landscapeSpec(scene, record) {
   return {
     kind: "landscape", function: scene.function, function_params: scene.function_params, start: scene.start,
-    steps: scene.steps, optimizers: optimizerSpecs(scene.optimizers), record_state: record,
+    steps: scene.steps, optimizers: optimizerSpecs(scene.optimizers), record_state: record, ...dynamicsSpec(scene, true),
   };
 }
 
 export function gridSpec(scene) {
   return { kind: "grid", function: scene.function, function_params: scene.function_params,
-    size: [GRID_SIZE, GRID_SIZE], levels: CONTOUR_LEVELS };
+    size: [GRID_SIZE, GRID_SIZE], levels: CONTOUR_LEVELS, ...dynamicsSpec(scene, false) };
 }
