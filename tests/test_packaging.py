@@ -101,3 +101,37 @@ def test_test_requirements_are_locked_with_hashes():
         assert locked.get(name.lower()) == version, f"{line} is not in requirements-test.txt: recompile it"
     # numpy must be the version Pyodide ships, so native and browser compute the same bits.
     assert locked["numpy"] == "2.0.2"
+
+
+# ---------------------------------------------------------------- precomputed scenes (buildtool/scenes.py)
+def test_scene_keys_write_numbers_as_javascript_does():
+    """The build keys each precomputed scene by the canonical JSON the page writes
+    (web/instant.js canonical: String(number)); a different digit layout would never hit."""
+    from buildtool.scenes import canonical, js_number
+    # what String(x) gives in JavaScript for each
+    # (checked with node: String(x) for each; -0 is the page's own choice, as the worker's)
+    cases = [(2.0, "2"), (-1.5, "-1.5"), (0.0005, "0.0005"), (1e-05, "0.00001"), (1e-07, "1e-7"), (1.5e-07, "1.5e-7"),
+             (1e21, "1e+21"), (1.25e21, "1.25e+21"), (1e20, "100000000000000000000"), (0.1 + 0.2, "0.30000000000000004"),
+             (123456.789, "123456.789"), (-0.0, "-0"), (0.0, "0"), (1000, "1000"), (True, "true"), (float("nan"), "null")]
+    for x, js in cases:
+        assert js_number(x) == js, (x, js_number(x), js)
+    assert canonical({"b": [1.0, -0.0], "a": {"z": None, "y": "é"}}) == '{"a":{"y":"é","z":null},"b":[1,-0]}'
+
+
+def test_scene_specs_cover_every_lesson_and_its_grid():
+    from buildtool.scenes import canonical, default_lesson, lesson_scenes, page_specs
+    lessons = lesson_scenes()
+    listed = page_specs()
+    keys = [canonical(spec) for spec, _ in listed]
+    assert len(keys) == len(set(keys))
+    for scene in lessons.values():
+        assert any(json.loads(k)["kind"] == "landscape" and json.loads(k)["start"] == scene["start"]
+                   and json.loads(k)["steps"] == scene["steps"] for k in keys)
+    kinds = sorted(spec["kind"] for spec, _ in listed)
+    assert kinds.count("landscape") == len(lessons) and kinds.count("grid") >= 1
+    default = [spec for spec, is_default in listed if is_default]
+    assert sorted(s["kind"] for s in default) == ["grid", "landscape"]
+    assert default[0]["function"] == lessons[default_lesson()]["function"]
+    # the spec the page sends: palette colours, record_state off, params beside the name
+    spec = next(s for s, d in listed if d and s["kind"] == "landscape")
+    assert spec["record_state"] is False and all(o["color"].startswith("#") and "name" in o for o in spec["optimizers"])
