@@ -71,6 +71,7 @@ function drawBackground(ctx, { frame, shaded, m, W, H, X, Y, x0, x1, y0, y1, fg 
     ctx.drawImage(frame.heat, m.l, m.t, W, H);
     ctx.strokeStyle = "rgba(30,30,40,0.35)"; ctx.lineWidth = 0.8;
     drawContours(ctx, frame.grid.contours, X, Y);
+    drawUndefined(ctx, frame.grid, X, Y);
   } else {
     ctx.fillStyle = "#ddd"; ctx.fillRect(m.l, m.t, W, H);
   }
@@ -105,7 +106,10 @@ function drawRuns(ctx, { m, W, H, X, Y }, result, scene, labels = []) {
     const last = Math.min(t, r.path.length - 1);
     ctx.strokeStyle = "rgba(0,0,0,0.55)"; ctx.lineWidth = 3.6; pathTo(ctx, r.path, last, X, Y);
     ctx.strokeStyle = color; ctx.lineWidth = 2; pathTo(ctx, r.path, last, X, Y);
+    const fork = scene.optimizers[i] && scene.optimizers[i].fork;
+    if (fork && r.path[fork.step]) branchMark(ctx, X(r.path[fork.step][0]), Y(r.path[fork.step][1]), color);
     const [px, py] = r.path[last];
+    if (r.probe && r.probe.length) probeMark(ctx, X(px), Y(py), r.probe[Math.min(last, r.probe.length - 1)], X, Y, color);
     dot(ctx, X(px), Y(py), 4.5, color, "#000");
     if (r.diverged_at && t >= r.path.length - 1) notes.push({ color, text: `✕ ${labels[i] ?? r.name} diverged at step ${r.diverged_at}`, x: X(px), y: Y(py) });
   });
@@ -142,6 +146,38 @@ function drawMarks(ctx, { X, Y, fg }, { scene, result, hover, selected, revealed
     ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 10, 0, 2 * Math.PI); ctx.stroke();
     ctx.strokeStyle = "#fff"; ctx.lineWidth = 2.5; ctx.setLineDash([3, 2]);
     ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 10, 0, 2 * Math.PI); ctx.stroke(); ctx.setLineDash([]);
+  }
+}
+
+// SAM's probe point of the shown step (where its second gradient was taken), joined to the
+// point it was probed from: a hollow ring in the run's colour.
+function probeMark(ctx, px, py, probe, X, Y, color) {
+  const qx = X(probe[0]), qy = Y(probe[1]);
+  ctx.strokeStyle = color; ctx.lineWidth = 1.2; ctx.setLineDash([2, 2]);
+  ctx.beginPath(); ctx.moveTo(px, py); ctx.lineTo(qx, qy); ctx.stroke(); ctx.setLineDash([]);
+  ctx.beginPath(); ctx.arc(qx, qy, 4, 0, 2 * Math.PI);
+  ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.stroke();
+}
+
+// Where a fork leaves its parent's path: a diamond in the fork's colour.
+function branchMark(ctx, x, y, color) {
+  const r = 6;
+  ctx.beginPath(); ctx.moveTo(x, y - r); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r); ctx.lineTo(x - r, y); ctx.closePath();
+  ctx.fillStyle = color; ctx.fill(); ctx.strokeStyle = "#000"; ctx.lineWidth = 1.2; ctx.stroke();
+}
+
+// Grid points where a custom f(x, y) is undefined (log of a negative, say: grid.undefined,
+// row-major indices of z): a grey cell each, so no made-up shade is shown there.
+function drawUndefined(ctx, grid, X, Y) {
+  const idx = grid.undefined;
+  if (!idx || !idx.length) return;
+  const nx = grid.x.length;
+  const half = (a, k) => Math.abs(a[Math.min(k + 1, a.length - 1)] - a[Math.max(k - 1, 0)]) / (k === 0 || k === a.length - 1 ? 2 : 4);
+  ctx.fillStyle = "rgba(90,90,90,0.85)";
+  for (const n of idx) {
+    const col = n % nx, row = (n - col) / nx;
+    const x = grid.x[col], y = grid.y[row], hx = half(grid.x, col), hy = half(grid.y, row);
+    ctx.fillRect(X(x - hx), Y(y + hy), X(x + hx) - X(x - hx), Y(y - hy) - Y(y + hy));
   }
 }
 
