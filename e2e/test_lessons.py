@@ -96,3 +96,27 @@ def test_default_scene_is_a_lesson_with_its_text(opened, server):
     wait_digest(page)
     assert page.locator("[data-field='lesson']").input_value() == "rosenbrock"
     assert "banana" in page.locator(".lesson-text").inner_text()
+
+
+SHOTS = __import__("pathlib").Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
+def test_screenshots_of_a_predict_lesson(opened, server, width, height):
+    """docs/screenshots/predict-{before,after}-{width}.png: the valley lesson before the
+    choice, then after choosing Adam (a wrong guess), its runs played to the end. A phone's
+    picture is the whole page (the card sits right after the plot)."""
+    page = opened(server + "#landscape?lesson=valley")
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function(HIDDEN, timeout=120_000)
+    page.evaluate("() => document.fonts.ready")
+    full = width < 500
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"predict-before-{width}.png"), full_page=full)
+    page.locator(".lesson-card .predict-choices button", has_text="Adam").click()
+    page.locator(".lesson-card .verdict").wait_for()
+    page.wait_for_function("() => { const r = document.querySelector('.timeline-range');"
+                           " return r && +r.value === +r.max; }", timeout=60_000)
+    page.wait_for_function("() => !/Pause/.test(document.querySelector('.timeline .button').textContent)", timeout=30_000)
+    assert page.locator(".lesson-card .verdict").inner_text().startswith("✗ Not quite")
+    page.screenshot(path=str(SHOTS / f"predict-after-{width}.png"), full_page=full)
