@@ -79,6 +79,32 @@ OTHERS = [
     {"kind": "projection", "target": "activations", "max_iter": 300, "network": NETWORKS[1]},
 ]
 
+# Issue #16: one spec of each training-dynamics feature (schedule, noise, clipping, a custom
+# f(x, y), a fork, SAM, Muon in a network, a modern optimizer, tune).
+_BOWL = {"kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 150}
+DYNAMICS = {
+    "schedule": _BOWL | {"optimizers": [
+        {"name": "sgd", "lr": 0.001, "momentum": 0.9, "schedule": {"name": "warmup_cosine", "warmup_steps": 20, "total_steps": 150}},
+        {"name": "adam", "lr": 0.05, "schedule": {"name": "onecycle", "total_steps": 150}},
+        {"name": "sgd", "lr": 0.002, "schedule": {"name": "multistep", "milestones": [30, 90], "gamma": 0.5}}]},
+    "noise": _BOWL | {"noise": {"std": 2.0, "seed": 7}, "optimizers": [{"name": "sgd", "lr": 0.001}, {"name": "adam", "lr": 0.05}]},
+    "clip": _BOWL | {"optimizers": [{"name": "sgd", "lr": 0.002, "clip_grad_norm": 1.0},
+                                    {"name": "momentum", "lr": 0.002, "clip_grad_value": 0.5}]},
+    "custom": {"kind": "landscape", "function": "custom", "expression": "x**2 + 10*sin(y) + 0.1*x*y + log(1 + abs(x))",
+               "domain": [[-4, 4], [-4, 4]], "start": [2.5, 1.0], "steps": 120,
+               "optimizers": [{"name": "adam", "lr": 0.1}, {"name": "nadam", "lr": 0.05}]},
+    "custom_grid": {"kind": "grid", "function": "custom", "expression": "log(x) + y**2 + atan(x*y)", "size": [40, 30], "levels": 8},
+    "fork": _BOWL | {"optimizers": [{"name": "sgd", "lr": 0.001, "momentum": 0.9},
+                                    {"name": "sgd", "lr": 0.0005, "momentum": 0.9, "fork": {"run": 0, "step": 60}},
+                                    {"name": "adam", "lr": 0.05, "fork": {"run": 0, "step": 30}}]},
+    "sam": _BOWL | {"record_state": True, "optimizers": [{"name": "sam", "rho": 0.05, "base": {"name": "sgd", "lr": 0.001, "momentum": 0.9}},
+                                                         {"name": "sam", "rho": 0.1, "adaptive": True, "base": {"name": "adam", "lr": 0.05}}]},
+    "modern": _BOWL | {"optimizers": [{"name": n} for n in ("adafactor", "schedulefree_adamw", "ademamix", "adan", "lamb", "prodigy")]},
+    "muon_network": NETWORKS[1] | {"epochs": 3, "optimizers": [{"name": "muon", "lr": 0.02}, {"name": "adam", "lr": 0.02}]},
+    "tune": {"kind": "tune", "scene": _BOWL | {"steps": 60, "optimizers": [{"name": "sgd", "lr": 0.001}, {"name": "adam", "lr": 0.05}]},
+             "lr": {"min": 1e-4, "max": 0.1, "points": 4}, "repeats": 2},
+}
+
 
 @pytest.fixture(scope="module")
 def shared_page(browser, server):
@@ -121,3 +147,12 @@ def test_trace_equals_native(shared_page):
             "optimizers": [{"name": "adam", "lr": 0.1, "weight_decay": 0.5}]}
     browser = shared_page.evaluate("(s) => window.descentlab.call('trace', s, 0, 2)", spec)
     assert browser == descentlab.trace(spec, 0, 2)
+
+
+@pytest.mark.parametrize("feature", list(DYNAMICS))
+def test_dynamics_digest_equals_native(shared_page, feature):
+    spec = DYNAMICS[feature]
+    browser, native = _browser_run(shared_page, spec), _native(spec)
+    assert browser["digest"] == native["digest"]
+    if spec["kind"] == "landscape":
+        assert browser == native
