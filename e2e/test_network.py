@@ -570,6 +570,11 @@ def test_pause_step_and_resume_buttons(network):
     assert page.get_by_role("button", name="Step").is_enabled()
     keys = page.locator(".network-view .chart-wrap .legend").first.inner_text()
     assert "1. SGD" in keys
+    Path("/tmp/shots").mkdir(parents=True, exist_ok=True)   # to look at, not for the docs
+    for w, h in [(1280, 800), (390, 844)]:
+        page.set_viewport_size({"width": w, "height": h})
+        page.locator(".main .timeline").first.scroll_into_view_if_needed()
+        page.screenshot(path=f"/tmp/shots/network-paused-{w}.png")
     scrub.fill("1")
     scrub.dispatch_event("input")
     assert page.locator(".main .step-label").inner_text() == f"epoch 1 / {k + 1}"
