@@ -98,12 +98,37 @@ def landscape_spec(scene: dict, consts: dict) -> dict:
     (normalizeOpts then optimizerSpecs: params, name, palette colour)."""
     palette = consts["PALETTE"]
     spec = {"kind": "landscape", "function": scene["function"], "start": scene["start"], "steps": scene["steps"],
-            "optimizers": [{**o.get("params", {}), "name": o["name"], "color": palette[i % len(palette)]}
+            "optimizers": [{**o.get("params", {}), **_dynamic_fields(o), "name": o["name"], "color": palette[i % len(palette)]}
                            for i, o in enumerate(scene["optimizers"][:12])],
             "record_state": False}
     if "function_params" in scene:
         spec["function_params"] = scene["function_params"]
+    spec.update(_dynamics_spec(scene, with_noise=True))
     return spec
+
+
+# lib/optlist.js DYNAMIC_FIELDS: an entry's fields beside its hyper-parameters
+DYNAMIC_FIELDS = ("schedule", "clip_grad_norm", "clip_grad_value", "fork", "base")
+
+
+def _dynamic_fields(o: dict) -> dict:
+    """lib/optlist.js optimizerSpecs: schedule, clipping, fork, and SAM's base as the core reads it."""
+    out = {k: o[k] for k in DYNAMIC_FIELDS if k in o}
+    if "base" in o:
+        b = o["base"]
+        out["base"] = {**b.get("params", {}), **({"schedule": b["schedule"]} if "schedule" in b else {}), "name": b["name"]}
+    return out
+
+
+def _dynamics_spec(scene: dict, with_noise: bool) -> dict:
+    """views/landscape/dynamics.js dynamicsSpec: a custom f(x, y), and noise (landscape only)."""
+    out = {}
+    if scene["function"] == "custom":
+        out.update(expression=scene["expression"], domain=scene["domain"])
+    noise = scene.get("noise")
+    if with_noise and noise and noise["std"] > 0:
+        out["noise"] = noise
+    return out
 
 
 def grid_spec(scene: dict, consts: dict) -> dict:
@@ -112,6 +137,7 @@ def grid_spec(scene: dict, consts: dict) -> dict:
     spec = {"kind": "grid", "function": scene["function"], "size": [n, n], "levels": consts["CONTOUR_LEVELS"]}
     if "function_params" in scene:
         spec["function_params"] = scene["function_params"]
+    spec.update(_dynamics_spec(scene, with_noise=False))
     return spec
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import native, wait_digest
 
-PREDICT_LESSONS = ["valley", "saddle", "beale-momentum", "lr-too-high", "rastrigin"]
+PREDICT_LESSONS = ["valley", "saddle", "beale-momentum", "lr-too-high", "rastrigin", "noisy-schedule", "sam-sharp-flat"]
 INTERNAL_NAMES = {"sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad", "adamw"}
 HIDDEN = "() => /hidden until you predict/.test(document.querySelector('.main .run-status')?.textContent)"
 
@@ -28,7 +28,8 @@ def right_answer(rule, runs):
     if rule == "diverged":
         return next(i for i, r in enumerate(runs) if r["diverged_at"])
     ok = [i for i, r in enumerate(runs) if not r["diverged_at"]]
-    return min(ok, key=lambda i: runs[i]["final_loss"])
+    pick = max if rule == "highest" else min
+    return pick(ok, key=lambda i: runs[i]["final_loss"])
 
 
 @pytest.mark.parametrize("n, lesson", list(enumerate(PREDICT_LESSONS)))

@@ -30,5 +30,17 @@ export const LESSON_SCENES = /*@JSON@*/{
     "function": "rosenbrock", "function_params": {}, "start": [-1.5, 2.0], "steps": 1000,
     "optimizers": [{"name": "sgd", "params": {"lr": 0.0005}}, {"name": "nesterov", "params": {"lr": 0.0005}}, {"name": "adam", "params": {"lr": 0.05}},
       {"name": "rmsprop", "params": {"lr": 0.005}}]
+  },
+  "noisy-schedule": {
+    "function": "quadratic", "function_params": {"condition": 4, "angle": 30}, "start": [-1.8, 1.2], "steps": 200,
+    "noise": {"std": 2, "seed": 6},
+    "optimizers": [{"name": "sgd", "params": {"lr": 0.2}},
+      {"name": "sgd", "params": {"lr": 0.2}, "schedule": {"name": "warmup_cosine", "warmup_steps": 20, "total_steps": 200}}]
+  },
+  "sam-sharp-flat": {
+    "function": "custom", "function_params": {}, "expression": "min(20*((x - 1)**2 + y**2), 0.5*((x + 1)**2 + y**2) + 0.3)",
+    "domain": [[-2.5, 2.5], [-2, 2]], "start": [1.2, 0.25], "steps": 200,
+    "optimizers": [{"name": "sgd", "params": {"lr": 0.045}}, {"name": "adam", "params": {"lr": 0.05}},
+      {"name": "sam", "params": {"rho": 0.1}, "base": {"name": "sgd", "params": {"lr": 0.045}}}]
   }
 }/*@END@*/;

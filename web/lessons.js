@@ -8,7 +8,8 @@
 // that none of them is on the page before the learner answers. The choices are the runs
 // themselves, named as everywhere in the page (lib/labels.js). After the answer:
 //   answer   how this run's numbers decide the right choice: "lowest" (lowest final loss of
-//            the runs that did not diverge) or "diverged" (the run that diverged)
+//            the runs that did not diverge), "highest" (the highest) or "diverged" (the run
+//            that diverged)
 //   explain  (runs, label) -> two or three sentences with this run's numbers;
 //            runs: the result's runs, label(i): run i's name in the page
 //   tryIt    {text, apply(scene)}: one change to try next, applied to the scene
@@ -120,6 +121,54 @@ export const LESSONS = [
     },
   },
   {
+    id: "noisy-schedule",
+    title: "Warm-up + cosine versus a constant lr, with noisy gradients",
+    text: "The bowl f = ½(x² + 4·y²), turned by 30°, with its minimum at (0, 0). Every gradient the optimizers see carries Gaussian noise "
+      + "of standard deviation σ = 2, the same draws for both runs, as a mini-batch gradient would. Two runs of plain gradient descent start "
+      + "at (−1.8, 1.2) and take 200 steps: one with a constant lr of 0.2; the other with the same lr under a warm-up + cosine schedule, "
+      + "which raises the lr from 0.2/3 ≈ 0.067 to 0.2 over the first 20 steps, then lowers it along half a cosine to 0 at step 200. "
+      + "Select a step to see the lr it used.",
+    scene: LESSON_SCENES["noisy-schedule"],
+    predict: {
+      question: "After 200 steps, which run has the lower loss?",
+      keywords: ["kick", "balance", "jitter", "comes to rest", "σ²"],
+      answer: "lowest",
+      explain: (runs, label) => `${label(0)} ends at ${at(end(runs[0]))} with f = ${f(runs[0])}; ${label(1)} ends at ${at(end(runs[1]))} with f = ${f(runs[1])}. `
+        + "Both reach the bottom of the bowl within a few dozen steps; what differs is what happens there. "
+        + "Each step adds a random kick of lr × noise to the position, while the pull back towards the minimum removes only a fraction lr × curvature of the distance "
+        + "(0.2 × 1 = 0.2 along the bowl's flat axis, 0.2 × 4 = 0.8 along its steep one). "
+        + "With a constant lr the two balance and the run keeps its jitter for ever: on average f ≈ lr σ² / (2(2 − lr h)) per axis, "
+        + "0.22 + 0.33 ≈ 0.56 here, whatever the number of steps. "
+        + "The schedule shrinks the kicks with the lr, so its run comes to rest near the minimum; its first 20 shorter steps (the warm-up) cost little in this bowl, "
+        + "but where early gradients are large or unreliable, as at the start of a network's training, they keep the first steps from throwing the run away.",
+      tryIt: { text: "Turn the noise off (σ = 0)", apply: (scene) => { delete scene.noise; } },
+    },
+  },
+  {
+    id: "sam-sharp-flat",
+    title: "SAM in a sharp versus a flat minimum",
+    text: "This f(x, y) = min(20((x − 1)² + y²), ½((x + 1)² + y²) + 0.3) has two minima: a deep, sharp one at (1, 0) with f = 0 and curvature 40, "
+      + "whose basin reaches only about 0.3 towards the other, and a shallow, flat one at (−1, 0) with f = 0.3 and curvature 1. "
+      + "Three runs start at (1.2, 0.25), inside the sharp basin, for 200 steps: SGD (lr 0.045), Adam (lr 0.05) and SAM (ρ = 0.1) with SGD (lr 0.045) as its base. "
+      + "Before each step SAM moves ρ = 0.1 uphill along the gradient (its probe, drawn beside its path), takes the gradient there, "
+      + "and lets SGD step from the original point with that gradient.",
+    scene: LESSON_SCENES["sam-sharp-flat"],
+    predict: {
+      question: "After 200 steps, one run has a clearly higher loss than the other two. Which?",
+      keywords: ["bounce", "thrown", "2 − lr", "generalise", "pays"],
+      answer: "highest",
+      explain: (runs, label) => `${label(0)} ends at ${at(end(runs[0]))} with f = ${f(runs[0])} and ${label(1)} at ${at(end(runs[1]))} with f = ${f(runs[1])}: `
+        + `both settle in the sharp minimum. ${label(2)} ends at ${at(end(runs[2]))} with f = ${f(runs[2])}: in the flat one. `
+        + "Near a minimum of curvature h, SAM's probe always lies ρ further uphill, so the gradient it steps with never vanishes: "
+        + "with SGD as its base it bounces across the minimum between ±a, where a = lr · h · ρ / (2 − lr · h). "
+        + "In the sharp minimum a = 0.045 × 40 × 0.1 / (2 − 1.8) = 0.9, three times further than the basin's edge 0.3 away, so SAM is thrown out of it; "
+        + "in the flat one a = 0.045 × 1 × 0.1 / (2 − 0.045) ≈ 0.002, so it stays there, 0.002 from (−1, 0). "
+        + "Plain SGD with the same lr is stable in the sharp minimum (lr · h = 1.8 < 2). "
+        + "SAM pays 0.3 in loss on this function; its bet, for networks, is that a flat minimum, where nearby weights have nearly the same loss, generalises better.",
+      tryIt: { text: "Give SAM ρ = 0.01", apply: (scene) => { scene.optimizers[2].params.rho = 0.01; } },
+    },
+  },
+  {
     id: "rosenbrock",
     title: "Rosenbrock's banana valley",
     text: "Rosenbrock's function has a curved, banana-shaped valley that ends at the minimum (1, 1). Finding the valley is easy; "
@@ -132,12 +181,14 @@ export const LESSONS = [
 
 // The run a predict lesson's answer is, from this run's numbers (comparisons only); null
 // when the numbers do not decide it (no run diverged, or every run did).
+// "highest": the highest final loss of the runs that did not diverge.
 export function rightAnswer(lesson, runs) {
   if (lesson.predict.answer === "diverged") {
     const k = runs.findIndex((r) => r.diverged_at);
     return k >= 0 && runs.filter((r) => r.diverged_at).length === 1 ? k : null;
   }
+  const sign = lesson.predict.answer === "highest" ? -1 : 1;
   let best = null;
-  runs.forEach((r, i) => { if (!r.diverged_at && (best === null || r.final_loss < runs[best].final_loss)) best = i; });
+  runs.forEach((r, i) => { if (!r.diverged_at && (best === null || sign * r.final_loss < sign * runs[best].final_loss)) best = i; });
   return best;
 }

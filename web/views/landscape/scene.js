@@ -108,6 +108,8 @@ export function sceneParams(scene) {
 // The optimizer list's widget holds scene.optimizers, so its contents are replaced, not the array.
 export function applyLesson(scene, lesson) {
   const { optimizers: list, ...rest } = structuredClone(lesson.scene);
+  // fields a lesson may leave out must not stay from the scene before (a noisy lesson's noise)
+  for (const k of ["noise", "expression", "domain"]) delete scene[k];
   Object.assign(scene, rest);
   scene.optimizers.splice(0, scene.optimizers.length, ...normalizeOpts(list));
   scene.step = null;
