@@ -106,3 +106,31 @@ def test_screenshots(opened, server):
         if width < 500:  # the phone layout stacks the panel under the plot: show the schedule and its preview
             page.locator("canvas.schedule-preview").first.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"dynamics-{width}.png"))
+
+
+def test_inspector_eta_clip_and_fork_from_step(opened, server):
+    """The inspector shows η_t of a scheduled run and its raw and clipped gradient (both from
+    Python's trace of that step); "Fork from step k" adds a run forked there, computed natively."""
+    import descentlab
+    page = opened(server + link({**SCENE, "selected": [0, 40]}))
+    wait_digest(page)
+    spec = spec_of(page)
+    t = descentlab.trace(json.loads(json.dumps(spec)), 0, 40)
+    page.wait_for_selector(".inspector .eta-t", timeout=60_000)
+    assert float(page.get_attribute(".inspector .eta-t", "data-value")) == t["hyper"]["lr"]
+    assert "warmup_cosine" in page.text_content(".inspector .eta-t")
+    clip = page.text_content(".inspector .grad-clip")
+    assert "clipped (norm ≤ 1)" in clip
+    assert t["grads_raw"] != t["grads"]   # this step's gradient was clipped: the two differ
+    old = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    page.click(".inspector .fork-button")
+    digest = wait_digest(page, old)
+    spec = spec_of(page)
+    assert len(spec["optimizers"]) == 4
+    forked = spec["optimizers"][3]
+    assert forked["fork"] == {"run": 0, "step": 40}
+    assert forked["schedule"] == spec["optimizers"][0]["schedule"] and forked["clip_grad_norm"] == 1.0
+    result = native(spec)
+    assert result["digest"] == digest
+    # the fork follows its parent bit for bit up to step 40
+    assert result["runs"][3]["path"][:41] == result["runs"][0]["path"][:41]

@@ -7,6 +7,7 @@
 import { h, fmt } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
 import { runLabels } from "../lib/labels.js";
+import { MAX_OPTIMIZERS } from "../lib/optlist.js";
 import { readScene, lessonOf } from "./landscape/scene.js";
 import { sceneActions } from "./landscape/actions.js";
 import { sceneRequests } from "./landscape/requests.js";
@@ -32,7 +33,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   const actions = sceneActions({ catalog, scene, shown, notify, parts });
   const panel = parts.panel = scenePanel({ api, catalog, scene, on: actions, badge: (i) => runBadge(shown, i) });
   const stage = parts.stage = landscapeStage({ catalog, scene, shown, notify, labels, alive: isAlive, onSettle: () => requests.remember() });
-  const inspector = parts.inspector = inspectorPanel({ api, catalog, needState: () => requests.needState() });
+  const inspector = parts.inspector = inspectorPanel({ api, catalog, needState: () => requests.needState(), fork: locked ? null : forkRun });
   const regime = parts.regime = new RegimeMap({ api, catalog, getScene: () => scene, getResult: () => shown.result, labels, onCell: actions.cell });
   const card = parts.card = lessonCard({ catalog, locked, on: { answer: actions.predict, tryIt: actions.tryIt } });
   const summary = parts.summary = sceneSummary({ catalog, scene });
@@ -68,6 +69,15 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       panel.showMessage(err.field ? `${err.field}: ${err.message}` : err.message); markField(root, err.field);
     },
   } });
+
+  // The inspector's "Fork from step k": a copy of run i that follows it to step k, then
+  // goes on with its own settings (issue #16 item 5); its panel opens for those settings.
+  function forkRun(run, step) {
+    const entry = scene.optimizers[run];
+    if (!entry) return;
+    if (!panel.addOptimizer({ ...structuredClone(entry), fork: { run, step } })) { panel.showMessage(`At most ${MAX_OPTIMIZERS} optimizers in one scene.`); return; }
+    actions.optimizersEdited();
+  }
 
   const onResize = () => { stage.render(); regime.draw(); };
   window.addEventListener("resize", onResize);

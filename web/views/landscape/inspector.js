@@ -16,16 +16,28 @@ const COORDS = [["x", "x"], ["y", "y"], ["both", "x and y"]];
 export function specOfResult(result) {
   const optimizers = result.runs.map((r) => (r.name === "custom"
     ? { name: "custom", label: r.label, code: r.code, hyper: r.params }
-    : { name: r.name, ...r.params, ...(r.schedule ? { schedule: r.schedule } : {}) }));
-  return { kind: "landscape", function: result.function.name, function_params: result.function.params,
+    : { name: r.name, ...r.params, ...entryFields(r), ...(r.base ? { base: { ...r.base.params, ...entryFields(r.base), name: r.base.name } } : {}) }));
+  const fn = result.function;
+  return { kind: "landscape", function: fn.name, function_params: fn.params,
+    ...(fn.expression !== undefined ? { expression: fn.expression, domain: fn.domain } : {}),
+    ...(result.noise ? { noise: result.noise } : {}),
     start: result.start, steps: result.steps, optimizers };
 }
+
+// A run's fields beside its hyper-parameters, as the result echoes them.
+const ENTRY_FIELDS = ["schedule", "clip_grad_norm", "clip_grad_value", "fork"];
+const entryFields = (r) => Object.fromEntries(ENTRY_FIELDS.filter((k) => r[k] !== undefined && r[k] !== null).map((k) => [k, r[k]]));
+// The schedule a run's lr follows: its own, or its base optimizer's (SAM).
+const scheduleOf = (r) => r.schedule || (r.base && r.base.schedule);
+const clipOf = (r) => (r.clip_grad_norm !== undefined && r.clip_grad_norm !== null ? `norm ≤ ${fmt(r.clip_grad_norm, 4)}`
+  : r.clip_grad_value !== undefined && r.clip_grad_value !== null ? `each |g| ≤ ${fmt(r.clip_grad_value, 4)}` : null);
 
 export const hasCode = (spec) => spec.optimizers.some((o) => o.name === "custom");
 
 // needState(): the result has no recorded state yet; ask for a run that records it.
-export function inspectorPanel({ api, catalog, needState }) {
-  const optById = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
+// fork(run, step): add a fork of that run from that step to the scene (null: not offered).
+export function inspectorPanel({ api, catalog, needState, fork = null }) {
+  const optById = Object.fromEntries([...catalog.optimizers, ...(catalog.extra_optimizers || [])].map((o) => [o.name, o]));
   const el = h("div", { class: "inspector", "aria-live": "polite" });
   const info = h("div", { class: "opt-info" });
   let infoShown = null;   // the optimizer the "About" panel describes: rebuilt only on a change
@@ -43,11 +55,15 @@ export function inspectorPanel({ api, catalog, needState }) {
     const k = Math.min(selected.step, r.path.length - 1);
     showInfo(optimizers, selected.run);
     const head = header(r, k, optimizers[selected.run], selected.run, labelOf(result, optimizers, selected.run));
-    if (k === 0) { el.replaceChildren(head, h("p", { class: "hint" }, "Step 0 is the start point: no update yet.")); return; }
+    // "what if I had changed something at step k?": a fork follows this run up to step k
+    const forkBtn = fork && r.name !== "custom" ? [h("p", { class: "fork-from" }, h("button", { type: "button", class: "button secondary small fork-button",
+      title: "Add a run that follows this one up to this step, then goes on with its own settings (change them in its panel)",
+      onclick: () => fork(selected.run, k) }, `Fork from step ${k}`))] : [];
+    if (k === 0) { el.replaceChildren(head, ...forkBtn, h("p", { class: "hint" }, "Step 0 is the start point: no update yet.")); return; }
     const table = r.state ? stateTable(r.state, k) : h("p", { class: "hint" }, "Loading the optimizer state…");
     if (!r.state) needState();
     const code = h("div", { class: "trace-box" }, h("p", { class: "hint" }, "Re-running this step under a tracer…"));
-    el.replaceChildren(head, table, code);
+    el.replaceChildren(head, ...forkBtn, table, code);
     traceStep(result, selected.run, k, head, code);
   }
 
@@ -63,7 +79,15 @@ export function inspectorPanel({ api, catalog, needState }) {
     }
     traced.promise.then(async (t) => {
       if (token !== traceToken) return;
-      if (t.hyper && result.runs[run].schedule) head.append(h("br"), `η_t = ${fmt(t.hyper.lr, 6)} at step ${k} (scheduled)`);
+      const r = result.runs[run];
+      if (t.hyper && scheduleOf(r)) {
+        head.append(h("br"), h("span", { class: "eta-t", "data-value": String(t.hyper.lr) }, `η_t = ${fmt(t.hyper.lr, 6)} at step ${k} (${scheduleOf(r).name} schedule)`));
+      }
+      const clip = clipOf(r);
+      if (clip && t.grads_raw && t.grads) {
+        const pair = (g) => `(${fmt(g[0], 6)}, ${fmt(g[1], 6)})`;
+        head.append(h("br"), h("span", { class: "grad-clip" }, `gradient ${pair(t.grads_raw)} → clipped (${clip}) ${pair(t.grads)}`));
+      }
       const view = await render(t);
       if (token === traceToken) box.replaceChildren(view);
     }, (err) => { if (token === traceToken) box.replaceChildren(h("p", { class: "message" }, err.message)); });
