@@ -134,3 +134,43 @@ def test_inspector_eta_clip_and_fork_from_step(opened, server):
     assert result["digest"] == digest
     # the fork follows its parent bit for bit up to step 40
     assert result["runs"][3]["path"][:41] == result["runs"][0]["path"][:41]
+
+
+def test_tune_learning_rates_in_the_page(opened, server):
+    """"Tune learning rates" sends the view's landscape spec as a tune, shows each optimizer at
+    its best lr (the scene drawn from best_run), the grid's losses with diverged ones marked,
+    median + band chart and the result's note; the digest is the native one."""
+    scene = {"function": "quadratic", "function_params": {"condition": 10, "angle": 0}, "start": [-1.8, 1.2], "steps": 60,
+             "noise": {"std": 0.5, "seed": 2},
+             "optimizers": [{"name": "sgd", "params": {"lr": 0.01}}, {"name": "adam", "params": {"lr": 0.01}}]}
+    page = opened(server + link(scene))
+    wait_digest(page)
+    for field, value in (("lr.min", "0.001"), ("lr.max", "1"), ("lr.points", "7"), ("repeats", "2")):
+        page.fill(f'.tune [data-field="{field}"]', value)
+        page.press(f'.tune [data-field="{field}"]', "Tab")
+    page.click(".tune .tune-run")
+    page.wait_for_selector(".tune .tune-notes", timeout=120_000)
+    view_spec = spec_of(page)
+    tune_spec = {"kind": "tune", "scene": {**view_spec, "record_state": False}, "lr": {"min": 0.001, "max": 1, "points": 7}, "repeats": 2}
+    ref = native(tune_spec)
+    assert page.get_attribute(".tune", "data-digest") == ref["digest"]
+    assert ref["notes"] in page.text_content(".tune .tune-notes")
+    rows = page.locator(".tune-grid tbody tr")
+    assert rows.count() == 2
+    for i, t in enumerate(ref["tuned"]):
+        cells = rows.nth(i).locator("td")
+        assert cells.count() == 7
+        for j, loss in enumerate(t["grid"]["loss"]):
+            text = cells.nth(j).inner_text()
+            if t["grid"]["diverged"][j]:
+                assert "diverged" in text
+            else:
+                assert float(cells.nth(j).get_attribute("data-value")) == loss
+        assert "★" in cells.nth(t["best_index"]).inner_text()
+    assert any(any(t["grid"]["diverged"]) for t in ref["tuned"])   # lr 1 on curvature 10: SGD diverges
+    # the scene now shows each optimizer's best run
+    runs = page.evaluate("() => window.descentlab.view.result.runs.map((r) => r.final_loss)")
+    assert runs == [t["best_run"]["final_loss"] for t in ref["tuned"]]
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.locator(".tune").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "tune-1280.png"))

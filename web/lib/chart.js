@@ -1,4 +1,5 @@
-// A small line chart: several series against step, optional log y, a cursor line.
+// A small line chart: several series against step, optional log y, a cursor line, and
+// optional bands (series.band = {lo, hi}: a range around the line, such as min and max).
 import { fitCanvas, ticks } from "./canvas.js";
 import { fmt } from "./dom.js";
 
@@ -31,6 +32,7 @@ export class LineChart {
     const box = { m, W, H, X, Y, xmax, ymin, ymax, fg, muted };
     this.drawAxes(ctx, box);
     ctx.save(); ctx.beginPath(); ctx.rect(m.l, m.t, W, H); ctx.clip();
+    for (const s of this.series) if (s.band) this.drawBand(ctx, s, X, (v) => Y(tr(v)));
     for (const s of this.series) this.drawSeries(ctx, s, X, (v) => Y(tr(v)));
     ctx.setLineDash([]);
     if (this.cursor !== null) {
@@ -47,7 +49,7 @@ export class LineChart {
     for (const s of this.series) {
       const xs = s.x || null;
       xmax = Math.max(xmax, xs ? xs[xs.length - 1] || 1 : s.values.length - 1);
-      for (const v of s.values) {
+      for (const v of s.band ? [...s.values, ...s.band.lo, ...s.band.hi] : s.values) {
         if (v === null || !Number.isFinite(v) || (this.logY && v <= 0)) continue;
         const t = this.logY ? Math.log10(v) : v;
         if (t < ymin) ymin = t;
@@ -77,6 +79,29 @@ export class LineChart {
     ctx.fillText(this.xLabel, m.l + W / 2, m.t + H + 18);
     ctx.save(); ctx.translate(12, m.t + H / 2); ctx.rotate(-Math.PI / 2);
     ctx.fillText(this.yLabel + (this.logY ? " (log)" : ""), 0, 0); ctx.restore();
+  }
+
+  // A series' band (s.band = {lo, hi}, one pair per point, e.g. the min and max over
+  // repeats): filled in the series' colour, faint, and broken where either end is missing.
+  drawBand(ctx, s, X, Y) {
+    const ok = (v) => v !== null && Number.isFinite(v) && !(this.logY && v <= 0);
+    ctx.fillStyle = s.color; ctx.globalAlpha = 0.18;
+    let run = [];
+    const flush = () => {
+      if (run.length > 1) {
+        ctx.beginPath();
+        run.forEach(([x, lo], j) => (j ? ctx.lineTo(X(x), Y(lo)) : ctx.moveTo(X(x), Y(lo))));
+        for (let j = run.length - 1; j >= 0; j--) ctx.lineTo(X(run[j][0]), Y(run[j][2]));
+        ctx.closePath(); ctx.fill();
+      }
+      run = [];
+    };
+    s.band.lo.forEach((lo, i) => {
+      const hi = s.band.hi[i];
+      if (ok(lo) && ok(hi)) run.push([s.x ? s.x[i] : i, lo, hi]); else flush();
+    });
+    flush();
+    ctx.globalAlpha = 1;
   }
 
   // One series: a line broken where a value is missing (or not positive on a log scale),

@@ -8,7 +8,8 @@ import { h, fmt } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
 import { runLabels } from "../lib/labels.js";
 import { MAX_OPTIMIZERS } from "../lib/optlist.js";
-import { readScene, lessonOf } from "./landscape/scene.js";
+import { readScene, lessonOf, landscapeSpec } from "./landscape/scene.js";
+import { tunePanel } from "./landscape/tune.js";
 import { sceneActions } from "./landscape/actions.js";
 import { sceneRequests } from "./landscape/requests.js";
 import { scenePanel } from "./landscape/panel.js";
@@ -44,7 +45,15 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   card.el.after(summary.el);
   const right = h("aside", { class: "panel right", "aria-label": "Inspector" },
     h("h2", {}, "Inspector"), inspector.el, h("h2", {}, "About the optimizer"), inspector.info);
-  const view = h("div", { class: "landscape-view" }, panel.el, stage.el, right, regime.el);
+  // "Tune learning rates": its best runs are drawn as the scene (every number from Python)
+  const tune = tunePanel({ api, catalog, spec: () => landscapeSpec(scene, false), labels, showBest(result) {
+    const sc = result.scene;
+    shown.result = { kind: "landscape", function: sc.function, start: sc.start, steps: sc.steps, runs: result.tuned.map((t) => t.best_run) };
+    shown.tuned = true;
+    scene.selected = null; stage.timeline.setLength(sc.steps); scene.step = sc.steps;
+    panel.refreshBadges(); stage.render(); actions.showInspector();
+  } });
+  const view = h("div", { class: "landscape-view" }, panel.el, stage.el, right, regime.el, ...(locked ? [] : [tune.el]));
   // the link's problems first: seen before anything else
   root.replaceChildren(problemBox(problems), view);
   parts.view = view;
