@@ -64,6 +64,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
 // The badge after a run's name: its last validation accuracy, or where it diverged.
 function runBadge(r) {
   if (!r || !r.epochs || !r.epochs.val_acc.length) return "";
-  return r.diverged_at ? h("span", { class: "badge danger" }, ` diverged at step ${r.diverged_at}`)
-    : h("span", { class: "badge" }, ` val acc ${(100 * r.epochs.val_acc.at(-1)).toFixed(1)}%`);
+  const clipped = r.clipped !== undefined && r.clipped !== null ? ` · clipped ${r.clipped}×` : "";   // steps whose gradient was clipped
+  return r.diverged_at ? h("span", { class: "badge danger" }, ` diverged at step ${r.diverged_at}${clipped}`)
+    : h("span", { class: "badge" }, ` val acc ${(100 * r.epochs.val_acc.at(-1)).toFixed(1)}%${clipped}`);
 }
