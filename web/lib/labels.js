@@ -50,6 +50,14 @@ function dynamicsOf(entry, catalog) {
 // of the scene, entry among them. -> "Adam", or "SGD lr=0.25" when another SGD run differs
 // in lr, or "Adam (run 3)" when two runs are the same in every setting.
 export function runLabel(entry, catalog, allEntries = [entry]) {
+  const label = settingsLabel(entry, catalog, allEntries);
+  // Settings that differ from some runs may still leave two runs alike (SGD, Adam, Adam lr=0.05,
+  // Adam: both plain Adams read "Adam lr=0.001"): then the run number tells them apart.
+  const clash = allEntries.some((e) => e !== entry && settingsLabel(e, catalog, allEntries) === label);
+  return clash && !/\(run \d+\)$/.test(label) ? `${label} (run ${allEntries.indexOf(entry) + 1})` : label;
+}
+
+function settingsLabel(entry, catalog, allEntries) {
   const title = runTitle(entry, catalog);
   const meta = metaOf(catalog, entry.name);
   const same = allEntries.filter((e) => e !== entry && runTitle(e, catalog) === title);
