@@ -38,8 +38,8 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   const regime = parts.regime = new RegimeMap({ api, catalog, getScene: () => scene, getResult: () => shown.result, labels, onCell: actions.cell });
   const card = parts.card = lessonCard({ catalog, locked, on: { answer: actions.predict, tryIt: actions.tryIt } });
   const summary = parts.summary = sceneSummary({ catalog, scene });
-  // The predict card sits under the lesson's text; the panel's own question box stays
-  // empty (its showLesson is always told "revealed"), and a locked embed shows a summary.
+  // The predict card sits under the lesson's text (the card asks the question), and a locked
+  // embed shows a summary of the scene instead of its disabled controls.
   const lessonText = panel.el.querySelector(".lesson-text");
   if (lessonText) lessonText.after(card.el); else panel.el.prepend(card.el);
   card.el.after(summary.el);
