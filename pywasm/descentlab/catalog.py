@@ -5,8 +5,6 @@ from __future__ import annotations
 import inspect
 
 from . import expression, landscape, network, optimizer_spec, regime, schedules, tune
-from .csvdata import MAX_CSV_BYTES
-from .describe import MAX_ANSWER_CHARS, MAX_TEXT_CHARS
 from .functions import FUNCTIONS
 from .optimizers import EXTRA, REGISTRY, base
 
@@ -92,6 +90,10 @@ def list_catalog() -> dict:
     """Functions, optimizers (with defaults and ranges), datasets, layers and limits."""
     from .nn.activations import ACTIVATIONS
     from .nn.losses import LOSSES
+    # Here, not at the top: describe (the dataset-description grammar) and the CSV reader are
+    # imported by nothing the first scene needs, and the browser pays for every import at start-up.
+    from .csvdata import MAX_CSV_BYTES
+    from .describe import MAX_ANSWER_CHARS, MAX_TEXT_CHARS
     return {
         "functions": _functions(),
         "optimizers": _optimizers(),
