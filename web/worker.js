@@ -182,8 +182,9 @@ function yieldToEventLoop() {
 
 // How long each loading stage took (ms, this worker's clock), sent with "ready" so the page
 // can show the breakdown (descentlab.startup, bench/bench_startup.py): fetch of the runtime's
-// files, then compile + instantiate + interpreter start (the rest of loadPyodide), NumPy's
-// wheel loaded, NumPy imported, Descent Lab's wheel loaded and imported.
+// files, then compile + instantiate + interpreter start (the rest of loadPyodide, which now
+// also fetches and installs both wheels alongside: see load()), NumPy's wheel loaded (~0
+// in the served app, unless loadPyodide failed to), NumPy imported, Descent Lab's wheel loaded and imported.
 const timings = {};
 let lapFrom = performance.now();
 function lap(name) { const now = performance.now(); timings[name] = now - lapFrom; lapFrom = now; }
@@ -200,12 +201,22 @@ async function load() {
     post({ type: "progress", stage, fraction: 0 });
     const t0 = lapFrom;
     importScripts(BASE_URL + "pyodide.js");
-    const pyodide = await loadPyodide({ indexURL: BASE_URL });
+    // `packages`: Pyodide reads the lock and starts fetching the wheels while the wasm
+    // compiles and the interpreter starts, and installs them once it has, instead of
+    // fetching them one after the other after loadPyodide. Each fetch carries the lock's
+    // sha256 as its integrity, as loadPackage's do. Failures there are only logged, so the
+    // loadPackage calls below load (again) whatever is missing and report the error.
+    // Not in the one-file app: there "fetching" a wheel is unpacking it from the page on
+    // this very thread (web/single/worker-prelude.js), which only delays the interpreter
+    // (measured: ready ~0.6 s later), while a served wheel arrives off-thread.
+    const early = self.DESCENTLAB_EMBEDDED ? [] : ["numpy", "descentlab"];
+    const pyodide = await loadPyodide({ indexURL: BASE_URL, packages: early });
     lap("runtime");
     timings.fetch = fetchedBy(t0);
     timings.instantiate = timings.runtime - timings.fetch;
     // pyodide-lock.json in this directory lists exactly numpy and descentlab; loadPackage
-    // fetches each wheel with the lock's sha256 as the fetch integrity.
+    // fetches each wheel with the lock's sha256 as the fetch integrity. In the served app both
+    // are loaded already (above): these calls then only check, and their stages take ~0 ms.
     const quiet = () => {};
     const errors = [];
     const onError = (m) => errors.push(String(m).trim().replace(/:$/, ""));
