@@ -106,6 +106,10 @@ def test_landscape_inspector_shows_the_traced_code_and_values(opened, server):
     assert_same(shown_values(page), expected_values(traced, lambda v: v[1]))
     page.check(".coord-choice input[value=both]")
     page.wait_for_function("() => document.querySelector('.coord-choice input[value=both]')?.checked")
+    # the listing is redrawn after the choice: wait for the m chip to show both coordinates
+    page.wait_for_function("""(line) => [...document.querySelectorAll(
+        `.inspector .trace-view > .listing-wrap tr[data-line="${line}"] .tv[data-name="m"]`)]
+        .some((c) => c.dataset.value.includes(","))""", arg=m_line)
     assert shown_values(page)[m_line]["m"] == "-31.355000000011167, -31.165000000011176"
     # the equations come from the docstring, as the catalog's; init on request
     eqs = page.evaluate("() => [...document.querySelectorAll('.inspector .trace-equations .eq-line')].map((e) => e.textContent)")

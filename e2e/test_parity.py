@@ -17,6 +17,8 @@ from descentlab.functions import FUNCTIONS
 from descentlab.optimizers import REGISTRY
 
 ALL_OPTIMIZERS = [{"name": name} for name in sorted(REGISTRY)]
+MAX_RUNS = 12  # a spec holds at most 12 optimizers: the registry is raced in groups
+GROUPS = [ALL_OPTIMIZERS[i:i + MAX_RUNS] for i in range(0, len(ALL_OPTIMIZERS), MAX_RUNS)]
 VARIANTS = [
     {"name": "sgd", "lr": 0.001, "momentum": 0.9, "nesterov": True},
     {"name": "sgd", "lr": 0.001, "momentum": 0.9, "ema": True},
@@ -28,10 +30,11 @@ VARIANTS = [
 
 LANDSCAPES = [
     {"kind": "landscape", "function": name, "steps": 200, "record_state": True, "optimizers": group}
-    for name in sorted(FUNCTIONS) for group in (ALL_OPTIMIZERS, VARIANTS)  # at most 12 runs per spec
+    for name in sorted(FUNCTIONS) for group in (*GROUPS, VARIANTS)
 ] + [
     {"kind": "landscape", "function": "quadratic", "function_params": {"condition": 200, "angle": 37.5},
-     "start": [1.7, -1.3], "steps": 500, "optimizers": ALL_OPTIMIZERS},
+     "start": [1.7, -1.3], "steps": 500, "optimizers": group} for group in GROUPS
+] + [
     {"kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 500,
      "optimizers": [{"name": "adam", "lr": 0.05}, {"name": "sgd", "lr": 0.001, "momentum": 0.9, "nesterov": True}]},
 ]
@@ -39,7 +42,7 @@ LANDSCAPES = [
 NETWORKS = [
     {"kind": "network", "dataset": {"name": "moons", "n": 200, "noise": 0.2, "seed": 0},
      "model": {"hidden": [16, 16], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 32, "epochs": 8,
-     "seed": 0, "snapshot_every": 5, "optimizers": ALL_OPTIMIZERS},
+     "seed": 0, "snapshot_every": 5, "optimizers": GROUPS[0]},
     {"kind": "network", "dataset": {"name": "circles", "n": 160, "noise": 0.1, "seed": 3},
      "model": {"hidden": [8], "activation": "relu"}, "loss": "binary_cross_entropy", "batch_size": 16, "epochs": 6,
      "seed": 1, "optimizers": [{"name": "adam", "lr": 0.02}, {"name": "rmsprop"}, {"name": "lion", "lr": 0.001}]},
@@ -61,6 +64,7 @@ NETWORKS = [
      "model": {"hidden": [16], "activation": "tanh"}, "loss": "cross_entropy", "batch_size": 16, "epochs": 4,
      "seed": 0, "optimizers": [{"name": "adam", "lr": 0.01}]},
 ]
+NETWORKS += [NETWORKS[0] | {"epochs": 4, "optimizers": group} for group in GROUPS[1:]]  # the rest of the registry
 
 OTHERS = [
     {"kind": "grid", "function": name, "size": [64, 80], "levels": 12} for name in ("rosenbrock", "rastrigin", "saddle")
