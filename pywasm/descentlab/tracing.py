@@ -45,8 +45,14 @@ def in_learner(code) -> bool:
     return code.co_filename == learner.FILENAME
 
 
-def _plain(value):
-    """A recorded value as JSON: floats, lists of floats, a NamedTuple or dict as a dict, else its repr."""
+def _as_list(array: np.ndarray):
+    return array.astype(np.float64).tolist()
+
+
+def _plain(value, array=_as_list):
+    """A recorded value as JSON: floats, lists of floats, a NamedTuple or dict as a dict, else its repr.
+
+    ``array`` turns an ndarray into JSON (by default its values as a list)."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, np.integer)):
@@ -54,31 +60,23 @@ def _plain(value):
     if isinstance(value, (float, np.floating)):
         return float(value)
     if isinstance(value, np.ndarray):
-        return value.astype(np.float64).tolist()
+        return array(value)
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return {f: _plain(v) for f, v in zip(value._fields, value)}
+        return {f: _plain(v, array) for f, v in zip(value._fields, value)}
     if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
+        return [_plain(v, array) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, array) for k, v in value.items()}
     return repr(value)
 
 
 def _picker(flat: int, size: int):
     """``_plain`` for a network: an array shaped like θ shows its element ``flat`` only."""
-    def pick(value):
-        if isinstance(value, np.ndarray):
-            if value.shape == (size,):
-                return float(value[flat])
-            return float(value) if value.size == 1 else f"array of shape {value.shape}"
-        if isinstance(value, tuple) and hasattr(value, "_fields"):
-            return {f: pick(v) for f, v in zip(value._fields, value)}
-        if isinstance(value, (tuple, list)):
-            return [pick(v) for v in value]
-        if isinstance(value, dict):
-            return {str(k): pick(v) for k, v in value.items()}
-        return _plain(value)
-    return pick
+    def element(value: np.ndarray):
+        if value.shape == (size,):
+            return float(value[flat])
+        return float(value) if value.size == 1 else f"array of shape {value.shape}"
+    return lambda value: _plain(value, element)
 
 
 def _snapshot(value):
