@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PageWatch, open_page, wait_until_ready, watched_pages
-from test_offline import Site, wait_controlled
+from test_offline import site, wait_controlled  # noqa: F401 - site: the offline tests' served copy of dist/
 
 SHOTS = Path("/tmp/shots")
 LABEL = "Code of My SGD"
@@ -257,16 +257,6 @@ def test_single_file_app_has_the_editor(browser, dist, tmp_path):
         assert url.split(":", 1)[0] in ("file", "data", "blob"), url
         if url.startswith("file:"):
             assert url.split("#")[0] == path.as_uri(), url
-
-
-@pytest.fixture
-def site(dist, tmp_path):
-    root = tmp_path / "site"
-    shutil.copytree(dist, root, ignore=shutil.ignore_patterns("descentlab.html"))
-    s = Site(root)
-    s.start()
-    yield s
-    s.stop()
 
 
 def test_editor_works_offline_from_the_service_worker_cache(browser, site):

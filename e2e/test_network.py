@@ -58,15 +58,21 @@ def test_train_streams_and_matches_native(network):
         "epoch 1" in page.locator(".boundary figcaption").first.inner_text()
 
 
-def test_stop_keeps_what_was_trained(network):
-    page = network
+def train_for_a_while_then_stop(page):
+    """Start a 400-epoch training, press Stop after its third epoch, wait for "Stopped after epoch k"."""
     page.locator("[data-field='epochs']").fill("400")
     page.locator("[data-field='epochs']").press("Enter")
     page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_function("() => /Epoch [3-9]\\d* of/.test(document.querySelector('.run-status').textContent)",
                            timeout=120_000)
     page.get_by_role("button", name="Stop").click()
-    page.wait_for_function("() => /Stopped/.test(document.querySelector('.run-status').textContent)", timeout=30_000)
+    page.wait_for_function("() => /Stopped after epoch/.test(document.querySelector('.run-status').textContent)",
+                           timeout=30_000)
+
+
+def test_stop_keeps_what_was_trained(network):
+    page = network
+    train_for_a_while_then_stop(page)
     assert page.get_by_role("button", name="Train", exact=True).is_enabled()
     assert page.locator(".boundary canvas").count() >= 1  # the partial boundaries stay
 
@@ -389,14 +395,7 @@ def test_exports_before_training_say_why_and_after_stop_export_what_was_trained(
     assert "press Train first" in notice(page)
     page.get_by_role("button", name="Export JSON").click()
     assert "press Train first" in notice(page)
-    page.locator("[data-field='epochs']").fill("400")
-    page.locator("[data-field='epochs']").press("Enter")
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.wait_for_function("() => /Epoch [3-9]\\d* of/.test(document.querySelector('.run-status').textContent)",
-                           timeout=120_000)
-    page.get_by_role("button", name="Stop").click()
-    page.wait_for_function("() => /Stopped after epoch/.test(document.querySelector('.run-status').textContent)",
-                           timeout=30_000)
+    train_for_a_while_then_stop(page)
     # the epoch slider scrubs what was trained
     scrub = page.locator(".main .timeline-range")
     assert scrub.is_enabled()
