@@ -10,6 +10,7 @@ epoch at a time in turn, so the page can draw all curves growing together.
 from __future__ import annotations
 
 import inspect
+import math
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from .datasets.limits import (DEFAULT_VAL_FRACTION, MAX_CLASSES, MAX_FEATURES, M
 from .datasets.sources import load, read_named, read_points, read_recipe
 from .errors import SpecError
 from .nn import mlp
+from .nn.hvp import hvp
 from .nn.activations import ACTIVATIONS
 from .nn.init import init_params
 from .nn.losses import LOSSES
@@ -37,6 +39,7 @@ DIVERGENCE_BOUND = 1.0e6  # |weight| above this counts as diverged
 BOUNDARY_MARGIN = 0.5  # the decision-boundary grid extends past the data by this much
 MAX_BOUNDARY = 200
 BOUNDARY_UPDATES = 25  # decision boundaries kept (and streamed) per run, for scrubbing epochs
+HUTCHINSON_STREAM = 7  # Sophia's draws of u: default_rng([seed, HUTCHINSON_STREAM, step]), apart from the epochs' [seed, epoch]
 LOSS_EMA_BETA = 0.9  # the smoothed per-step loss: an exponential moving average with this weight on the past
 
 
@@ -74,7 +77,7 @@ def read_spec(spec: dict) -> dict:
         "seed": fields.number("seed", 0, MAX_SEED, 0, integer=True),
         "snapshot_every": _read_snapshot_every(fields),
         "boundary_size": fields.number("boundary_size", 8, MAX_BOUNDARY, 48, integer=True),
-        "optimizers": read_optimizers(fields),
+        "optimizers": read_optimizers(fields, fork=True),
     }
     fields.done()
     _check_sizes(out)
@@ -99,6 +102,7 @@ def _check_sizes(spec: dict) -> None:
         raise SpecError("loss", f"binary_cross_entropy needs exactly 2 classes; this dataset has {n_classes}")
     steps = run_steps(spec, len(X))
     optimizer_spec.check_run_length(spec["optimizers"], steps)
+    optimizer_spec.check_forks(spec["optimizers"], steps)
     if steps > MAX_STEPS:
         raise SpecError("epochs", f"epochs x batches per epoch must be at most {MAX_STEPS}, got {steps}"
                         " (fewer epochs or a larger batch_size)")
@@ -280,17 +284,39 @@ def init_state(opt, theta, layout):
     return opt.init(theta)
 
 
+def _plan(entries: list, entry: dict, field: str, stop) -> list:
+    """The optimizers a run steps with: ``[(entry, field, until, fresh), ...]``, in order.
+
+    A run that forks run i at step k replays run i (its own plan: a fork of a fork
+    replays its grandparent first) up to step k with run i's settings, over the same
+    mini-batches, so its weights, losses and snapshots are run i's bit for bit; from
+    step k + 1 it steps with its own optimizer, whose state is run i's when
+    :func:`optimizer_spec.keeps_state` says so (the same optimizer), else fresh
+    (``init(θ_k)``).  ``until``: the last step of the segment; ``fresh``: whether the
+    segment starts from its own ``init``.  As :func:`landscape.fork_carry`.
+    """
+    fork = entry.get("fork")
+    if fork is None:
+        return [(entry, field, stop, True)]
+    parent = entries[fork["run"]]
+    plan = _plan(entries, parent, f"optimizers[{fork['run']}]", min(fork["step"], stop))
+    if fork["step"] >= stop:  # the fork's own steps start after the end: it is its parent
+        return plan
+    return plan + [(entry, field, stop, not optimizer_spec.keeps_state(parent, entry))]
+
+
 class _Run:
-    """One optimizer's training state, advanced an epoch at a time."""
+    """One optimizer's training state, advanced an epoch at a time (following its ``fork``)."""
 
     def __init__(self, entry, ctx, spec, field):
         self.entry = entry
-        self.opt = optimizer_spec.make(entry, field, clip=False)  # clipped in train, where steps are counted
-        self.clip = optimizer_spec.clipper(entry)  # None, or the entry's clip_grad_norm / clip_grad_value
-        self.probe = getattr(self.opt, "probe", None)  # SAM's offset to its probe point
+        self.plan = _plan(spec["optimizers"], entry, field, math.inf)
+        self.segment = -1
+        self.layout = ctx["layout"]
         self.clipped = 0
         self.theta = ctx["theta0"].copy()
-        self.state = init_state(self.opt, self.theta, ctx["layout"])
+        self.state = None
+        self._begin_segment()
         self.step = 0
         self.train_loss: list[float] = []
         self.train_loss_ema: list[float] = []  # the per-step loss smoothed (see _smooth)
@@ -302,12 +328,46 @@ class _Run:
         self.diverged_at = None
         self.boundaries = []
 
+    def _begin_segment(self) -> None:
+        """Step with the next optimizer of the plan from now on (its state kept or fresh)."""
+        self.segment += 1
+        entry, field, self.until, fresh = self.plan[self.segment]
+        self.opt = optimizer_spec.make(entry, field, clip=False)  # clipped in train, where steps are counted
+        self.clip = optimizer_spec.clipper(entry)  # None, or the entry's clip_grad_norm / clip_grad_value
+        self.probe = getattr(self.opt, "probe", None)  # SAM's offset to its probe point
+        self.wants_hessian = getattr(self.opt, "wants_hessian", None)  # Sophia's: refresh its estimate now?
+        self.own = self.segment == len(self.plan) - 1  # the run's own steps (clipped counts those only)
+        if fresh:
+            self.state = init_state(self.opt, self.theta, self.layout)
+
+    def hessian(self, idx, spec, ctx):
+        """The Hessian estimate the loop passes to the next step's update on mini-batch ``idx``.
+
+        Hutchinson's estimate of diag(∇²L(θ)) of the mini-batch loss (with l2), from exact
+        Hessian-vector products (:func:`descentlab.nn.hvp.hvp`) and the draws of
+        ``default_rng([seed, HUTCHINSON_STREAM, step])``, step the one about to be taken; None
+        when the optimizer takes no Hessian or does not refresh it at this step.
+
+        Returns
+        -------
+        ndarray of float64, shape (layout.size,), or None
+        """
+        if self.wants_hessian is None or not self.wants_hessian(self.state):
+            return None
+        X, y = ctx["Xtr"][idx], ctx["ytr"][idx]
+        act, loss, l2 = spec["model"]["activation"], spec["loss"], spec["l2"]
+        theta, layout = self.theta, ctx["layout"]
+        rng = np.random.default_rng([spec["seed"], HUTCHINSON_STREAM, self.step + 1])
+        return self.opt.hutchinson(lambda v: hvp(theta, layout, X, y, act, loss, l2, v), theta.size, rng)
+
     def train(self, spec, ctx, batches) -> None:
         """One optimizer step per mini-batch (a list of row indices) of ``batches``."""
         if self.diverged_at is not None:
             return
         act, loss = spec["model"]["activation"], spec["loss"]
         for idx in batches:
+            if self.step >= self.until:  # a fork's own steps begin
+                self._begin_segment()
             value, grad = mlp.loss_and_grad(self.theta, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
                                             act, loss, spec["l2"])
             if self.probe is not None:  # SAM: the gradient of the same mini-batch at the probe point θ + ε
@@ -315,8 +375,12 @@ class _Run:
                                          ctx["ytr"][idx], act, loss, spec["l2"])[1]
             if self.clip is not None:  # over all the weights at once, as torch's clip_grad_norm_ over all parameters
                 grad, hit = self.clip(grad)
-                self.clipped += hit
-            updates, new_state = self.opt.update(grad, self.state, self.theta)
+                self.clipped += hit if self.own else 0
+            if self.wants_hessian is None:
+                updates, new_state = self.opt.update(grad, self.state, self.theta)
+            else:  # Sophia: the Hessian at the same θ and mini-batch (the clipped gradient, unclipped curvature)
+                updates, new_state = self.opt.update(grad, self.state, self.theta,
+                                                     hessian=self.hessian(idx, spec, ctx))
             new_theta = self.theta + updates
             self.step += 1
             if not (np.isfinite(value) and np.all(np.isfinite(new_theta))
@@ -362,6 +426,46 @@ class _Run:
         if self.clip is not None:
             out["clipped"] = self.clipped  # optimizer steps whose gradient the clipping changed
         return out
+
+
+def replay(checked: dict, ctx: dict, run: int, step: int):
+    """Run ``run`` of a checked network spec replayed to just before step ``step`` (from 1).
+
+    The replay is :meth:`_Run.train` itself over the same mini-batches, following the
+    run's fork, so θ and the optimizer state carry the recorded run's bits.  The
+    per-epoch evaluations are skipped: they change neither.
+
+    Parameters
+    ----------
+    checked : dict
+        A validated network spec (:func:`read_spec`).
+    ctx : dict
+        Its :func:`_prepare` context.
+    run : int
+        Index into ``checked["optimizers"]``.
+    step : int
+        The step about to be taken, 1 .. :func:`run_steps`.
+
+    Returns
+    -------
+    r : _Run
+        θ (``r.theta``, shape (layout.size,)) and ``r.state`` after step ``step - 1``;
+        ``r.diverged_at`` is set when the run diverged before (θ is then the last finite one).
+        ``r.hessian(idx, checked, ctx)`` is the Hessian estimate step ``step`` is given.
+    idx : ndarray of int, shape (batch,)
+        Step ``step``'s mini-batch: row indices into ``ctx["Xtr"]``.
+    """
+    n = len(ctx["Xtr"])
+    per_epoch = -(-n // checked["batch_size"])  # _batches' mini-batches per epoch
+    r = _Run(checked["optimizers"][run], ctx, checked, f"optimizers[{run}]")
+    epoch, at = divmod(step - 1, per_epoch)
+    for e in range(epoch):
+        r.train(checked, ctx, _batches(n, checked["batch_size"], checked["seed"], e))
+        if r.diverged_at is not None:
+            break
+    batches = _batches(n, checked["batch_size"], checked["seed"], epoch)
+    r.train(checked, ctx, batches[:at])
+    return r, batches[at]
 
 
 def _step_seconds(spec, ctx) -> float:
