@@ -11,7 +11,7 @@ import time
 import pytest
 
 import descentlab
-from descentlab import projection
+from descentlab import network, projection
 from descentlab import worker_glue as glue
 
 NETWORK = {"kind": "network", "dataset": {"name": "moons", "n": 120, "noise": 0.2, "seed": 1},
@@ -92,6 +92,64 @@ def test_a_cancelled_or_failed_network_run_is_not_remembered():
     glue.start("bad", json.dumps({**NETWORK, "epochs": -1}))   # refused at its first step
     assert json.loads(glue.step("bad"))["error"]["field"] == "epochs"
     assert "bad" not in glue._NETWORK_RUNS and glue.TRAINED.entries == []
+
+
+LONG = {**NETWORK, "epochs": 8, "snapshot_every": "auto",
+        "optimizers": NETWORK["optimizers"] + [{"name": "momentum", "lr": 0.05, "fork": {"run": 0, "step": 40}}]}
+
+
+def stop_after_epoch(run_id, spec, k):
+    """Train ``spec`` through the glue until epoch ``k`` is reported, then Stop (as the page's
+    Stop: the worker calls stop between two chunks); returns that epoch's progress item."""
+    assert json.loads(glue.start(run_id, json.dumps(spec))) == {"ok": True}
+    while True:
+        chunk = json.loads(glue.step(run_id))["chunk"]
+        glue.take_blob()
+        assert "result" not in chunk
+        if chunk.get("epoch") == k:
+            glue.step(run_id)  # one more chunk of epoch k + 1: the stopped run is still the one after epoch k
+            glue.take_blob()
+            glue.stop(run_id)
+            return chunk
+
+
+def test_a_stopped_network_run_is_projected_without_training_and_equals_its_cut_spec():
+    item = stop_after_epoch("net", LONG, 3)
+    assert item["steps_per_epoch"] == 6 and isinstance(item["snapshot_every"], int)
+    cut = network.stopped_spec(LONG, 3, item["snapshot_every"], item["steps_per_epoch"])
+    assert cut["epochs"] == 3 and cut["optimizers"][2]["fork"] == {"run": 0, "step": 18}  # 40 is past the end
+    assert glue.TRAINED.entries[0][1]["stopped_after_epoch"] == 3
+    items, got = drive("proj", projection_of(cut))
+    reused = [i for i in items if i.get("reused")]
+    assert reused and reused[0]["stopped_after_epoch"] == 3 and not trained_again(items)
+    # the stopped run's snapshots are those a 3-epoch training of the cut spec makes: same projection
+    assert got == descentlab.run(projection_of(cut))["digest"]
+
+
+def test_the_stopped_runs_snapshots_are_its_first_epochs():
+    stopped: list = []
+    checked = descentlab.validate(LONG)
+    steps = network.iterate(checked, stopped=stopped)
+    for item in steps:
+        if item.get("epoch") == 2:
+            break
+    next(steps)  # into epoch 3
+    steps.close()
+    part = stopped[0]()
+    full = descentlab.run(network.stopped_spec(LONG, 2, part["snapshot_every"], part["steps_per_epoch"]))
+    assert part["stopped_after_epoch"] == 2
+    for mine, theirs in zip(part["runs"], full["runs"]):
+        assert mine["snapshots"] == theirs["snapshots"] and mine["weights"] == theirs["weights"]
+        assert mine["snapshot_steps"] == theirs["snapshot_steps"]
+
+
+def test_a_finished_run_replaces_a_stopped_one():
+    stop_after_epoch("net", LONG, 1)
+    assert glue.TRAINED.entries and glue.TRAINED.entries[0][1]["stopped_after_epoch"] == 1
+    drive("net2", NETWORK)
+    assert len(glue.TRAINED.entries) == 1 and glue.TRAINED.entries[0][1]["stopped_after_epoch"] is None
+    items, _ = drive("proj", projection_of(NETWORK))
+    assert [i for i in items if i.get("reused")] and not any("stopped_after_epoch" in i for i in items)
 
 
 def test_digits_projection_time_with_and_without_reuse(capsys):

@@ -468,6 +468,43 @@ def replay(checked: dict, ctx: dict, run: int, step: int):
     return r, batches[at]
 
 
+def _stopped_result(spec: dict, runs: list, marks: dict, per_epoch: int) -> dict:
+    """What the runs had trained at the end of epoch k = ``marks["epoch"]``, as a projection takes it.
+
+    Every run as :class:`_Run.result` gives it for a training of k epochs with the same
+    ``snapshot_every`` (:func:`stopped_spec`): the same mini-batches, so the same bits.
+
+    Returns
+    -------
+    dict
+        ``{"stopped_after_epoch": k, "snapshot_every", "steps_per_epoch", "runs": [{"name",
+        "label", "color", "diverged_at", "snapshot_steps", "snapshots" (m, size), "weights"
+        (size,)}, ...]}``.
+    """
+    out = []
+    for r, (kept, theta, diverged_at) in zip(runs, marks["runs"]):
+        out.append({"name": r.entry["name"], "label": r.entry.get("label"), "color": r.entry.get("color"),
+                    "diverged_at": diverged_at, "snapshot_steps": r.snapshot_steps[:kept],
+                    "snapshots": r.snapshots[:kept], "weights": theta.tolist()})
+    return {"stopped_after_epoch": marks["epoch"], "snapshot_every": spec["snapshot_every"],
+            "steps_per_epoch": per_epoch, "runs": out}
+
+
+def stopped_spec(spec: dict, epochs: int, snapshot_every: int, steps_per_epoch: int) -> dict:
+    """The network spec whose training is ``spec``'s run stopped after epoch ``epochs``.
+
+    ``spec`` as the page sent it; the copy trains ``epochs`` epochs with ``spec``'s resolved
+    ``snapshot_every`` (``"auto"`` would resolve differently for fewer epochs), and a fork at
+    a step past the end forks at the last step instead (it was its parent that far), so it
+    validates and its training is the stopped run's, bit for bit.
+    """
+    last = epochs * steps_per_epoch
+    optimizers = [dict(o, fork=dict(o["fork"], step=min(o["fork"]["step"], last)))
+                  if isinstance(o, dict) and isinstance(o.get("fork"), dict) and isinstance(o["fork"].get("step"), int)
+                  else o for o in spec["optimizers"]]
+    return dict(spec, epochs=epochs, snapshot_every=snapshot_every, optimizers=optimizers)
+
+
 def _step_seconds(spec, ctx) -> float:
     layout = ctx["layout"]
     units = sum(spec["model"]["hidden"]) + layout.n_out
@@ -475,15 +512,25 @@ def _step_seconds(spec, ctx) -> float:
     return pass_seconds(batch, layout.size, units) + PARAM_SECONDS * layout.size
 
 
-def iterate(spec: dict):
+def iterate(spec: dict, stopped: list | None = None):
     """Train every optimizer epoch by epoch, yielding progress after each epoch.
 
     Within an epoch, bare ``{"done", "total", "phase": "train"}`` items (no
     ``runs``) mark every ``budget.PROGRESS_SECONDS`` of estimated work, so a
-    caller can report progress and stop between any two of them.
+    caller can report progress and stop between any two of them.  Each epoch's
+    item also says ``snapshot_every`` (``"auto"`` resolved) and ``steps_per_epoch``,
+    so that a page can name the run stopped there (:func:`stopped_spec`).
+
+    ``stopped``: when a list, ``stopped[0]`` is set to a function giving what the
+    runs trained up to the last finished epoch (:func:`_stopped_result`), so a
+    caller that closes the generator early (Stop) keeps the run stopped there.
     """
     ctx = _prepare(spec)
     runs = [_Run(entry, ctx, spec, f"optimizers[{i}]") for i, entry in enumerate(spec["optimizers"])]
+    per_epoch = -(-len(ctx["Xtr"]) // spec["batch_size"])
+    marks = {"epoch": 0, "runs": []}  # at the last finished epoch: each run's (snapshots kept, θ, diverged_at)
+    if stopped is not None:
+        stopped[:] = [lambda: _stopped_result(spec, runs, marks, per_epoch)]
     total = spec["epochs"]
     every = -(-total // BOUNDARY_UPDATES)
     per_chunk = budget.chunk(_step_seconds(spec, ctx))
@@ -507,8 +554,9 @@ def iterate(spec: dict):
             for r in runs:
                 if r.diverged_at is None:
                     r.boundaries.append((yield from _boundary(r.theta, ctx, spec, epoch + 1, rows, epoch, total)))
+        marks.update(epoch=epoch + 1, runs=[(len(r.snapshots), r.theta, r.diverged_at) for r in runs])
         yield {"done": epoch + 1, "total": total, "epoch": epoch + 1, "phase": "train",
-               "boundary_grid": grid_coords,
+               "boundary_grid": grid_coords, "snapshot_every": spec["snapshot_every"], "steps_per_epoch": per_epoch,
                "runs": [{"train_loss_since": n, "train_loss": r.train_loss[n:],
                          "train_loss_ema": r.train_loss_ema[n:],
                          "epochs": {k: v[-1:] for k, v in r.epochs.items()},

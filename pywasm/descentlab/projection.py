@@ -16,7 +16,9 @@ activations of one trained run (or the raw data with ``"data"``), coloured by
 class: what the network has learned to separate.
 
 The network may already have been trained: the browser worker keeps the Network view's
-last finished training (``worker_glue``) and lends it through :data:`TRAINED`. Training is
+last training, finished or stopped after epoch k (then as the training of its spec cut to k
+epochs), (``worker_glue``) and lends it through :data:`TRAINED`; the progress item then says
+``"reused"`` (and ``"stopped_after_epoch": k``). Training is
 deterministic, so its snapshots and weights are those a new training would give, bit for
 bit, and the projection (and its digest) is the same either way; only the time differs.
 """
@@ -195,7 +197,9 @@ def iterate(spec: dict):
     trained = TRAINED
     result = trained.get(net) if trained is not None else None
     if result is not None:  # the same snapshots a training would make: nothing to train
-        yield {"done": net["epochs"], "total": total, "phase": "train", "reused": True}
+        stopped = result.get("stopped_after_epoch")
+        yield {"done": net["epochs"], "total": total, "phase": "train", "reused": True,
+               **({"stopped_after_epoch": stopped} if stopped else {})}
     else:
         for item in network.iterate(net):
             if "result" in item:

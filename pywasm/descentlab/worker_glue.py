@@ -29,11 +29,13 @@ Protocol, as the worker uses it::
 
 An error is ``{"kind": "SpecError", "field", "message"}`` or ``{"kind": "Error", "message"}``.
 
-A projection trains a network first. The worker remembers the last finished network
-training (:data:`TRAINED`: a network run of the Network view, or a projection's own), so a
-projection of the same network spec, or the next projection of it with other t-SNE
-settings, takes its snapshots instead of training again. Training is deterministic: the
-projection and its digest are the same either way.
+A projection trains a network first. The worker remembers the last network training
+(:data:`TRAINED`: a network run of the Network view, finished or stopped after an epoch, or a
+projection's own), so a projection of the same network spec, or the next projection of it
+with other t-SNE settings, takes its snapshots instead of training again. A run stopped after
+epoch k is remembered as the training of its spec cut to k epochs (``network.stopped_spec``),
+which it equals. Training is deterministic: the projection and its digest are the same
+either way.
 """
 
 from __future__ import annotations
@@ -89,9 +91,12 @@ def start(run_id, spec_json: str, code: bool = False) -> str:
         kind = spec.get("kind") if isinstance(spec, dict) else None
         if kind == "projection":
             _lend_trained()
-        _RUNS[run_id] = descentlab.iter_run(spec, arrays=True, allow_code=bool(code))
         if kind == "network":
-            _NETWORK_RUNS[run_id] = (spec_json, bool(code))
+            stopped: list = []
+            _RUNS[run_id] = _network_run(spec, bool(code), stopped)
+            _NETWORK_RUNS[run_id] = (spec_json, bool(code), stopped)
+        else:
+            _RUNS[run_id] = descentlab.iter_run(spec, arrays=True, allow_code=bool(code))
         return _dumps({"ok": True})
     except Exception as e:
         return _dumps({"error": _error(e)})
@@ -125,16 +130,54 @@ def step(run_id) -> str:
         _forget(run_id)
         gen.close()
         if network_run is not None:
-            TRAINED.put_spec(*network_run, chunk["result"])
+            TRAINED.put_spec(*network_run[:2], chunk["result"])
     return dumps_packed({"chunk": chunk})
 
 
 def stop(run_id) -> None:
-    """Forget run ``run_id`` (cancelled by the page); closing its generator frees its work."""
+    """Forget run ``run_id`` (cancelled by the page); closing its generator frees its work.
+
+    A network run stopped after epoch k >= 1 is remembered in :data:`TRAINED` as the training
+    of its spec cut to k epochs (``network.stopped_spec``, which the Network view hands the
+    Projection view), so a projection of it shows this run instead of training again.
+    """
     gen = _RUNS.get(run_id)
+    network_run = _NETWORK_RUNS.get(run_id)
     _forget(run_id)
+    if network_run is not None:
+        _remember_stopped(*network_run)
     if gen is not None:
         gen.close()
+
+
+def _network_run(spec: dict, code: bool, stopped: list):
+    """``descentlab.iter_run(spec, arrays=True)`` of a network spec, with ``network.iterate``'s
+    ``stopped`` hook set (what the runs trained so far, for :func:`stop`)."""
+    from descentlab import network
+    from descentlab.digest import digest
+
+    checked = descentlab.validate(spec, allow_code=code)
+    for item in network.iterate(checked, stopped=stopped):
+        if "result" in item:
+            item["result"]["digest"] = digest(item["result"])
+        yield item
+
+
+def _remember_stopped(spec_json: str, code: bool, stopped: list) -> None:
+    """Keep what a stopped network run trained up to its last finished epoch (none: nothing)."""
+    if not stopped:
+        return
+    try:
+        from descentlab import network
+
+        partial = stopped[0]()
+        k = partial["stopped_after_epoch"]
+        if k < 1:
+            return
+        cut = network.stopped_spec(json.loads(spec_json), k, partial["snapshot_every"], partial["steps_per_epoch"])
+        TRAINED.put(descentlab.validate(cut, allow_code=code), partial, stopped_after_epoch=k)
+    except Exception:  # noqa: BLE001 - remembering is an optimisation only
+        pass
 
 
 def _forget(run_id) -> None:
@@ -174,15 +217,17 @@ class TrainedNetworks:
                 return trained
         return None
 
-    def put(self, net: dict, result: dict) -> None:
-        """Remember ``result`` (a network result, or the projection's training of ``net``)."""
+    def put(self, net: dict, result: dict, stopped_after_epoch: int | None = None) -> None:
+        """Remember ``result`` (a network result, or the projection's training of ``net``);
+        ``stopped_after_epoch``: it is a longer run stopped after that epoch (``net`` is its spec
+        cut to that many epochs, whose training it equals), so a projection can say so."""
         runs = [{"name": r["name"], "label": r.get("label"), "color": r.get("color"),
                  "diverged_at": r["diverged_at"], "snapshot_steps": list(r["snapshot_steps"]),
                  "snapshots": np.asarray(r["snapshots"], dtype=np.float64),
                  "weights": np.asarray(r["weights"], dtype=np.float64)} for r in result["runs"]]
         key = self.key(net)
         self.entries = [e for e in self.entries if e[0] != key][-(self.keep - 1):] if self.keep > 1 else []
-        self.entries.append((key, {"runs": runs}))
+        self.entries.append((key, {"runs": runs, "stopped_after_epoch": stopped_after_epoch}))
 
     def put_spec(self, spec_json: str, code: bool, result: dict) -> None:
         """Remember the result of the network spec ``spec_json`` as the page sent it (it is
