@@ -127,3 +127,41 @@ def test_activations_are_named_keyed_by_class_and_hoverable(projection):
             break
     assert "class" in page.locator(".tooltip").inner_text()
     assert result["points"]["layer"] == 0
+
+
+# --- issue #15 item 7: a stopped Network run is projected as it is, not retrained ---
+
+def test_a_stopped_network_run_is_projected_without_retraining(opened, server):
+    from test_network import QUICK, train_for_a_while_then_stop  # the shared "train, Stop after epoch 3"
+
+    page = opened(server + QUICK)
+    page.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
+    train_for_a_while_then_stop(page)
+    stopped = page.locator(".run-status").inner_text()
+    k = int(stopped.split("Stopped after epoch ")[1].split()[0])
+    page.evaluate("() => { location.hash = '#projection?max_iter=250&grid=5&perplexity=3'; }")
+    page.wait_for_function("() => document.querySelector('.projection-view') && window.descentlab.view.compute",
+                           timeout=60_000)
+    page.evaluate("""() => {
+        const status = document.querySelector('.projection-view .run-status');
+        window.__statuses = [];
+        new MutationObserver(() => window.__statuses.push(status.textContent))
+            .observe(status, {childList: true, characterData: true, subtree: true});
+    }""")
+    page.get_by_role("button", name="Compute", exact=True).click()
+    page.wait_for_function("() => /^Done in/.test(document.querySelector('.projection-view .run-status').textContent)",
+                           timeout=240_000)
+    statuses = page.evaluate("() => window.__statuses")
+    assert not [s for s in statuses if s.startswith("Training: epoch")], statuses  # nothing was trained
+    assert any(f"run stopped after epoch {k}: its snapshots up to epoch {k}, not a retraining" in s for s in statuses)
+    status = page.locator(".projection-view .run-status").inner_text()
+    assert f"(the Network view's run stopped after epoch {k}, not retrained)" in status, status
+    for caption in page.locator(".projection-view figcaption").all()[:2]:
+        assert f"stopped after epoch {k}, not retrained" in caption.inner_text()
+    spec = page.evaluate("() => window.descentlab.view.spec")
+    assert spec["network"]["epochs"] == k and isinstance(spec["network"]["snapshot_every"], int)
+    # the stopped run's snapshots are those of its first k epochs: the same projection as training k epochs
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") == \
+        descentlab.run(json.loads(json.dumps(spec)))["digest"]
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "projection-stopped.png"), full_page=True)

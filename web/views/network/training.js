@@ -174,8 +174,9 @@ export class TrainingPanel {
     this.draw();
   }
 
-  // After Stop: the epochs trained stay scrubbable, exportable and projectable (the
-  // Projection view retrains exactly these epochs).
+  // After Stop: the epochs trained stay scrubbable, exportable and projectable: the worker
+  // keeps the stopped run as the training of its spec cut to these epochs (stoppedSpec), and
+  // the Projection view, given that spec, projects this run instead of training again.
   stopped(s) {
     const n = this.doneEpochs;
     this.status.textContent = n ? `Stopped after epoch ${n} of ${s.epochs}: the charts keep what was trained; scrub, export or project it.`
@@ -183,7 +184,7 @@ export class TrainingPanel {
     if (!n) return;
     Object.assign(this.scrub, { max: n, value: n, disabled: false });
     this.scrubLabel.textContent = `epoch ${n} / ${n}`;
-    try { sessionStorage.setItem(LAST_NETWORK_KEY, JSON.stringify({ ...s, epochs: n })); } catch { /* full: the Projection view falls back to its default */ }
+    try { sessionStorage.setItem(LAST_NETWORK_KEY, JSON.stringify(stoppedSpec(s, n, this.cut))); } catch { /* full: the Projection view falls back to its default */ }
   }
 
   begin(s) {
@@ -202,6 +203,7 @@ export class TrainingPanel {
     if (!this.paused) this.status.textContent = `Epoch ${done} of ${total}`;
     if (!partial || !partial.runs) return;
     this.doneEpochs = partial.epoch;
+    this.cut = { snapshotEvery: partial.snapshot_every, perEpoch: partial.steps_per_epoch };
     partial.runs.forEach((p, i) => {
       const r = this.live[i];
       r.train_loss.push(...p.train_loss);
@@ -281,6 +283,18 @@ export class TrainingPanel {
   exportPNG() {
     downloadPNG("descentlab-network.png", stackCanvases([...this.canvases, ...this.boundaries.querySelectorAll("canvas")]));
   }
+}
+
+// The spec of a run stopped after epoch n, as pywasm/descentlab/network.py's stopped_spec cuts
+// it (the worker keeps the stopped run under that spec): n epochs, snapshot_every as the run
+// resolved it ("auto" would resolve otherwise for fewer epochs), a fork past the end at the last
+// step (it was its parent that far). cut: {snapshotEvery, perEpoch} from the stream.
+export function stoppedSpec(s, n, cut) {
+  if (!cut || !Number.isInteger(cut.perEpoch)) return { ...s, epochs: n };
+  const last = n * cut.perEpoch;
+  return { ...s, epochs: n, snapshot_every: cut.snapshotEvery,
+    optimizers: s.optimizers.map((o) => (o && o.fork && Number.isInteger(o.fork.step) && o.fork.step > last
+      ? { ...o, fork: { ...o.fork, step: last } } : o)) };
 }
 
 // A spec's optimizer entry ({...params, name, color}) as the labels read it: {name, params}.

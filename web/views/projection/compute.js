@@ -7,10 +7,13 @@
 import { h, fmt } from "../../lib/dom.js";
 
 const REUSED = "Using the network already trained (the Network view's run, or the last projection of it): no training needed.";
+// A Network view run stopped after epoch k: this projection shows that run, not a new training.
+const stoppedText = (k) => `Using the Network view's run stopped after epoch ${k}: its snapshots up to epoch ${k}, not a retraining.`;
 
 // spec(): the projection spec now; draw(): redraw from `run`; showMessage(text)
 export function projectionRun({ api, root, spec, draw, showMessage }) {
-  const run = { result: null, live: null, spec: null, running: null, liveFrames: 0, reused: false };
+  // reused: the network came from the worker (no training); stoppedAfter: the epoch the Network view's run was stopped after
+  const run = { result: null, live: null, spec: null, running: null, liveFrames: 0, reused: false, stoppedAfter: null };
   const progress = h("progress", { max: 1, value: 0, "aria-label": "Projection progress" });
   const status = h("p", { class: "run-status", "aria-live": "polite" });
   const computeBtn = h("button", { type: "button", class: "button", onclick: () => compute() }, "Compute");
@@ -19,7 +22,7 @@ export function projectionRun({ api, root, spec, draw, showMessage }) {
   async function compute() {
     if (run.running) return;
     const s = spec();
-    computeBtn.disabled = true; stopBtn.disabled = false; showMessage(""); run.result = null; run.live = null; run.reused = false;
+    computeBtn.disabled = true; stopBtn.disabled = false; showMessage(""); run.result = null; run.live = null; run.reused = false; run.stoppedAfter = null;
     const t0 = performance.now();
     run.running = api.run(s, { onProgress: (p) => onProgress(s, p) });
     try {
@@ -38,8 +41,9 @@ export function projectionRun({ api, root, spec, draw, showMessage }) {
     // heartbeats (no news, only progress) keep the last embedding and KL on screen
     const beat = Boolean(partial && partial.heartbeat);
     const iteration = `t-SNE: iteration ${done - (total - s.max_iter)} of ${s.max_iter}`;
-    if (partial && partial.reused) run.reused = true;
-    status.textContent = phase === "train" ? (run.reused ? REUSED : `Training: epoch ${done} of ${s.network.epochs}`) :
+    if (partial && partial.reused) { run.reused = true; run.stoppedAfter = partial.stopped_after_epoch ?? null; draw(); }
+    status.textContent = phase === "train" ? (run.stoppedAfter ? stoppedText(run.stoppedAfter) : run.reused ? REUSED
+      : `Training: epoch ${done} of ${s.network.epochs}`) :
       phase === "pca" ? "Finding the PCA plane of the snapshots…" :
         phase === "loss plane" ? "Evaluating the loss on the PCA plane…" :
           phase === "tsne" ? (beat ? (run.live ? status.textContent : `${iteration}…`) : `${iteration}, KL ${fmt(partial.kl, 4)}`) :
@@ -55,7 +59,9 @@ export function projectionRun({ api, root, spec, draw, showMessage }) {
       showMessage(result.note);
       return;
     }
-    status.textContent = `Done in ${seconds.toFixed(1)} s${run.reused ? " (the network was already trained)" : ""} · t-SNE (${result.tsne.method}, perplexity ${fmt(result.tsne.perplexity, 3)}) KL ${fmt(result.tsne.kl, 4)}` +
+    const how = run.stoppedAfter ? ` (the Network view's run stopped after epoch ${run.stoppedAfter}, not retrained)`
+      : run.reused ? " (the network was already trained)" : "";
+    status.textContent = `Done in ${seconds.toFixed(1)} s${how} · t-SNE (${result.tsne.method}, perplexity ${fmt(result.tsne.perplexity, 3)}) KL ${fmt(result.tsne.kl, 4)}` +
       (result.pca ? ` · the PCA plane explains ${(100 * result.pca.explained).toFixed(1)}% of the paths' variance` : "");
   }
 
@@ -63,7 +69,7 @@ export function projectionRun({ api, root, spec, draw, showMessage }) {
     run, compute, status,
     controls: h("div", { class: "timeline" }, computeBtn, stopBtn, progress),
     // a new network: nothing computed for it yet
-    clear() { run.result = null; run.live = null; },
+    clear() { run.result = null; run.live = null; run.stoppedAfter = null; },
     stop() { if (run.running) api.cancel(run.running); },
   };
 }

@@ -22,7 +22,8 @@ export function projectionMaps({ scene, job, colourOf, title, notify, alive }) {
   const tsneKey = h("div", { class: "legend", "aria-label": "Key of the t-SNE map" });
   const pcaKey = h("div", { class: "legend", "aria-label": "Key of the PCA plane" });
   const colourBar = h("div", { class: "colour-key" });
-  const pcaFigure = h("figure", { class: "proj-fig pca-fig" }, h("figcaption", {}, "PCA plane of all snapshots, with the training loss"),
+  const pcaCaption = h("figcaption", {});
+  const pcaFigure = h("figure", { class: "proj-fig pca-fig" }, pcaCaption,
     h("div", { class: "map-and-bar" }, pcaCanvas, colourBar), pcaKey, meter);
   const el = h("section", { class: "panel main", "aria-label": "Projections" }, job.controls, job.status,
     h("div", { class: "proj-grid" },
@@ -45,7 +46,13 @@ export function projectionMaps({ scene, job, colourOf, title, notify, alive }) {
       return `t-SNE of ${layerName(layer, scene.network.model.hidden.length)}'s activations (run ${run + 1}. ${opt ? title(opt.name) : "?"}), one dot per data point, coloured by class`;
     }
     if (target === "data") return "t-SNE of the data itself, one dot per data point, coloured by class";
-    return "Joint t-SNE map of the weight snapshots, one path per run";
+    return `Joint t-SNE map of the weight snapshots, one path per run${stoppedNote()}`;
+  }
+
+  // A projection of the Network view's stopped run says so in its captions: not a full training.
+  function stoppedNote() {
+    const k = job.run.stoppedAfter;
+    return k ? ` (the Network view's run stopped after epoch ${k}, not retrained)` : "";
   }
 
   function runKey() {
@@ -70,6 +77,7 @@ export function projectionMaps({ scene, job, colourOf, title, notify, alive }) {
     tsne = drawTsne(tsneCanvas, { result, live, hover, colourOf, hidden: scene.hide });
     tsneKey.replaceChildren(...(what.target === "trajectories" ? runKey() : tsne.points ? classKey(tsne.labels) : []));
     pcaFigure.hidden = what.target !== "trajectories";
+    pcaCaption.textContent = `PCA plane of all snapshots, with the training loss${stoppedNote()}`;
     drawPCA(pcaCanvas, meter, { result, colourOf, hidden: scene.hide, colourBar });
     pcaKey.replaceChildren(...(result && result.pca ? runKey() : []));
   }
