@@ -604,3 +604,54 @@ def test_projection_reuses_the_network_views_run(network):
     spec = page.evaluate("() => window.descentlab.view.spec")
     assert spec["network"]["epochs"] == 6
     assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(spec)["digest"]
+
+
+# --- issue #16 item 5: a fork in the network --------------------------------------------
+
+def test_fork_from_the_inspector_adds_a_run_that_follows_its_parent_then_trains(network):
+    page = network
+    train(page)
+    page.evaluate("() => window.descentlab.view.inspect({run: 2, step: 10})")
+    button = page.get_by_role("button", name="Fork from step 10")
+    button.wait_for()
+    button.click()
+    # the experiment now has a fourth run, a fork of run 3 (Adam) at step 10, and trains it
+    page.wait_for_function("() => { const v = window.descentlab.view; return v && v.result && v.result.runs.length === 4; }",
+                           timeout=180_000)
+    spec = view(page, "spec")
+    assert spec["optimizers"][3]["fork"] == {"run": 2, "step": 10}
+    assert spec["optimizers"][3]["name"] == spec["optimizers"][2]["name"]
+    result = view(page, "result")
+    assert result["digest"] == native(spec)["digest"]
+    parent, fork = result["runs"][2], result["runs"][3]
+    assert fork["train_loss"][:10] == parent["train_loss"][:10]  # its parent's steps, bit for bit
+    assert fork["train_loss"] == parent["train_loss"]  # same settings: the same run all along
+    # its label says it is a fork, in the charts' keys and the optimizer list; the link keeps it
+    assert "fork of run 3 at step 10" in page.locator(".main .legend").first.inner_text()
+    assert "4. Adam, fork of run 3 at step 10" in page.locator(".side").inner_text()
+    assert '"fork"' in page.evaluate("() => decodeURIComponent(location.hash)")
+    assert "train=" not in page.evaluate("() => location.hash")  # train=1 is not written back
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "network-fork.png"), full_page=True)
+
+
+def test_a_fork_with_other_settings_departs_and_bad_forks_name_the_field(opened, server):
+    opts = [{"name": "sgd", "params": {"lr": 0.1}},
+            {"name": "sgd", "params": {"lr": 0.5}, "fork": {"run": 0, "step": 12}}]
+    page = opened(server + QUICK + "&optimizers=" + json.dumps(opts))
+    page.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
+    train(page)
+    result = view(page, "result")
+    assert result["digest"] == native(view(page, "spec"))["digest"]
+    a, b = result["runs"]
+    assert a["train_loss"][:12] == b["train_loss"][:12] and a["train_loss"][12:] != b["train_loss"][12:]
+    legend = page.locator(".main .legend").first.inner_text()
+    assert "SGD lr=0.5, fork of run 1 at step 12" in legend, legend
+    # a fork past the end of the run is refused, naming the field and the allowed range
+    bad = [opts[0], {**opts[1], "fork": {"run": 0, "step": 999}}]
+    page = opened(server + QUICK + "&optimizers=" + json.dumps(bad))
+    page.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    message = page.locator(".network-view .message")
+    message.wait_for(state="visible", timeout=60_000)
+    assert "Optimizer 2" in message.inner_text() and "from 1 to 30" in message.inner_text(), message.inner_text()

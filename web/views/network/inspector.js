@@ -1,28 +1,64 @@
 // The network view's inspector: one optimizer step of one run, re-run by Python under a
 // tracer (descentlab.trace with param = [layer, index]): the update rule, then the real
 // source of the optimizer's update with the value each line computed for one weight or bias.
-// It follows the last finished training (the "descentlab:network-result" event).
+// It follows the last finished training (the "descentlab:network-result" event). "Fork from
+// step k" adds a run that follows the selected one up to step k, then goes on with its own
+// settings (issue #16 item 5), and trains again.
 import { h, fmt } from "../../lib/dom.js";
 import { traceView } from "../../lib/tracelisting.js";
 import { runLabels } from "../../lib/labels.js";
+import { PALETTE } from "../../lib/canvas.js";
+import { MAX_OPTIMIZERS, DYNAMIC_FIELDS } from "../../lib/optlist.js";
+import { serialize, parse } from "../../lib/urlstate.js";
 
 const HINT = "Train, then choose an optimizer, a step and a parameter to see the code that updated it.";
 
 const hasCode = (spec) => spec.optimizers.some((o) => o.name === "custom");
 
-// catalog: for the runs' labels
-export function networkInspector({ api, catalog }) {
+// A network spec's optimizer entry ({...params, name, color, fork?}) as the view's scene and
+// link hold it: {name, params, color, schedule?, clip_grad_norm?, clip_grad_value?, fork?, base?}.
+function sceneEntry(o) {
+  const out = { name: o.name, params: {}, color: o.color };
+  for (const [k, v] of Object.entries(o)) {
+    if (DYNAMIC_FIELDS.includes(k)) out[k] = structuredClone(v);
+    else if (!["name", "color", "label"].includes(k)) out.params[k] = v;
+  }
+  return out;
+}
+
+// Without the view's own fork(run, step): the experiment's link with the fork added and
+// train=1, which remounts the view on it and trains (a link cannot carry an uploaded CSV).
+function forkByLink(spec, run, step) {
+  const { view, params } = parse(location.hash);
+  if (spec.dataset && spec.dataset.points) return "A fork of a run on an uploaded CSV needs the page's own optimizer list: re-upload after forking, or fork on a preset dataset.";
+  let opts;
+  try { opts = params.optimizers ? JSON.parse(params.optimizers) : spec.optimizers.map(sceneEntry); } catch { opts = spec.optimizers.map(sceneEntry); }
+  const parent = opts[run] || sceneEntry(spec.optimizers[run]);
+  const used = new Set(opts.map((o) => o.color));
+  opts.push({ ...structuredClone(parent), fork: { run, step }, color: PALETTE.find((c) => !used.has(c)) || PALETTE[opts.length % PALETTE.length] });
+  location.hash = serialize(view || "network", { ...params, optimizers: opts, train: 1 });
+  return "";
+}
+
+// catalog: for the runs' labels; fork(run, step): add a fork of that run from that step to the
+// experiment and train (the view's; when not given, the link is changed instead: forkByLink)
+export function networkInspector({ api, catalog, fork = null }) {
   const runSel = h("select", { name: "inspect-run" });
   const stepIn = h("input", { type: "number", name: "inspect-step", min: 1, step: 1, value: 1 });
   const layerSel = h("select", { name: "inspect-layer" });
   const indexIn = h("input", { type: "number", name: "inspect-index", min: 0, step: 1, value: 0 });
   const status = h("p", { class: "hint", "aria-live": "polite" }, HINT);
+  // "what if I had changed something at step k?": a fork follows this run up to step k
+  const forkBtn = h("button", { type: "button", class: "button secondary small fork-button",
+    title: "Add a run that follows this one up to this step, then goes on with its own settings (edit them in its panel), and train again",
+    onclick: () => forkHere() }, "Fork from step 1");
+  const forkLine = h("p", { class: "fork-from", hidden: true }, forkBtn);
   const out = h("div", { class: "trace-box" });
   const controls = h("div", { class: "controls", hidden: true },
     h("label", {}, "Optimizer", runSel), h("label", {}, "Step", stepIn),
     h("label", {}, "Parameter", layerSel), h("label", {}, "Index", indexIn));
   const el = h("section", { class: "panel net-inspector", "aria-label": "Inspector" },
-    h("h2", {}, "Inspector"), controls, status, out);
+    h("h2", {}, "Inspector"), controls, forkLine, status, out);
   let shown = null;     // {spec, result} of the last training
   let labels = [];      // its runs' names, as the charts' keys say them
   let arrays = null;    // the network's parameter arrays, from the first trace: [{name, shape, offset}]
@@ -32,7 +68,7 @@ export function networkInspector({ api, catalog }) {
   function onResult(e) {
     shown = e.detail;
     arrays = null;
-    labels = runLabels(shown.result.runs, catalog);
+    labels = forkLabels(runLabels(shown.result.runs, catalog), shown.result.runs);
     runSel.replaceChildren(...labels.map((label, i) => h("option", { value: i }, `${i + 1}. ${label}`)));
     controls.hidden = false;
     limits();
@@ -45,6 +81,24 @@ export function networkInspector({ api, catalog }) {
     const last = Math.max(1, r.diverged_at || r.steps_run);
     stepIn.max = last;
     if (+stepIn.value > last || +stepIn.value < 1) stepIn.value = last;
+    showFork();
+  }
+
+  // A learner's code cannot be forked (as on the landscape); a full list has no room.
+  function showFork() {
+    const run = +runSel.value || 0;
+    const entry = shown.spec.optimizers[run];
+    forkLine.hidden = !entry || entry.name === "custom";
+    forkBtn.textContent = `Fork from step ${Math.trunc(+stepIn.value) || 1}`;
+  }
+
+  function forkHere() {
+    if (!shown) return;
+    const run = +runSel.value || 0;
+    const step = Math.max(1, Math.trunc(+stepIn.value) || 1);
+    if (shown.spec.optimizers.length >= MAX_OPTIMIZERS) { status.textContent = `At most ${MAX_OPTIMIZERS} optimizers in one experiment: remove one to fork.`; return; }
+    const said = fork ? fork(run, step) : forkByLink(shown.spec, run, step);
+    if (said) status.textContent = said;
   }
 
   function sizeOf(i) { return arrays[i].shape.reduce((a, b) => a * b, 1); }
@@ -81,7 +135,7 @@ export function networkInspector({ api, catalog }) {
   }
 
   runSel.addEventListener("change", () => { limits(); show(); });
-  stepIn.addEventListener("change", () => show());
+  stepIn.addEventListener("change", () => { showFork(); show(); });
   layerSel.addEventListener("change", () => { indexIn.value = 0; show(); });
   indexIn.addEventListener("change", () => show());
   window.addEventListener("descentlab:network-result", onResult);
@@ -91,8 +145,17 @@ export function networkInspector({ api, catalog }) {
     destroy() { window.removeEventListener("descentlab:network-result", onResult); },
     // for tests and tools: trace this choice (as the controls would)
     select({ run = 0, step = 1, layer = 0, index = 0 } = {}) {
-      runSel.value = run; limits(); stepIn.value = step;
+      runSel.value = run; limits(); stepIn.value = step; showFork();
       show([layer, index]);
     },
   };
+}
+
+// Labels that say a run is a fork even when its settings already tell it apart
+// ("Adam lr=0.03" forked from run 1 at step 40 reads "Adam lr=0.03, fork of run 1 at step 40").
+export function forkLabels(labels, entries) {
+  return labels.map((label, i) => {
+    const f = entries[i] && entries[i].fork;
+    return f && !label.includes("fork of run") ? `${label}, fork of run ${f.run + 1} at step ${f.step}` : label;
+  });
 }

@@ -10,6 +10,7 @@ import { downloadPNG, downloadCSV, downloadJSON } from "../../lib/download.js";
 import { drawCharts, drawBoundaries, stackCanvases, chartLegend } from "./draw.js";
 import { LAST_NETWORK_KEY } from "./scene.js";
 import { runLabels } from "../../lib/labels.js";
+import { forkLabels } from "./inspector.js";
 
 // Below this validation accuracy the page says why a run may have stopped short.
 const LOW_ACCURACY = 0.8;
@@ -255,7 +256,7 @@ export class TrainingPanel {
   title(i) {
     const ts = this.trainingSpec;
     const entries = this.result ? this.result.runs : ts ? ts.optimizers.map(entryOfSpec) : [];
-    return entries[i] ? runLabels(entries, this.catalog)[i] : `run ${i + 1}`;
+    return entries[i] ? forkLabels(runLabels(entries, this.catalog), entries)[i] : `run ${i + 1}`;
   }
 
   draw() {
