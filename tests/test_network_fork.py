@@ -256,3 +256,12 @@ def test_sophia_trains_a_network_deterministically():
     run = a["runs"][0]
     assert run["diverged_at"] is None
     assert run["epochs"]["train_loss"][-1] < run["epochs"]["train_loss"][0]
+
+
+def test_a_fork_run_without_its_parent_is_a_spec_error_not_a_crash():
+    """A caller that trains an entry alone (a tune's grid run) cannot follow its fork: named, no recursion."""
+    checked = descentlab.validate(spec_with({"name": "sgd"}, {"name": "adam", "fork": {"run": 0, "step": 3}}))
+    alone = dict(checked, optimizers=[checked["optimizers"][1]])
+    with pytest.raises(SpecError) as e:
+        next(network.iterate(alone))
+    assert e.value.field == "optimizers[0].fork.run"

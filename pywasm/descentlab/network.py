@@ -298,6 +298,10 @@ def _plan(entries: list, entry: dict, field: str, stop) -> list:
     fork = entry.get("fork")
     if fork is None:
         return [(entry, field, stop, True)]
+    at = next((i for i, e in enumerate(entries) if e is entry), len(entries))
+    if not 0 <= fork["run"] < at:  # run alone (a tune's grid run): its parent is not in this spec
+        raise SpecError(f"{field}.fork.run", f"must be an earlier run of the same spec, from 0 to {at - 1},"
+                        f" got {fork['run']}" if at else "the first optimizer has no earlier run to fork from")
     parent = entries[fork["run"]]
     plan = _plan(entries, parent, f"optimizers[{fork['run']}]", min(fork["step"], stop))
     if fork["step"] >= stop:  # the fork's own steps start after the end: it is its parent
