@@ -633,6 +633,12 @@ def test_fork_from_the_inspector_adds_a_run_that_follows_its_parent_then_trains(
     assert "train=" not in page.evaluate("() => location.hash")  # train=1 is not written back
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "network-fork.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})   # the inspector's fork button fits a phone
+    page.evaluate("() => window.descentlab.view.inspect({run: 3, step: 12})")
+    page.get_by_role("button", name="Fork from step 12").wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.get_by_role("button", name="Fork from step 12").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "network-fork-390.png"))
 
 
 def test_a_fork_with_other_settings_departs_and_bad_forks_name_the_field(opened, server):
