@@ -169,7 +169,8 @@ def cost(spec: dict, shape: tuple, layout) -> budget.Cost:
     grid = spec["boundary_size"] * spec["boundary_size"] if d == 2 else 0
     boundary = pass_seconds(grid, layout.size, units) if grid else 0.0
     boundaries = min(spec["epochs"], BOUNDARY_UPDATES) + 1
-    seconds = runs * (steps * step + spec["epochs"] * evaluate + boundaries * boundary)
+    steps_work = math.fsum(steps * step * (1.0 + HVP_PASSES * _hvps_per_step(entry)) for entry in spec["optimizers"])
+    seconds = steps_work + runs * (spec["epochs"] * evaluate + boundaries * boundary)
     snapshot_floats = runs * (steps // spec["snapshot_every"] + 1) * layout.size
     kept = snapshot_floats + runs * (steps + boundaries * 2 * grid) + 2 * n * d
     memory = kept * (budget.LIST_FLOAT_BYTES + budget.JSON_FLOAT_BYTES)
@@ -185,6 +186,18 @@ def cost(spec: dict, shape: tuple, layout) -> budget.Cost:
         hint = ("One pass over the data would take about {:.1f} s, and Stop waits for it: use a smaller"
                 " network or fewer points.".format(atom))
     return budget.Cost(seconds, memory, tuple(drivers), hint)
+
+
+HVP_PASSES = 2.0  # a Hessian-vector product costs about two gradients (R-forward and R-backward beside them)
+
+
+def _hvps_per_step(entry: dict) -> float:
+    """Hessian-vector products an entry's optimizer asks for per step, on average: Sophia's
+    ``num_samples`` every ``update_period`` steps (pytorch_optimizer.SophiaH's names); 0 for the others."""
+    if entry.get("name") != "sophia":
+        return 0.0
+    params = entry.get("params", {})
+    return float(params.get("num_samples", 1)) / max(1.0, float(params.get("update_period", 1)))
 
 
 def _layout(spec, n_in, n_classes):
