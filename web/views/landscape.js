@@ -61,13 +61,18 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
     get: { result: () => (shown.revealed ? shown.result : null), scene: () => scene,
       fn: () => catalog.functions.find((f) => f.name === scene.function) } });
   const requests = parts.requests = sceneRequests({ api, root, scene, shown, setParams, alive: isAlive, on: {
-    result(spec, parallel, live) {
+    result(spec, { drag }, live) {
       shown.precomputed = !live;   // computed at build time: the worker is still loading
-      panel.showMessage(""); stage.showStatus();
       // (only mid-drag: a drag scene landing after the release must not undo the final start)
-      if (parallel && pointer.dragging) panel.showStart(spec.start);
+      const midDrag = drag && pointer.dragging;
       stage.timeline.setLength(spec.steps);
-      panel.refreshBadges(); stage.render(); actions.showInspector(); actions.showLesson(false);
+      // the canvas first: it reads the layout, which the text written below would dirty
+      stage.render({ midDrag });
+      panel.showMessage("");
+      if (midDrag) panel.showStart(spec.start);
+      // Mid-drag, the words (status, badges, legend, inspector, lesson) wait for the drag's
+      // end, whose whole scene writes them: each rewrite cost a layout per scene.
+      else { stage.showStatus(); panel.refreshBadges(); actions.showInspector(); actions.showLesson(false); }
       // read by benchmarks and tests outside this repo: keep the names (web/instant.js)
       markOnce("firstScene");
       if (live) markOnce("interactive");

@@ -4,28 +4,38 @@
 import { shadeImage } from "../../lib/canvas.js";
 import { sceneParams, landscapeSpec, gridSpec } from "./scene.js";
 
-// Steps of each path drawn first while the start point is dragged (0: whole scenes only).
-// bench/bench_drag.py compares both (globalThis.DESCENTLAB_DRAG_PREVIEW overrides it).
+// Steps of each path drawn while the start point is dragged (0: whole scenes only); the
+// whole scene follows once the pointer rests or is released. bench/bench_drag.py compares
+// settings (globalThis.DESCENTLAB_DRAG_PREVIEW and DESCENTLAB_DRAG_POOL override them).
 const DRAG_PREVIEW_STEPS = 100;
+// A preview is one request to one worker, not shared among the pool: a shared run hands
+// each optimizer's part to a worker from the page's thread, which is busy drawing while
+// dragging, so the workers waited for it (bench_drag.py: 36 -> 19 ms between scenes).
+const DRAG_PREVIEW_POOL = false;
+// The pointer held still this long mid-drag: the whole scene replaces the preview.
+const DRAG_REST_MS = 150;
 const previewSteps = () => globalThis.DESCENTLAB_DRAG_PREVIEW ?? DRAG_PREVIEW_STEPS;
+const previewPool = () => globalThis.DESCENTLAB_DRAG_POOL ?? DRAG_PREVIEW_POOL;
 
-// on: {result(spec, parallel), grid(), error(err)}: after `shown` holds the new answer
+// on: {result(spec, {drag}, live), grid(), error(err)}: after `shown` holds the new answer;
+// drag: the result is a scene of the drag still going on (the view may draw it lightly)
 //
 // A result computed at build time (api.precomputed, web/instant.js: the page is still
 // loading Python) is drawn at once; when the worker is ready the same spec is asked for
 // again, and its live result replaces it (api.verify says loudly if the digests differ).
 // on.result's third argument says whether the result is live.
 export function sceneRequests({ api, root, scene, shown, setParams, alive, on }) {
-  const runner = queue({ api, alive, onError: on.error, onResult(result, spec, { parallel, ms }) {
+  const runner = queue({ api, alive, onError: on.error, onResult(result, { spec, drag }, ms) {
     const pre = api.precomputed ? api.precomputed(result) : null;
     if (!pre && shown.result && api.precomputed && api.precomputed(shown.result) && shown.spec === spec) api.verify(shown.result, result);
     Object.assign(shown, { result, spec, ms });
-    if (result.digest) root.dataset.digest = result.digest;
-    else delete root.dataset.digest;  // a scene computed in parts has none
+    // a drag's scene claims no digest: computed in parts, or a preview of fewer steps
+    if (result.digest && !drag) root.dataset.digest = result.digest;
+    else delete root.dataset.digest;
     root.dataset.computeMs = ms.toFixed(1);
     root.dataset.scenes = (+root.dataset.scenes || 0) + 1;
     if (scene.step === null || scene.step > spec.steps) scene.step = spec.steps;
-    on.result(spec, parallel, !pre);
+    on.result(spec, { drag }, !pre);
     if (pre) recheck(result, spec);
   } });
   const ensureGrid = gridLoader({ api, alive, onError: on.error, onGrid(grid) {
@@ -34,32 +44,36 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
   } });
 
   const remember = () => setParams(sceneParams(scene));
+  let rest = 0;   // timer: the pointer rests mid-drag
 
   // The worker is ready: compute the precomputed scene still shown, live.
   function recheck(result, spec) {
-    api.ready.then(() => { if (alive() && shown.result === result) runner.request(spec); }, () => {});
+    api.ready.then(() => { if (alive() && shown.result === result) runner.request({ spec }); }, () => {});
   }
 
   // keep=false while dragging: writing the URL (history.replaceState) 60 times a second
-  // costs the page more than drawing, so the drag's end writes it once. Meanwhile the
-  // optimizers are shared among the worker pool (the same runs, no digest); the drag's
-  // end runs the scene once more to get it.
+  // costs the page more than drawing, so the drag's end writes it once, and runs the
+  // whole scene on one worker to get its digest: what a click there would have drawn.
   //
-  // Progressive while dragging: the first DRAG_PREVIEW_STEPS steps of each path first (a
-  // fifth of the work for 500 steps, so a new scene per frame), then the whole scene if the
-  // pointer has not moved on; a newer start point cancels that refinement.
+  // Progressive while dragging: the first DRAG_PREVIEW_STEPS steps of each path (a fifth
+  // of the work for 500 steps, so about a new scene per frame); once the pointer rests
+  // for DRAG_REST_MS, the whole scene, shared among the worker pool; a newer start point
+  // cancels that refinement.
   function changed(keep = true) {
+    clearTimeout(rest);
     if (keep) remember();
     ensureGrid(gridSpec(scene));
     const spec = landscapeSpec(scene, !!scene.selected);
     const preview = previewSteps();
-    if (!keep && preview > 0 && spec.steps > preview) runner.request({ ...spec, steps: preview }, true, [spec, true]);
-    else runner.request(spec, !keep);
+    if (!keep && preview > 0 && spec.steps > preview) {
+      runner.request({ spec: { ...spec, steps: preview }, parallel: previewPool(), drag: true });
+      rest = setTimeout(() => { if (alive()) runner.request({ spec, parallel: true, drag: true, refining: true }); }, DRAG_REST_MS);
+    } else runner.request({ spec, parallel: !keep, drag: !keep });
   }
 
   // The inspector needs the optimizer state the last run did not record.
   function needState() {
-    if (shown.spec && !shown.spec.record_state) runner.request({ ...shown.spec, record_state: true });
+    if (shown.spec && !shown.spec.record_state) runner.request({ spec: { ...shown.spec, record_state: true } });
   }
 
   return { changed, remember, needState };
@@ -68,34 +82,33 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
 // One scene in flight at a time. While one runs, only the newest request waits, and it is
 // sent as soon as a result arrives, before that result is drawn, so the worker computes
 // the next scene (the newest start point of a drag) while this one is being drawn.
-// A parallel request shares the optimizers among the worker pool (api.runParallel).
-// `then` is a refinement [spec, parallel], sent after this request's result when nothing
-// newer waits; a newer request cancels a refinement in flight instead of waiting for it.
+// A job: {spec, parallel, drag, refining}. A parallel one shares the optimizers among the
+// worker pool (api.runParallel); a newer job cancels a refining one in flight instead of
+// waiting for it.
 function queue({ api, alive, onResult, onError }) {
-  let inflight = null;   // {promise, refining}
+  let inflight = null;   // {job, promise, cancelled}
   let queued = null;
 
-  function request(spec, parallel = false, then = null, refining = false) {
-    if (inflight && inflight.refining && !refining) {
+  function request(job) {
+    if (inflight && inflight.job.refining && !job.refining) {
       const old = inflight;
       inflight = null;
       old.cancelled = true;   // (its result, should it land anyway, is an older start's)
       api.cancel(old.promise);
     }
-    if (inflight) { queued = [spec, parallel, then]; return; }
+    if (inflight) { queued = job; return; }
     const t0 = performance.now();
-    const me = { refining, promise: null, cancelled: false };
+    const me = { job, promise: null, cancelled: false };
     const sendNext = () => {
       if (inflight !== me) return;   // cancelled by a newer request, which is in flight now
       inflight = null;
-      if (queued && alive()) { const q = queued; queued = null; request(...q); }
-      else if (then && alive()) request(...then, null, true);
+      if (queued && alive()) { const q = queued; queued = null; request(q); }
     };
     inflight = me;
-    me.promise = parallel ? api.runParallel(spec) : api.run(spec);
+    me.promise = job.parallel ? api.runParallel(job.spec) : api.run(job.spec);
     me.promise.then((result) => {
       sendNext();
-      if (alive() && !me.cancelled) onResult(result, spec, { parallel, ms: performance.now() - t0 });
+      if (alive() && !me.cancelled) onResult(result, job, performance.now() - t0);
     }, (err) => {
       sendNext();
       if (alive() && err.kind !== "Cancelled") onError(err);
@@ -104,7 +117,6 @@ function queue({ api, alive, onResult, onError }) {
 
   return { request };
 }
-
 // The shaded grid and contours of the scene's function, fetched when the function or its
 // parameters change; an answer for a function no longer shown is dropped.
 function gridLoader({ api, alive, onGrid, onError }) {

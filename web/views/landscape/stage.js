@@ -35,12 +35,13 @@ export function landscapeStage({ catalog, scene, shown, notify, labels, alive, o
   const plot = landscapePlot(canvas, wrap);
   let barFor = -1;   // the grid version the colour bar shows
 
-  function render() {
+  // midDrag: a scene of a drag still going on; its legend waits for the drag's end
+  function render({ midDrag = false } = {}) {
     if (!alive()) return;
     plot.draw({ ...shown, fn: fnById[scene.function], scene, selected: scene.selected, labels: labels() });
     steps.show();
     drawLossChart(chart, { result: shown.result, scene, revealed: shown.revealed });
-    showLegend();
+    if (!midDrag) showLegend();
     if (shown.grid && barFor !== shown.gridVersion) { barFor = shown.gridVersion; bar.update(gridTicks(shown.grid)); }
   }
 
