@@ -2,7 +2,8 @@
 // Datasets come from presets, a description in words, or a CSV file; everything is
 // generated, trained and evaluated by Python in the worker. The parts in ./network/ each
 // do one job and mount() wires them: an edit updates the experiment (scene.js) and its
-// link; Train sends its spec; the streamed and final results are drawn (training.js).
+// link; Train sends its spec; the streamed and final results are drawn (training.js);
+// "Tune learning rates" sends it as a tune and can set each optimizer's best lr (tune.js).
 import { h } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
 import { optimizerList } from "../lib/optlist.js";
@@ -14,6 +15,7 @@ import { modelControls } from "./network/model.js";
 import { TrainingPanel } from "./network/training.js";
 import { networkInspector } from "./network/inspector.js";
 import { linkStylesheet } from "./network/draw.js";
+import { tunePanel } from "./network/tune.js";
 
 export function mount(root, { api, catalog, params, setParams, notify }) {
   linkStylesheet();
@@ -39,9 +41,21 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     h("div", { class: "opt-add" }, h("button", { type: "button", class: "button secondary", onclick: () => { if (optUI.add()) remember(); } }, "+ Add optimizer"),
       optUI.writeOwn));
   const inspector = networkInspector({ api, catalog });   // follows each finished training
-  root.replaceChildren(problemBox(problems), h("div", { class: "network-view" }, side, training.el, inspector.el));
+  // "Use these lrs": each optimizer's lr set to its best (and a schedule's own lrs scaled as
+  // the tune scaled them), then the scene trains; refused if the list changed since the tune.
+  const useTuned = (best, tunedEntries) => {
+    const opts = scene.optimizers;
+    if (opts.length !== tunedEntries.length || opts.some((o, i) => o.name !== tunedEntries[i].name)) {
+      return "The optimizer list changed since this tune: tune again to use its learning rates.";
+    }
+    opts.forEach((o, i) => setTunedLr(o, best[i]));
+    optUI.render(); remember(); training.train();
+    return "";
+  };
+  const tune = tunePanel({ api, catalog, spec, entries: () => scene.optimizers, sceneError: errorText, use: useTuned });
+  root.replaceChildren(problemBox(problems), h("div", { class: "network-view" }, side, training.el, tune.el, inspector.el));
 
-  const onResize = () => training.draw();
+  const onResize = () => { training.draw(); tune.draw(); };
   window.addEventListener("resize", onResize);
   data.render(); data.refresh(); training.draw();
   if (scene.train) setTimeout(() => training.train(), 0);   // ?train=1: a shared link can start training at once
@@ -50,7 +64,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     unmount() {
       alive = false; window.removeEventListener("resize", onResize); optUI.closeCode();
       inspector.destroy();
-      training.stop();
+      training.stop(); tune.stop();
       llm.stop("cancel");
     },
     get result() { return training.result; },
@@ -59,6 +73,19 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     train: () => training.train(),
     inspect: (choice) => inspector.select(choice),   // for tests: {run, step, layer, index}
   };
+}
+
+// An entry of the optimizer list given its tuned lr: {lr, run} (run: the tune's best run of
+// it, as Python ran it). SAM's lr is its base's; learner code's is its lr hyper-parameter;
+// a schedule's eta_min (cosine) or max_lr (one-cycle) is taken from the run, which scaled it.
+const SCHEDULE_LRS = ["eta_min", "max_lr"];
+function setTunedLr(o, { lr, run }) {
+  if (o.name === "custom") { o.hyper = { ...o.hyper, lr }; return; }
+  const [holder, ran] = o.base ? [o.base, run.base || {}] : [o, run];
+  holder.params = { ...holder.params, lr };
+  if (holder.schedule && ran.schedule && ran.schedule.name === holder.schedule.name) {
+    for (const k of SCHEDULE_LRS) if (ran.schedule[k] !== undefined && (k in holder.schedule || k === "max_lr")) holder.schedule[k] = ran.schedule[k];
+  }
 }
 
 // The badge after a run's name: its last validation accuracy, or where it diverged.
