@@ -200,6 +200,59 @@ def test_a_drag_on_the_pool_ends_with_the_digest(landscape):
     assert shown == spec["start"]
 
 
+def test_a_drag_previews_then_ends_on_the_whole_scene_of_a_direct_run(landscape):
+    """Mid-drag the view draws previews (the first steps of each path, no digest), the whole
+    scene once the pointer rests; after the release it draws the whole scene, the one a
+    direct run of the final start gives (a click there draws the same)."""
+    page = landscape
+    steps = view_spec(page)["steps"]
+    before = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    box = page.locator(".landscape-canvas").bounding_box()
+    at = lambda fx, fy: (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)  # noqa: E731
+    # every scene drawn: its steps, its longest path, and whether it claimed a digest
+    page.evaluate("""() => {
+        const root = document.querySelector('#view'), v = window.descentlab.view;
+        window.__drawn = [];
+        new MutationObserver(() => window.__drawn.push([v.spec.steps, Math.max(...v.result.runs.map((r) => r.path.length)),
+            !!root.dataset.digest])).observe(root, {attributes: true, attributeFilter: ['data-scenes']});
+    }""")
+    page.mouse.move(*at(0.3, 0.3))
+    page.mouse.down()
+    # moves, one per frame, until a preview is drawn (a rest would bring the whole scene first)
+    page.evaluate("""async ([x, y, n]) => {
+        const canvas = document.querySelector('.landscape-canvas'), t0 = performance.now();
+        for (let k = 1; !window.__drawn.some((d) => d[0] < n) && performance.now() - t0 < 20000; k++) {
+            await new Promise(requestAnimationFrame);
+            canvas.dispatchEvent(new PointerEvent('pointermove', {clientX: x + (k % 40), clientY: y + (k % 40) / 2,
+                pointerId: 1, pointerType: 'mouse', isPrimary: true, buttons: 1, bubbles: true}));
+        }
+    }""", [*at(0.32, 0.35), steps])
+    # the pointer rests, still pressed: the whole scene replaces the previews (no digest either)
+    # (the press drew a whole scene first: the one after a preview is awaited)
+    page.wait_for_function("(n) => { const d = window.__drawn, k = d.findIndex((x) => x[0] < n);"
+                           " return k >= 0 && d.slice(k).some((x) => x[0] === n); }", arg=steps)
+    drawn = page.evaluate("() => window.__drawn")
+    first = next(k for k, d in enumerate(drawn) if d[0] < steps)
+    previews = [d for d in drawn[first:] if d[0] < steps]
+    # previews: fewer steps than the scene's, drawn as computed, and no digest claimed for them
+    assert all(length <= n + 1 and not claimed for n, length, claimed in previews), drawn
+    assert [d for d in drawn[first:] if d[0] == steps] == [[steps, steps + 1, False]], drawn
+    page.mouse.move(*at(0.36, 0.4), steps=3)
+    page.mouse.up()
+    wait_drag_end(page, before)
+    spec = view_spec(page)
+    assert spec["steps"] == steps and spec["start"] == page.evaluate("() => window.descentlab.view.scene.start")
+    digest = page.evaluate("() => document.querySelector('#view').dataset.digest")
+    direct = page.evaluate("(s) => window.descentlab.run(s)", spec)
+    assert digest == direct["digest"] == native(spec)["digest"]
+    drawn = page.evaluate("() => window.descentlab.view.result.runs.map((r) => r.path)")
+    assert drawn == [r["path"] for r in direct["runs"]]
+    assert all(len(p) == steps + 1 for p, r in zip(drawn, direct["runs"]) if not r["diverged_at"])
+    # the words skipped mid-drag are written for the whole scene
+    assert f"× {steps} steps computed" in page.locator(".panel.main .run-status").inner_text()
+    assert page.locator(".panel.main .step-label").inner_text() == f"step {steps} / {steps}"
+
+
 def test_inspector_shows_native_record_state(landscape):
     page = landscape
     step = 7

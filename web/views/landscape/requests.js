@@ -34,7 +34,10 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
     else delete root.dataset.digest;
     root.dataset.computeMs = ms.toFixed(1);
     root.dataset.scenes = (+root.dataset.scenes || 0) + 1;
-    if (scene.step === null || scene.step > spec.steps) scene.step = spec.steps;
+    // a drag's scene leaves the timeline at the end (null), so the whole scene after a
+    // preview is shown to its last step, not to the preview's
+    if (drag) scene.step = null;
+    else if (scene.step === null || scene.step > spec.steps) scene.step = spec.steps;
     on.result(spec, { drag }, !pre);
     if (pre) recheck(result, spec);
   } });
