@@ -65,7 +65,7 @@ def train_for_a_while_then_stop(page):
     page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_function("() => /Epoch [3-9]\\d* of/.test(document.querySelector('.run-status').textContent)",
                            timeout=120_000)
-    page.get_by_role("button", name="Stop").click()
+    page.locator(".panel.main").get_by_role("button", name="Stop", exact=True).click()  # not the tune panel's Stop
     page.wait_for_function("() => /Stopped after epoch/.test(document.querySelector('.run-status').textContent)",
                            timeout=30_000)
 

@@ -165,3 +165,19 @@ def test_a_stopped_network_run_is_projected_without_retraining(opened, server):
         descentlab.run(json.loads(json.dumps(spec)))["digest"]
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "projection-stopped.png"), full_page=True)
+
+
+def test_a_network_with_a_fork_is_projected_and_keyed(opened, server):
+    """Issue #16 item 5: a fork's run reads as a fork in the keys, and its path is projected as native."""
+    net = json.loads(json.dumps(NET))
+    net["optimizers"].append({"name": "adam", "lr": 0.05, "color": "#4363d8", "fork": {"run": 1, "step": 9}})
+    page = opened(server + "#projection?max_iter=250&grid=5&network=" + json.dumps(net))
+    page.wait_for_function("() => window.descentlab.viewName === 'projection' && window.descentlab.view")
+    key = page.locator(".proj-fig").first.locator(".legend")
+    assert "3. Adam, fork of run 2 at step 9" in key.inner_text()
+    _, digest = compute(page)
+    spec = page.evaluate("() => window.descentlab.view.spec")
+    native = descentlab.run(json.loads(json.dumps(spec)))
+    assert digest == native["digest"]
+    steps = native["runs"][2]["snapshot_steps"]
+    assert native["runs"][2]["pca_path"][:steps.index(9) + 1] == native["runs"][1]["pca_path"][:steps.index(9) + 1]

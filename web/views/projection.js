@@ -18,7 +18,12 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   let alive = true;
   let linkProblems = problemBox(problems);
   const colourOf = (i) => cssColour(scene.network.optimizers[i] && scene.network.optimizers[i].color, i);
-  const title = (name) => (catalog.optimizers.find((o) => o.name === name) || { title: name }).title;
+  // a run's name: its optimizer's title, and a fork's origin (two Adams, one forked, read apart)
+  const title = (o) => {
+    const name = typeof o === "string" ? o : o.name;
+    const t = ([...catalog.optimizers, ...(catalog.extra_optimizers || [])].find((c) => c.name === name) || { title: name }).title;
+    return o && o.fork ? `${t}, fork of run ${o.fork.run + 1} at step ${o.fork.step}` : t;
+  };
   const remember = () => setParams(sceneParams(scene));
   const settings = projectionSettings({ catalog, scene, colourOf, title, on: {
     changed: remember, shownRuns: () => { remember(); maps.draw(); }, takeNetwork } });

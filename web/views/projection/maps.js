@@ -10,7 +10,7 @@ import { layerName } from "./settings.js";
 
 const HOVER_PX = 10;
 
-// job: compute.js's run; colourOf(i), title(name): how runs are shown
+// job: compute.js's run; colourOf(i), title(entry): how runs are shown
 export function projectionMaps({ scene, job, colourOf, title, notify, alive }) {
   let hover = null;           // {run, k}: the t-SNE snapshot under the pointer
   let tsne = null;            // what the map shows where ({frame, paths, steps})
@@ -43,7 +43,7 @@ export function projectionMaps({ scene, job, colourOf, title, notify, alive }) {
   function caption({ target, run, layer }) {
     const opt = scene.network.optimizers[run];
     if (target === "activations") {
-      return `t-SNE of ${layerName(layer, scene.network.model.hidden.length)}'s activations (run ${run + 1}. ${opt ? title(opt.name) : "?"}), one dot per data point, coloured by class`;
+      return `t-SNE of ${layerName(layer, scene.network.model.hidden.length)}'s activations (run ${run + 1}. ${opt ? title(opt) : "?"}), one dot per data point, coloured by class`;
     }
     if (target === "data") return "t-SNE of the data itself, one dot per data point, coloured by class";
     return `Joint t-SNE map of the weight snapshots, one path per run${stoppedNote()}`;
@@ -57,7 +57,7 @@ export function projectionMaps({ scene, job, colourOf, title, notify, alive }) {
 
   function runKey() {
     return [...scene.network.optimizers.map((o, i) => scene.hide.includes(i) ? "" :
-      h("span", { class: "key-item" }, h("span", { class: "swatch", style: { background: colourOf(i) } }), `${i + 1}. ${title(o.name)}`)),
+      h("span", { class: "key-item" }, h("span", { class: "swatch", style: { background: colourOf(i) } }), `${i + 1}. ${title(o)}`)),
     h("span", { class: "key-item" }, h("span", { class: "mark-start", "aria-hidden": "true" }), "start (first weights)"),
     h("span", { class: "key-item" }, h("span", { class: "mark-end", "aria-hidden": "true" }), "end (last snapshot)")];
   }
@@ -92,7 +92,7 @@ export function projectionMaps({ scene, job, colourOf, title, notify, alive }) {
       tooltip.textContent = `data point ${hover.point + 1} · class ${tsne.labels ? tsne.labels[hover.point] : "?"}`;
     } else if (hover) {
       const step = tsne.steps[hover.run] ? tsne.steps[hover.run][hover.k] : null;
-      tooltip.textContent = `${hover.run + 1}. ${title(scene.network.optimizers[hover.run].name)} · snapshot ${hover.k}${step !== null ? ` · step ${step}` : ""}`;
+      tooltip.textContent = `${hover.run + 1}. ${title(scene.network.optimizers[hover.run])} · snapshot ${hover.k}${step !== null ? ` · step ${step}` : ""}`;
     }
     if (hover) {
       // keep the tooltip on the map: left of the pointer in the map's right half

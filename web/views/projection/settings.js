@@ -36,7 +36,7 @@ export function projectionSettings({ catalog, scene, colourOf, title, on }) {
     const every = n.snapshot_every === "auto" ? "snapshots spaced by the core" : `snapshot every ${n.snapshot_every || 10} steps`;
     netInfo.replaceChildren(`${ds}, hidden ${JSON.stringify(n.model.hidden)} ${n.model.activation || "tanh"}, ${n.loss || "cross_entropy"}, ${n.epochs ?? 50} epochs, ${every}:`,
       h("ul", {}, n.optimizers.map((o, i) => h("li", {}, h("span", { class: "swatch", style: { background: colourOf(i) } }),
-        `${title(o.name)}${o.lr !== undefined ? ` (lr ${o.lr})` : ""}`))));
+        `${title(o)}${o.lr !== undefined ? ` (lr ${o.lr})` : ""}`))));
   }
 
   function buildControls() {
@@ -44,7 +44,7 @@ export function projectionSettings({ catalog, scene, colourOf, title, on }) {
       selectControl({ label: "Project", name: "target", value: scene.target, options: TARGET_LABELS,
         onChange: (v) => { scene.target = v; buildControls(); on.changed(); } }).el,
       scene.target === "activations" ? selectControl({ label: "Of the run", name: "run", value: String(scene.run),
-        options: scene.network.optimizers.map((o, i) => [String(i), `${i + 1}. ${title(o.name)}`]),
+        options: scene.network.optimizers.map((o, i) => [String(i), `${i + 1}. ${title(o)}`]),
         onChange: (v) => { scene.run = +v; on.changed(); } }).el : "",
       scene.target === "activations" ? selectControl({ label: "Hidden layer", name: "layer", value: String(scene.layer),
         options: scene.network.model.hidden.map((w, k) => [String(k), `${layerName(k, scene.network.model.hidden.length)}: ${w} units`]),
@@ -62,7 +62,7 @@ export function projectionSettings({ catalog, scene, colourOf, title, on }) {
       const id = `show-${i}`;
       const box = h("input", { type: "checkbox", id, checked: !scene.hide.includes(i) });
       box.addEventListener("change", () => { scene.hide = box.checked ? scene.hide.filter((k) => k !== i) : [...scene.hide, i]; on.shownRuns(); });
-      return h("div", { class: "control control-bool" }, box, h("label", { for: id }, h("span", { class: "swatch", style: { background: colourOf(i) } }), `${i + 1}. ${title(o.name)}`));
+      return h("div", { class: "control control-bool" }, box, h("label", { for: id }, h("span", { class: "swatch", style: { background: colourOf(i) } }), `${i + 1}. ${title(o)}`));
     }));
   }
 
