@@ -96,12 +96,12 @@ export function tunePanel({ api, catalog, spec, entries, sceneError, use }) {
     const name = (i) => `${i + 1}. ${labels[i] ?? `run ${i + 1}`}`;
     const canvas = h("canvas", { class: "tune-chart", role: "img",
       "aria-label": "Validation loss per epoch of each optimizer at its best lr: median over the seeds, with their min–max band" });
-    chart = new LineChart(canvas, { height: 220, xLabel: "epoch", yLabel: "validation loss" });
     const epochs = (v) => v.map((_, k) => k + 1);
     const series = result.tuned.map((t, i) => {
       const v = t.spread.val_loss;
       return { color: colour(t, i), values: v.median, x: epochs(v.median), band: { lo: v.min, hi: v.max }, width: 2 };
     });
+    chart = new LineChart(canvas, { height: 220, xLabel: "epoch", yLabel: "validation loss", logY: spansDecades(series) });
     const legend = chartLegend(result.tuned.map((t, i) => ({ color: colour(t, i), label: name(i),
       value: `· best lr ${fmt(t.best_lr, 3)}${t.best_diverged ? " (diverged)" : ` · val loss ${fmt(bestScore(t), 3)}`}` })),
     { label: "Each optimizer at its best lr" });
@@ -129,6 +129,14 @@ export function tunePanel({ api, catalog, spec, entries, sceneError, use }) {
   };
 }
 
+// A log axis only when the bands span more than LOG_SPAN (a diverging seed): the chart
+// labels a log axis at whole decades only, and best-lr losses mostly lie within one.
+const LOG_SPAN = 20;
+function spansDecades(series) {
+  const vals = series.flatMap((s) => [...s.band.lo, ...s.band.hi]).filter((v) => Number.isFinite(v) && v > 0);
+  return vals.length > 0 && Math.max(...vals) > LOG_SPAN * Math.min(...vals);
+}
+
 // The score that chose the best lr: the grid's validation loss there.
 const bestScore = (t) => t.grid.loss[t.best_index];
 
@@ -136,12 +144,15 @@ const bestScore = (t) => t.grid.loss[t.best_index];
 // with ★, a diverged run says at which step.
 function gridTable(result, name, colour) {
   const lrs = result.lr.values;
-  return h("div", { class: "table-scroll" }, h("table", { class: "tune-grid" },
-    h("caption", {}, "Lowest validation loss at each learning rate of the grid (seed as set)"),
+  // the title sits outside the sideways-scrolling box, so a phone reads it whole
+  const id = `tune-grid-title-${++tables}`;
+  return h("div", { class: "tune-grid-box" }, h("p", { class: "tune-grid-title", id }, "Lowest validation loss at each learning rate of the grid (seed as set)"),
+    h("div", { class: "table-scroll" }, h("table", { class: "tune-grid", "aria-labelledby": id },
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "optimizer"), ...lrs.map((lr) => h("th", { scope: "col" }, `lr ${fmt(lr, 2)}`)))),
     h("tbody", {}, ...result.tuned.map((t, i) => h("tr", {},
       h("th", { scope: "row" }, h("span", { class: "swatch", style: { background: colour(t, i) } }), name(i)),
       ...t.grid.loss.map((loss, j) => h("td", { class: `${j === t.best_index ? "best" : ""}${t.grid.diverged[j] ? " diverged" : ""}`,
         "data-value": loss === null ? "" : String(loss) },
-      t.grid.diverged[j] ? `diverged at ${t.grid.diverged_at[j]}` : fmt(loss, 3), j === t.best_index ? " ★" : "")))))));
+      t.grid.diverged[j] ? `diverged at ${t.grid.diverged_at[j]}` : fmt(loss, 3), j === t.best_index ? " ★" : ""))))))));
 }
+let tables = 0;
