@@ -249,3 +249,66 @@ def test_negative_zero_keeps_its_sign(page):
         return window.descentlab.run(s).then((r) => ({digest: r.digest, negative: Object.is(r.runs[0].path[0][0], -0)}));
     }""", spec)
     assert out == {"digest": native["digest"], "negative": True}
+
+
+# Every loading message the page hears, from the first one on, with what the page showed
+# right after it (app.js draws in its own listener, registered later: read in a microtask).
+RECORD_PROGRESS_JS = """
+window.__progress = [];
+window.addEventListener('descentlab:load-progress', (e) => queueMicrotask(() => {
+    const bar = document.getElementById('loading').hidden ? document.getElementById('status-progress')
+        : document.getElementById('loading-bar');
+    window.__progress.push({...e.detail, status: document.getElementById('status').textContent,
+        card: document.getElementById('loading-bytes').textContent,
+        determinate: bar.hasAttribute('value'), barValue: bar.value, barShown: !bar.hidden});
+}));
+"""
+
+
+def progress_log(browser, url: str) -> list[dict]:
+    """The load-progress events of one fresh load of `url`, until ready."""
+    from conftest import PageWatch, wait_until_ready
+    watch = PageWatch()
+    context = browser.new_context(service_workers="block")
+    try:
+        context.add_init_script(RECORD_PROGRESS_JS)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+        page.goto(url)
+        wait_until_ready(page)
+        assert not watch.console_errors, watch.console_errors
+        return page.evaluate("() => window.__progress")
+    finally:
+        context.close()
+
+
+def test_loading_shows_bytes_then_stages(browser, server, dist):
+    log = progress_log(browser, server)
+    assert log, "no load-progress message"
+    stages = [e["stage"] for e in log]
+    # the stages come in order, each named (no stage comes back after a later one began)
+    order = ["runtime", "python", "numpy", "descentlab"]
+    seen = [s for i, s in enumerate(stages) if i == 0 or s != stages[i - 1]]
+    assert seen == order, seen
+    # the fraction never goes back, and the bar showing it is determinate
+    fractions = [e["fraction"] for e in log]
+    assert fractions == sorted(fractions) and fractions[-1] == 1, fractions
+    assert all(e["determinate"] and e["barShown"] for e in log)
+    # bytes of the runtime and of the wheels, counted as they arrive, up to their real size
+    runtime = [e["bytes"]["runtime"] for e in log]
+    packages = [e["bytes"]["packages"] for e in log]
+    for counts in (runtime, packages):
+        loaded = [c["loaded"] for c in counts]
+        assert loaded == sorted(loaded), loaded
+    files = json.loads((dist / "build-info.json").read_text())["files"]
+    runtime_size = sum(files[n]["size"] for n in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"))
+    wheel_size = sum(f["size"] for n, f in files.items() if n.endswith(".whl"))
+    assert runtime[-1] == {"loaded": runtime_size, "total": runtime_size}
+    assert packages[-1] == {"loaded": wheel_size, "total": wheel_size}
+    assert len({c["loaded"] for c in runtime}) >= 3, "runtime bytes were reported all at once"
+    # what the page says: bytes as "Runtime a / b MB", then each stage by name
+    shown = " | ".join(e["status"] + " " + e["card"] for e in log)
+    assert f"Runtime {runtime_size / 1e6:.1f} / {runtime_size / 1e6:.1f} MB" in shown, shown
+    assert "Runtime 0." in shown or any(0 < c["loaded"] < c["total"] for c in runtime), shown
+    for text in ("Starting Python", "Importing NumPy", "Importing Descent Lab"):
+        assert text in shown, (text, shown)

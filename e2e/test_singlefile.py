@@ -158,3 +158,20 @@ def test_share_dialog_explains_the_file(app, single_file):
     page.screenshot(path=str(SHOTS / "single-file-share.png"))
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
+
+
+def test_loading_names_each_stage(browser, single_file):
+    """Nothing is downloaded from a file: the page names the stages (no byte counts)."""
+    from test_runtime import progress_log
+    log = progress_log(browser, single_file.as_uri())
+    stages = [e["stage"] for e in log]
+    seen = [s for i, s in enumerate(stages) if i == 0 or s != stages[i - 1]]
+    assert seen == ["runtime", "python", "numpy", "descentlab"], seen
+    assert all(e["bytes"] is None for e in log)
+    fractions = [e["fraction"] for e in log]
+    assert fractions == sorted(fractions) and fractions[-1] == 1
+    assert all(e["determinate"] for e in log)
+    shown = " | ".join(e["status"] for e in log)
+    for text in ("Starting Python", "Importing NumPy", "Importing Descent Lab"):
+        assert text in shown, (text, shown)
+    assert "MB" not in shown

@@ -33,7 +33,10 @@
 //   descentlab.startCode()              start the code worker ahead of its first request
 //                                       (an editor opening) -> Promise {version}
 //   descentlab.version                  core version once ready, else null
-//   descentlab.loadState                {stage, fraction, error?} of the current worker
+//   descentlab.loadState                {stage, fraction, bytes, error?} of the current worker
+//                                       (stage: "runtime", "python", "numpy", "descentlab",
+//                                       "ready"; bytes: {runtime, packages: {loaded, total}}
+//                                       downloaded so far, null where nothing is downloaded)
 //   descentlab.loadTimings              once ready, ms per loading stage in the worker ({fetch,
 //                                       instantiate, numpy_load, numpy_import, ...}), else null
 //
@@ -53,7 +56,7 @@
 // or read), .field (SpecError only) and .message. Every request is answered: a spec nested
 // deeper than MAX_DEPTH is refused here, before structured clone would choke on it.
 //
-// Events on window: "descentlab:load-progress" {stage, fraction}, "descentlab:ready"
+// Events on window: "descentlab:load-progress" {stage, fraction, bytes}, "descentlab:ready"
 // {version}, "descentlab:load-error" {stage, message}, "descentlab:worker-restarted" {reason}
 // (all of the main worker), "descentlab:code-worker" {state: "loading" | "ready" |
 // "restarted", reason?} (the code worker's).
@@ -203,8 +206,8 @@ function onLoadMessage(state, msg) {
     return;
   }
   if (msg.type === "progress") {
-    state.loadState = { stage: msg.stage, fraction: msg.fraction };
-    emit("load-progress", { stage: msg.stage, fraction: msg.fraction });
+    state.loadState = { stage: msg.stage, fraction: msg.fraction, bytes: msg.bytes || null };
+    emit("load-progress", { stage: msg.stage, fraction: msg.fraction, bytes: msg.bytes || null });
   } else if (msg.type === "ready") {
     state.isReady = true;
     state.version = msg.version;

@@ -14,19 +14,24 @@ import { loadTable, instantApi } from "./instant.js";
 const table = loadTable();
 let warming = false;
 
+// What the worker is doing (web/worker.js: its progress messages), by stage.
 const STAGE_TEXT = {
-  runtime: "Loading Python runtime…",
-  numpy: "Loading NumPy…",
-  descentlab: "Loading Descent Lab…",
+  runtime: "Downloading Python runtime…",
+  python: "Starting Python…",
+  numpy: "Importing NumPy…",
+  descentlab: "Importing Descent Lab…",
+  sandbox: "Closing the code worker's doors…",
   ready: "Ready",
 };
-const STAGE_NAME = { runtime: "the Python runtime", numpy: "NumPy", descentlab: "Descent Lab", worker: "the worker" };
+const STAGE_NAME = { runtime: "the Python runtime", python: "Python", numpy: "NumPy", descentlab: "Descent Lab", worker: "the worker" };
 
 const $ = (id) => document.getElementById(id);
 const els = {
   status: $("status"),
+  statusBar: $("status-progress"),
   loading: $("loading"),
   stage: $("loading-stage"),
+  bytes: $("loading-bytes"),
   bar: $("loading-bar"),
   loadError: $("loading-error"),
   notice: $("notice"),
@@ -34,21 +39,41 @@ const els = {
   noticeText: $("notice-text"),
 };
 
-function showLoading(stage, fraction) {
+const MB = 1e6;
+const megabytes = (n) => (n / MB).toFixed(1);
+// "Runtime 4.2 / 9.8 MB · Packages 1.1 / 3.0 MB" (a total the server did not send is left
+// out); "" before the first byte or where nothing is downloaded (the one-file app).
+function bytesText(bytes) {
+  if (!bytes) return "";
+  const part = (label, { loaded, total }) => (total > 0 ? `${label} ${megabytes(Math.min(loaded, total))} / ${megabytes(total)} MB`
+    : loaded > 0 ? `${label} ${megabytes(loaded)} MB` : "");
+  return [part("Runtime", bytes.runtime), part("Packages", bytes.packages)].filter(Boolean).join(" · ");
+}
+
+// The loading card, or (a precomputed scene on screen) the status line and its small bar.
+// Both bars are determinate: the worker's fraction grows with bytes, then with each stage.
+function showLoading(stage, fraction, bytes) {
+  const what = STAGE_TEXT[stage] || "Loading…";
+  const amount = bytesText(bytes);
+  els.bar.value = fraction || 0;
+  els.statusBar.value = fraction || 0;
+  els.stage.textContent = what;     // the card stays current, should it be shown (a restart)
+  els.bytes.textContent = amount;
   if (warming) {
     els.loading.hidden = true;
-    els.status.textContent = `Interactive in a moment — ${STAGE_TEXT[stage] || "Loading…"}`;
+    els.statusBar.hidden = false;
+    // compact: the byte counts only while they are what the wait is about
+    els.status.textContent = `Interactive in a moment — ${what}${amount && stage === "runtime" ? ` ${amount}` : ""}`;
     return;
   }
   els.loading.hidden = false;
-  els.stage.textContent = STAGE_TEXT[stage] || "Loading…";
-  if (fraction > 0) els.bar.value = fraction;
-  else els.bar.removeAttribute("value"); // indeterminate: it still moves
-  els.status.textContent = STAGE_TEXT[stage] || "Loading…";
+  els.statusBar.hidden = true;
+  els.status.textContent = what;
 }
 
 function showLoadError(stage, message) {
   setWarming(false);
+  els.statusBar.hidden = true;
   const what = STAGE_NAME[stage] || stage;
   els.loading.hidden = false;
   els.stage.textContent = `Loading ${what} failed.`;
@@ -67,6 +92,7 @@ function setWarming(on) {
 function showReady(version) {
   setWarming(false);
   els.bar.value = 1;
+  els.statusBar.hidden = true;
   els.loading.hidden = true;
   els.status.textContent = `Ready — Descent Lab v${version}`;
 }
@@ -104,7 +130,7 @@ note(descentlab.loadState.stage);
 window.addEventListener("descentlab:load-progress", (e) => note(e.detail.stage));
 window.addEventListener("descentlab:ready", () => note("ready"));
 
-window.addEventListener("descentlab:load-progress", (e) => showLoading(e.detail.stage, e.detail.fraction));
+window.addEventListener("descentlab:load-progress", (e) => showLoading(e.detail.stage, e.detail.fraction, e.detail.bytes));
 window.addEventListener("descentlab:load-error", (e) => showLoadError(e.detail.stage, e.detail.message));
 window.addEventListener("descentlab:worker-restarted", () => {
   showNotice(RESTART_NOTICE);
@@ -112,8 +138,8 @@ window.addEventListener("descentlab:worker-restarted", () => {
 });
 
 function waitReady() {
-  const { stage, fraction } = descentlab.loadState;
-  if (stage !== "ready") showLoading(stage, fraction);
+  const { stage, fraction, bytes } = descentlab.loadState;
+  if (stage !== "ready") showLoading(stage, fraction, bytes);
   descentlab.ready.then(({ version }) => showReady(version), () => {});
 }
 // (the first waitReady() runs once the table of precomputed scenes is known, below)
@@ -130,7 +156,7 @@ const viewsApi = table.then((t) => {
   if (t && descentlab.loadState.stage !== "ready" && !descentlab.loadState.error) {
     setWarming(true);
     warmingStarted = true;
-    showLoading(descentlab.loadState.stage, descentlab.loadState.fraction);
+    showLoading(descentlab.loadState.stage, descentlab.loadState.fraction, descentlab.loadState.bytes);
   } else waitReady();
   return t ? instantApi(descentlab, t) : descentlab.ready.then(() => descentlab);
 });

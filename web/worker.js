@@ -26,7 +26,11 @@
 //        done/total are its last progress item's (null before the first). The reply's id is
 //        the control message's own id when it has one (not the target's: that would end the
 //        run's request in the page), else null, and seq matches it as for any request.
-// Out: {type: "progress", stage, fraction} while loading (fraction of the whole load, 0..1),
+// Out: {type: "progress", stage, fraction, bytes} while loading: stage "runtime" (the runtime's
+//      files arriving), "python" (interpreter starting), "numpy", "descentlab" (imports);
+//      fraction of the whole load, 0..1, never decreasing; bytes {runtime: {loaded, total},
+//      packages: {loaded, total}} counted as the files arrive (total 0 while unknown; null in
+//      the one-file app, whose files are unpacked from the page, not downloaded),
 //      {type: "ready", version, timings} once (timings: ms per loading stage, see load()),
 //      or {type: "load-error", stage, message}.
 //      Failures: {id, seq, type: "error", error: {kind: "SpecError", field, message}}
@@ -195,10 +199,90 @@ function fetchedBy(start) {
   return ends.length ? Math.max(start, ...ends) - start : 0;
 }
 
+// ---------------------------------------------------------------- loading progress in bytes
+// Pyodide fetches the runtime's files (pyodide.asm.wasm, python_stdlib.zip, the lock) and the
+// wheels with fetch(); wrapped during load(), each such response is cloned and the clone read
+// to count its bytes as they arrive, while Pyodide gets the original untouched: its URL (the
+// wasm code cache keys on it), its streaming compile and the sha256 integrity of each wheel
+// stay as they were. Pyodide's asm.js comes by importScripts and is not counted.
+const BYTE_GROUPS = [["runtime", /pyodide\.asm\.wasm$|python_stdlib\.zip$|pyodide-lock\.json$/], ["packages", /\.whl$/]];
+const PROGRESS_EVERY_MS = 100;     // at most this often a byte count is posted
+// The share of the bar each stage fills when it ends: bytes first, then each stage named.
+const STAGE_END = { runtime: 0.55, python: 0.75, numpy: 0.9, descentlab: 1, sandbox: 1 };
+const progress = {
+  stage: "runtime",
+  fraction: 0,
+  bytes: self.DESCENTLAB_EMBEDDED ? null : { runtime: { loaded: 0, total: 0 }, packages: { loaded: 0, total: 0 } },
+  postedAt: 0,
+  timer: null,
+  over: false,
+};
+
+function groupOf(url) {
+  const path = url.split(/[?#]/)[0];
+  for (const [group, re] of BYTE_GROUPS) if (re.test(path)) return group;
+  return null;
+}
+
+function postProgress(stage = progress.stage) {
+  clearTimeout(progress.timer);
+  progress.timer = null;
+  progress.stage = stage;
+  const start = { runtime: 0, python: STAGE_END.runtime, numpy: STAGE_END.python, descentlab: STAGE_END.numpy, sandbox: 1 }[stage] || 0;
+  let f = start;
+  if (stage === "runtime" && progress.bytes) {
+    const { runtime, packages } = progress.bytes;
+    const total = runtime.total + packages.total;
+    if (total > 0) f = STAGE_END.runtime * Math.min(1, (runtime.loaded + packages.loaded) / total);
+  }
+  progress.fraction = Math.max(progress.fraction, f);
+  progress.postedAt = performance.now();
+  post({ type: "progress", stage, fraction: progress.fraction, bytes: progress.bytes && structuredClone(progress.bytes) });
+}
+
+// A byte count changed: post it now, or a little later (at most every PROGRESS_EVERY_MS).
+function bytesArrived() {
+  if (progress.over) return;   // ready or failed: no progress after that
+  const { runtime } = progress.bytes;
+  if (progress.stage === "runtime" && runtime.total > 0 && runtime.loaded >= runtime.total) {
+    postProgress("python");   // the runtime is all here: what remains is starting it
+    return;
+  }
+  if (progress.timer) return;
+  const wait = Math.max(0, PROGRESS_EVERY_MS - (performance.now() - progress.postedAt));
+  progress.timer = setTimeout(() => postProgress(), wait);
+}
+
+// Wrap fetch to count bytes; returns the function that puts the previous fetch back.
+function countBytes() {
+  if (!progress.bytes) return () => {};
+  const inner = self.fetch;
+  self.fetch = async (input, init) => {
+    const response = await inner(input, init);
+    const group = groupOf(input instanceof Request ? input.url : String(input));
+    if (!group || !response.ok || !response.body) return response;
+    const counter = progress.bytes[group];
+    counter.total += Number(response.headers.get("Content-Length")) || 0;
+    const reader = response.clone().body.getReader();
+    (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        counter.loaded += value.byteLength;
+        bytesArrived();
+      }
+    })().catch(() => {});   // a failed download is Pyodide's to report
+    bytesArrived();
+    return response;
+  };
+  return () => { self.fetch = inner; };
+}
+
 async function load() {
   let stage = "runtime";
+  const uncount = countBytes();
   try {
-    post({ type: "progress", stage, fraction: 0 });
+    postProgress(stage);
     const t0 = lapFrom;
     importScripts(BASE_URL + "pyodide.js");
     // `packages`: Pyodide reads the lock and starts fetching the wheels while the wasm
@@ -210,6 +294,7 @@ async function load() {
     // this very thread (web/single/worker-prelude.js), which only delays the interpreter
     // (measured: ready ~0.6 s later), while a served wheel arrives off-thread.
     const early = self.DESCENTLAB_EMBEDDED ? [] : ["numpy", "descentlab"];
+    if (!progress.bytes) postProgress("python");   // one-file app: nothing to download
     const pyodide = await loadPyodide({ indexURL: BASE_URL, packages: early });
     lap("runtime");
     timings.fetch = fetchedBy(t0);
@@ -221,14 +306,14 @@ async function load() {
     const errors = [];
     const onError = (m) => errors.push(String(m).trim().replace(/:$/, ""));
     stage = "numpy";
-    post({ type: "progress", stage, fraction: 0.6 });
+    postProgress(stage);
     await pyodide.loadPackage(["numpy"], { messageCallback: quiet, errorCallback: onError });
     if (errors.length) throw new Error(errors.join(": "));
     lap("numpy_load");
     pyodide.runPython("import numpy");
     lap("numpy_import");
     stage = "descentlab";
-    post({ type: "progress", stage, fraction: 0.85 });
+    postProgress(stage);
     await pyodide.loadPackage(["numpy", "descentlab"], { messageCallback: quiet, errorCallback: onError });
     if (errors.length) throw new Error(errors.join(": "));
     lap("descentlab_load");
@@ -239,13 +324,19 @@ async function load() {
     allowed.destroy();
     const version = pyodide.runPython("import descentlab; descentlab.__version__");
     lap("descentlab_import");
+    uncount();
     if (CODE_WORKER) {
       stage = "sandbox";
       lockDown(pyodide);
     }
-    post({ type: "progress", stage, fraction: 1 });
+    progress.over = true;
+    clearTimeout(progress.timer);
+    post({ type: "progress", stage, fraction: 1, bytes: progress.bytes });
     post({ type: "ready", version, timings });
   } catch (e) {
+    uncount();
+    progress.over = true;
+    clearTimeout(progress.timer);
     loadFailure = `Could not load ${stage}: ${errorText(e)}`;
     post({ type: "load-error", stage, message: loadFailure });
     throw e;
