@@ -15,7 +15,9 @@ noisy machine slows every setting alike:
   preview, pool    the first 100 steps of each path (the rest once the pointer rests),
                    shared among the pool (each optimizer a request: the page's thread
                    hands each part to a worker)
-  preview, one     the same 100 steps as one request to one worker (the view's setting)
+  preview, one     the same 100 steps as one request to the main worker
+  preview, each    one preview in flight per worker of the pool (run(spec, {pool: true}):
+                   needs descentlab.poolRun, proposed in web/api.js; skipped without it)
 
 It prints, per function and setting, the median and range of the intervals between two
 newly drawn scenes and of request -> result. With the breakdown (the default), it then
@@ -42,7 +44,8 @@ STARTS = [[-1.5 + 0.1 * i, 2.0 - 0.05 * i] for i in range(6)]
 SETTINGS = {
     "whole": {"DESCENTLAB_DRAG_PREVIEW": 0, "DESCENTLAB_DRAG_POOL": True},
     "preview, pool": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": True},
-    "preview, one": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": False},
+    "preview, one": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": False, "poolRun": False},
+    "preview, each": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": False, "poolRun": True},
 }
 READY = ("() => window.descentlab.view && document.querySelector('#view').dataset.digest"
          " && performance.getEntriesByName('descentlab:interactive').length")
@@ -113,8 +116,16 @@ def line(name: str, values: list[float]) -> str:
     return f"  {name:<46} median {stats(values)}  ({len(values)} scenes, {1000 / statistics.median(values):5.1f} per s)"
 
 
-def settle(page, setting: str) -> None:
-    page.evaluate("(s) => Object.assign(globalThis, s)", SETTINGS[setting])
+def settle(page, setting: str) -> bool:
+    """Put the page in `setting`; False when its page API cannot (no descentlab.poolRun)."""
+    return page.evaluate("""(s) => {
+        const { poolRun, ...globals } = s;
+        Object.assign(globalThis, globals);
+        if (poolRun === undefined) return true;
+        if (!('poolRun' in window.descentlab)) return !poolRun;
+        window.descentlab.poolRun = poolRun;
+        return true;
+    }""", SETTINGS[setting])
 
 
 def open_scene(page, url: str, function: str) -> int:
@@ -131,12 +142,16 @@ def figures(browser, url: str, rounds: int, settings: list[str]) -> None:
         got = {s: ([], []) for s in settings}
         for _ in range(rounds):
             for s in settings:
-                settle(page, s)
+                if not settle(page, s):
+                    continue
                 (_, iv), (_, lat) = bl.drag(page, function)
                 got[s][0].extend(iv)
                 got[s][1].extend(lat)
         print(f"{function}, 6 optimizers x 500 steps, {pool} workers, {rounds} drag(s) per setting:")
         for s in settings:
+            if not got[s][0]:
+                print(f"  {s}: not measured (this page API has no descentlab.poolRun)")
+                continue
             print(line(f"{s}: a new scene every", got[s][0]))
             print(line(f"{s}: request -> result", got[s][1]))
     page.close()
@@ -150,7 +165,8 @@ def breakdown(browser, url: str, settings: list[str], missing: list[str]) -> Non
     for function in ("rosenbrock", "rastrigin"):
         open_scene(page, url, function)
         for s in settings:
-            settle(page, s)
+            if not settle(page, s):
+                continue
             page.evaluate("globalThis.__dragProfile = []")
             (_, iv), _ = bl.drag(page, function)
             scenes = [x for x in page.evaluate("globalThis.__dragProfile || []")
@@ -185,15 +201,20 @@ def main() -> int:
     ap.add_argument("--setting", action="append", choices=list(SETTINGS),
                     help="drag settings to compare (repeat; default: all, taking turns)")
     ap.add_argument("--no-breakdown", action="store_true", help="skip the per-stage breakdown")
+    ap.add_argument("--dist", type=Path, help="bench this built copy of dist/ instead of building dist/"
+                    " (e.g. one with a proposed web/api.js)")
     args = ap.parse_args()
     settings = args.setting or list(SETTINGS)
     bl.DRAG_SECONDS = args.seconds
     tool = bl.TOOL
-    tool.build(quiet=True)
+    dist = args.dist
+    if dist is None:
+        tool.build(quiet=True)
+        dist = tool.DIST
     scratch = Path(tempfile.mkdtemp(prefix="descentlab-drag-"))
-    missing = instrumented_copy(tool.DIST, scratch / "dist")
+    missing = instrumented_copy(dist, scratch / "dist")
     servers = []
-    for root in (tool.DIST, scratch / "dist"):
+    for root in (dist, scratch / "dist"):
         httpd = tool.make_server(root, "127.0.0.1", 0, quiet=True)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         servers.append(httpd)

@@ -37,7 +37,7 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   const inspector = parts.inspector = inspectorPanel({ api, catalog, needState: () => requests.needState(), fork: locked ? null : forkRun });
   const regime = parts.regime = new RegimeMap({ api, catalog, getScene: () => scene, getResult: () => shown.result, labels, onCell: actions.cell });
   const card = parts.card = lessonCard({ catalog, locked, on: { answer: actions.predict, tryIt: actions.tryIt } });
-  const summary = parts.summary = sceneSummary({ catalog, scene });
+  const summary = parts.summary = sceneSummary({ catalog, scene, locked });
   // The predict card sits under the lesson's text (the card asks the question), and a locked
   // embed shows a summary of the scene instead of its disabled controls.
   const lessonText = panel.el.querySelector(".lesson-text");

@@ -82,36 +82,48 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
   return { changed, remember, needState };
 }
 
-// One scene in flight at a time. While one runs, only the newest request waits, and it is
-// sent as soon as a result arrives, before that result is drawn, so the worker computes
-// the next scene (the newest start point of a drag) while this one is being drawn.
+// The worker's answers in the order asked. One request in flight at a time, except a
+// drag's previews where the page API can send a run to any worker of the pool
+// (api.poolRun, web/api.js: run(spec, {pool: true})): then one per worker, so two
+// workers compute two start points at once, and an answer older than the one drawn is
+// dropped. Otherwise only the newest request waits, and it is sent as soon as a result
+// arrives, before that result is drawn, so the worker computes the next scene (the newest
+// start point of a drag) while this one is being drawn.
 // A job: {spec, parallel, drag, refining}. A parallel one shares the optimizers among the
 // worker pool (api.runParallel); a newer job cancels a refining one in flight instead of
 // waiting for it.
 function queue({ api, alive, onResult, onError }) {
-  let inflight = null;   // {job, promise, cancelled}
+  const inflight = new Set();   // {job, promise, cancelled, seq}
   let queued = null;
+  let asked = 0, drawn = 0;     // sequence numbers of the last request sent and drawn
+  const onPool = (job) => job.drag && !job.parallel && !job.refining && api.poolRun === true;
+  const slots = (job) => (onPool(job) ? Math.max(1, api.poolSize || 1) : 1);
 
   function request(job) {
-    if (inflight && inflight.job.refining && !job.refining) {
-      const old = inflight;
-      inflight = null;
-      old.cancelled = true;   // (its result, should it land anyway, is an older start's)
-      api.cancel(old.promise);
+    if (!job.refining) {
+      for (const old of inflight) {
+        if (!old.job.refining) continue;
+        inflight.delete(old);
+        old.cancelled = true;   // (its result, should it land anyway, is an older start's)
+        api.cancel(old.promise);
+      }
     }
-    if (inflight) { queued = job; return; }
+    if (inflight.size >= slots(job) || (inflight.size && !onPool(job))) { queued = job; return; }
     const t0 = performance.now();
-    const me = { job, promise: null, cancelled: false };
+    const me = { job, promise: null, cancelled: false, seq: ++asked };
     const sendNext = () => {
-      if (inflight !== me) return;   // cancelled by a newer request, which is in flight now
-      inflight = null;
-      if (queued && alive()) { const q = queued; queued = null; request(q); }
+      if (!inflight.delete(me)) return;   // cancelled by a newer request
+      if (queued && alive() && (!inflight.size || (onPool(queued) && inflight.size < slots(queued)))) {
+        const q = queued; queued = null; request(q);
+      }
     };
-    inflight = me;
-    me.promise = job.parallel ? api.runParallel(job.spec) : api.run(job.spec);
+    inflight.add(me);
+    me.promise = job.parallel ? api.runParallel(job.spec) : onPool(job) ? api.run(job.spec, { pool: true }) : api.run(job.spec);
     me.promise.then((result) => {
       sendNext();
-      if (alive() && !me.cancelled) onResult(result, job, performance.now() - t0);
+      if (!alive() || me.cancelled || me.seq < drawn) return;   // an older start than the one drawn
+      drawn = me.seq;
+      onResult(result, job, performance.now() - t0);
     }, (err) => {
       sendNext();
       if (alive() && err.kind !== "Cancelled") onError(err);
@@ -120,6 +132,7 @@ function queue({ api, alive, onResult, onError }) {
 
   return { request };
 }
+
 // The shaded grid and contours of the scene's function, fetched when the function or its
 // parameters change; an answer for a function no longer shown is dropped.
 function gridLoader({ api, alive, onGrid, onError }) {

@@ -5,9 +5,12 @@ import { cssColour } from "../../lib/canvas.js";
 import { runLabels } from "../../lib/labels.js";
 import { LESSONS } from "../../lessons.js";
 
-export function sceneSummary({ catalog, scene }) {
+// locked: the page is a locked embed, the only one that shows the summary (style.css hides
+// it elsewhere), so only there is it written: a drag rewrote it on every pointer move.
+export function sceneSummary({ catalog, scene, locked = true }) {
   const el = h("div", { class: "scene-summary", "aria-label": "Scene (read-only)" });
   function show() {
+    if (!locked) return;
     const fn = catalog.functions.find((f) => f.name === scene.function);
     const params = Object.entries(scene.function_params || {}).map(([k, v]) => `${k} ${fmt(v, 4)}`).join(", ");
     const labels = runLabels(scene.optimizers, catalog);
