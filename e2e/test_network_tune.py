@@ -15,7 +15,11 @@ SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 SMALL = {"epochs": 8, "dataset": {"name": "moons", "n": 160, "noise": 0.2, "seed": 0},
          "model": {"hidden": [8], "activation": "tanh"},
-         "optimizers": [{"name": "sgd", "params": {"lr": 0.1}}, {"name": "adam", "params": {"lr": 0.01}}]}
+         # a schedule's own lr (eta_min) and SAM's base lr are tuned along: "Use these lrs" must set them as the tune ran them
+         "optimizers": [{"name": "sgd", "params": {"lr": 0.1}},
+                        {"name": "adam", "params": {"lr": 0.01}, "schedule": {"name": "cosine", "T_max": 40, "eta_min": 0.001}},
+                        {"name": "sam", "params": {"rho": 0.05}, "base": {"name": "sgd", "params": {"lr": 0.1}}}]}
+TITLES = ("SGD", "Adam", "SAM (SGD)")
 GRID = {"min": 0.001, "max": 1, "points": 4}
 REPEATS = 3
 
@@ -66,8 +70,8 @@ def test_tune_shows_best_lrs_bands_and_uses_them(opened, server):
     assert ref["notes"] in page.text_content(".tune .tune-notes")
     # each optimizer's best lr beside its label, in the chart's key
     keys = page.locator(".tune .tune-best li")
-    assert keys.count() == 2
-    for i, (t, title) in enumerate(zip(ref["tuned"], ("SGD", "Adam"))):
+    assert keys.count() == len(TITLES)
+    for i, (t, title) in enumerate(zip(ref["tuned"], TITLES)):
         text = keys.nth(i).inner_text()
         assert title in text and "best lr" in text
         shown = float(text.split("best lr")[1].split()[0])
@@ -75,7 +79,7 @@ def test_tune_shows_best_lrs_bands_and_uses_them(opened, server):
         assert t["spread"]["seeds"] == [0, 1, 2]
     # the grid: every lr's validation loss, the best starred
     rows = page.locator(".tune-grid tbody tr")
-    assert rows.count() == 2
+    assert rows.count() == len(TITLES)
     for i, t in enumerate(ref["tuned"]):
         cells = rows.nth(i).locator("td")
         assert cells.count() == GRID["points"]
@@ -104,10 +108,14 @@ def test_tune_shows_best_lrs_bands_and_uses_them(opened, server):
     old = page.evaluate("() => document.querySelector('#view').dataset.digest || ''")
     page.click(".tune .tune-use")
     for i, t in enumerate(ref["tuned"]):
-        assert float(page.input_value(f'[data-field="optimizers[{i}].lr"]')) == t["best_lr"]
+        field = f"optimizers[{i}].base.lr" if i == 2 else f"optimizers[{i}].lr"
+        assert float(page.input_value(f'[data-field="{field}"]')) == t["best_lr"]
     digest = wait_digest(page, old or None, timeout=120_000)
     spec = page.evaluate("() => window.descentlab.view.spec")
-    assert [o["lr"] for o in spec["optimizers"]] == [t["best_lr"] for t in ref["tuned"]]
+    sgd, adam, sam = spec["optimizers"]
+    assert [sgd["lr"], adam["lr"], sam["base"]["lr"]] == [t["best_lr"] for t in ref["tuned"]]
+    assert adam["schedule"]["eta_min"] == ref["tuned"][1]["best_run"]["schedule"]["eta_min"]
+    assert sam["rho"] == 0.05
     result = native(spec)
     assert result["digest"] == digest
     # the scene trained at the best lrs is the tune's own run of it (seed as set)
@@ -141,7 +149,14 @@ def test_default_network_tune_shows_progress_stops_and_names_refusals(opened, se
     page.click(".tune .tune-run")
     page.wait_for_function("() => /greater than lr.min/.test(document.querySelector('.tune .tune-message').textContent)", timeout=60_000)
     assert page.text_content(".tune .tune-message").startswith("lr to:")
-    assert overflow(page) <= 0
+    assert page.get_attribute('.tune [data-field="lr.max"]', "aria-invalid") == "true"
+    # a refused hidden-layer field is named, not silently replaced by the last good widths
+    page.fill('[data-field="model.hidden"]', "16, x")
+    page.press('[data-field="model.hidden"]', "Tab")
+    page.click(".tune .tune-run")
+    assert page.text_content(".tune .tune-message").startswith("Hidden layer widths:")
+    assert page.is_enabled(".tune .tune-run")
+    assert overflow(page) <= 0, too_wide(page)
 
 
 def test_landscape_tune_on_a_phone(opened, server):

@@ -49,10 +49,17 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
       return "The optimizer list changed since this tune: tune again to use its learning rates.";
     }
     opts.forEach((o, i) => setTunedLr(o, best[i]));
-    optUI.render(); remember(); training.train();
+    optUI.render(); remember();
+    if (training.training) return "The learning rates are set; a training is running: Stop it, then press Train to train at them.";
+    training.train();
     return "";
   };
-  const tune = tunePanel({ api, catalog, spec, entries: () => scene.optimizers, sceneError: errorText, use: useTuned });
+  // a refused width the page has not sent would silently tune the last good widths
+  const blocked = () => {
+    const err = root.querySelector("#hidden-err");
+    return err && err.textContent ? `Hidden layer widths: ${err.textContent}. Fix them to tune (the previous widths are not used).` : "";
+  };
+  const tune = tunePanel({ api, catalog, spec, entries: () => scene.optimizers, sceneError: errorText, use: useTuned, blocked });
   root.replaceChildren(problemBox(problems), h("div", { class: "network-view" }, side, training.el, tune.el, inspector.el));
 
   const onResize = () => { training.draw(); tune.draw(); };

@@ -19,8 +19,8 @@ const OWN_FIELDS = ["lr.min", "lr.max", "lr.points", "repeats"];
 // spec(): the network spec the view would train; entries(): its optimizer list (the
 // labels' source); sceneError(err): a refused scene field named and marked as the view
 // does; use(best, entries): set each optimizer's lr to its best ({lr, run}) and train, or
-// return why not.
-export function tunePanel({ api, catalog, spec, entries, sceneError, use }) {
+// return why not; blocked(): why the scene cannot be tuned now ("" when it can).
+export function tunePanel({ api, catalog, spec, entries, sceneError, use, blocked = () => "" }) {
   const T = catalog.limits.tune;
   const asked = { min: T.default_lr.min, max: T.default_lr.max, points: T.default_lr.points, repeats: T.default_repeats };
   const ctl = (label, name, key, lo, hi, kind) => numberControl({ label, name, value: asked[key], lo, hi, kind,
@@ -51,6 +51,8 @@ export function tunePanel({ api, catalog, spec, entries, sceneError, use }) {
 
   async function start() {
     if (running) return;
+    const why = blocked();
+    if (why) { say(why); return; }
     const names = entries().map((o) => ({ ...o }));
     const labels = runLabels(names, catalog);
     const s = { kind: "tune", scene: spec(), lr: { min: asked.min, max: asked.max, points: asked.points }, repeats: asked.repeats };
