@@ -35,7 +35,7 @@ export function tunePanel({ api, catalog, spec, entries, sceneError, use, blocke
   const stopBtn = h("button", { type: "button", class: "button secondary tune-stop", disabled: true, onclick: () => stop() }, "Stop");
   const progress = h("progress", { class: "tune-progress", max: 1, value: 0, "aria-label": "Tuning progress" });
   const status = h("p", { class: "tune-status", "aria-live": "polite" });
-  const message = h("p", { class: "message tune-message", role: "alert", hidden: true });
+  const message = h("p", { class: "tune-message", role: "alert", hidden: true });
   const out = h("div", { class: "tune-result" });
   const el = h("section", { class: "panel tune", "aria-label": "Tune learning rates" },
     h("h2", {}, "Fair comparison: each optimizer at its own best lr"),
