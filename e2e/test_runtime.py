@@ -312,3 +312,91 @@ def test_loading_shows_bytes_then_stages(browser, server, dist):
     assert "Runtime 0." in shown or any(0 < c["loaded"] < c["total"] for c in runtime), shown
     for text in ("Starting Python", "Importing NumPy", "Importing Descent Lab"):
         assert text in shown, (text, shown)
+
+
+# ---------------------------------------------------------------- the interpreter's memory snapshot
+SNAPSHOT_CACHE_JS = """async () => {
+    const names = (await caches.keys()).filter((n) => n.startsWith('descentlab-snapshot:'));
+    const out = {};
+    for (const name of names) {
+        const cache = await caches.open(name);
+        out[name] = (await cache.keys()).map((r) => r.url);
+    }
+    return out;
+}"""
+# The stored snapshot's bytes changed (its sha256 header kept), as a disk error would.
+CORRUPT_SNAPSHOT_JS = """async () => {
+    const [name] = (await caches.keys()).filter((n) => n.startsWith('descentlab-snapshot:'));
+    const cache = await caches.open(name);
+    const [request] = await cache.keys();
+    const old = await cache.match(request);
+    const bytes = new Uint8Array(await old.arrayBuffer());
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] ^= 0xff;
+    await cache.put(request, new Response(bytes, {headers: old.headers}));
+    return request.url;
+}"""
+
+
+def visit(context, url: str, watch) -> object:
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+    page.on("pageerror", lambda e: watch.console_errors.append(f"pageerror: {e}"))
+    page.goto(url)
+    from conftest import wait_until_ready
+    wait_until_ready(page)
+    return page
+
+
+def wait_snapshot_made(page) -> dict:
+    page.wait_for_function("() => window.descentlab.snapshot && window.descentlab.snapshot.made", timeout=240_000)
+    return page.evaluate("() => window.descentlab.snapshot")
+
+
+def test_memory_snapshot_is_made_used_refused_and_dropped(browser, server, dist, browser_run):
+    """First visit: no snapshot, one is made for this build. Second: the interpreter starts
+    from it, and computes bit for bit as natively. A corrupted one is refused without an error
+    on screen (and made again); a changed build id neither uses nor keeps the old one."""
+    from conftest import PageWatch
+    build = json.loads((dist / "build-info.json").read_text())["build"]
+    native = descentlab.run(copy.deepcopy(LANDSCAPE_SPEC))["digest"]
+    watch = PageWatch()
+    context = browser.new_context(service_workers="block")
+    try:
+        page = visit(context, server, watch)
+        assert page.evaluate("() => window.descentlab.snapshot.state") == "none"
+        made = wait_snapshot_made(page)["made"]
+        assert made.get("size", 0) > 1_000_000, made
+        stored = page.evaluate(SNAPSHOT_CACHE_JS)
+        assert [urls for urls in stored.values()] == [[f"{server}descentlab-snapshot/{build}"]], stored
+        page.close()
+
+        page = visit(context, server, watch)
+        snapshot = page.evaluate("() => window.descentlab.snapshot")
+        assert snapshot["state"] == "used" and snapshot["made"] is None, snapshot
+        assert browser_run(page, LANDSCAPE_SPEC)["digest"] == native
+        page.evaluate(CORRUPT_SNAPSHOT_JS)
+        page.close()
+
+        page = visit(context, server, watch)
+        snapshot = page.evaluate("() => window.descentlab.snapshot")
+        assert snapshot["state"] == "rejected" and "sha256" in snapshot["reason"], snapshot
+        assert page.locator("#status").inner_text() == f"Ready — Descent Lab v{descentlab.__version__}"
+        assert page.locator("#loading").is_hidden()
+        assert browser_run(page, LANDSCAPE_SPEC)["digest"] == native
+        assert "size" in wait_snapshot_made(page)["made"]   # a good one replaces it
+        page.close()
+
+        # a new deployment: another build id in index.html
+        other = "0123456789abcdef"
+        context.route("**/", lambda route: route.fulfill(
+            status=200, content_type="text/html",
+            body=(dist / "index.html").read_text().replace(f'content="{build}"', f'content="{other}"')))
+        page = visit(context, server, watch)
+        assert page.evaluate("() => document.querySelector('meta[name=descentlab-build]').content") == other
+        assert page.evaluate("() => window.descentlab.snapshot.state") == "none"
+        stored = page.evaluate(SNAPSHOT_CACHE_JS)
+        assert not any(build in url for urls in stored.values() for url in urls), stored
+        assert browser_run(page, LANDSCAPE_SPEC)["digest"] == native
+    finally:
+        context.close()
+    assert watch.console_errors == [], watch.console_errors

@@ -39,6 +39,11 @@
 //                                       downloaded so far, null where nothing is downloaded)
 //   descentlab.loadTimings              once ready, ms per loading stage in the worker ({fetch,
 //                                       instantiate, numpy_load, numpy_import, ...}), else null
+//   descentlab.snapshot                 once ready, {state, reason?, made}: whether the worker's
+//                                       interpreter came from the memory snapshot kept for this
+//                                       build ("used"), found none ("none"), refused a bad one
+//                                       ("rejected") or keeps none ("off"); made: the snapshot
+//                                       made for the next visit ({size, ms} or {error}), or null
 //
 // What runs where. Learner code (an optimizer entry {"name": "custom", "code", ...} in a
 // spec's optimizers, a network's, or a projection's network's) never runs in the page nor
@@ -57,12 +62,22 @@
 // deeper than MAX_DEPTH is refused here, before structured clone would choke on it.
 //
 // Events on window: "descentlab:load-progress" {stage, fraction, bytes}, "descentlab:ready"
-// {version}, "descentlab:load-error" {stage, message}, "descentlab:worker-restarted" {reason}
-// (all of the main worker), "descentlab:code-worker" {state: "loading" | "ready" |
+// {version}, "descentlab:load-error" {stage, message}, "descentlab:worker-restarted" {reason},
+// "descentlab:snapshot" (descentlab.snapshot once one was made) (all of the main worker), "descentlab:code-worker" {state: "loading" | "ready" |
 // "restarted", reason?} (the code worker's).
 
 // The single-file build (dist/descentlab.html) starts the worker from a Blob URL it sets first.
 const WORKER_URL = globalThis.DESCENTLAB_WORKER_URL || new URL("./worker.js", import.meta.url);
+// A served build tells its workers its build id in their name ("descentlab@<id>"; not in the
+// URL: a worker served by the service worker gets the cached response's URL, without a query):
+// they keep the interpreter's memory snapshot under it (web/worker.js). None for "dev", the
+// one-file app, ?snapshot=0 on the page, or the code worker (named "descentlab-code" alone).
+const BUILD = (globalThis.document && document.querySelector('meta[name="descentlab-build"]') || {}).content || "dev";
+const SNAPSHOTS = !globalThis.DESCENTLAB_WORKER_URL && BUILD !== "dev"
+  && new URLSearchParams(globalThis.location ? location.search : "").get("snapshot") !== "0";
+const workerName = (role) => (SNAPSHOTS ? `${role}@${BUILD}` : role);
+// The snapshot is made once the page is interactive (the mark) or this long after ready.
+const SNAPSHOT_AFTER_MS = 10000;
 export const RESTART_NOTICE = "The computation worker stopped and was restarted.";
 // Workers a runParallel may use, this page's own included. Each holds its own Pyodide
 // (tens of MB), so at most three, and never more than the machine has cores.
@@ -134,7 +149,8 @@ const restarts = [];
 
 // role: "main" (current), "helper" (runParallel) or "code" (learner code)
 function startWorker(role = "main") {
-  const worker = role === "code" ? new Worker(WORKER_URL, { name: CODE_WORKER_NAME }) : new Worker(WORKER_URL);
+  const worker = role === "code" ? new Worker(WORKER_URL, { name: CODE_WORKER_NAME })
+    : new Worker(WORKER_URL, { name: workerName("descentlab") });
   const helper = role === "helper";
   const state = {
     worker,
@@ -212,6 +228,8 @@ function onLoadMessage(state, msg) {
     state.isReady = true;
     state.version = msg.version;
     state.loadTimings = msg.timings || null;
+    state.snapshot = { ...(msg.snapshot || { state: "off" }), made: null };
+    if (state.snapshot.state === "none" || state.snapshot.state === "rejected") makeSnapshotLater(state);
     state.loadState = { stage: "ready", fraction: 1 };
     state.settle.resolve({ version: msg.version });
     emit("ready", { version: msg.version });
@@ -290,6 +308,35 @@ function restart(state, reason) {
   console.warn(`descentlab: ${RESTART_NOTICE} (${reason})`);
   current = startWorker();
   emit("worker-restarted", { reason });
+}
+
+// ---------------------------------------------------------------- the memory snapshot
+// This build had none (or a bad one): once the page is interactive, a worker of its own
+// starts a bare interpreter and stores its memory (web/worker.js makeSnapshot) for the
+// next visit; it never answers requests and is terminated once done. `state.snapshot.made`
+// becomes {size, ms} or {error}; "descentlab:snapshot" says so.
+function makeSnapshotLater(state) {
+  const start = () => {
+    if (state.snapshotMaker || state !== current) return;
+    const maker = new Worker(WORKER_URL, { name: workerName("descentlab-snapshot") });
+    state.snapshotMaker = maker;
+    const done = (made) => {
+      maker.terminate();
+      state.snapshot.made = made;
+      emit("snapshot", { ...state.snapshot });
+    };
+    maker.onmessage = (event) => {
+      const msg = event.data || {};
+      if (msg.type === "snapshot-made") done({ size: msg.size, ms: msg.ms });
+      else if (msg.type === "snapshot-failed") done({ error: msg.message });
+    };
+    maker.onerror = (event) => { event.preventDefault(); done({ error: event.message || "the snapshot worker failed" }); };
+  };
+  const interactive = () => performance.getEntriesByName("descentlab:interactive", "mark").length > 0;
+  if (interactive()) { setTimeout(start, 0); return; }
+  const observer = new PerformanceObserver(() => { if (interactive()) { observer.disconnect(); start(); } });
+  observer.observe({ type: "mark" });
+  setTimeout(() => { observer.disconnect(); start(); }, SNAPSHOT_AFTER_MS);
 }
 
 // ---------------------------------------------------------------- the code worker
@@ -535,6 +582,9 @@ export const descentlab = {
   get version() { return current.version; },
   get loadState() { return current.loadState; },
   get loadTimings() { return current.loadTimings || null; },   // ms per loading stage (worker.js load())
+  // once ready: {state: "used" | "none" | "rejected" | "off", reason?, made: null | {size, ms} | {error}}
+  // (whether the interpreter came from a stored memory snapshot; one made for the next visit)
+  get snapshot() { return current.snapshot || null; },
   get _worker() { return current.worker; },   // for tests: terminate() it to test recovery
   get poolSize() { return 1 + (helpers || []).filter((h) => h.isReady).length; },
   get _helperWorkers() { return (helpers || []).map((h) => h.worker); },  // for tests, as _worker

@@ -119,6 +119,7 @@ Object.defineProperty(descentlab, "startup", { enumerable: true, get: () => ({
   page: { ...seen },
   worker: descentlab.loadTimings || null,
   precomputed: warmingStarted,
+  snapshot: descentlab.snapshot,   // whether the interpreter came from a memory snapshot (api.js)
   marks: Object.fromEntries(["descentlab:first-scene", "descentlab:interactive"].map((name) => {
     const m = performance.getEntriesByName(name, "mark")[0];
     return [name, m ? m.startTime : null];

@@ -31,10 +31,16 @@
 //      fraction of the whole load, 0..1, never decreasing; bytes {runtime: {loaded, total},
 //      packages: {loaded, total}} counted as the files arrive (total 0 while unknown; null in
 //      the one-file app, whose files are unpacked from the page, not downloaded),
-//      {type: "ready", version, timings} once (timings: ms per loading stage, see load()),
+//      {type: "ready", version, timings, snapshot} once (timings: ms per loading stage, see
+//      load(); snapshot: {state, reason?}, whether the interpreter came from a memory
+//      snapshot, see startPython()),
 //      or {type: "load-error", stage, message}.
 //      Failures: {id, seq, type: "error", error: {kind: "SpecError", field, message}}
 //                or {id, seq, type: "error", error: {kind: "Error" | "BadMessage", message}}.
+//
+// The snapshot maker (new Worker(url, {name: "descentlab-snapshot@<build id>"})) only makes the memory
+// snapshot (see makeSnapshot) and says {type: "snapshot-made", size, ms} or
+// {type: "snapshot-failed", message}; it answers no request.
 //
 // Two kinds of worker run this file. The main worker (and runParallel's helpers) never
 // runs learner code: a spec with a {"name": "custom", "code"} optimizer is a SpecError
@@ -278,6 +284,90 @@ function countBytes() {
   return () => { self.fetch = inner; };
 }
 
+// ---------------------------------------------------------------- memory snapshot
+// Pyodide 0.27's memory snapshot of the bare interpreter (no package: NumPy's compiled
+// extensions cannot be in one). Made once per build by a worker of its own (named
+// SNAPSHOT_MAKER, started by api.js after the first visit is interactive), kept in Cache
+// Storage under the build id with its sha256, and given to loadPyodide({_loadSnapshot}) on
+// later visits: the interpreter then starts from that memory instead of running its own
+// start-up. Another build's snapshot is deleted; a snapshot whose bytes do not match its
+// sha256, or that loadPyodide cannot restore, is deleted and the load starts afresh.
+// The page names the build in this worker's name ("<role>@<build id>", see api.js); none
+// (the one-file app, a dev build, ?snapshot=0 on the page, the code worker) means no snapshot.
+const [WORKER_ROLE, NAMED_BUILD] = (self.name || "").split("@");
+const SNAPSHOT_MAKER = WORKER_ROLE === "descentlab-snapshot";
+const BUILD = self.DESCENTLAB_EMBEDDED ? null : NAMED_BUILD;
+const SNAPSHOTS = !!BUILD && BUILD !== "dev" && typeof caches !== "undefined";
+const SNAPSHOT_CACHE = `descentlab-snapshot:${new URL(BASE_URL).pathname}`;
+const SNAPSHOT_KEY = new URL(`descentlab-snapshot/${BUILD}`, BASE_URL).href;
+const SHA_HEADER = "X-Descentlab-Sha256";
+
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// This build's stored snapshot (a Response, its body unread), or null; snapshots of other
+// builds are deleted on the way.
+async function findSnapshot() {
+  const cache = await caches.open(SNAPSHOT_CACHE);
+  for (const request of await cache.keys()) if (request.url !== SNAPSHOT_KEY) await cache.delete(request);
+  return (await cache.match(SNAPSHOT_KEY)) || null;
+}
+
+// The snapshot's bytes once checked against their sha256 (rejects otherwise).
+async function snapshotBytes(response) {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (await sha256Hex(bytes) !== response.headers.get(SHA_HEADER)) throw new Error("its bytes do not match its sha256");
+  return bytes;
+}
+
+async function dropSnapshot() {
+  try { await (await caches.open(SNAPSHOT_CACHE)).delete(SNAPSHOT_KEY); } catch (e) { /* nothing to drop */ }
+}
+
+// The snapshot maker's whole life: a bare interpreter, its memory into Cache Storage.
+async function makeSnapshot() {
+  const t0 = performance.now();
+  try {
+    if (!SNAPSHOTS) throw new Error("this build keeps no snapshot");
+    importScripts(BASE_URL + "pyodide.js");
+    const pyodide = await loadPyodide({ indexURL: BASE_URL, _makeSnapshot: true });
+    const bytes = pyodide.makeMemorySnapshot();
+    const headers = { "Content-Type": "application/octet-stream", [SHA_HEADER]: await sha256Hex(bytes) };
+    const cache = await caches.open(SNAPSHOT_CACHE);
+    await cache.put(SNAPSHOT_KEY, new Response(bytes, { headers }));
+    post({ type: "snapshot-made", size: bytes.length, ms: performance.now() - t0 });
+  } catch (e) {
+    post({ type: "snapshot-failed", message: errorText(e) });
+  }
+}
+
+// loadPyodide, from this build's snapshot when there is a good one. Returns [pyodide,
+// {state: "used" | "none" | "rejected" | "off", reason?}].
+async function startPython(options) {
+  let snapshot = { state: SNAPSHOTS ? "none" : "off" };
+  let found = null;
+  if (SNAPSHOTS) {
+    try { found = await findSnapshot(); } catch (e) { snapshot.reason = errorText(e); }
+  }
+  if (found) {
+    try {
+      // a promise: Pyodide awaits it only once its own script is in, so reading and
+      // checking the bytes overlaps with that
+      const bytes = snapshotBytes(found);
+      bytes.catch(() => {});   // handled by loadPyodide's await (a rejection there is caught below)
+      const pyodide = await loadPyodide({ ...options, _loadSnapshot: bytes });
+      return [pyodide, { state: "used" }];
+    } catch (e) {
+      snapshot = { state: "rejected", reason: errorText(e) };
+      console.warn(`descentlab: the stored interpreter snapshot was not used (${snapshot.reason}); starting afresh`);
+      await dropSnapshot();
+    }
+  }
+  return [await loadPyodide(options), snapshot];
+}
+
 async function load() {
   let stage = "runtime";
   const uncount = countBytes();
@@ -295,7 +385,7 @@ async function load() {
     // (measured: ready ~0.6 s later), while a served wheel arrives off-thread.
     const early = self.DESCENTLAB_EMBEDDED ? [] : ["numpy", "descentlab"];
     if (!progress.bytes) postProgress("python");   // one-file app: nothing to download
-    const pyodide = await loadPyodide({ indexURL: BASE_URL, packages: early });
+    const [pyodide, snapshot] = await startPython({ indexURL: BASE_URL, packages: early });
     lap("runtime");
     timings.fetch = fetchedBy(t0);
     timings.instantiate = timings.runtime - timings.fetch;
@@ -332,7 +422,7 @@ async function load() {
     progress.over = true;
     clearTimeout(progress.timer);
     post({ type: "progress", stage, fraction: 1, bytes: progress.bytes });
-    post({ type: "ready", version, timings });
+    post({ type: "ready", version, timings, snapshot });
   } catch (e) {
     uncount();
     progress.over = true;
@@ -473,8 +563,9 @@ function lockDown(pyodide) {
   if (open.length) throw new Error(`the code worker could not remove ${open.join(", ")}`);
 }
 
-const ready = load();
+const ready = SNAPSHOT_MAKER ? new Promise(() => {}) : load();
 ready.catch(() => {}); // reported as "load-error"; each request then gets an error reply
+if (SNAPSHOT_MAKER) makeSnapshot();
 
 async function handleRun(id, seq, spec) {
   try {
