@@ -27,6 +27,7 @@ from .surfaces import (beale, beale_grad, booth, booth_grad, goldstein_price, go
                        himmelblau_grad, quadratic, quadratic_grad, rastrigin, rastrigin_grad,
                        rastrigin_value_and_grad, rosenbrock, rosenbrock_grad, saddle, saddle_grad, six_hump_camel,
                        six_hump_camel_grad, styblinski_tang, styblinski_tang_grad)
+from . import surfaces
 
 Domain = tuple[tuple[float, float], tuple[float, float]]
 
@@ -77,6 +78,7 @@ class TestFunction(NamedTuple):
     params: dict
     description: str
     value_and_grad: Callable | None = None
+    hessian_diag: Callable | None = None  # (x, y, **params) -> (∂²f/∂x², ∂²f/∂y²): what Sophia divides by
 
 
 # --- registry --------------------------------------------------------------------
@@ -165,6 +167,9 @@ FUNCTIONS: dict[str, TestFunction] = {
         ),
     ]
 }
+# each one's exact Hessian diagonal, surfaces.<name>_hessian_diag (Sophia's curvature on a landscape)
+FUNCTIONS = {name: fn._replace(hessian_diag=getattr(surfaces, f"{name}_hessian_diag"))
+             for name, fn in FUNCTIONS.items()}
 
 
 def _get(name: str) -> TestFunction:

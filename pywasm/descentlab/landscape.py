@@ -181,6 +181,9 @@ def read_spec(spec: dict) -> dict:
         module = optimizers.EXTRA.get(entry["name"])
         if module is not None and "blocks" in getattr(module, "NEEDS", ()):
             raise SpecError(f"{fields.field('optimizers')}[{i}].name", module.REFUSED_ON_LANDSCAPE)
+        if module is not None and "hessian" in getattr(module, "NEEDS", ()) and fn.hessian_diag is None:
+            raise SpecError(f"{fields.field('optimizers')}[{i}].name", f"{module.TITLE} needs the exact curvature"
+                            " (∂²f/∂x², ∂²f/∂y²), which this function does not provide; pick a built-in function")
     optimizer_spec.check_run_length(runs, steps)
     optimizer_spec.check_forks(runs, steps)
     record = fields.boolean("record_state", False)
@@ -392,6 +395,7 @@ def _array_steps(spec: dict, entry: dict, opt, carry: dict, stop: int, counts: d
     trace, shapes = carry["trace"], carry["shapes"]  # quantity -> its values at every step, one after another
     every = budget.chunk(RECORD_STEP_SECONDS if spec["record_state"] else STEP_SECONDS)
     probe = getattr(opt, "probe", None)
+    wants_hessian = getattr(opt, "wants_hessian", None)  # Sophia: the exact diagonal when it refreshes h
     probes = carry["probe"]  # x, y where each step's gradient was taken: θ_{k−1}, or SAM's probe point
     stepper = entry.get("base", entry)  # the optimizer whose update runs (SAM's base)
     for step in range(carry["step"] + 1, stop + 1):
@@ -406,7 +410,14 @@ def _array_steps(spec: dict, entry: dict, opt, carry: dict, stop: int, counts: d
         if clip is not None:
             g, hit = clip(raw)
             counts["clipped"] += hit
-        if spec["record_state"] and entry["name"] != "custom":  # the inspector shows what the code computed
+        if wants_hessian is not None:
+            hessian = hessian_at(spec, p) if wants_hessian(state) else None
+            if spec["record_state"]:
+                updates, new_state, recorded = _record_hessian(entry, opt, g, state, p, hessian)
+            else:
+                updates, new_state = opt.update(g, state, p, hessian)
+                recorded = {"grad": g, "update": updates}
+        elif spec["record_state"] and entry["name"] != "custom":  # the inspector shows what the code computed
             hyper = optimizer_spec.hyper_at(stepper, state.step + 1)  # this step's lr when scheduled
             updates, new_state, recorded = optimizers.record(stepper["name"], g, state, p, hyper)
         else:
@@ -434,6 +445,38 @@ def _array_steps(spec: dict, entry: dict, opt, carry: dict, stop: int, counts: d
         if step % every == 0:
             yield step
     return dict(carry, p=p, state=state, step=stop)
+
+
+def hessian_at(spec: dict, p) -> np.ndarray:
+    """The exact Hessian diagonal (∂²f/∂x², ∂²f/∂y²) of a checked spec's function at ``p``.
+
+    What Sophia is given at the steps it refreshes its curvature.  The spec's ``noise``
+    is added to gradients only, never to this: a mini-batch's noise is in its
+    gradient, and the curvature stands for Sophia's estimate of the full Hessian.
+
+    Parameters
+    ----------
+    p : ndarray (2,), θ_{k−1}
+
+    Returns
+    -------
+    ndarray (2,) of float64
+    """
+    fn = surface(spec)
+    hx, hy = fn.hessian_diag(float(p[0]), float(p[1]), **spec["function_params"])
+    return np.array([float(hx), float(hy)], dtype=np.float64)
+
+
+def _record_hessian(entry: dict, opt, g, state, p, hessian) -> tuple:
+    """Sophia's step under :func:`optimizers.base.capture`, and what the inspector shows of it,
+    the curvature it was given (``hessian``, 0 at steps that keep h) included."""
+    from .optimizers import base, sophia
+
+    updates, new_state, variables = base.capture(lambda g_, s_, p_: opt.update(g_, s_, p_, hessian), g, state, p, {})
+    hyper = optimizer_spec.hyper_at(entry, state.step + 1)
+    shown = sophia.trace(g, new_state, updates, hyper, variables)
+    shown["hessian"] = np.zeros(2) if hessian is None else hessian
+    return updates, new_state, shown
 
 
 def _finish(carry: dict) -> tuple:

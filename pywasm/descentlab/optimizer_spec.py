@@ -66,10 +66,10 @@ def read_optimizer(obj, path: str, custom: bool = True, schedule: bool = True, i
         return _with_fork(_read_custom(fields), fork)
     if name == "sam":
         return _with_fork(_read_sam(fields, path), fork)
-    if name in optimizers.EXTRA:  # Muon: hyper-parameters from its module, no schedule yet
-        if fields.has("schedule"):
-            raise SpecError(fields.field("schedule"), f"is not available for {name} yet")
+    if name in optimizers.EXTRA:  # Muon, Sophia: hyper-parameters from the module's update
         entry = {"name": name, "params": _read_extra_params(fields, optimizers.EXTRA[name])}
+        if fields.has("schedule"):
+            entry["schedule"] = _read_schedule(fields, name, entry["params"])
         _read_clip(fields, entry, True)
         _read_looks(fields, entry)
         fields.done()
@@ -195,11 +195,11 @@ def keeps_state(parent: dict, entry: dict) -> bool:
 
 def _read_schedule(fields: Fields, name: str, params: dict) -> dict:
     """The entry's ``schedule``, checked against its optimizer (the hyper-parameter onecycle cycles)."""
-    info = REGISTRY[name]
-    cycled = next((k for k in CYCLED if k in info.defaults), None)
+    ranges = REGISTRY[name].ranges if name in REGISTRY else optimizers.EXTRA[name].RANGES
+    cycled = next((k for k in CYCLED if k in params), None)
     out = schedules.read_schedule(fields.value("schedule"), fields.field("schedule"), params["lr"], cycled,
-                                  info.ranges[cycled] if cycled else None)
-    if cycled is not None and momentum_cycled(out):
+                                  ranges[cycled] if cycled else None)
+    if cycled is not None and momentum_cycled(out) and name in REGISTRY:
         for key in ("base_momentum", "max_momentum"):  # e.g. nesterov needs momentum > 0 throughout
             try:
                 optimizers.make(name, **dict(params, **{cycled: out[key]}))
@@ -363,6 +363,17 @@ def _read_custom(fields: Fields) -> dict:
     return entry
 
 
+class HessianOptimizer(NamedTuple):
+    """An optimizer whose step takes an estimate of diag(∇²f(θ)) (Sophia): before a step the loop
+    asks ``wants_hessian(state)``; if so it passes the estimate to ``update(g, state, θ, hessian)``
+    (the exact diagonal on a landscape, ``hutchinson(hvp, size, rng)`` in a network), else None."""
+
+    init: Callable
+    update: Callable        # update(grads, state, params, hessian=None) -> (updates, state)
+    wants_hessian: Callable  # wants_hessian(state) -> bool
+    hutchinson: Callable    # hutchinson(hvp, size, rng) -> ndarray (size,)
+
+
 class ProbingOptimizer(NamedTuple):
     """An optimizer whose step needs the gradient at a second point (SAM): the loop calls
     ``probe(g, θ)`` for the offset ε, takes the gradient at θ + ε and passes that to ``update``."""
@@ -390,20 +401,43 @@ def make(entry: dict, field: str, clip: bool = True):
         base = make(entry["base"], f"{field}.base", clip=False)
         probe = with_defaults(sam.probe, entry["params"])
         opt = ProbingOptimizer(base.init, base.update, probe)
+    elif entry["name"] == "sophia":
+        from .optimizers import sophia
+
+        inner = _extra_update(entry, sophia, field)
+        params = entry["params"]
+
+        def update(grads, state, params_, hessian=None):  # the Hessian is passed on, never clipped
+            return inner(grads, state, params_, hessian)
+
+        opt = HessianOptimizer(sophia.init, update, with_defaults(sophia.wants_hessian, params),
+                               with_defaults(sophia.hutchinson, params))
     elif entry["name"] in optimizers.EXTRA:
-        module = optimizers.EXTRA[entry["name"]]
-        opt = Optimizer(module.init, with_defaults(module.update, entry["params"]))
+        opt = Optimizer(optimizers.EXTRA[entry["name"]].init,
+                        _extra_update(entry, optimizers.EXTRA[entry["name"]], field))
     else:
         opt = _unclipped(entry, field)
     clip_grads = clipper(entry) if clip else None
     if clip_grads is None:
         return opt
-    inner = opt.update
-
-    def update(grads, state, params):
-        return inner(clip_grads(grads)[0], state, params)
+    inner_update = opt.update
+    if isinstance(opt, HessianOptimizer):
+        def update(grads, state, params, hessian=None):
+            return inner_update(clip_grads(grads)[0], state, params, hessian)
+    else:
+        def update(grads, state, params):
+            return inner_update(clip_grads(grads)[0], state, params)
 
     return opt._replace(update=update)
+
+
+def _extra_update(entry: dict, module, field: str):
+    """An EXTRA module's update with the entry's hyper-parameters bound, scheduled when it has a schedule
+    (Sophia's takes the Hessian as a fourth argument, passed through)."""
+    schedule = entry.get("schedule")
+    if schedule is None:
+        return with_defaults(module.update, entry["params"])
+    return _scheduled_update(entry, schedule, field, module)
 
 
 def _unclipped(entry: dict, field: str):
@@ -416,9 +450,11 @@ def _unclipped(entry: dict, field: str):
     return Optimizer(opt.init, _scheduled_update(entry, schedule, field))
 
 
-def _scheduled_update(entry: dict, schedule: dict, field: str):
-    """``update(grads, state, params)`` with step t's scheduled hyper-parameters bound."""
-    template = with_defaults(REGISTRY[entry["name"]].module.update, entry["params"])  # the fixed ones
+def _scheduled_update(entry: dict, schedule: dict, field: str, module=None):
+    """``update(grads, state, params, *more)`` with step t's scheduled hyper-parameters bound
+    (``more``: Sophia's Hessian).  ``module``: an EXTRA optimizer's (else the registered one's)."""
+    module = REGISTRY[entry["name"]].module if module is None else module
+    template = with_defaults(module.update, entry["params"])  # the fixed ones
     names = template.__code__.co_varnames[:template.__code__.co_argcount][-len(template.__defaults__):]
     slots = [names.index(k) for k in _scheduled(entry, schedule, 1)]  # where lr (and momentum) sit
     last_t = schedule["total_steps"] if schedule["name"] == "onecycle" else None
@@ -445,12 +481,12 @@ def _scheduled_update(entry: dict, schedule: dict, field: str):
         by_step[t] = fn
         return fn
 
-    def update(grads, state, params):
+    def update(grads, state, params, *more):
         t = state.step + 1
         fn = by_step.get(t)
         if fn is None:
             fn = bound(t)
-        return fn(grads, state, params)
+        return fn(grads, state, params, *more)
 
     return update
 

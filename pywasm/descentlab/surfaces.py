@@ -286,3 +286,98 @@ def goldstein_price_grad(x, y):
     db_dx = 4.0 * b * q + b * b * (-32.0 + 24.0 * x - 36.0 * y)
     db_dy = -6.0 * b * q + b * b * (48.0 - 36.0 * x + 54.0 * y)
     return da * big_b + big_a * db_dx, da * big_b + big_a * db_dy
+
+
+# --- the Hessian's diagonal, (∂²f/∂x², ∂²f/∂y²) --------------------------------------
+# What Sophia divides by on a landscape: the exact curvature along each axis, derived by
+# hand from the gradients above (tests/test_functions.py checks them against central
+# differences of the gradient).  Same inputs and broadcasting as the gradients.
+
+
+def _const(x, y, value: float):
+    """``value`` at every point of the broadcast of x and y (a float for two floats)."""
+    if type(x) is float and type(y) is float:
+        return value
+    return np.full(np.broadcast(x, y).shape, value, dtype=np.float64)
+
+
+def quadratic_hessian_diag(x, y, condition=10.0, angle=0.0):
+    """f_xx = c² + κ s², f_yy = s² + κ c² (c, s: cosine and sine of the angle)."""
+    x, y = _xy(x, y)
+    c, s = _rotation(angle)
+    return _const(x, y, c * c + condition * s * s), _const(x, y, s * s + condition * c * c)
+
+
+def rosenbrock_hessian_diag(x, y):
+    """f_xx = 2 − 4b(y − x²) + 8b x², f_yy = 2b (b = 100)."""
+    x, y = _xy(x, y)
+    return 2.0 - 4.0 * ROSENBROCK_B * (y - x * x) + 8.0 * ROSENBROCK_B * x * x, _const(x, y, 2.0 * ROSENBROCK_B)
+
+
+def beale_hessian_diag(x, y):
+    """Each term t is linear in x, so f_xx = 2 Σ t_x²; f_yy = 2 Σ (t_y² + t t_yy)."""
+    x, y = _xy(x, y)
+    y2, y3, t1, t2, t3 = _beale_terms(x, y)
+    a, b, c = y - 1.0, y2 - 1.0, y3 - 1.0
+    hxx = 2.0 * (a * a + b * b + c * c)
+    d2, d3 = 2.0 * x * y, 3.0 * x * y2  # t2_y, t3_y (t1_y = x)
+    hyy = 2.0 * (x * x + d2 * d2 + d3 * d3 + t2 * (2.0 * x) + t3 * (6.0 * x * y))
+    return hxx, hyy
+
+
+def himmelblau_hessian_diag(x, y):
+    """f_xx = 4a + 8x² + 2, f_yy = 4b + 8y² + 2 (a = x² + y − 11, b = x + y² − 7)."""
+    x, y = _xy(x, y)
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return 4.0 * a + 8.0 * x * x + 2.0, 4.0 * b + 8.0 * y * y + 2.0
+
+
+def rastrigin_hessian_diag(x, y):
+    """f_xx = 2 + A w² cos(wx), f_yy = 2 + A w² cos(wy) (w = 2π)."""
+    x, y = _xy(x, y)
+    w = 2.0 * K.PI
+    cx, cy = _both(K.cos, w * x, w * y)
+    return 2.0 + RASTRIGIN_A * w * w * cx, 2.0 + RASTRIGIN_A * w * w * cy
+
+
+def saddle_hessian_diag(x, y):
+    x, y = _xy(x, y)
+    return _const(x, y, 2.0), _const(x, y, -2.0)
+
+
+def booth_hessian_diag(x, y):
+    x, y = _xy(x, y)
+    return _const(x, y, 10.0), _const(x, y, 10.0)
+
+
+def six_hump_camel_hessian_diag(x, y):
+    """f_xx = 8 − 25.2x² + 10x⁴, f_yy = −8 + 48y²."""
+    x, y = _xy(x, y)
+    x2 = x * x
+    return 8.0 - 25.2 * x2 + 10.0 * x2 * x2, -8.0 + 48.0 * y * y
+
+
+def styblinski_tang_hessian_diag(x, y):
+    """f_xx = 6x² − 16, f_yy = 6y² − 16."""
+    x, y = _xy(x, y)
+    return 6.0 * x * x - 16.0, 6.0 * y * y - 16.0
+
+
+def goldstein_price_hessian_diag(x, y):
+    """f = A B: f_xx = A_xx B + 2 A_x B_x + A B_xx, the same for y (A_yy = A_xx, A_y = A_x)."""
+    x, y = _xy(x, y)
+    a, p, b, q = _goldstein_price_parts(x, y)
+    big_a = 1.0 + a * a * p
+    big_b = 30.0 + b * b * q
+    p_x = -14.0 + 6.0 * x + 6.0 * y  # = P_y
+    q_x = -32.0 + 24.0 * x - 36.0 * y
+    q_y = 48.0 - 36.0 * x + 54.0 * y
+    da = 2.0 * a * p + a * a * p_x
+    d2a = 2.0 * p + 4.0 * a * p_x + 6.0 * a * a  # P_xx = 6
+    db_dx = 4.0 * b * q + b * b * q_x
+    db_dy = -6.0 * b * q + b * b * q_y
+    d2b_dx = 8.0 * q + 8.0 * b * q_x + 24.0 * b * b  # b_x = 2, Q_xx = 24
+    d2b_dy = 18.0 * q - 12.0 * b * q_y + 54.0 * b * b  # b_y = −3, Q_yy = 54
+    return (d2a * big_b + 2.0 * da * db_dx + big_a * d2b_dx,
+            d2a * big_b + 2.0 * da * db_dy + big_a * d2b_dy)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import (adadelta, adafactor, adagrad, adam, adamax, adamw, ademamix, adan, amsgrad, lamb, lion, momentum, muon,
-               nadam, nesterov, prodigy, rmsprop, sam, schedulefree_adamw, sgd)
+               nadam, nesterov, prodigy, rmsprop, sam, schedulefree_adamw, sgd, sophia)
 from .base import Optimizer, OptimizerInfo, bind, capture, describe
 
 # The page lists the optimizers in this order.  Adding one: a module and a line here.
@@ -43,10 +43,10 @@ REGISTRY: dict[str, OptimizerInfo] = {info.name: info for info in map(describe, 
 
 # Optimizers that need more than (gradient, state, θ) from the loop that runs them: SAM a
 # second gradient at its probe point (NEEDS = ("probe",)), Muon the network's weight
-# matrices (NEEDS = ("blocks",)).  Kept out of REGISTRY, whose
+# matrices (NEEDS = ("blocks",)), Sophia the Hessian's diagonal (NEEDS = ("hessian",)).  Kept out of REGISTRY, whose
 # every entry any loop can run from a gradient alone (regime maps, learner copies, exercises);
 # optimizer_spec reads their entries and the landscape and network loops feed them.
-EXTRA = {"sam": sam, "muon": muon}
+EXTRA = {"sam": sam, "muon": muon, "sophia": sophia}
 
 __all__ = ["Optimizer", "OptimizerInfo", "REGISTRY", "make", "record"]
 
