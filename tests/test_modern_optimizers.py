@@ -282,3 +282,133 @@ def test_whole_array_optimizers_step_x_and_y_together_on_a_landscape(name):
         u, s = opt.update(np.array(fn.grad(float(p[0]), float(p[1])), dtype=np.float64), s, p)
         p = p + u
         assert p.tolist() == list(run["path"][k])
+
+
+# ---------------------------------------------------------------------------
+# Sophia against pytorch_optimizer.SophiaH, and Muon with a schedule against torch.optim.Muon
+# with an lr scheduler: tests/references/sophia.json, recorded by tests/references/record_sophia.py.
+#
+# Where SophiaH departs from the paper (Liu et al. 2023, Algorithm 3): the paper steps
+# η′ clip(m / max(γ h, ε′), 1); SophiaH η clip(m / max(h, ε), p), the same rule with
+# η′ = η p, γ = p, ε′ = p ε (test_sophia_is_the_papers_rule_reparametrised).  SophiaH
+# uses a Hessian whenever one is passed to step(), the paper only at t mod k = 1: the
+# fixture passes one only at those steps, as our loops do.  No other difference.
+
+from descentlab import landscape, optimizer_spec  # noqa: E402
+from descentlab.optimizers import sophia  # noqa: E402
+
+SOPHIA_FIXTURE = Path(__file__).resolve().parent / "references" / "sophia.json"
+
+
+def _sophia_fixture() -> dict:
+    if not SOPHIA_FIXTURE.exists():
+        pytest.fail(f"reference fixture {SOPHIA_FIXTURE} is missing: run tests/references/record_sophia.py"
+                    " (its docstring says how) and commit the JSON", pytrace=False)
+    return json.loads(SOPHIA_FIXTURE.read_text(encoding="utf-8"))
+
+
+def _max_rel(ours, ref) -> float:
+    ours, ref = np.asarray(ours, dtype=np.float64), np.asarray(ref, dtype=np.float64)
+    return float(np.max(np.abs(ours - ref) / np.maximum(np.abs(ref), 1e-300)))
+
+
+def _sophia_entry(case: dict) -> dict:
+    entry = dict(case["hyper"], name="sophia")
+    if case["schedule"]:
+        entry["schedule"] = case["schedule"]
+    return entry
+
+
+@pytest.mark.parametrize("i", range(7))
+def test_sophia_matches_sophiah(i):
+    case = _sophia_fixture()["sophia"][i]
+    if case["function"] == "quad4":  # a 4-D quadratic with a negative curvature: the array update itself
+        a = np.array(_sophia_fixture()["quad4"])
+        entry = optimizer_spec.read_optimizer(_sophia_entry(case), "o")
+        opt = optimizer_spec.make(entry, "o")
+        p = np.array(case["start"])
+        state, path = opt.init(p), []
+        for ref_h in case["hessian"]:
+            h = np.diag(a).copy() if opt.wants_hessian(state) else None
+            assert (h is None) == (ref_h is None)  # refreshed at the same steps as SophiaH
+            u, state = opt.update(K_matvec(a, p), state, p, h)
+            p = p + u
+            path.append(p)
+        assert _max_rel(path, case["path"]) <= RTOL
+        return
+    spec = {"kind": "landscape", "function": case["function"], "start": case["start"], "steps": len(case["path"]),
+            "optimizers": [_sophia_entry(case)]}
+    run = descentlab.run(spec)["runs"][0]
+    assert run["diverged_at"] is None
+    assert _max_rel(run["path"][1:], case["path"]) <= RTOL
+
+
+def K_matvec(a, p):
+    return np.array([sum(a[r][c] * p[c] for c in range(len(p))) for r in range(len(p))])
+
+
+def test_sophia_fixture_exercises_clipping_negative_curvature_and_schedules():
+    # the fixture must test what matters: some steps clipped, some not, a negative h, a schedule
+    fx = _sophia_fixture()
+    assert any(c["schedule"] and c["schedule"]["name"] == "onecycle" for c in fx["sophia"])
+    assert any(v is not None and min(v) < 0 for c in fx["sophia"] for v in c["hessian"])
+    assert len({c["function"] for c in fx["sophia"]}) >= 4
+
+
+def test_sophia_passes_hessians_only_at_refresh_steps():
+    # the landscape gives the exact diagonal at t = 1, 1 + k, ...: recorded, it is the fixture's
+    case = _sophia_fixture()["sophia"][2]
+    spec = {"kind": "landscape", "function": case["function"], "start": case["start"], "steps": len(case["path"]),
+            "optimizers": [_sophia_entry(case)], "record_state": True}
+    given = descentlab.run(spec)["runs"][0]["state"]["hessian"]
+    for ours, ref in zip(given, case["hessian"]):
+        if ref is None:
+            assert list(ours) == [0.0, 0.0]
+        else:
+            assert _max_rel(ours, ref) <= RTOL
+
+
+def test_sophia_is_the_papers_rule_reparametrised():
+    # paper: θ − η′ clip(m / max(γ h, ε′), 1) with η′ = η p, γ = p, ε′ = p ε equals ours, with
+    # a negative, a tiny and a large curvature (clipped and unclipped coordinates)
+    g = np.array([0.3, -2.0, 0.01, 1.0])
+    h = np.array([-1.0, 1e-14, 50.0, 4.0])
+    lr, p, eps, beta1, beta2 = 0.1, 0.2, 1e-12, 0.96, 0.99
+    entry = optimizer_spec.read_optimizer({"name": "sophia", "lr": lr, "p": p, "eps": eps}, "o")
+    opt = optimizer_spec.make(entry, "o")
+    theta = np.zeros(4)
+    u, state = opt.update(g, opt.init(theta), theta, h)
+    m, hh = (1 - beta1) * g, (1 - beta2) * h
+    paper = -(lr * p) * np.clip(m / np.maximum(p * hh, p * eps), -1.0, 1.0)
+    np.testing.assert_allclose(u, paper, rtol=1e-14)
+    assert abs(u[0]) == lr * p and abs(u[1]) == lr * p and abs(u[2]) < lr * p  # clipped, clipped, not
+
+
+@pytest.mark.parametrize("i", range(3))
+def test_scheduled_muon_matches_torch_with_lr_scheduler(i):
+    # as tests/test_loops.py's Muon: torch's A x B matrix is stored transposed; a 1x1 output layer after it
+    case = _sophia_fixture()["muon"][i]
+    rows, cols = case["shape"]
+    p = np.append(np.array(case["params0"]).T.reshape(-1), 0.5)
+    entry = optimizer_spec.read_optimizer(dict(case["hyper"], name="muon", schedule=case["schedule"]), "o")
+    opt = optimizer_spec.make(entry, "o")
+    state = opt.init(p, blocks=[(0, (cols, rows)), (rows * cols, (1, 1))])
+    path = []
+    for g in case["grads"]:
+        u, state = opt.update(np.append(np.array(g).T.reshape(-1), 0.1), state, p)
+        p = p + u
+        path.append(p[:rows * cols].reshape(cols, rows).T)
+    assert _max_rel(path, case["path"]) <= RTOL
+
+
+def test_scheduled_muon_differs_from_unscheduled():
+    # the schedule is applied: without it the same case departs from torch's scheduled path
+    case = _sophia_fixture()["muon"][0]
+    rows, cols = case["shape"]
+    p = np.append(np.array(case["params0"]).T.reshape(-1), 0.5)
+    opt = optimizer_spec.make(optimizer_spec.read_optimizer(dict(case["hyper"], name="muon"), "o"), "o")
+    state = opt.init(p, blocks=[(0, (cols, rows)), (rows * cols, (1, 1))])
+    for g in case["grads"]:
+        u, state = opt.update(np.append(np.array(g).T.reshape(-1), 0.1), state, p)
+        p = p + u
+    assert _max_rel(p[:rows * cols].reshape(cols, rows).T, case["path"][-1]) > 1e-3
