@@ -15,9 +15,9 @@ noisy machine slows every setting alike:
   preview, pool    the first 100 steps of each path (the rest once the pointer rests),
                    shared among the pool (each optimizer a request: the page's thread
                    hands each part to a worker)
-  preview, one     the same 100 steps as one request to the main worker
+  preview, one     the same 100 steps as one request to the main worker (the view's setting)
   preview, each    one preview in flight per worker of the pool (run(spec, {pool: true}):
-                   needs descentlab.poolRun, proposed in web/api.js; skipped without it)
+                   needs descentlab.poolRun, proposed for web/api.js; skipped without it)
 
 It prints, per function and setting, the median and range of the intervals between two
 newly drawn scenes and of request -> result. With the breakdown (the default), it then
@@ -44,8 +44,9 @@ STARTS = [[-1.5 + 0.1 * i, 2.0 - 0.05 * i] for i in range(6)]
 SETTINGS = {
     "whole": {"DESCENTLAB_DRAG_PREVIEW": 0, "DESCENTLAB_DRAG_POOL": True},
     "preview, pool": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": True},
-    "preview, one": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": False, "poolRun": False},
-    "preview, each": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": False, "poolRun": True},
+    "preview, one": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": False, "DESCENTLAB_DRAG_EACH": False},
+    "preview, each": {"DESCENTLAB_DRAG_PREVIEW": 100, "DESCENTLAB_DRAG_POOL": False, "DESCENTLAB_DRAG_EACH": True,
+                      "poolRun": True},
 }
 READY = ("() => window.descentlab.view && document.querySelector('#view').dataset.digest"
          " && performance.getEntriesByName('descentlab:interactive').length")
@@ -74,12 +75,12 @@ INSTRUMENT = [
      f"      if (\"result\" in chunk) {{ _T.postAt = {ABS}; chunk.result._t = _T; post({{ id, seq, type: \"result\", result: chunk.result }}); return; }}"),
     ("worker.js", "      await yieldToEventLoop();\n    }",
      "      const _y = performance.now(); await yieldToEventLoop(); _T.yield += performance.now() - _y;\n    }"),
-    ("views/landscape/requests.js", "    me.promise.then((result) => {\n      sendNext();\n"
-     "      if (alive() && !me.cancelled) onResult(result, job, performance.now() - t0);",
-     f"    const _req = {ABS};\n    me.promise.then((result) => {{\n      const _h = {ABS}; sendNext();\n"
-     "      if (alive() && !me.cancelled) onResult(result, job, performance.now() - t0);\n"
+    ("views/landscape/requests.js", "    me.promise.then((result) => {\n      sendNext();\n",
+     f"    const _req = {ABS};\n    me.promise.then((result) => {{\n      const _h = {ABS}; sendNext();\n"),
+    ("views/landscape/requests.js", "      onResult(result, job, performance.now() - t0);\n",
+     "      onResult(result, job, performance.now() - t0);\n"
      "      (globalThis.__dragProfile ||= []).push({ steps: job.spec.steps, drag: job.drag, cancelled: me.cancelled, req: _req,"
-     f" then: _h, handled: {ABS} - _h, parts: result._parts || [result._t], draw: globalThis.__dragDraw }});"),
+     f" then: _h, handled: {ABS} - _h, parts: result._parts || [result._t], draw: globalThis.__dragDraw }});\n"),
     ("views/landscape/stage.js", "    plot.draw({ ...shown, fn: fnById[scene.function], scene, selected: scene.selected, labels: labels() });\n"
      "    steps.show();\n    drawLossChart(chart, { result: shown.result, scene, revealed: shown.revealed });",
      "    const _d = {}; let _a = performance.now();\n"

@@ -14,8 +14,12 @@ const DRAG_PREVIEW_STEPS = 100;
 const DRAG_PREVIEW_POOL = false;
 // The pointer held still this long mid-drag: the whole scene replaces the preview.
 const DRAG_REST_MS = 150;
+// One preview in flight per worker of the pool (needs api.poolRun, proposed for web/api.js):
+// off until a quiet machine shows it helps; on a loaded one it doubled request -> result.
+const DRAG_PREVIEW_EACH = false;
 const previewSteps = () => globalThis.DESCENTLAB_DRAG_PREVIEW ?? DRAG_PREVIEW_STEPS;
 const previewPool = () => globalThis.DESCENTLAB_DRAG_POOL ?? DRAG_PREVIEW_POOL;
+const previewEach = () => globalThis.DESCENTLAB_DRAG_EACH ?? DRAG_PREVIEW_EACH;
 
 // on: {result(spec, {drag}, live), grid(), error(err)}: after `shown` holds the new answer;
 // drag: the result is a scene of the drag still going on (the view may draw it lightly)
@@ -83,8 +87,8 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
 }
 
 // The worker's answers in the order asked. One request in flight at a time, except a
-// drag's previews where the page API can send a run to any worker of the pool
-// (api.poolRun, web/api.js: run(spec, {pool: true})): then one per worker, so two
+// drag's previews when DRAG_PREVIEW_EACH is on and the page API can send a run to any worker
+// of the pool (api.poolRun, web/api.js: run(spec, {pool: true})): then one per worker, so two
 // workers compute two start points at once, and an answer older than the one drawn is
 // dropped. Otherwise only the newest request waits, and it is sent as soon as a result
 // arrives, before that result is drawn, so the worker computes the next scene (the newest
@@ -96,7 +100,7 @@ function queue({ api, alive, onResult, onError }) {
   const inflight = new Set();   // {job, promise, cancelled, seq}
   let queued = null;
   let asked = 0, drawn = 0;     // sequence numbers of the last request sent and drawn
-  const onPool = (job) => job.drag && !job.parallel && !job.refining && api.poolRun === true;
+  const onPool = (job) => job.drag && !job.parallel && !job.refining && previewEach() && api.poolRun === true;
   const slots = (job) => (onPool(job) ? Math.max(1, api.poolSize || 1) : 1);
 
   function request(job) {
