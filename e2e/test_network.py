@@ -99,8 +99,8 @@ def test_csv_upload_and_errors_with_line_numbers(network, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("x1,x2,label\n1,2,a\n3,4\n5,6,b\n")
     page.get_by_label("CSV file").set_input_files(str(bad))
-    page.wait_for_function("() => !document.querySelector('.network-view .message').hidden")
-    message = page.locator(".network-view .message").inner_text()
+    page.wait_for_function("() => !document.querySelector('.network-view .message:not(.tune-message)').hidden")
+    message = page.locator(".network-view .message:not(.tune-message)").inner_text()
     assert "line 3" in message
     good = tmp_path / "good.csv"
     rows = ["f1,f2,f3,kind"] + [f"{i % 7},{(i * 3) % 11},{i / 10},{'ab'[i % 2]}" for i in range(60)]
@@ -336,8 +336,8 @@ def test_snapshots_are_spaced_by_the_core_and_errors_name_page_controls(network)
     hidden.fill("256, 256, 256")
     hidden.press("Enter")
     page.get_by_role("button", name="Train", exact=True).click()
-    page.wait_for_function("() => !document.querySelector('.network-view .message').hidden", timeout=60_000)
-    message = page.locator(".network-view .message").inner_text()
+    page.wait_for_function("() => !document.querySelector('.network-view .message:not(.tune-message)').hidden", timeout=60_000)
+    message = page.locator(".network-view .message:not(.tune-message)").inner_text()
     assert message.startswith("Hidden layer widths: "), message
     assert hidden.get_attribute("aria-invalid") == "true"
     assert "snapshot_every" not in message and "model.hidden" not in message
@@ -425,7 +425,7 @@ def test_bad_hidden_layers_block_train(network):
     box.press("Enter")
     box.dispatch_event("change")
     page.get_by_role("button", name="Train", exact=True).click()
-    message = page.locator(".network-view .message")
+    message = page.locator(".network-view .message:not(.tune-message)")
     assert not message.is_hidden()
     assert "Hidden layer widths" in message.inner_text() and "not used" in message.inner_text()
     assert page.locator(".run-status").inner_text() == ""   # nothing started
@@ -451,8 +451,8 @@ def test_rejected_csv_keeps_the_data_and_sizes_are_in_file_terms(network, tmp_pa
     bad = tmp_path / "bad.csv"
     bad.write_text("x1,x2,label\n1,2,a\n3,4\n5,6,b\n")
     page.get_by_label("CSV file").set_input_files(str(bad))
-    page.wait_for_function("() => !document.querySelector('.network-view .message').hidden")
-    message = page.locator(".network-view .message").inner_text()
+    page.wait_for_function("() => !document.querySelector('.network-view .message:not(.tune-message)').hidden")
+    message = page.locator(".network-view .message:not(.tune-message)").inner_text()
     assert "line 3" in message and "unchanged" in message
     # the picker does not name the refused file, and the old data is still what trains
     assert page.evaluate("() => document.querySelector('[data-field=\"dataset.csv\"]').value") == ""
@@ -462,8 +462,8 @@ def test_rejected_csv_keeps_the_data_and_sizes_are_in_file_terms(network, tmp_pa
     line = "1.0,2.0,a\n"
     big.write_text("x1,x2,label\n" + line * (3 * 1024 * 1024 // len(line)))
     page.get_by_label("CSV file").set_input_files(str(big))
-    page.wait_for_function("() => /MB/.test(document.querySelector('.network-view .message').textContent)")
-    message = page.locator(".network-view .message").inner_text()
+    page.wait_for_function("() => /MB/.test(document.querySelector('.network-view .message:not(.tune-message)').textContent)")
+    message = page.locator(".network-view .message:not(.tune-message)").inner_text()
     assert "big.csv is 3.0 MB" in message and "at most 2 MB" in message and "rows" in message
     assert "characters" not in message
     good = tmp_path / "good.csv"
@@ -471,7 +471,7 @@ def test_rejected_csv_keeps_the_data_and_sizes_are_in_file_terms(network, tmp_pa
     page.get_by_label("CSV file").set_input_files(str(good))
     page.wait_for_function("() => /Loaded: good.csv/.test(document.querySelector('.csv-loaded').textContent)")
     page.get_by_label("CSV file").set_input_files(str(bad))
-    page.wait_for_function("() => /Still using good.csv/.test(document.querySelector('.network-view .message').textContent)")
+    page.wait_for_function("() => /Still using good.csv/.test(document.querySelector('.network-view .message:not(.tune-message)').textContent)")
     assert view(page, "data")["n"] == 40
     # a link cannot carry the file: Copy link says so
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -555,7 +555,7 @@ def test_pause_step_and_resume_buttons(network):
     page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_function("() => /Epoch ([2-9]|\\d\\d) of/.test(document.querySelector('.run-status').textContent)",
                            timeout=120_000)
-    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Pause", exact=True).click()
     page.wait_for_function("() => /Paused after epoch/.test(document.querySelector('.run-status').textContent)")
     page.wait_for_timeout(1500)
     text = status.inner_text()
@@ -563,10 +563,10 @@ def test_pause_step_and_resume_buttons(network):
     assert k >= 1 and scrub.is_enabled() and int(scrub.get_attribute("max")) == k
     page.wait_for_timeout(1500)
     assert status.inner_text() == text and int(scrub.get_attribute("max")) == k   # held
-    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step", exact=True).click()
     page.wait_for_function("(k) => document.querySelector('.run-status').textContent.includes(`Paused after epoch ${k + 1} of`)", arg=k)
     assert int(scrub.get_attribute("max")) == k + 1 and scrub.input_value() == str(k + 1)
-    assert page.get_by_role("button", name="Step").is_enabled()
+    assert page.get_by_role("button", name="Step", exact=True).is_enabled()
     keys = page.locator(".network-view .chart-wrap .legend").first.inner_text()
     assert "1. SGD" in keys
     Path("/tmp/shots").mkdir(parents=True, exist_ok=True)   # to look at, not for the docs
@@ -581,10 +581,10 @@ def test_pause_step_and_resume_buttons(network):
         page.get_by_role("button", name="Export CSV").click()
     rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text())))
     assert max(int(r[2]) for r in rows[1:]) == k + 1
-    page.get_by_role("button", name="Resume").click()
+    page.get_by_role("button", name="Resume", exact=True).click()
     page.wait_for_function("() => document.querySelector('#view').dataset.digest", timeout=240_000)
     assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(view(page, "spec"))["digest"]
-    assert page.get_by_role("button", name="Pause").is_disabled() and page.get_by_role("button", name="Step").is_disabled()
+    assert page.get_by_role("button", name="Pause", exact=True).is_disabled() and page.get_by_role("button", name="Step", exact=True).is_disabled()
 
 
 def test_projection_reuses_the_network_views_run(network):
@@ -658,6 +658,6 @@ def test_a_fork_with_other_settings_departs_and_bad_forks_name_the_field(opened,
     page = opened(server + QUICK + "&optimizers=" + json.dumps(bad))
     page.wait_for_function("() => window.descentlab.view && window.descentlab.view.data", timeout=60_000)
     page.get_by_role("button", name="Train", exact=True).click()
-    message = page.locator(".network-view .message")
+    message = page.locator(".network-view .message:not(.tune-message)")
     message.wait_for(state="visible", timeout=60_000)
     assert "Optimizer 2" in message.inner_text() and "from 1 to 30" in message.inner_text(), message.inner_text()
