@@ -276,3 +276,58 @@ def test_custom_cost_grows_with_the_expression():
         validate(dict(CUSTOM, expression="+".join(["sinh(cosh(x))"] * 12), steps=10_000,
                       optimizers=[{"name": "adam"}] * 12, record_state=True))
     assert err.value.field
+
+
+# --- the Hessian's diagonal (second-order dual numbers) against finite differences of the gradient ---
+
+
+def test_hessian_diagonal_matches_finite_differences_of_the_gradient_on_random_expressions():
+    """(∂²f/∂x², ∂²f/∂y²), what Sophia is given on a custom landscape, over many random expressions.
+
+    Checked where two central differences of the exact gradient (steps h and h/2) agree,
+    i.e. where the gradient is smooth at that scale.
+    """
+    rng = random.Random(20261130)
+    points = np.random.default_rng(4).uniform(-2, 2, size=(6, 2)).tolist()
+    checked = 0
+    for _ in range(400):
+        e = compile_expression(random_expression(rng))
+        for x, y in points:
+            v, (gx, gy) = e.value_and_grad(x, y)
+            hxx, hyy = e.hessian_diag(x, y)
+            if not all(math.isfinite(t) and abs(t) < 1e6 for t in (v, gx, gy, hxx, hyy)):
+                continue
+            h = 1e-5
+            d1 = ((e.grad(x + h, y)[0] - e.grad(x - h, y)[0]) / (2 * h), (e.grad(x, y + h)[1] - e.grad(x, y - h)[1]) / (2 * h))
+            d2 = ((e.grad(x + h / 2, y)[0] - e.grad(x - h / 2, y)[0]) / h, (e.grad(x, y + h / 2)[1] - e.grad(x, y - h / 2)[1]) / h)
+            scale = 1 + abs(gx) + abs(gy) + abs(hxx) + abs(hyy)
+            if max(abs(a - b) for a, b in zip(d1, d2)) > 1e-6 * scale:
+                continue
+            assert hxx == pytest.approx(d2[0], abs=1e-5 * scale), (e.source, x, y)
+            assert hyy == pytest.approx(d2[1], abs=1e-5 * scale), (e.source, x, y)
+            checked += 1
+    assert checked >= 1000, checked
+
+
+@pytest.mark.parametrize("src, x, y, want", [
+    ("x**3 * y**2", 2.0, 3.0, (6 * 2.0 * 9.0, 2 * 8.0)),
+    ("sin(x) * exp(y)", 0.5, 0.2, (-math.sin(0.5) * math.exp(0.2), math.sin(0.5) * math.exp(0.2))),
+    ("x / y", 1.5, 2.0, (0.0, 2 * 1.5 / 8.0)),
+    ("x ** y", 2.0, 1.5, (1.5 * 0.5 * 2.0 ** -0.5, 2.0 ** 1.5 * math.log(2.0) ** 2)),
+    ("log(x) + sqrt(y)", 2.0, 4.0, (-0.25, -0.25 * 4.0 ** -1.5)),
+    ("max(x*x, y) + atan(y)", 1.0, 2.0, (0.0, -2 * 2.0 / 25.0)),
+])
+def test_hessian_diagonal_by_hand(src, x, y, want):
+    got = compile_expression(src).hessian_diag(x, y)
+    assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
+
+
+def test_hessian_diagonal_float_and_array_have_the_same_bits():
+    rng = random.Random(9)
+    xs = np.random.default_rng(5).uniform(-3, 3, size=(2, 30))
+    for _ in range(60):
+        e = compile_expression(random_expression(rng))
+        hx, hy = e.hessian_diag(xs[0], xs[1])
+        for i in range(xs.shape[1]):
+            fx, fy = e.hessian_diag(float(xs[0, i]), float(xs[1, i]))
+            assert np.array_equal([fx, fy], [hx[i], hy[i]], equal_nan=True), e.source

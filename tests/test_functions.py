@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from descentlab import functions as F
+from descentlab.functions import FUNCTIONS
 from descentlab.errors import SpecError
 
 GRAD_TOL = 1e-6  # relative error allowed between analytic and numerical gradient
@@ -225,3 +226,37 @@ def test_value_and_grad_is_f_and_grad(name):
         value, (gx, gy) = t.value_and_grad(xi, yi)
         bits = np.array([value, gx, gy]).tobytes()  # bits, not ==: -0.0 must stay -0.0
         assert bits == np.array([t.f(xi, yi), *t.grad(xi, yi)]).tobytes()
+
+
+# --- the Hessian's diagonal (what Sophia divides by on a landscape) -----------------------------
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_hessian_diagonal_matches_finite_differences_of_the_gradient(name):
+    fn = FUNCTIONS[name]
+    assert fn.hessian_diag is not None
+    rng = np.random.default_rng(11)
+    (x0, x1), (y0, y1) = fn.domain
+    params = {k: p["default"] for k, p in fn.params.items()}
+    if name == "quadratic":
+        params = {"condition": 7.0, "angle": 30.0}  # off-axis: both diagonal entries mix the curvatures
+    h = 1e-5
+    for _ in range(40):
+        x, y = float(rng.uniform(x0, x1)), float(rng.uniform(y0, y1))
+        fxx = (fn.grad(x + h, y, **params)[0] - fn.grad(x - h, y, **params)[0]) / (2 * h)
+        fyy = (fn.grad(x, y + h, **params)[1] - fn.grad(x, y - h, **params)[1]) / (2 * h)
+        hx, hy = fn.hessian_diag(x, y, **params)
+        assert hx == pytest.approx(fxx, rel=1e-6, abs=1e-6), (name, x, y)
+        assert hy == pytest.approx(fyy, rel=1e-6, abs=1e-6), (name, x, y)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_hessian_diagonal_floats_and_arrays_have_the_same_bits(name):
+    fn = FUNCTIONS[name]
+    params = {k: p["default"] for k, p in fn.params.items()}
+    xs = np.linspace(fn.domain[0][0], fn.domain[0][1], 7)
+    ys = np.linspace(fn.domain[1][0], fn.domain[1][1], 7)
+    hx, hy = fn.hessian_diag(xs, ys, **params)
+    assert np.shape(hx) == np.shape(hy) == (7,)
+    for i in range(7):
+        assert [*fn.hessian_diag(float(xs[i]), float(ys[i]), **params)] == [hx[i], hy[i]]

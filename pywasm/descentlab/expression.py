@@ -83,6 +83,8 @@ class Expression(NamedTuple):
         ``grad(x, y) -> (df/dx, df/dy)``.
     weight : float
         Microseconds of one ``value_and_grad`` on floats (reference machine, on the high side), for the budget.
+    hessian_diag : callable
+        ``hessian_diag(x, y) -> (∂²f/∂x², ∂²f/∂y²)``, exact (what Sophia divides by on a landscape).
     """
 
     source: str
@@ -90,6 +92,7 @@ class Expression(NamedTuple):
     value_and_grad: Callable
     grad: Callable
     weight: float
+    hessian_diag: Callable | None = None  # (x, y) -> (∂²f/∂x², ∂²f/∂y²), second-order dual numbers
 
 
 # --- float-or-array helpers: the same operations, hence the same bits, for both ---------------
@@ -556,6 +559,145 @@ def _dual_binary(op: str, fa, fb):
     return minmax
 
 
+# --- second order: (v, v_x, v_y, v_xx, v_yy), the Hessian's diagonal -----------------------------
+# Each node carries its value, its two first derivatives and the two pure second ones.  A
+# one-argument g gives g(a), g′(a) a_x and g″(a) a_x² + g′(a) a_xx (the same for y); the
+# binary rules are the product and quotient rules differentiated once more.  The value is
+# computed by the same helpers as ``value``; Sophia uses only the second derivatives.
+
+
+def _second_fn(node):
+    """``f(x, y) -> (v, v_x, v_y, v_xx, v_yy)`` for a tree node."""
+    op = node[0]
+    if op == "const":
+        c = (node[1], 0.0, 0.0, 0.0, 0.0)
+        return lambda x, y: c
+    if op == "x":
+        return lambda x, y: (x, 1.0, 0.0, 0.0, 0.0)
+    if op == "y":
+        return lambda x, y: (y, 0.0, 1.0, 0.0, 0.0)
+    if op == "powi":
+        n = node[2]
+        return _second_chain(_second_fn(node[1]), lambda a: _powi_slopes(a, n))
+    if op in _UNARY_VALUE:
+        return _second_chain(_second_fn(node[1]), _SLOPES2[op])
+    return _second_binary(op, _second_fn(node[1]), _second_fn(node[2]))
+
+
+def _powi_slopes(a, n: int):
+    """(aⁿ, n aⁿ⁻¹, n(n − 1) aⁿ⁻²), exact zeros where a lower power vanishes (n = 0, 1)."""
+    v = _powi(a, n)
+    if n == 0:
+        return v, 0.0, 0.0
+    d1 = float(n) * _powi(a, n - 1)
+    return v, d1, (0.0 if n == 1 else float(n * (n - 1)) * _powi(a, n - 2))
+
+
+def _sin2(a):
+    s, c = K.sincos(a)
+    return s, c, -s
+
+
+def _cos2(a):
+    s, c = K.sincos(a)
+    return c, -s, -c
+
+
+def _tan2(a):
+    v = _tan(a)
+    d = 1.0 + v * v
+    return v, d, 2.0 * v * d
+
+
+def _exp2(a):
+    v = K.exp(a)
+    return v, v, v
+
+
+def _log2(a):
+    r = _div(1.0, a)
+    return _log(a), r, -(r * r)
+
+
+def _sqrt2(a):
+    v = K.sqrt(a)
+    d = _div(0.5, v)
+    return v, d, _div(-0.5 * d, a)  # −¼ a^(−3/2)
+
+
+def _tanh2(a):
+    v = _tanh(a)
+    d = 1.0 - v * v
+    return v, d, -2.0 * v * d
+
+
+def _atan2(a):
+    r = _div(1.0, 1.0 + a * a)
+    return _atan(a), r, -2.0 * a * r * r
+
+
+# g ↦ (g(a), g′(a), g″(a))
+_SLOPES2 = {
+    "sin": _sin2, "cos": _cos2, "tan": _tan2, "exp": _exp2, "log": _log2, "sqrt": _sqrt2, "tanh": _tanh2,
+    "atan": _atan2, "neg": lambda a: (-a, -1.0, 0.0), "abs": lambda a: (abs(a), K.sign(a), 0.0),
+    "sinh": lambda a: (_sinh(a), _cosh(a), _sinh(a)), "cosh": lambda a: (_cosh(a), _sinh(a), _cosh(a)),
+}
+
+
+def _second_chain(fa, slopes):
+    def unary(x, y):
+        a, ax, ay, axx, ayy = fa(x, y)
+        v, d1, d2 = slopes(a)
+        return v, d1 * ax, d1 * ay, d2 * ax * ax + d1 * axx, d2 * ay * ay + d1 * ayy
+    return unary
+
+
+def _second_binary(op: str, fa, fb):
+    if op in ("add", "sub"):
+        sign = 1.0 if op == "add" else -1.0
+        g = _BINARY_VALUE[op]
+
+        def addsub(x, y):
+            a, ax, ay, axx, ayy = fa(x, y)
+            b, bx, by, bxx, byy = fb(x, y)
+            return g(a, b), ax + sign * bx, ay + sign * by, axx + sign * bxx, ayy + sign * byy
+        return addsub
+    if op == "mul":
+        def mul(x, y):
+            a, ax, ay, axx, ayy = fa(x, y)
+            b, bx, by, bxx, byy = fb(x, y)
+            return (a * b, ax * b + a * bx, ay * b + a * by,
+                    axx * b + 2.0 * ax * bx + a * bxx, ayy * b + 2.0 * ay * by + a * byy)
+        return mul
+    if op == "div":
+        def div(x, y):  # a = q b, so q′ = (a′ − q b′)/b and q″ = (a″ − 2 q′ b′ − q b″)/b
+            a, ax, ay, axx, ayy = fa(x, y)
+            b, bx, by, bxx, byy = fb(x, y)
+            q = _div(a, b)
+            qx, qy = _div(ax - q * bx, b), _div(ay - q * by, b)
+            return (q, qx, qy, _div(axx - 2.0 * qx * bx - q * bxx, b), _div(ayy - 2.0 * qy * by - q * byy, b))
+        return div
+    if op == "pow":
+        def power(x, y):  # a^b = exp(w), w = b log a: v′ = v w′, v″ = v (w′² + w″)
+            a, ax, ay, axx, ayy = fa(x, y)
+            b, bx, by, bxx, byy = fb(x, y)
+            la = _log(a)
+            v = K.exp(b * la)
+            ra = _div(1.0, a)
+            wx, wy = bx * la + b * ax * ra, by * la + b * ay * ra
+            wxx = bxx * la + 2.0 * bx * ax * ra + b * (axx * ra - ax * ax * ra * ra)
+            wyy = byy * la + 2.0 * by * ay * ra + b * (ayy * ra - ay * ay * ra * ra)
+            return v, v * wx, v * wy, v * (wx * wx + wxx), v * (wy * wy + wyy)
+        return power
+    take_le = op == "min"
+
+    def minmax(x, y):
+        ta, tb = fa(x, y), fb(x, y)
+        pick = _pick_first(ta[0], tb[0], take_le)
+        return tuple(_where(pick, u, w) for u, w in zip(ta, tb))
+    return minmax
+
+
 def _weight(node) -> float:
     stack, total = [node], 0.0
     while stack:
@@ -588,7 +730,20 @@ def _compiled(src: str) -> Expression:
             v, gx, gy = (np.broadcast_to(np.asarray(t, dtype=np.float64), shape).copy() for t in dual(x, y))
         return v, (gx, gy)
 
-    return Expression(src, value_fn, value_and_grad, lambda x, y: value_and_grad(x, y)[1], _weight(tree))
+    second = _second_fn(tree)
+
+    def hessian_diag(x, y):
+        if _is_float(x) and _is_float(y):
+            t = second(x, y)
+            return float(t[3]), float(t[4])
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        with np.errstate(all="ignore"):
+            t = second(x, y)
+            return tuple(np.broadcast_to(np.asarray(v, dtype=np.float64), shape).copy() for v in t[3:])
+
+    return Expression(src, value_fn, value_and_grad, lambda x, y: value_and_grad(x, y)[1], _weight(tree),
+                      hessian_diag)
 
 
 def compile_expression(src, field: str = "expression") -> Expression:

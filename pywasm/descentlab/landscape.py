@@ -112,7 +112,7 @@ def _custom_surface(source: str, domain: tuple) -> TestFunction:
     (x0, x1), (y0, y1) = domain
     start = (x0 + CUSTOM_START[0] * (x1 - x0), y0 + CUSTOM_START[1] * (y1 - y0))
     return TestFunction(CUSTOM, f"f(x, y) = {source}", e.value, e.grad, domain, [], None, start, {},
-                        "Your own function.", value_and_grad=e.value_and_grad)
+                        "Your own function.", value_and_grad=e.value_and_grad, hessian_diag=e.hessian_diag)
 
 
 def read_noise(fields: Fields) -> dict | None:

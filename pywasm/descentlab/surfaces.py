@@ -298,7 +298,7 @@ def _const(x, y, value: float):
     """``value`` at every point of the broadcast of x and y (a float for two floats)."""
     if type(x) is float and type(y) is float:
         return value
-    return np.full(np.broadcast(x, y).shape, value, dtype=np.float64)
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), np.broadcast_shapes(np.shape(x), np.shape(y))).copy()
 
 
 def quadratic_hessian_diag(x, y, condition=10.0, angle=0.0):
