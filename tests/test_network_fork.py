@@ -265,3 +265,44 @@ def test_a_fork_run_without_its_parent_is_a_spec_error_not_a_crash():
     with pytest.raises(SpecError) as e:
         next(network.iterate(alone))
     assert e.value.field == "optimizers[0].fork.run"
+
+
+@pytest.mark.skipif(not _sophia_available(), reason="optimizers/sophia.py has not landed yet")
+@pytest.mark.parametrize("extra", [
+    {"hessian_distribution": "rademacher", "num_samples": 2, "update_period": 3},
+    {"schedule": {"name": "cosine", "T_max": 18}, "clip_grad_norm": 0.5},
+])
+def test_sophia_gets_the_contracts_hutchinson_estimate_in_the_network(extra):
+    """Contract S: at a refresh step the loop passes sophia.hutchinson(hvp, size, rng), rng seeded by
+    [seed, HUTCHINSON_STREAM, step]; network.replay + _Run.hessian give the same (contract N)."""
+    spec = spec_with({"name": "sophia", "lr": 0.05, **extra}, l2=0.01,
+                     model={"hidden": [5], "activation": "gelu"})
+    checked = descentlab.validate(spec)
+    ctx = network._prepare(checked)
+    entry = checked["optimizers"][0]
+    opt = optimizer_spec.make(entry, "optimizers[0]", clip=False)
+    assert isinstance(opt, optimizer_spec.HessianOptimizer)
+    seen = []
+    real = opt.update
+
+    def spy(grads, state, params, hessian=None):
+        seen.append((state.step + 1, hessian))
+        return real(grads, state, params, hessian=hessian)
+
+    r, idx = network.replay(checked, ctx, 0, 1)
+    r.opt = r.opt._replace(update=spy)
+    for epoch in range(3):
+        r.train(checked, ctx, network._batches(len(ctx["Xtr"]), 16, checked["seed"], epoch))
+    assert len(seen) == STEPS
+    period = entry["params"]["update_period"]
+    for step, hess in seen:
+        assert (hess is not None) == ((step - 1) % period == 0)
+    for step in (1, 1 + period):
+        r2, idx2 = network.replay(checked, ctx, 0, step)
+        rng = np.random.default_rng([checked["seed"], network.HUTCHINSON_STREAM, step])
+        want = opt.hutchinson(lambda v: hvp(r2.theta, ctx["layout"], ctx["Xtr"][idx2], ctx["ytr"][idx2], "gelu",
+                                            "cross_entropy", 0.01, v), r2.theta.size, rng)
+        assert r2.hessian(idx2, checked, ctx).tobytes() == want.tobytes()
+        assert dict(seen)[step].tobytes() == want.tobytes()
+    a, b = descentlab.run(spec), descentlab.run(spec)
+    assert a["digest"] == b["digest"] and a["runs"][0]["diverged_at"] is None
