@@ -80,8 +80,10 @@ def wait_controlled(page):
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=SW_TIMEOUT_MS)
 
 
+# The service worker's caches (the worker's interpreter snapshot, "descentlab-snapshot:<path>",
+# is test_runtime.py's business).
 CACHE_STATE_JS = """async () => {
-    const keys = await caches.keys();
+    const keys = (await caches.keys()).filter((k) => !k.startsWith('descentlab-snapshot:'));
     const out = {keys, entries: {}};
     for (const key of keys) {
         const cache = await caches.open(key);
@@ -94,6 +96,9 @@ CACHE_STATE_JS = """async () => {
     }
     return out;
 }"""
+
+
+SW_CACHES_JS = "async () => (await caches.keys()).filter((k) => !k.startsWith('descentlab-snapshot:'))"
 
 
 def test_offline_after_first_visit(site, opened):
@@ -162,7 +167,7 @@ def test_new_build_takes_over_and_old_cache_is_deleted(site, opened):
     old = json.loads((site.root / "build-info.json").read_text())["build"]
     page = opened(site.url)
     wait_controlled(page)
-    assert page.evaluate("() => caches.keys()") == [f"descentlab:/:{old}"]
+    assert page.evaluate(SW_CACHES_JS) == [f"descentlab:/:{old}"]
 
     # deploy a changed build into the served directory
     css = site.root / "style.css"
@@ -176,7 +181,8 @@ def test_new_build_takes_over_and_old_cache_is_deleted(site, opened):
     page.reload()
     wait_until_ready(page)
     page.wait_for_function(
-        "async (name) => { const k = await caches.keys(); return k.length === 1 && k[0] === name; }",
+        "async (name) => { const k = (await caches.keys()).filter((k) => !k.startsWith('descentlab-snapshot:'));"
+        " return k.length === 1 && k[0] === name; }",
         arg=f"descentlab:/:{new}", timeout=SW_TIMEOUT_MS, polling=250)
     page.wait_for_function("() => !document.querySelector('#notice').hidden")
     assert "updated" in page.locator("#notice-text").inner_text()
