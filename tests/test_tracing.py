@@ -173,7 +173,9 @@ def check_lines(t, module_vars, state_before):
             frames.append({"grads": _array(t["grads"]), "params": _array(t["params"]),
                            "state": state_before, **{k: _array(v) for k, v in values.items()}})
             if len(frames) == 1:
-                assert values == {k: v for k, v in t["hyper"].items() if k in values}
+                given = {k: v for k, v in values.items() if k != "hessian"}  # Sophia's: what the loop passed
+                assert given == {k: v for k, v in t["hyper"].items() if k in given}
+                assert bits(values.get("hessian")) == bits(t.get("hessian"))
             continue
         env = frames[-1]
         assert isinstance(node, (ast.Assign, ast.AugAssign, ast.Return, ast.For)), text
@@ -437,3 +439,85 @@ def test_trace_follows_the_race_gradient(extra, entry):
             assert bits(t["grads_raw"]) == bits(run["state"]["grad_raw"][step - 1])
         else:
             assert "grads_raw" not in t
+
+
+# --- Sophia: the Hessian the loop passed, h and the clipped ratio -------------------------------
+
+from descentlab import landscape  # noqa: E402
+from descentlab.optimizers import sophia as sophia_module  # noqa: E402
+
+SOPHIA_CASES = [
+    ({}, {"update_period": 3}),
+    ({}, {"update_period": 2, "weight_decay": 0.1, "weight_decouple": False, "p": 0.5}),
+    ({}, {"update_period": 1, "weight_decay": 0.2, "fixed_decay": True, "schedule": {"name": "cosine", "T_max": 8}}),
+    ({"noise": {"std": 3.0, "seed": 4}}, {"update_period": 2, "clip_grad_norm": 2.0}),
+    ({"function": "custom", "expression": "x**4/4 + 3*sin(y) + 0.5*x*y"}, {"update_period": 3, "p": 0.3}),
+    ({"function": "six_hump_camel", "start": [1.5, -0.8]}, {"update_period": 1, "p": 0.5,
+                                                           "schedule": {"name": "onecycle", "max_lr": 0.1,
+                                                                        "total_steps": 8}}),
+]
+
+
+@pytest.mark.parametrize("extra, hyper", SOPHIA_CASES)
+def test_sophia_trace_equals_the_recorded_state_bit_for_bit(extra, hyper):
+    spec = {**spec_for("adam", {}), **extra}
+    spec["optimizers"][1] = {"name": "sophia", "lr": 0.05, **hyper}
+    run = descentlab.run(spec)["runs"][1]
+    checked = descentlab.validate(spec)
+    for step in (1, 2, 4, 7):
+        t = trace(spec, run=1, step=step)
+        assert t["title"] == "Sophia" and t["equations"][0].strip().startswith("g_t")
+        updates, new_state = t["lines"][-1]["values"]["return"]
+        assert bits(updates) == bits(run["state"]["update"][step - 1])
+        assert bits(t["params"]) == bits(run["path"][step - 1])
+        assert bits(t["grads" if "clip_grad_norm" not in hyper else "grads_raw"]) == \
+            bits(run["state"]["grad" if "clip_grad_norm" not in hyper else "grad_raw"][step - 1])
+        refresh = (step - 1) % hyper["update_period"] == 0
+        if refresh:  # the exact diagonal at θ_{k−1}, as the race passed it
+            assert bits(t["hessian"]) == bits(run["state"]["hessian"][step - 1])
+            assert bits(t["hessian"]) == bits(landscape.hessian_at(checked, np.array(t["params"])).tolist())
+        else:
+            assert t["hessian"] is None
+        names = {k: v for line in t["lines"] for k, v in line["values"].items()}
+        assert bits(new_state["h"]) == bits(run["state"]["h"][step - 1])
+        assert bits(new_state["m"]) == bits(run["state"]["m"][step - 1])
+        assert bits(names["ratio"]) == bits(run["state"]["ratio"][step - 1])
+        p = t["hyper"]["p"]
+        assert all(-p <= c <= p for c in names["clipped"])
+        state = sophia_module.SophiaState(**{k: _array(v) for k, v in t["state"].items()})
+        assert check_lines(t, vars(sophia_module), state) >= 6
+
+
+def test_sophia_fork_of_an_adam_run_is_traced_after_the_fork():
+    spec = spec_for("adam", {})
+    spec["optimizers"].append({"name": "sophia", "lr": 0.05, "update_period": 2, "fork": {"run": 1, "step": 3}})
+    run = descentlab.run(spec)["runs"][2]
+    for step in (2, 4, 5):
+        t = trace(spec, run=2, step=step)
+        assert t["optimizer"] == ("adam" if step <= 3 else "sophia")
+        assert bits(t["params"]) == bits(run["path"][step - 1])
+        update = t["lines"][-1]["values"]["return"][0]
+        assert bits((np.array(t["params"]) + np.array(update)).tolist()) == bits(run["path"][step])
+    assert trace(spec, run=2, step=4)["hessian"] is not None  # a fresh state: its step 1 refreshes h
+    assert trace(spec, run=2, step=5)["hessian"] is None
+
+
+def test_sophia_and_forks_trace_in_the_network():
+    # through network.replay: Hutchinson's estimate at the step's θ and mini-batch, and a fork's own optimizer
+    opts = [{"name": "adam", "lr": 0.01}, {"name": "sophia", "lr": 0.05, "update_period": 2, "p": 0.1},
+            {"name": "sophia", "lr": 0.05, "update_period": 1, "fork": {"run": 0, "step": 2}}]
+    spec = network_spec(opts)
+    result = descentlab.run(spec)
+    for run in (1, 2):
+        r = result["runs"][run]
+        for step in (1, 2, 3, 4):
+            t = trace(spec, run=run, step=step, param=[0, 3])
+            flat = t["arrays"][0]["offset"] + 3
+            update = t["lines"][-1]["values"]["return"][0]
+            assert bits(t["params"]) == bits(r["snapshots"][step - 1][flat])
+            assert bits(t["params"] + update) == bits(r["snapshots"][step][flat])
+            if run == 2 and step <= 2:
+                assert t["optimizer"] == "adam"
+            else:
+                assert t["optimizer"] == "sophia"
+                assert (t["hessian"] is None) == (run == 1 and step % 2 == 0)

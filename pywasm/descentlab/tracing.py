@@ -53,7 +53,7 @@ def _plain(value, array=_as_list):
     """A recorded value as JSON: floats, lists of floats, a NamedTuple or dict as a dict, else its repr.
 
     ``array`` turns an ndarray into JSON (by default its values as a list)."""
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, (bool, str)) or value is None:  # a choice, e.g. Sophia's hessian_distribution
         return value
     if isinstance(value, (int, np.integer)):
         return int(value)
@@ -207,19 +207,30 @@ def _landscape_replay(checked: dict, run: int, step: int):
         p = np.array([float(v) for v in checked["start"]], dtype=np.float64)
         state = opt.init(p)
     else:
-        parent, p, state, g, _ = _landscape_replay(checked, fork["run"], fork["step"])
-        updates, state = optimizer_spec.make(parent, f"optimizers[{fork['run']}]").update(g, state, p)
+        parent, p, state, g, probed = _landscape_replay(checked, fork["run"], fork["step"])
+        parent_opt = optimizer_spec.make(parent, f"optimizers[{fork['run']}]")
+        updates, state = _update(parent_opt, g, state, p, probed.get("hessian"))
         p = _stepped(p, updates, fn, fparams, fork["run"], fork["step"])
         if not optimizer_spec.keeps_state(parent, entry):
             state = opt.init(p)
         first = fork["step"] + 1
+    wants = getattr(opt, "wants_hessian", None)
     for k in range(first, step + 1):
         g, probed = _probed(opt, lambda q: grad(q, k), p)
+        if wants is not None:  # Sophia: the exact diagonal at the steps that refresh h, as the race gives it
+            probed["hessian"] = landscape.hessian_at(checked, p) if wants(state) else None
         if k == step:
             return entry, p, state, g, probed
-        updates, state = opt.update(g, state, p)
+        updates, state = _update(opt, g, state, p, probed.get("hessian"))
         p = _stepped(p, updates, fn, fparams, run, k)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _update(opt, g, state, p, hessian=None):
+    """``opt.update``, given Sophia's Hessian when the optimizer takes one."""
+    if getattr(opt, "wants_hessian", None) is not None:
+        return opt.update(g, state, p, hessian)
+    return opt.update(g, state, p)
 
 
 def _probed(opt, gradient, p):
@@ -248,28 +259,23 @@ def _stepped(p, updates, fn, fparams, run: int, k: int):
 def _network_replay(checked: dict, ctx: dict, run: int, step: int):
     """θ, state and mini-batch gradient before step ``step`` of network run ``run``.
 
-    The run is replayed by ``network._Run.train`` itself over the same mini-batches
-    (``network._batches``), so θ and the state carry the recorded run's bits.
+    The run is replayed by ``network.replay`` (``_Run.train`` itself over the same
+    mini-batches, following a fork), so θ and the state carry the recorded run's bits.
+    The entry returned is the one that takes step ``step``: a fork's parent before the
+    fork (traced as the parent's, as on a landscape), its own from the fork on.
     """
-    entry = checked["optimizers"][run]
-    r = network._Run(entry, ctx, checked, f"optimizers[{run}]")
-    n = len(ctx["Xtr"])
-    epoch = 0
-    while True:
-        batches = network._batches(n, checked["batch_size"], checked["seed"], epoch)
-        start = r.step  # steps before this epoch
-        if start + len(batches) >= step:
-            r.train(checked, ctx, batches[:step - 1 - start])
-            break
-        r.train(checked, ctx, batches)
-        epoch += 1
+    r, idx = network.replay(checked, ctx, run, step)
     if r.diverged_at is not None:
         raise SpecError("step", f"run {run} diverged at step {r.diverged_at}; trace a step from 1 to"
                                 f" {r.diverged_at}")
-    idx = batches[step - 1 - start]
+    if r.segment < 0 or (r.segment < len(r.plan) - 1 and r.step >= r.until):
+        r._begin_segment()  # as train does before the step: a fork's own optimizer from its step on
+    entry = r.plan[r.segment][0]
     g, probed = _probed(r.opt, lambda q: network.mlp.loss_and_grad(q, ctx["layout"], ctx["Xtr"][idx], ctx["ytr"][idx],
                                                           checked["model"]["activation"], checked["loss"],
                                                           checked["l2"])[1], r.theta)
+    if getattr(r.opt, "wants_hessian", None) is not None:
+        probed["hessian"] = r.hessian(idx, checked, ctx)
     return entry, r.theta, r.state, g, ctx["layout"], probed
 
 
@@ -320,7 +326,8 @@ def _init_source(entry: dict) -> list[str]:
     """The lines of ``init``: the module's as shipped, or the learner's ``def init`` block."""
     if entry["name"] != "custom":
         stepper = entry.get("base", entry)  # SAM's state is its base's
-        return [line.rstrip("\n") for line in inspect.getsourcelines(REGISTRY[stepper["name"]].module.init)[0]]
+        module = EXTRA[stepper["name"]] if stepper["name"] in EXTRA else REGISTRY[stepper["name"]].module
+        return [line.rstrip("\n") for line in inspect.getsourcelines(module.init)[0]]
     lines = entry["code"].splitlines()
     for node in ast.parse(entry["code"]).body:
         if isinstance(node, ast.FunctionDef) and node.name == "init":
@@ -328,12 +335,13 @@ def _init_source(entry: dict) -> list[str]:
     return []
 
 
-def _traced_step(entry: dict, run: int, step: int, g, state, p) -> _Tracer:
-    """Call step ``step``'s ``update`` once more under a tracer (the learner's under its budget)."""
+def _traced_step(entry: dict, run: int, step: int, g, state, p, hessian=None) -> _Tracer:
+    """Call step ``step``'s ``update`` once more under a tracer (the learner's under its budget);
+    ``hessian``: what Sophia's loop gives it at this step."""
     if entry["name"] != "custom":
         tracer = _Tracer(in_optimizers)
         opt = optimizer_spec.make(entry, f"optimizers[{run}]")  # a schedule's step-t lr, as the run had
-        _run_traced(lambda: opt.update(g, state, p), tracer)
+        _run_traced(lambda: _update(opt, g, state, p, hessian), tracer)
         return tracer
     tracer = _Tracer(in_learner)
     env = learner.namespace()
@@ -414,7 +422,7 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
         chosen = _read_param(param, arrays)
         show = _picker(chosen.pop("flat"), layout.size)
         extra = {"param": chosen, "arrays": arrays}
-    tracer = _traced_step(entry, run, step, g, state, p)
+    tracer = _traced_step(entry, run, step, g, state, p, probed.get("hessian"))
     clip = optimizer_spec.clipper(entry)
     if clip is not None:  # update (optimizer_spec.make) clipped g before the optimizer saw it
         extra["grads_raw"] = show(g)
@@ -424,15 +432,21 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
              for code, line, values in tracer.events]
     info = REGISTRY.get(entry.get("base", entry)["name"])
     title, equations = (info.title, info.equations.splitlines()) if info else (entry.get("label", "custom"), [])
-    if entry["name"] in EXTRA:  # SAM: its probe's equations, then its base's update
+    if entry["name"] in EXTRA and "base" in entry:  # SAM: its probe's equations, then its base's update
         module = EXTRA[entry["name"]]
         title = f"{module.TITLE} ({title})"
         equations = base_module._equations(inspect.cleandoc(module.probe.__doc__), entry["name"]).splitlines() \
             + [""] + equations
         extra.update((k, show(v)) for k, v in probed.items())  # probe point θ + ε and the gradient at θ
+    elif entry["name"] in EXTRA:  # Muon, Sophia: their own update's equations
+        module = EXTRA[entry["name"]]
+        title = module.TITLE
+        equations = base_module._equations(inspect.cleandoc(module.update.__doc__), entry["name"]).splitlines()
+        if "hessian" in probed:  # Sophia: the diagonal it was given at this step (None: h kept)
+            extra["hessian"] = None if probed["hessian"] is None else show(probed["hessian"])
     # a fork whose state started fresh counts its own steps (its schedule restarts)
     t = state.step + 1 if isinstance(getattr(state, "step", None), int) else step
-    hyper = optimizer_spec.hyper_at(entry, t) if info else dict(entry["params"])
+    hyper = optimizer_spec.hyper_at(entry, t) if (info or entry["name"] in EXTRA) else dict(entry["params"])
     return {"kind": kind, "optimizer": entry["name"], "title": title, "source": source,
             "init_source": _init_source(entry), "lines": lines, "equations": equations, "hyper": hyper,
             "params": show(p), "grads": show(g), "state": show(state), "step": step, "run": run, **extra}
