@@ -246,6 +246,15 @@ def test_a_scaled_eta_min_past_the_largest_lr_is_refused():
     assert info.value.field == "lr.max" and "eta_min" in info.value.message
 
 
+@pytest.mark.parametrize("kind", ["landscape", "network"])
+def test_a_fork_is_refused_at_its_own_index(kind):
+    fork = [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01, "fork": {"run": 0, "step": 3}}]
+    scene = bowl(optimizers=fork) if kind == "landscape" else dict(SMALL_NET, optimizers=fork)
+    with pytest.raises(SpecError) as info:
+        descentlab.validate(tune_spec(scene))
+    assert info.value.field == "scene.optimizers[1].fork" and "alone" in info.value.message
+
+
 def test_learner_code_is_tuned_only_when_allowed():
     scene = bowl(condition=2.0, optimizers=[{"name": "sgd"}, {"name": "custom", "code": TINY_CODE}])
     with pytest.raises(SpecError) as info:

@@ -111,6 +111,9 @@ def _check_entries(scene: dict, lr: dict) -> None:
     """Every entry can take every lr of the grid: a range of its own, an lr hyper of its code, a scaled eta_min."""
     for i, entry in enumerate(scene["optimizers"]):
         where = f"scene.optimizers[{i}]"
+        if "fork" in entry:  # each optimizer is tuned alone, from the start: a fork's parent is not there
+            raise SpecError(f"{where}.fork", "cannot be tuned: a tune runs each optimizer alone from the"
+                            " start; remove this fork (or this optimizer) from the scene")
         if entry["name"] == "custom":
             if "lr" not in entry["params"] or isinstance(entry["params"]["lr"], bool):
                 raise SpecError(f"{where}.hyper", "has no number lr to tune: declare lr=... in update's"
