@@ -38,3 +38,15 @@ def test_schedule_values_call():
     assert "schedule_values" in worker_glue.ALLOWED_CALLS
     bad = json.loads(worker_glue.call("schedule_values", json.dumps([{"name": "step", "step_size": 0}, 0.1, 5])))
     assert bad["error"]["field"] == "schedule.step_size" and "[1, 1000000]" in bad["error"]["message"]
+
+
+def test_sophia_is_listed_for_both_views_with_its_hyper_parameters():
+    extra = {o["name"]: o for o in descentlab.list_catalog()["extra_optimizers"]}
+    s = extra["sophia"]
+    assert s["title"] == "Sophia" and not s["network_only"] and "landscape_note" not in s
+    assert set(s["ranges"]) == set(s["defaults"]) and "hessian" not in s["defaults"]
+    assert s["defaults"]["lr"] == 6e-2 and s["defaults"]["p"] == 1e-2 and s["defaults"]["update_period"] == 10
+    assert list(s["ranges"]["hessian_distribution"][0]) == ["gaussian", "rademacher"]
+    assert "Liu" in s["paper"] and "clip" in s["equations"] and "curvature" in s["summary"]
+    assert [extra[n]["schedulable"] for n in ("sam", "muon", "sophia")] == [False, True, True]
+    assert "sophia" in extra["sam"]["base"]["refused"]

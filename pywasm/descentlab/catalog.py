@@ -33,10 +33,10 @@ def _optimizers() -> list[dict]:
 
 
 def _extra() -> list[dict]:
-    """SAM and Muon: optimizers that need more than a gradient (see ``optimizers.EXTRA``).
+    """SAM, Muon and Sophia: optimizers that need more than a gradient (see ``optimizers.EXTRA``).
 
     Read from their modules like the registered ones; the hyper-parameters are those of
-    ``probe`` (SAM, whose ``base`` optimizer steps) or ``update`` (Muon).
+    ``probe`` (SAM, whose ``base`` optimizer steps) or ``update`` (Muon, Sophia).
     """
     out = []
     for name, module in EXTRA.items():
@@ -49,6 +49,7 @@ def _extra() -> list[dict]:
                 "paper": base._references(doc), "summary": base._paragraphs(module.__doc__),
                 "equations": base._equations(doc, name),
                 "network_only": getattr(module, "REFUSED_ON_LANDSCAPE", None) is not None}
+        item["schedulable"] = not hasattr(module, "probe")  # SAM's schedule goes on its base; Muon, Sophia take one
         if item["network_only"]:
             item["landscape_note"] = module.REFUSED_ON_LANDSCAPE
         if name == "sam":
