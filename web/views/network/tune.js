@@ -46,18 +46,21 @@ export function tunePanel({ api, catalog, spec, entries, sceneError, use, blocke
     h("div", { class: "tune-actions" }, runBtn, stopBtn, progress), status, message, out);
   let running = null;
   let chart = null;
+  let coreMarked = null;   // the control of the field the core refused last
 
   const say = (text) => { message.hidden = !text; message.textContent = text || ""; };
 
   async function start() {
     if (running) return;
-    const why = blocked();
+    if (coreMarked) { coreMarked.showError(null); coreMarked = null; }   // the core checks again
+    // an entry the page refused keeps its last good value in `asked`: name it rather than tune that
+    const refused = Object.values(controls).find((c) => c.el.classList.contains("invalid"));
+    const why = refused ? `${refused.el.querySelector(".field-error").textContent}. Fix it to tune.` : blocked();
     if (why) { say(why); return; }
     const names = entries().map((o) => ({ ...o }));
     const labels = runLabels(names, catalog);
     const s = { kind: "tune", scene: spec(), lr: { min: asked.min, max: asked.max, points: asked.points }, repeats: asked.repeats };
     runBtn.disabled = true; stopBtn.disabled = false; progress.value = 0;
-    Object.values(controls).forEach((c) => c.showError(null));
     say(""); status.textContent = "Tuning… (checking the spec)"; out.replaceChildren(); chart = null;
     delete el.dataset.digest;
     running = api.run(s, { onProgress: ({ done, total }) => {
@@ -86,7 +89,8 @@ export function tunePanel({ api, catalog, spec, entries, sceneError, use, blocke
   function errorText(err) {
     const field = err.field || "";
     if (OWN_FIELDS.includes(field)) {
-      controls[field].showError(err.message);
+      coreMarked = controls[field];
+      coreMarked.showError(err.message);
       return `${controls[field].el.querySelector("label").textContent}: ${err.message}`;
     }
     if (field.startsWith("scene.")) return sceneError({ ...err, field: field.slice("scene.".length), message: err.message });
