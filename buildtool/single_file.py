@@ -33,6 +33,9 @@ IMPORT_RE = re.compile(r"""(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2
 STYLESHEET_RE = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
 HEAD_LINK_RE = re.compile(r'\s*<link rel="(?:manifest|apple-touch-icon)"[^>]*>|\s*<link rel="icon" href="icons/[^"]*"[^>]*>')
 APP_SCRIPT_RE = re.compile(r'<script type="module" src="app.js"></script>')
+# index.html's first script starts the worker from worker.js; the one file starts its own
+# from a Blob (web/single/bootstrap.js), so that script is left out.
+EARLY_WORKER_RE = re.compile(r'\s*<script id="descentlab-early-worker">.*?</script>', re.S)
 # URL-safe in a data: URL inside JSON inside <script>: no %, #, <, >, quotes, backslash, controls.
 DATA_URL_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in '%#<>"\\')
 ASSET_TYPES = {".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json",
@@ -61,6 +64,7 @@ def _inline_page(html: str, out: Path) -> str:
     if n == 0:
         raise BuildError("index.html: no stylesheet <link> to inline")
     html = HEAD_LINK_RE.sub("", html)
+    html = EARLY_WORKER_RE.sub("", html)
 
     imports = {name: "data:text/javascript;charset=utf-8," + urllib.parse.quote(src, safe=DATA_URL_SAFE)
                for name, src in bundle_modules(out).items()}

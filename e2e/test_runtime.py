@@ -400,3 +400,40 @@ def test_memory_snapshot_is_made_used_refused_and_dropped(browser, server, dist,
     finally:
         context.close()
     assert watch.console_errors == [], watch.console_errors
+
+
+# Every Worker the page constructs, in order, with the script that was running.
+COUNT_WORKERS_JS = """
+window.__workers = [];
+const NativeWorker = window.Worker;
+window.Worker = function (url, options) {
+    window.__workers.push({name: (options && options.name) || '', modules: !!window.descentlab});
+    return new NativeWorker(url, options);
+};
+window.Worker.prototype = NativeWorker.prototype;
+"""
+
+
+def test_worker_starts_from_the_first_script_and_is_adopted(browser, server, dist):
+    """index.html's first script starts the main worker before app.js and the views load;
+    api.js adopts that one (no second main worker) with the loading messages it sent meanwhile."""
+    from conftest import PageWatch, wait_until_ready
+    build = json.loads((dist / "build-info.json").read_text())["build"]
+    watch = PageWatch()
+    context = browser.new_context(service_workers="block")
+    try:
+        context.add_init_script(COUNT_WORKERS_JS + RECORD_PROGRESS_JS)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+        page.goto(server)
+        wait_until_ready(page)
+        workers = page.evaluate("() => window.__workers")
+        main = [w for w in workers if w["name"].split("@")[0] == "descentlab"]
+        assert main == [{"name": f"descentlab@{build}", "modules": False}], workers
+        # the message the worker sent first (before api.js existed) reached the page
+        first = page.evaluate("() => window.__progress[0]")
+        assert first["stage"] == "runtime" and first["fraction"] == 0, first
+        assert page.evaluate("() => window.DESCENTLAB_EARLY_WORKER") is None
+    finally:
+        context.close()
+    assert watch.console_errors == [], watch.console_errors

@@ -147,9 +147,24 @@ let helpers = null;              // extra workers for runParallel, started by it
 let code = null;                 // the code worker (learner code), started by its first request
 const restarts = [];
 
+// The main worker that index.html's first script started (before the page's styles and
+// modules loaded), with the events it fired since; taken once, if it is the worker this
+// module would start (same name: same build, same snapshot choice).
+function adoptEarlyWorker() {
+  const early = globalThis.DESCENTLAB_EARLY_WORKER;
+  if (!early) return null;
+  delete globalThis.DESCENTLAB_EARLY_WORKER;
+  if (globalThis.DESCENTLAB_WORKER_URL || early.name !== workerName("descentlab")) {
+    early.worker.terminate();
+    return null;
+  }
+  return early;
+}
+
 // role: "main" (current), "helper" (runParallel) or "code" (learner code)
 function startWorker(role = "main") {
-  const worker = role === "code" ? new Worker(WORKER_URL, { name: CODE_WORKER_NAME })
+  const early = role === "main" ? adoptEarlyWorker() : null;
+  const worker = early ? early.worker : role === "code" ? new Worker(WORKER_URL, { name: CODE_WORKER_NAME })
     : new Worker(WORKER_URL, { name: workerName("descentlab") });
   const helper = role === "helper";
   const state = {
@@ -183,6 +198,17 @@ function startWorker(role = "main") {
   const terminate = worker.terminate.bind(worker);
   state.terminate = terminate;
   worker.terminate = () => { terminate(); restart(state, "the worker was terminated"); };
+  // what the early worker said before it was adopted, in order, once `current` is this state
+  // (a microtask: no later message of it can be handled first)
+  if (early) {
+    queueMicrotask(() => {
+      for (const event of early.events) {
+        if (event.type === "message") worker.onmessage(event);
+        else if (event.type === "messageerror") worker.onmessageerror(event);
+        else worker.onerror(event);
+      }
+    });
+  }
   return state;
 }
 
