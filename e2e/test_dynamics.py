@@ -174,3 +174,23 @@ def test_tune_learning_rates_in_the_page(opened, server):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.locator(".tune").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "tune-1280.png"))
+
+
+def test_sophia_runs_on_the_landscape_with_a_schedule(opened, server):
+    """Sophia is offered on the landscape (its sliders from RANGES, a schedule), runs on a custom
+    f(x, y) with its exact curvature, as natively, and the inspector traces its step."""
+    scene = {"function": "custom", "expression": "x**2 + 3*sin(y) + 0.2*x*y", "domain": [[-3, 3], [-3, 3]],
+             "start": [2, 2], "steps": 80, "selected": [0, 7],
+             "optimizers": [{"name": "sophia", "params": {"lr": 0.3, "p": 0.2, "update_period": 3},
+                             "schedule": {"name": "cosine", "T_max": 80}},
+                            {"name": "adam", "params": {"lr": 0.05}}]}
+    page = opened(server + link(scene))
+    digest = wait_digest(page)
+    spec = spec_of(page)
+    assert spec["optimizers"][0]["name"] == "sophia" and spec["optimizers"][0]["schedule"]["name"] == "cosine"
+    assert native(spec)["digest"] == digest
+    options = page.evaluate("() => [...document.querySelectorAll('[data-field=\"optimizers[0].name\"] option')].map((o) => o.value)")
+    assert "sophia" in options
+    for field in ("p", "update_period", "hessian_distribution"):
+        assert page.locator(f'[data-field="optimizers[0].{field}"]').count() >= 1, field
+    page.wait_for_function("() => document.querySelector('.inspector')?.textContent.includes('Sophia')", timeout=60_000)
