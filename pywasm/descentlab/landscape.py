@@ -5,7 +5,10 @@ function's analytic gradient: a registered surface, or the learner's own
 ``"function": "custom"`` with an ``expression`` (see :mod:`descentlab.expression`).
 With ``"noise": {"std": σ, "seed": s}`` each step's gradient gets Gaussian noise
 added, the same draws at step k for every optimizer (it stands in for the noise
-of mini-batches); an entry's ``clip_grad_norm`` or ``clip_grad_value`` then clips it.  A run that leaves ``DIVERGENCE_BOUND`` or whose
+of mini-batches); an entry's ``clip_grad_norm`` or ``clip_grad_value`` then clips it.
+Sophia is given the function's exact Hessian diagonal (∂²f/∂x², ∂²f/∂y²) at the steps
+it refreshes its curvature (:func:`hessian_at`): noise is added to gradients only,
+never to the Hessian, and clipping clips the gradient only.  A run that leaves ``DIVERGENCE_BOUND`` or whose
 loss stops being finite is stopped and reports ``diverged_at``, the step at
 which that happened; its path ends at the last finite point, so nothing
 downstream ever has to draw a NaN.
