@@ -6,7 +6,7 @@
 // "Tune learning rates" sends it as a tune and can set each optimizer's best lr (tune.js).
 import { h } from "../lib/dom.js";
 import { problemBox } from "../lib/urlstate.js";
-import { optimizerList } from "../lib/optlist.js";
+import { optimizerList, MAX_OPTIMIZERS } from "../lib/optlist.js";
 import { readScene, sceneParams, networkSpec } from "./network/scene.js";
 import { fieldErrors } from "./network/fields.js";
 import { llmAsker } from "./network/llm.js";
@@ -40,7 +40,18 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     h("h2", {}, "Optimizers"), optUI.el,
     h("div", { class: "opt-add" }, h("button", { type: "button", class: "button secondary", onclick: () => { if (optUI.add()) remember(); } }, "+ Add optimizer"),
       optUI.writeOwn));
-  const inspector = networkInspector({ api, catalog });   // follows each finished training
+  // The inspector's "Fork from step k": a copy of run i that follows it to step k, then goes on
+  // with its own settings (issue #16 item 5); its panel opens for them, and the scene trains again.
+  const forkRun = (run, step) => {
+    const entry = scene.optimizers[run];
+    if (!entry) return "";
+    if (!optUI.add({ ...structuredClone(entry), fork: { run, step } })) return `At most ${MAX_OPTIMIZERS} optimizers in one experiment: remove one to fork.`;
+    remember();
+    if (training.training) return "The fork is added; a training is running: Stop it, then press Train.";
+    training.train();
+    return "";
+  };
+  const inspector = networkInspector({ api, catalog, fork: forkRun });   // follows each finished training
   // "Use these lrs": each optimizer's lr set to its best (and a schedule's own lrs scaled as
   // the tune scaled them), then the scene trains; refused if the list changed since the tune.
   const useTuned = (best, tunedEntries) => {
