@@ -43,7 +43,7 @@ def update(grads, state, params, hessian, lr=6e-2, beta1=0.96, beta2=0.99, weigh
     where η = lr, β₁ = beta1, β₂ = beta2, λ = weight_decay (ηλ is λ alone with fixed_decay), p = p, k = update_period, ε = eps, clip(z, p) = max(−p, min(z, p)) per coordinate.
 
     The paper writes the step η′ clip(m_t / max(γ h_t, ε′), 1); with η′ = η p, γ = p
-    and ε′ = p ε it is the step above, bit for bit the same family.  A negative or
+    and ε′ = p ε it is exactly the step above.  A negative or
     tiny curvature gives max(h_t, ε) = ε, so the ratio is clipped: the coordinate
     moves by η p along −sign(m_t), a sign-momentum step.  ĥ_t is given by the loop at
     steps 1, 1 + k, 1 + 2k, ... (``hessian`` None at the others; a given ĥ_t is always
