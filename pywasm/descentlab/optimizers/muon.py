@@ -64,7 +64,10 @@ def update(grads, state, params, lr=1e-3, weight_decay=0.1, momentum=0.95, neste
     weights are stored inputs × outputs, torch's as outputs × inputs: A × B is
     torch's shape.  Biases and the output layer's matrix are stepped by AdamW
     (``torch.optim.AdamW``) with the ``adamw_*`` hyper-parameters, as in Jordan's
-    reference setup.
+    reference setup.  An entry's ``schedule`` sets Muon's lr (and onecycle's
+    momentum) at every step, as ``torch.optim.lr_scheduler`` does on
+    ``torch.optim.Muon``; AdamW's part keeps its ``adamw_lr`` (in torch a second
+    optimizer, with a scheduler of its own).
 
     References
     ----------
