@@ -124,3 +124,19 @@ def test_a_surface_without_curvature_refuses_sophia(monkeypatch):
     with pytest.raises(SpecError, match=r"optimizers\[1\]\.name.*curvature"):
         descentlab.validate({"kind": "landscape", "function": "booth",
                              "optimizers": [{"name": "adam"}, {"name": "sophia"}]})
+
+
+def test_floats_and_arrays_give_the_same_bits():
+    # elementwise, written with + - * / and K.maximum: one coordinate as a float steps as in the array
+    _, opt = _make(lr=0.1, p=0.3, weight_decay=0.05, weight_decouple=False, update_period=2)
+    g = np.array([0.7, -2.5, 1e-3])
+    h = np.array([4.0, -1.0, 1e-13])
+    theta = np.array([0.3, -1.2, 2.0])
+    s_arr = opt.init(theta)
+    s_flt = [opt.init(float(v)) for v in theta]
+    for t in range(4):
+        hess = h if opt.wants_hessian(s_arr) else None
+        u_arr, s_arr = opt.update(g, s_arr, theta, hess)
+        for i in range(3):
+            u, s_flt[i] = opt.update(float(g[i]), s_flt[i], float(theta[i]), None if hess is None else float(hess[i]))
+            assert np.float64(u).tobytes() == u_arr[i].tobytes()
