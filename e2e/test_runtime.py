@@ -437,3 +437,23 @@ def test_worker_starts_from_the_first_script_and_is_adopted(browser, server, dis
     finally:
         context.close()
     assert watch.console_errors == [], watch.console_errors
+
+
+def test_pool_run_uses_the_free_worker_and_matches_native(page):
+    """run(spec, {pool: true}) goes to the pool's ready worker with the fewest requests in
+    flight; the result is the same bits whichever worker computes it."""
+    native_digest = descentlab.run(copy.deepcopy(LANDSCAPE_SPEC))["digest"]
+    assert page.evaluate("() => window.descentlab.poolRun") is True
+    page.evaluate("(s) => window.descentlab.runParallel(s)", LANDSCAPE_SPEC)   # starts the helpers
+    page.wait_for_function("() => window.descentlab.poolSize >= 2", timeout=180_000)
+    out = page.evaluate("""async (s) => {
+        let toHelpers = 0;
+        for (const w of window.descentlab._helperWorkers) {
+            const post = w.postMessage.bind(w);
+            w.postMessage = (m) => { if (m && m.type === 'run') toHelpers += 1; post(m); };
+        }
+        const runs = [0, 1, 2, 3].map(() => window.descentlab.run(s, {pool: true}));
+        return {digests: (await Promise.all(runs)).map((r) => r.digest), toHelpers};
+    }""", LANDSCAPE_SPEC)
+    assert out["digests"] == [native_digest] * 4
+    assert out["toHelpers"] >= 1, out   # four at once: not all on the main worker

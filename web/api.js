@@ -3,9 +3,13 @@
 // window.descentlab:
 //
 //   descentlab.ready                    Promise -> {version}   (rejects if loading fails)
-//   descentlab.run(spec, {onProgress, signal})
+//   descentlab.run(spec, {onProgress, signal, pool})
 //                                       Promise -> the result object of descentlab.run(spec);
-//                                       onProgress({done, total, partial}) per chunk
+//                                       onProgress({done, total, partial}) per chunk; pool:
+//                                       true runs it on the ready worker of the pool with the
+//                                       fewest requests in flight (a drag keeps one preview in
+//                                       flight per worker); learner code still goes to the code worker
+//   descentlab.poolRun                  true: run() takes {pool} (what the landscape's drag checks)
 //   descentlab.runParallel(spec, {onProgress, signal})
 //                                       a landscape spec's optimizers shared among a pool of
 //                                       workers (what a drag on the canvas waits for): the same
@@ -508,9 +512,10 @@ function control(type, target) {
   });
 }
 
-function run(spec, { onProgress, signal } = {}) {
+function run(spec, { onProgress, signal, pool = false } = {}) {
   if (signal && signal.aborted) return Promise.reject(makeError("Cancelled", "The run was cancelled."));
-  const promise = request({ type: "run", spec }, { onProgress, kind: "run" }, hasCode(spec) ? codeWorker() : current);
+  const state = hasCode(spec) ? codeWorker() : pool ? freeWorker() : current;
+  const promise = request({ type: "run", spec }, { onProgress, kind: "run" }, state);
   if (signal) signal.addEventListener("abort", () => cancel(promise.id), { once: true });
   return promise;
 }
@@ -521,6 +526,14 @@ function startHelpers() {
   current.ready.then(() => {
     for (let i = 1; i < POOL_MAX; i++) helpers.push(startWorker("helper"));
   }, () => {});
+}
+
+// The ready worker of the pool with the fewest requests in flight (the main one on a tie;
+// the first such call starts the helpers, as runParallel's does).
+function freeWorker() {
+  if (!helpers) startHelpers();
+  const ready = [current, ...helpers].filter((st) => st.isReady && !st.dead);
+  return ready.length ? ready.reduce((best, st) => (st.pending.size < best.pending.size ? st : best)) : current;
 }
 
 const parallelRuns = new Map();  // id of a runParallel promise -> its AbortController
@@ -625,6 +638,7 @@ export const descentlab = {
   },
   run,
   runParallel,
+  poolRun: true,
   cancel,
   pause: (target) => control("pause", target),
   resume: (target) => control("resume", target),
