@@ -194,3 +194,18 @@ def test_sophia_runs_on_the_landscape_with_a_schedule(opened, server):
     for field in ("p", "update_period", "hessian_distribution"):
         assert page.locator(f'[data-field="optimizers[0].{field}"]').count() >= 1, field
     page.wait_for_function("() => document.querySelector('.inspector')?.textContent.includes('Sophia')", timeout=60_000)
+
+
+def test_muon_takes_a_schedule_in_the_network_view_and_its_link(opened, server):
+    """Muon's lr follows a schedule (its AdamW part keeps adamw_lr): the control is offered, the
+    spec carries it, and the page's own link keeps it."""
+    opts = [{"name": "muon", "params": {"lr": 0.02}, "schedule": {"name": "cosine", "T_max": 40, "eta_min": 0.001}}]
+    page = opened(server + "#network?optimizers=" + urllib.parse.quote(json.dumps(opts)))
+    page.wait_for_selector('[data-field="optimizers[0].schedule.name"]')
+    assert page.input_value('[data-field="optimizers[0].schedule.name"]') == "cosine"
+    spec = spec_of(page)
+    assert spec["optimizers"][0]["schedule"] == {"name": "cosine", "T_max": 40, "eta_min": 0.001}
+    assert "not available" not in page.text_content(".side")
+    again = opened(server + page.evaluate("() => location.hash"))
+    again.wait_for_selector('[data-field="optimizers[0].schedule.name"]')
+    assert spec_of(again)["optimizers"][0]["schedule"] == spec["optimizers"][0]["schedule"]

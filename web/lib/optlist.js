@@ -71,7 +71,7 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
         o.name = name; o.params = {};
         const base = optById[name].base;   // SAM: a base optimizer, which carries the lr and schedule
         if (base) { const { name: bn, ...bp } = base.default; o.base = { name: bn, params: bp }; } else delete o.base;
-        if (base || optById[name].network_only) delete o.schedule;
+        if (base || optById[name].schedulable === false) delete o.schedule;
         render(); onChange();
       } });
     // SAM and Muon are not learner-copyable (they need a probe gradient or weight matrices)
@@ -94,8 +94,8 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
         onChange: (name) => { o.base = { name, params: {} }; render(); onChange(); } });
       out.push(h("div", { class: "opt-base" }, baseSel.el, builtinParams(o.base, i, baseMeta, paramChanged, `${path}.base`),
         scheduleSection({ api, catalog, holder: o.base, path: `${path}.base`, lr: () => lrOf(o.base, baseMeta), steps, onChange }).el));
-    } else if (meta.network_only) {
-      out.push(h("p", { class: "hint" }, "Schedules are not available for Muon yet."));
+    } else if (meta.schedulable === false) {
+      out.push(h("p", { class: "hint" }, `Schedules are not available for ${meta.title}.`));
     } else {
       out.push(scheduleSection({ api, catalog, holder: o, path, lr: () => lrOf(o, meta), steps, onChange }).el);
     }

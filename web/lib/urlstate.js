@@ -259,7 +259,7 @@ function readDynamicFields(o, meta, byName, report, isBase) {
   const drop = (at, message) => report(at, `${message}; ignored`);
   if (o.schedule !== undefined) {
     const s = o.schedule, sm = isObject(s) ? byName[SCHEDULES][s.name] : null;
-    if (meta.base || meta.network_only) drop(".schedule", meta.base ? "goes on the base optimizer (base.schedule)" : `is not available for ${meta.title} yet`);
+    if (meta.base || meta.schedulable === false) drop(".schedule", meta.base ? "goes on the base optimizer (base.schedule)" : `is not available for ${meta.title}`);
     else if (!sm) drop(".schedule", `must be {"name": one of ${Object.keys(byName[SCHEDULES]).join(", ")}, ...} (got ${shown(s)})`);
     else {
       const bad = Object.keys(s).find((k) => k !== "name" && !sm.params[k]);
