@@ -306,3 +306,16 @@ def test_sophia_gets_the_contracts_hutchinson_estimate_in_the_network(extra):
         assert dict(seen)[step].tobytes() == want.tobytes()
     a, b = descentlab.run(spec), descentlab.run(spec)
     assert a["digest"] == b["digest"] and a["runs"][0]["diverged_at"] is None
+
+
+def test_a_network_fork_may_come_after_the_longest_landscape_run():
+    """A network run can be 50,000 steps (network.MAX_STEPS): a fork at step 12,000 is valid;
+    past the run's own end it is refused with the run's range."""
+    spec = {"kind": "network", "dataset": {"name": "moons", "n": 200, "noise": 0.1, "seed": 1},
+            "model": {"hidden": [4]}, "epochs": 100, "batch_size": 1,
+            "optimizers": [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01, "fork": {"run": 0, "step": 12_000}}]}
+    assert descentlab.validate(spec)["optimizers"][1]["fork"] == {"run": 0, "step": 12_000}
+    spec["optimizers"][1]["fork"]["step"] = 40_000
+    with pytest.raises(SpecError) as e:
+        descentlab.validate(spec)
+    assert e.value.field == "optimizers[1].fork.step" and "the run's steps" in e.value.message

@@ -42,7 +42,7 @@ _COLOR_LEN = 7  # "#rrggbb"
 CLIP_FIELDS = ("clip_grad_norm", "clip_grad_value")
 CLIP_MAX = 1.0e6  # c in (0, CLIP_MAX]: beyond any gradient a finite run shows
 MAX_FORK_DEPTH = 3  # a fork of a fork of a fork: each level replays its parent up to the fork
-MAX_FORK_STEP = 10_000  # the longest landscape run (landscape.MAX_STEPS); check_forks bounds it by the spec's steps
+MAX_FORK_STEP = 50_000  # the longest run of any kind (network.MAX_STEPS); check_forks bounds it by the spec's steps
 CLIP_NORM_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_: clip_coef = max_norm / (total_norm + 1e-6)
 
 
@@ -145,7 +145,7 @@ def _read_fork(fields: Fields, index: int | None) -> dict | None:
     if not fields.has("fork"):
         return None
     if index is None:
-        raise SpecError(fields.field("fork"), "is not allowed here: only a landscape's runs can fork")
+        raise SpecError(fields.field("fork"), "is not allowed here: only the runs of a landscape or network race can fork")
     if index == 0:
         raise SpecError(f"{fields.field('fork')}.run", "the first optimizer has no earlier run to fork from")
     f = fields.sub("fork")
