@@ -6,14 +6,16 @@
 Serves dist/ on a free port of 127.0.0.1 and launches Debian's Chromium headless N times,
 for the hosted app (http) and the one-file descentlab.html (file://):
   cold  a fresh user-data-dir each launch (empty HTTP and wasm code caches)
-  warm  one user-data-dir reused (primed once, not counted)
+  warm  one user-data-dir reused (primed once, not counted, until the page had stored its
+        interpreter's memory snapshot), and the same with ?snapshot=0 (hosted only)
 For each it prints the median (and range) in ms since navigation of:
   - the marks descentlab:first-scene (a trajectory on screen, precomputed or live) and
     descentlab:interactive (the first live result from the worker drawn);
   - when the page saw each loading stage begin (descentlab.startup.page) and, when the
     worker reports them (descentlab.startup.worker), its own stage durations: fetch +
     compile + instantiate (loadPyodide), interpreter start, NumPy load, NumPy import,
-    Descent Lab import, first result.
+    Descent Lab import, first result; and in how many loads the interpreter started from
+    the memory snapshot (descentlab.startup.snapshot).
 Then, on one warm page, the browser/native time ratio for a fixed landscape spec and a
 fixed network spec (native: time.perf_counter around descentlab.run).
 """
@@ -62,14 +64,22 @@ TIMED_RUN_JS = """async (spec) => {
 }"""
 
 
-def visit(pw, url: str, profile: str) -> dict:
+SNAPSHOT_MADE_JS = "() => !window.descentlab.snapshot || window.descentlab.snapshot.state === 'off' || window.descentlab.snapshot.made"
+
+
+def visit(pw, url: str, profile: str, keep_snapshot: bool = False) -> dict:
+    """One launch: descentlab.startup once interactive. keep_snapshot: stay until the page
+    has made its memory snapshot for the next visit (if it makes one)."""
     ctx = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                                 headless=True, viewport={"width": 1280, "height": 800})
     try:
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         page.goto(url, wait_until="commit")
         page.wait_for_function("() => window.descentlab !== undefined && window.descentlab.startup", timeout=120_000)
-        return page.evaluate(STARTUP_JS)
+        startup = page.evaluate(STARTUP_JS)
+        if keep_snapshot:
+            page.wait_for_function(SNAPSHOT_MADE_JS, timeout=240_000)
+        return startup
     finally:
         ctx.close()
 
@@ -87,6 +97,7 @@ PAGE_ROWS = [
     ("first scene (mark)", lambda s: s["marks"].get("descentlab:first-scene")),
     ("interactive (mark)", lambda s: s["marks"].get("descentlab:interactive")),
     ("page: app module ran", lambda s: s["page"].get("module")),
+    ("page: runtime downloaded", lambda s: s["page"].get("python")),
     ("page: NumPy stage began", lambda s: s["page"].get("numpy")),
     ("page: Descent Lab stage began", lambda s: s["page"].get("descentlab")),
     ("page: worker ready", lambda s: s["page"].get("ready")),
@@ -96,28 +107,46 @@ WORKER_STAGES = [("fetch (runtime files)", "fetch"), ("compile+instantiate+inter
                  ("Descent Lab load (wheel)", "descentlab_load"), ("Descent Lab import", "descentlab_import")]
 
 
+def _row(label: str, get, rows: dict, columns) -> str:
+    return f"  {label:<34}" + "".join(f" {spread(get(v) for v in rows[c]):>22}" for c in columns)
+
+
 def report(title: str, rows: dict) -> None:
+    columns = [c for c in ("cold", "warm", "warm, no snapshot") if rows.get(c)]
     print()
-    print(f"{title:<36} {'cold: median [range]':>22} {'warm: median [range]':>22}")
+    print(f"{title:<36}" + "".join(f" {c + ': median [range]':>22}" for c in columns))
     for label, get in PAGE_ROWS:
-        print(f"  {label:<34} {spread(get(v) for v in rows['cold']):>22} {spread(get(v) for v in rows['warm']):>22}")
-    if any(v.get("worker") for v in rows["cold"] + rows["warm"]):
+        print(_row(label, get, rows, columns))
+    visits = [v for c in columns for v in rows[c]]
+    if any(v.get("worker") for v in visits):
         print("  worker stages (ms each):")
         for label, key in WORKER_STAGES:
-            get = lambda v, key=key: (v.get("worker") or {}).get(key)  # noqa: E731
-            print(f"    {label:<32} {spread(get(v) for v in rows['cold']):>22} {spread(get(v) for v in rows['warm']):>22}")
+            print(_row("  " + label, lambda v, key=key: (v.get("worker") or {}).get(key), rows, columns))
     first = lambda v: v["marks"].get("descentlab:interactive") and v["marks"]["descentlab:interactive"] - v["page"]["ready"]  # noqa: E731
-    print(f"    {'first result (ready -> drawn)':<32} {spread(first(v) for v in rows['cold']):>22} {spread(first(v) for v in rows['warm']):>22}")
-    pre = sum(1 for v in rows["cold"] + rows["warm"] if v.get("precomputed"))
-    print(f"  (first scene precomputed in {pre} of {len(rows['cold']) + len(rows['warm'])} loads)")
+    print(_row("  first result (ready -> drawn)", first, rows, columns))
+    state = lambda v: (v.get("snapshot") or {}).get("state", "off")  # noqa: E731
+    print("  interpreter from a memory snapshot: " + ", ".join(
+        f"{c} {sum(state(v) == 'used' for v in rows[c])} of {len(rows[c])}"
+        + (f" ({', '.join(sorted({state(v) for v in rows[c]} - {'used'}))} otherwise)" if any(state(v) != "used" for v in rows[c]) else "")
+        for c in columns))
+    pre = sum(1 for v in visits if v.get("precomputed"))
+    print(f"  (first scene precomputed in {pre} of {len(visits)} loads)")
 
 
 def measure(pw, url: str, tmp: str, n: int, tag: str) -> dict:
+    """cold: fresh profiles; warm: one profile primed once (its caches filled and, where the
+    page makes one, its memory snapshot stored); "warm, no snapshot": the same profile with
+    ?snapshot=0 (interleaved with warm, so both see the same load on the machine)."""
     cold = [visit(pw, url, os.path.join(tmp, f"{tag}-cold{i}")) for i in range(n)]
     warm_profile = os.path.join(tmp, f"{tag}-warm")
-    visit(pw, url, warm_profile)  # prime the caches
-    warm = [visit(pw, url, warm_profile) for _ in range(n)]
-    return {"cold": cold, "warm": warm, "profile": warm_profile}
+    visit(pw, url, warm_profile, keep_snapshot=True)  # prime the caches and the snapshot
+    warm, bare = [], []
+    without = url + ("&" if "?" in url else "?") + "snapshot=0" if url.startswith("http") else None
+    for _ in range(n):
+        warm.append(visit(pw, url, warm_profile))
+        if without:
+            bare.append(visit(pw, without, warm_profile))
+    return {"cold": cold, "warm": warm, "warm, no snapshot": bare, "profile": warm_profile}
 
 
 def main() -> int:
