@@ -128,6 +128,11 @@ DYNAMICS = {
     "muon_schedule_network": NETWORKS[1] | {"epochs": 3, "optimizers": [
         {"name": "muon", "lr": 0.02, "schedule": {"name": "cosine", "T_max": 60}},
         {"name": "muon", "lr": 0.02, "schedule": {"name": "onecycle", "max_lr": 0.05, "total_steps": 60}}]},
+    "fork_network": NETWORKS[1] | {"epochs": 3, "optimizers": [
+        {"name": "sgd", "lr": 0.1},
+        {"name": "adam", "lr": 0.01, "fork": {"run": 0, "step": 8}},
+        {"name": "adam", "lr": 0.03, "fork": {"run": 1, "step": 12}},
+        {"name": "sophia", "lr": 0.05, "update_period": 3, "fork": {"run": 0, "step": 9}}]},
     "tune": {"kind": "tune", "scene": _BOWL | {"steps": 60, "optimizers": [{"name": "sgd", "lr": 0.001}, {"name": "adam", "lr": 0.05}]},
              "lr": {"min": 1e-4, "max": 0.1, "points": 4}, "repeats": 2},
 }
