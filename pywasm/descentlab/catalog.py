@@ -7,6 +7,7 @@ import inspect
 from . import expression, landscape, network, optimizer_spec, regime, schedules, tune
 from .functions import FUNCTIONS
 from .optimizers import EXTRA, REGISTRY, base
+from .optimizers import copy
 
 
 CUSTOM_EXAMPLE = "x**2 + 10*sin(y) + 0.1*x*y"  # the expression the page starts "Your own f(x, y)" with
@@ -49,6 +50,7 @@ def _extra() -> list[dict]:
                 "paper": base._references(doc), "summary": base._paragraphs(module.__doc__),
                 "equations": base._equations(doc, name),
                 "network_only": getattr(module, "REFUSED_ON_LANDSCAPE", None) is not None}
+        item["copyable"] = copy.copyable(name)  # "Edit a copy": Sophia's yes; SAM's probe, Muon's matrices no
         item["schedulable"] = not hasattr(module, "probe")  # SAM's schedule goes on its base; Muon, Sophia take one
         if item["network_only"]:
             item["landscape_note"] = module.REFUSED_ON_LANDSCAPE

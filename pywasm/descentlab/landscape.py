@@ -415,7 +415,7 @@ def _array_steps(spec: dict, entry: dict, opt, carry: dict, stop: int, counts: d
             counts["clipped"] += hit
         if wants_hessian is not None:
             hessian = hessian_at(spec, p) if wants_hessian(state) else None
-            if spec["record_state"]:
+            if spec["record_state"] and entry["name"] != "custom":
                 updates, new_state, recorded = _record_hessian(entry, opt, g, state, p, hessian)
             else:
                 updates, new_state = opt.update(g, state, p, hessian)

@@ -76,12 +76,21 @@ class LearnerTimeout(BaseException):
 
 
 class LearnerOptimizer(NamedTuple):
-    """Compiled learner code: ``init``, ``update`` (budgeted) and ``update``'s defaults."""
+    """Compiled learner code: ``init``, ``update`` (budgeted) and ``update``'s defaults.
+
+    A second-order optimizer (a copy of Sophia) takes ``hessian`` after ``params``
+    (``takes_hessian``) and may say when it wants one (``wants_hessian(state, ...)``,
+    budgeted, or None: every step); ``choices`` are ``update``'s text defaults (Sophia's
+    ``hessian_distribution``): fixed by the code, not hyper-parameters of the entry.
+    """
 
     init: object
     update: object
     defaults: dict
     source: str
+    takes_hessian: bool = False
+    wants_hessian: object = None
+    choices: dict = {}
 
 
 # Modules learner code may not import: the way out to the page (js, pyodide), to files,
@@ -159,34 +168,60 @@ def compile_optimizer(source) -> LearnerOptimizer:
     for name in ("init", "update"):
         if not callable(env.get(name)):
             raise LearnerError(None, f"define a function {name}(...) at module level")
-    defaults = _hyper_defaults(env["update"])
-    init, update = env["init"], env["update"]
+    defaults, choices = _hyper_defaults(env["update"])
+    init, update, wants = env["init"], env["update"], env.get("wants_hessian")
+    takes_hessian = HESSIAN in list(inspect.signature(update).parameters)[3:]
+    if wants is not None and not callable(wants):
+        raise LearnerError(None, "wants_hessian must be a function wants_hessian(state, ...)")
     spent = [0]  # bytecode steps of this compiled code so far, across calls (a run's budget)
     return LearnerOptimizer(
         init=lambda params, capture=None, **blocks: _budgeted(lambda: init(params, **blocks), "init", capture, spent),
-        update=lambda g, s, p, capture=None, **h: _budgeted(lambda: update(g, s, p, **h), "update", capture, spent),
-        defaults=defaults, source=source)
+        # positional-only: a hyper-parameter may be called p (Sophia's clip)
+        update=lambda g, s, x, /, capture=None, **h: _budgeted(lambda: update(g, s, x, **h), "update", capture, spent),
+        defaults=defaults, source=source, takes_hessian=takes_hessian,
+        wants_hessian=None if wants is None or not takes_hessian else _budgeted_wants(wants, spent),
+        choices=choices)
 
 
-def _hyper_defaults(update) -> dict:
-    """``update(grads, state, params, **hyper)``'s keyword defaults, checked."""
+def _budgeted_wants(wants, spent: list):
+    """``wants_hessian(state, **hyper)`` under the run's budget, given the hyper-parameters it names."""
+    names = set(inspect.signature(wants).parameters)
+
+    def call(state, hyper: dict) -> bool:
+        given = {k: v for k, v in hyper.items() if k in names}
+        return bool(_budgeted(lambda: wants(state, **given), "wants_hessian", None, spent))
+
+    return call
+
+
+HESSIAN = "hessian"  # update(grads, state, params, hessian, ...): the loop gives diag(∇²f) estimates
+
+
+def _hyper_defaults(update) -> tuple[dict, dict]:
+    """``update(grads, state, params, **hyper)``'s keyword defaults, checked: ``(numbers, texts)``.
+
+    A ``hessian`` parameter is the loop's, not a hyper-parameter; a text default (a
+    choice, e.g. ``hessian_distribution="gaussian"``) is fixed by the code.
+    """
     line = update.__code__.co_firstlineno
     params = list(inspect.signature(update).parameters.values())
     if len(params) < 3 or any(p.default is not inspect.Parameter.empty for p in params[:3]):
         raise LearnerError(line, "update must take (grads, state, params, ...) first, without defaults")
-    hyper = params[3:]
+    hyper = [p for p in params[3:] if p.name != HESSIAN or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if len(hyper) > MAX_HYPER:
         raise LearnerError(line, f"update has {len(hyper)} hyper-parameters; at most {MAX_HYPER}")
-    out = {}
+    out, texts = {}, {}
     for p in hyper:
         if p.default is inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise LearnerError(line, f"hyper-parameter {p.name!r} needs a default, e.g. {p.name}=0.01")
         d = p.default
         if isinstance(d, bool) or (isinstance(d, (int, float)) and np.isfinite(d)):
             out[p.name] = d
+        elif isinstance(d, str):
+            texts[p.name] = d
         else:
-            raise LearnerError(line, f"the default of {p.name!r} must be a finite number or True/False")
-    return out
+            raise LearnerError(line, f"the default of {p.name!r} must be a finite number, True/False or a text")
+    return out, texts
 
 
 def _budgeted(call, what: str, capture: dict | None = None, spent: list | None = None):
@@ -260,9 +295,10 @@ def check_state(state, params, line=None) -> None:
                                      f" got {type(v).__name__}")
 
 
-def step(opt: LearnerOptimizer, grads, state, params, hyper: dict, t: int):
-    """One checked step of learner code: ``(updates, new_state)`` shaped like ``params``."""
-    out = opt.update(grads, state, params, **hyper)
+def step(opt: LearnerOptimizer, grads, state, params, hyper: dict, t: int, **more):
+    """One checked step of learner code: ``(updates, new_state)`` shaped like ``params``
+    (``more``: ``hessian=`` for an update that takes it)."""
+    out = opt.update(grads, state, params, **hyper, **more)
     if not (isinstance(out, tuple) and len(out) == 2):
         raise LearnerError(None, f"update must return (updates, new_state); at step {t} it returned"
                                  f" {type(out).__name__}")
@@ -301,11 +337,47 @@ def optimizer(entry: dict, field: str):
         except LearnerError as e:
             raise SpecError(field, f"init: {e}") from None
 
-    def update(grads, state, params):
+    def update(grads, state, params, hessian=None):
         t[0] += 1
+        more = {HESSIAN: hessian} if code.takes_hessian else {}
         try:
-            return step(code, grads, state, params, hyper, t[0])
+            return step(code, grads, state, params, hyper, t[0], **more)
         except LearnerError as e:
             raise SpecError(field, f"update at step {t[0]}: {e}") from None
 
-    return Optimizer(init, update)
+    if not code.takes_hessian:
+        return Optimizer(init, lambda grads, state, params: update(grads, state, params))
+    return _hessian_optimizer(code, init, update, hyper, field, t)
+
+
+def _hessian_optimizer(code: LearnerOptimizer, init, update, hyper: dict, field: str, t: list):
+    """A ``HessianOptimizer`` of learner code whose ``update`` takes ``hessian``: the loop asks the
+    learner's ``wants_hessian`` (every step without one) and estimates with Sophia's Hutchinson,
+    ``num_samples`` / ``hessian_distribution`` the learner's when ``update`` declares them."""
+    from .errors import SpecError
+    from .optimizer_spec import HessianOptimizer
+    from .optimizers import sophia
+
+    def wants(state) -> bool:
+        if code.wants_hessian is None:
+            return True
+        try:
+            return code.wants_hessian(state, hyper)
+        except LearnerError as e:
+            raise SpecError(field, f"wants_hessian before step {t[0] + 1}: {e}") from None
+
+    options = {k: v for k, v in {**hyper, **code.choices}.items() if k in ("num_samples", "hessian_distribution")}
+    lo, hi = sophia.RANGES["num_samples"][:2]
+    if "num_samples" in options:
+        n = options["num_samples"]
+        if isinstance(n, bool) or n != int(n) or not lo <= n <= hi:
+            raise SpecError(f"{field}: num_samples", f"must be a whole number from {lo} to {hi}, got {n}")
+        options["num_samples"] = int(n)
+    if options.get("hessian_distribution", sophia.DISTRIBUTIONS[0]) not in sophia.DISTRIBUTIONS:
+        raise SpecError(f"{field}: hessian_distribution", f"must be one of {', '.join(sophia.DISTRIBUTIONS)},"
+                                                          f" got {options['hessian_distribution']!r}")
+
+    def hutchinson(hvp, size, rng):
+        return sophia.hutchinson(hvp, size, rng, **options)
+
+    return HessianOptimizer(init, update, wants, hutchinson)

@@ -353,7 +353,10 @@ def _traced_step(entry: dict, run: int, step: int, g, state, p, hessian=None) ->
         def update(grads, state_, params, **hyper):
             return learner._budgeted(lambda: _run_traced(lambda: env["update"](grads, state_, params, **hyper),
                                                          tracer, budgeted=True), "update")
-        learner.step(learner.LearnerOptimizer(None, update, {}, entry["code"]), g, state, p, entry["params"], step)
+        takes = learner.HESSIAN in list(inspect.signature(env["update"]).parameters)[3:]  # a copy of Sophia
+        more = {learner.HESSIAN: hessian} if takes else {}
+        learner.step(learner.LearnerOptimizer(None, update, {}, entry["code"]), g, state, p, entry["params"], step,
+                     **more)
     except learner.LearnerError as e:
         raise SpecError(field, f"update at step {step}: {e}") from None
     return tracer
@@ -442,8 +445,8 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
         module = EXTRA[entry["name"]]
         title = module.TITLE
         equations = base_module._equations(inspect.cleandoc(module.update.__doc__), entry["name"]).splitlines()
-        if "hessian" in probed:  # Sophia: the diagonal it was given at this step (None: h kept)
-            extra["hessian"] = None if probed["hessian"] is None else show(probed["hessian"])
+    if "hessian" in probed:  # Sophia or a copy of it: the diagonal it was given at this step (None: h kept)
+        extra["hessian"] = None if probed["hessian"] is None else show(probed["hessian"])
     # a fork whose state started fresh counts its own steps (its schedule restarts)
     t = state.step + 1 if isinstance(getattr(state, "step", None), int) else step
     hyper = optimizer_spec.hyper_at(entry, t) if (info or entry["name"] in EXTRA) else dict(entry["params"])

@@ -317,10 +317,11 @@ def trace(spec, run=0, step=1, param=None, *, allow_code=False) -> dict:
 def source_copy(name) -> str:
     """A built-in optimizer's source as learner code ("edit a copy"); text only, nothing runs."""
     from descentlab.optimizers import REGISTRY
+    from descentlab.optimizers.copy import COPYABLE_EXTRA, copyable
     from descentlab.optimizers.copy import source_copy as copy_of
 
-    if not isinstance(name, str) or name not in REGISTRY:
-        raise descentlab.SpecError("name", f"must be one of {', '.join(REGISTRY)}, got {name!r}")
+    if not isinstance(name, str) or not copyable(name):
+        raise descentlab.SpecError("name", f"must be one of {', '.join([*REGISTRY, *COPYABLE_EXTRA])}, got {name!r}")
     return copy_of(name)
 
 

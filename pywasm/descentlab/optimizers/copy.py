@@ -22,15 +22,36 @@ _GIVEN = set(learner.namespace())  # np, K, NamedTuple, bias_correction: availab
 _DROP_DECORATORS = {"lru_cache"}  # a cache changes time, never bits; the learner has no functools
 
 
-def source_copy(name: str) -> str:
-    """The source of registry optimizer ``name`` as self-contained learner code."""
+# The extra optimizers a learner's code can copy: Sophia's update takes the loop's Hessian
+# (learner.py passes it); SAM needs a probe gradient and Muon the weight matrices, which
+# the learner's contract does not give.
+COPYABLE_EXTRA = ("sophia",)
+
+
+def copyable(name: str) -> bool:
+    """Whether "Edit a copy" offers optimizer ``name``: every registered one, and :data:`COPYABLE_EXTRA`."""
     from . import REGISTRY
 
-    module = REGISTRY[name].module
+    return name in REGISTRY or name in COPYABLE_EXTRA
+
+
+def source_copy(name: str) -> str:
+    """The source of registry optimizer ``name`` (or a :data:`COPYABLE_EXTRA` one) as self-contained learner code.
+
+    A copy of Sophia also gets ``wants_hessian``: the loop asks it when to pass a Hessian.
+    """
+    from . import EXTRA, REGISTRY
+
+    if name in REGISTRY:
+        module, title = REGISTRY[name].module, REGISTRY[name].title
+    else:
+        module, title = EXTRA[name], EXTRA[name].TITLE
     blocks: dict = {}  # name in the copy -> source text, in order of first need
+    if name in COPYABLE_EXTRA and hasattr(module, "wants_hessian"):
+        _need(module, "wants_hessian", "wants_hessian", blocks)
     _need(module, "update", "update", blocks)
     _need(module, "init", "init", blocks)
-    header = f"# A copy of Descent Lab's {REGISTRY[name].title} ({module.__name__}): edit it, give it a label, race it.\n"
+    header = f"# A copy of Descent Lab's {title} ({module.__name__}): edit it, give it a label, race it.\n"
     return header + "\n\n".join(reversed(list(blocks.values()))) + "\n"
 
 
@@ -83,7 +104,8 @@ def _defined_here(module, name: str) -> bool:
     obj = getattr(module, name)
     obj = getattr(obj, "__wrapped__", obj)
     if inspect.isfunction(obj) or inspect.isclass(obj):
-        return obj.__module__ == module.__name__
+        # its own, or a sibling optimizer's helper it imports (Sophia's lerp from adafactor)
+        return obj.__module__ == module.__name__ or obj.__module__.startswith(__package__ + ".")
     return isinstance(obj, (int, float, str)) and not isinstance(obj, bool)
 
 
