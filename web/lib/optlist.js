@@ -74,8 +74,8 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
         if (base || optById[name].schedulable === false) delete o.schedule;
         render(); onChange();
       } });
-    // SAM and Muon are not learner-copyable (they need a probe gradient or weight matrices)
-    const copy = optById[o.name].network_only !== undefined ? null : h("button", { type: "button", class: "button secondary small opt-copy", "aria-label": `Edit a copy of ${optById[o.name].title} (run ${i + 1})`,
+    // SAM and Muon are not learner-copyable (they need a probe gradient or weight matrices): catalog's copyable
+    const copy = optById[o.name].copyable === false ? null : h("button", { type: "button", class: "button secondary small opt-copy", "aria-label": `Edit a copy of ${optById[o.name].title} (run ${i + 1})`,
       onclick: () => code.copyOf(o) }, "Edit a copy");
     return { el: nameSel.el, actions: h("div", { class: "opt-code-actions" }, ...(copy ? [copy] : [])) };
   }
@@ -218,13 +218,15 @@ function codeEditing({ api, catalog, opts, onChange, render, add, live }) {
     edit: (entry) => start(entry, false),
     blank: () => start({ name: "custom", label: "My optimizer", code: BLANK_TEMPLATE, hyper: {} }, true),
     async copyOf(o) {
-      const meta = catalog.optimizers.find((m) => m.name === o.name);
+      const meta = [...catalog.optimizers, ...(catalog.extra_optimizers || [])].find((m) => m.name === o.name);
       let source;
       try { source = await sourceCopy(api, catalog, o.name); } catch (err) {
         start({ name: "custom", label: `My ${meta.title}`, code: `# The source of ${meta.title} could not be loaded: ${err.message}\n`, hyper: {} }, true);
         return;
       }
-      start({ name: "custom", label: `My ${meta.title}`.slice(0, MAX_LABEL_CHARS), code: source, hyper: { ...meta.defaults, ...o.params } }, true);
+      // a text default (Sophia's hessian_distribution) is fixed in the code, not a hyper-parameter of the copy
+      const hyper = Object.fromEntries(Object.entries({ ...meta.defaults, ...o.params }).filter(([, v]) => typeof v !== "string"));
+      start({ name: "custom", label: `My ${meta.title}`.slice(0, MAX_LABEL_CHARS), code: source, hyper }, true);
     },
     close,
     // After a re-render: an entry no longer in the list has no panel.
