@@ -35,3 +35,4 @@ def test_sam_and_muon_offer_no_copy(opened, server):
     assert runs(page) == ["sam"] and page.locator(".opt-item").count() == 1
     assert page.get_by_role("button", name="Edit a copy of SAM (run 1)").count() == 0
     assert page.locator(".opt-copy").count() == 0
+    assert "probe point" in page.locator(".opt-copy-note").inner_text()  # and says why

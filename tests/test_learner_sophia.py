@@ -83,3 +83,5 @@ def test_tracing_a_copy_of_sophia_shows_the_learners_lines():
 def test_the_catalog_offers_a_copy_of_sophia_only():
     copyable = {o["name"]: o["copyable"] for o in list_catalog()["extra_optimizers"]}
     assert copyable == {"sam": False, "muon": False, "sophia": True}
+    notes = {o["name"]: o.get("copy_note") for o in list_catalog()["extra_optimizers"]}
+    assert notes["sophia"] is None and "probe" in notes["sam"] and "matrices" in notes["muon"]

@@ -51,6 +51,8 @@ def _extra() -> list[dict]:
                 "equations": base._equations(doc, name),
                 "network_only": getattr(module, "REFUSED_ON_LANDSCAPE", None) is not None}
         item["copyable"] = copy.copyable(name)  # "Edit a copy": Sophia's yes; SAM's probe, Muon's matrices no
+        if name in copy.NOT_COPYABLE:
+            item["copy_note"] = copy.NOT_COPYABLE[name]
         item["schedulable"] = not hasattr(module, "probe")  # SAM's schedule goes on its base; Muon, Sophia take one
         if item["network_only"]:
             item["landscape_note"] = module.REFUSED_ON_LANDSCAPE

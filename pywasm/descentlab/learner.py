@@ -5,7 +5,9 @@ at module level, ``init(params)``, which returns the state, and
 ``update(grads, state, params, <hyper-parameters as keyword arguments with
 defaults>)``, which returns ``(updates, new_state)``; ``updates`` is added to
 ``params``.  The state may be a NamedTuple, a tuple or a dict of arrays and
-numbers.  ``np`` (NumPy), ``K`` (the deterministic kernels: ``K.sqrt``,
+numbers.  A second-order optimizer (a copy of Sophia) takes ``hessian`` after
+``params``: the loop passes an estimate of diag(∇²f) when its ``wants_hessian(state,
+...)`` says so (every step without one), else None.  ``np`` (NumPy), ``K`` (the deterministic kernels: ``K.sqrt``,
 ``K.exp``, ...), ``NamedTuple`` and ``bias_correction`` are available.
 
 This code is untrusted.  Natively it runs only when the caller opts in

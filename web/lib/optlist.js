@@ -77,7 +77,8 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
     // SAM and Muon are not learner-copyable (they need a probe gradient or weight matrices): catalog's copyable
     const copy = optById[o.name].copyable === false ? null : h("button", { type: "button", class: "button secondary small opt-copy", "aria-label": `Edit a copy of ${optById[o.name].title} (run ${i + 1})`,
       onclick: () => code.copyOf(o) }, "Edit a copy");
-    return { el: nameSel.el, actions: h("div", { class: "opt-code-actions" }, ...(copy ? [copy] : [])) };
+    const note = copy || !optById[o.name].copy_note ? null : h("p", { class: "hint opt-copy-note" }, `No "Edit a copy": ${optById[o.name].copy_note}.`);
+    return { el: nameSel.el, actions: h("div", { class: "opt-code-actions" }, ...(copy ? [copy] : note ? [note] : [])) };
   }
 
   // SAM's base optimizer (its lr and schedule), the schedule, clipping and a fork's origin.

@@ -26,6 +26,10 @@ _DROP_DECORATORS = {"lru_cache"}  # a cache changes time, never bits; the learne
 # (learner.py passes it); SAM needs a probe gradient and Muon the weight matrices, which
 # the learner's contract does not give.
 COPYABLE_EXTRA = ("sophia",)
+NOT_COPYABLE = {  # why the others offer no copy (shown next to them in the page)
+    "sam": "SAM steps with the gradient at a probe point, which your code is not given",
+    "muon": "Muon orthogonalises the network's weight matrices, which your code is not given",
+}
 
 
 def copyable(name: str) -> bool:
