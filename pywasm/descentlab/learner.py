@@ -357,7 +357,7 @@ def _hessian_optimizer(code: LearnerOptimizer, init, update, hyper: dict, field:
     learner's ``wants_hessian`` (every step without one) and estimates with Sophia's Hutchinson,
     ``num_samples`` / ``hessian_distribution`` the learner's when ``update`` declares them."""
     from .errors import SpecError
-    from .optimizer_spec import HessianOptimizer
+    from .optimizers.base import HessianOptimizer
     from .optimizers import sophia
 
     def wants(state) -> bool:

@@ -27,7 +27,7 @@ from . import kernels as K
 from . import learner, optimizers, schedules
 from .errors import SpecError
 from .optimizers import REGISTRY, Optimizer
-from .optimizers.base import with_defaults
+from .optimizers.base import HessianOptimizer, with_defaults  # noqa: F401 - HessianOptimizer is read from here too
 from .fields import Fields
 
 # Bound copies of a scheduled update, one per distinct set of scheduled values: a
@@ -361,17 +361,6 @@ def _read_custom(fields: Fields) -> dict:
     _read_looks(fields, entry)
     fields.done()
     return entry
-
-
-class HessianOptimizer(NamedTuple):
-    """An optimizer whose step takes an estimate of diag(∇²f(θ)) (Sophia): before a step the loop
-    asks ``wants_hessian(state)``; if so it passes the estimate to ``update(g, state, θ, hessian)``
-    (the exact diagonal on a landscape, ``hutchinson(hvp, size, rng)`` in a network), else None."""
-
-    init: Callable
-    update: Callable        # update(grads, state, params, hessian=None) -> (updates, state)
-    wants_hessian: Callable  # wants_hessian(state) -> bool
-    hutchinson: Callable    # hutchinson(hvp, size, rng) -> ndarray (size,)
 
 
 class ProbingOptimizer(NamedTuple):

@@ -55,6 +55,17 @@ class Optimizer(NamedTuple):
     update: Callable
 
 
+class HessianOptimizer(NamedTuple):
+    """An optimizer whose step takes an estimate of diag(∇²f(θ)) (Sophia): before a step the loop
+    asks ``wants_hessian(state)``; if so it passes the estimate to ``update(g, state, θ, hessian)``
+    (the exact diagonal on a landscape, ``hutchinson(hvp, size, rng)`` in a network), else None."""
+
+    init: Callable
+    update: Callable        # update(grads, state, params, hessian=None) -> (updates, state)
+    wants_hessian: Callable  # wants_hessian(state) -> bool
+    hutchinson: Callable    # hutchinson(hvp, size, rng) -> ndarray (size,)
+
+
 class OptimizerInfo(NamedTuple):
     """What the rest of Descent Lab knows about one registered optimizer, read from its module.
 
