@@ -7,42 +7,15 @@
 import { h, fmt } from "../../lib/dom.js";
 import { traceView } from "../../lib/tracelisting.js";
 import { runLabels } from "../../lib/labels.js";
-import { PALETTE } from "../../lib/canvas.js";
-import { MAX_OPTIMIZERS, DYNAMIC_FIELDS } from "../../lib/optlist.js";
-import { serialize, parse } from "../../lib/urlstate.js";
+import { MAX_OPTIMIZERS } from "../../lib/optlist.js";
 
 const HINT = "Train, then choose an optimizer, a step and a parameter to see the code that updated it.";
 
 const hasCode = (spec) => spec.optimizers.some((o) => o.name === "custom");
 
-// A network spec's optimizer entry ({...params, name, color, fork?}) as the view's scene and
-// link hold it: {name, params, color, schedule?, clip_grad_norm?, clip_grad_value?, fork?, base?}.
-function sceneEntry(o) {
-  const out = { name: o.name, params: {}, color: o.color };
-  for (const [k, v] of Object.entries(o)) {
-    if (DYNAMIC_FIELDS.includes(k)) out[k] = structuredClone(v);
-    else if (!["name", "color", "label"].includes(k)) out.params[k] = v;
-  }
-  return out;
-}
-
-// Without the view's own fork(run, step): the experiment's link with the fork added and
-// train=1, which remounts the view on it and trains (a link cannot carry an uploaded CSV).
-function forkByLink(spec, run, step) {
-  const { view, params } = parse(location.hash);
-  if (spec.dataset && spec.dataset.points) return "A fork of a run on an uploaded CSV needs the page's own optimizer list: re-upload after forking, or fork on a preset dataset.";
-  let opts;
-  try { opts = params.optimizers ? JSON.parse(params.optimizers) : spec.optimizers.map(sceneEntry); } catch { opts = spec.optimizers.map(sceneEntry); }
-  const parent = opts[run] || sceneEntry(spec.optimizers[run]);
-  const used = new Set(opts.map((o) => o.color));
-  opts.push({ ...structuredClone(parent), fork: { run, step }, color: PALETTE.find((c) => !used.has(c)) || PALETTE[opts.length % PALETTE.length] });
-  location.hash = serialize(view || "network", { ...params, optimizers: opts, train: 1 });
-  return "";
-}
-
 // catalog: for the runs' labels; fork(run, step): add a fork of that run from that step to the
-// experiment and train (the view's; when not given, the link is changed instead: forkByLink)
-export function networkInspector({ api, catalog, fork = null }) {
+// experiment and train (the view's), returning a message when it could not
+export function networkInspector({ api, catalog, fork }) {
   const runSel = h("select", { name: "inspect-run" });
   const stepIn = h("input", { type: "number", name: "inspect-step", min: 1, step: 1, value: 1 });
   const layerSel = h("select", { name: "inspect-layer" });
@@ -97,7 +70,7 @@ export function networkInspector({ api, catalog, fork = null }) {
     const run = +runSel.value || 0;
     const step = Math.max(1, Math.trunc(+stepIn.value) || 1);
     if (shown.spec.optimizers.length >= MAX_OPTIMIZERS) { status.textContent = `At most ${MAX_OPTIMIZERS} optimizers in one experiment: remove one to fork.`; return; }
-    const said = fork ? fork(run, step) : forkByLink(shown.spec, run, step);
+    const said = fork(run, step);
     if (said) status.textContent = said;
   }
 
