@@ -268,7 +268,7 @@ def race_steps(spec: dict, entry: dict, field: str = "optimizers[0]"):
     counts = {"clipped": 0}
     # learner code sees arrays, as it is told; so do optimizers of the whole array (LAMB's norms)
     probes = None
-    if "fork" in entry or entry["name"] in optimizers.EXTRA:
+    if "fork" in entry or entry["name"] in optimizers.EXTRA or getattr(opt, "probe", None) is not None:
         path, loss, diverged_at, trace, probes = yield from _race_fork(spec, entry, opt, counts, field)
     elif spec["record_state"] or entry["name"] == "custom" or not _elementwise(entry):
         path, loss, diverged_at, trace = yield from _race_arrays(spec, entry, opt, counts)

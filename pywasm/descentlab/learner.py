@@ -7,7 +7,11 @@ defaults>)``, which returns ``(updates, new_state)``; ``updates`` is added to
 ``params``.  The state may be a NamedTuple, a tuple or a dict of arrays and
 numbers.  A second-order optimizer (a copy of Sophia) takes ``hessian`` after
 ``params``: the loop passes an estimate of diag(∇²f) when its ``wants_hessian(state,
-...)`` says so (every step without one), else None.  ``np`` (NumPy), ``K`` (the deterministic kernels: ``K.sqrt``,
+...)`` says so (every step without one), else None.  A sharpness-aware optimizer (a copy of
+SAM) also defines ``probe(grads, params, <its hyper-parameters>)``, which returns the offset ε
+to a probe point: the loop then takes the gradient at ``params + ε`` (the same mini-batch) and
+passes that to ``update``.  The code's hyper-parameters are those of ``update`` and ``probe``
+together; each function is given the ones it names.  ``np`` (NumPy), ``K`` (the deterministic kernels: ``K.sqrt``,
 ``K.exp``, ...), ``NamedTuple`` and ``bias_correction`` are available.
 
 This code is untrusted.  Natively it runs only when the caller opts in
@@ -93,6 +97,7 @@ class LearnerOptimizer(NamedTuple):
     takes_hessian: bool = False
     wants_hessian: object = None
     choices: dict = {}
+    probe: object = None
 
 
 # Modules learner code may not import: the way out to the page (js, pyodide), to files,
@@ -170,19 +175,39 @@ def compile_optimizer(source) -> LearnerOptimizer:
     for name in ("init", "update"):
         if not callable(env.get(name)):
             raise LearnerError(None, f"define a function {name}(...) at module level")
-    defaults, choices = _hyper_defaults(env["update"])
-    init, update, wants = env["init"], env["update"], env.get("wants_hessian")
+    init, update, wants, probe = env["init"], env["update"], env.get("wants_hessian"), env.get("probe")
+    defaults, choices = _hyper_defaults(update, ("grads", "state", "params"))
     takes_hessian = HESSIAN in list(inspect.signature(update).parameters)[3:]
     if wants is not None and not callable(wants):
         raise LearnerError(None, "wants_hessian must be a function wants_hessian(state, ...)")
+    if probe is not None:
+        if not callable(probe):
+            raise LearnerError(None, "probe must be a function probe(grads, params, ...) returning the offset ε")
+        line = getattr(getattr(probe, "__code__", None), "co_firstlineno", None)
+        if takes_hessian:
+            raise LearnerError(line, "an optimizer takes either a probe point (SAM) or a Hessian (Sophia), not both")
+        more, more_choices = _hyper_defaults(probe, ("grads", "params"))
+        defaults, choices = {**more, **defaults}, {**more_choices, **choices}
+        if len(defaults) + len(choices) > MAX_HYPER:
+            raise LearnerError(line, f"update and probe have {len(defaults) + len(choices)} hyper-parameters"
+                                     f" together; at most {MAX_HYPER}")
     spent = [0]  # bytecode steps of this compiled code so far, across calls (a run's budget)
+    update_takes, probe_takes = _keywords(update, 3), _keywords(probe, 2) if probe is not None else set()
     return LearnerOptimizer(
         init=lambda params, capture=None, **blocks: _budgeted(lambda: init(params, **blocks), "init", capture, spent),
-        # positional-only: a hyper-parameter may be called p (Sophia's clip)
-        update=lambda g, s, x, /, capture=None, **h: _budgeted(lambda: update(g, s, x, **h), "update", capture, spent),
+        # positional-only: a hyper-parameter may be called p (Sophia's clip); each function gets the ones it names
+        update=lambda g, s, x, /, capture=None, **h: _budgeted(
+            lambda: update(g, s, x, **{k: v for k, v in h.items() if k in update_takes}), "update", capture, spent),
         defaults=defaults, source=source, takes_hessian=takes_hessian,
         wants_hessian=None if wants is None or not takes_hessian else _budgeted_wants(wants, spent),
-        choices=choices)
+        choices=choices,
+        probe=None if probe is None else lambda g, x, /, capture=None, **h: _budgeted(
+            lambda: probe(g, x, **{k: v for k, v in h.items() if k in probe_takes}), "probe", capture, spent))
+
+
+def _keywords(fn, positional: int) -> set:
+    """The names of ``fn``'s parameters after its first ``positional`` ones."""
+    return set(list(inspect.signature(fn).parameters)[positional:])
 
 
 def _budgeted_wants(wants, spent: list):
@@ -199,19 +224,22 @@ def _budgeted_wants(wants, spent: list):
 HESSIAN = "hessian"  # update(grads, state, params, hessian, ...): the loop gives diag(∇²f) estimates
 
 
-def _hyper_defaults(update) -> tuple[dict, dict]:
-    """``update(grads, state, params, **hyper)``'s keyword defaults, checked: ``(numbers, texts)``.
+def _hyper_defaults(fn, first: tuple) -> tuple[dict, dict]:
+    """The keyword defaults of ``fn(<first>, **hyper)`` (``update`` or ``probe``), checked: ``(numbers, texts)``.
 
     A ``hessian`` parameter is the loop's, not a hyper-parameter; a text default (a
     choice, e.g. ``hessian_distribution="gaussian"``) is fixed by the code.
     """
-    line = update.__code__.co_firstlineno
-    params = list(inspect.signature(update).parameters.values())
-    if len(params) < 3 or any(p.default is not inspect.Parameter.empty for p in params[:3]):
-        raise LearnerError(line, "update must take (grads, state, params, ...) first, without defaults")
-    hyper = [p for p in params[3:] if p.name != HESSIAN or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    line, n, name = getattr(getattr(fn, "__code__", None), "co_firstlineno", None), len(first), fn.__name__
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        raise LearnerError(line, f"{name} must be a function defined with def") from None
+    if len(params) < n or any(p.default is not inspect.Parameter.empty for p in params[:n]):
+        raise LearnerError(line, f"{name} must take ({', '.join(first)}, ...) first, without defaults")
+    hyper = [p for p in params[n:] if p.name != HESSIAN or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if len(hyper) > MAX_HYPER:
-        raise LearnerError(line, f"update has {len(hyper)} hyper-parameters; at most {MAX_HYPER}")
+        raise LearnerError(line, f"{name} has {len(hyper)} hyper-parameters; at most {MAX_HYPER}")
     out, texts = {}, {}
     for p in hyper:
         if p.default is inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -347,9 +375,36 @@ def optimizer(entry: dict, field: str):
         except LearnerError as e:
             raise SpecError(field, f"update at step {t[0]}: {e}") from None
 
+    if code.probe is not None:
+        return _probing_optimizer(code, init, update, hyper, field, t)
     if not code.takes_hessian:
         return Optimizer(init, lambda grads, state, params: update(grads, state, params))
     return _hessian_optimizer(code, init, update, hyper, field, t)
+
+
+def _probing_optimizer(code: LearnerOptimizer, init, update, hyper: dict, field: str, t: list):
+    """A ``ProbingOptimizer`` of learner code that defines ``probe``: the loop steps with the
+    gradient at ``params + probe(grads, params)``, as it does for SAM."""
+    from .errors import SpecError
+    from .optimizers.base import ProbingOptimizer
+
+    def probe(grads, params):
+        shape = np.shape(params)
+        try:
+            out = code.probe(grads, params, **hyper)
+        except LearnerError as e:
+            raise SpecError(field, f"probe at step {t[0] + 1}: {e}") from None
+        try:
+            offset = np.asarray(out, dtype=np.float64)
+        except (TypeError, ValueError):
+            offset = None
+        if offset is None or offset.shape != shape:
+            got = f"shape {offset.shape}" if offset is not None else type(out).__name__
+            raise SpecError(field, f"probe at step {t[0] + 1}: must return the offset ε, an array shaped like"
+                                   f" params {shape}; got {got}")
+        return offset
+
+    return ProbingOptimizer(init, lambda grads, state, params: update(grads, state, params), probe)
 
 
 def _hessian_optimizer(code: LearnerOptimizer, init, update, hyper: dict, field: str, t: list):

@@ -27,7 +27,7 @@ from . import kernels as K
 from . import learner, optimizers, schedules
 from .errors import SpecError
 from .optimizers import REGISTRY, Optimizer
-from .optimizers.base import HessianOptimizer, with_defaults  # noqa: F401 - HessianOptimizer is read from here too
+from .optimizers.base import HessianOptimizer, ProbingOptimizer, with_defaults  # noqa: F401 - both are read from here too
 from .fields import Fields
 
 # Bound copies of a scheduled update, one per distinct set of scheduled values: a
@@ -361,15 +361,6 @@ def _read_custom(fields: Fields) -> dict:
     _read_looks(fields, entry)
     fields.done()
     return entry
-
-
-class ProbingOptimizer(NamedTuple):
-    """An optimizer whose step needs the gradient at a second point (SAM): the loop calls
-    ``probe(g, θ)`` for the offset ε, takes the gradient at θ + ε and passes that to ``update``."""
-
-    init: Callable
-    update: Callable
-    probe: Callable
 
 
 def make(entry: dict, field: str, clip: bool = True):

@@ -66,6 +66,15 @@ class HessianOptimizer(NamedTuple):
     hutchinson: Callable    # hutchinson(hvp, size, rng) -> ndarray (size,)
 
 
+class ProbingOptimizer(NamedTuple):
+    """An optimizer whose step needs the gradient at a second point (SAM): the loop calls
+    ``probe(g, θ)`` for the offset ε, takes the gradient at θ + ε and passes that to ``update``."""
+
+    init: Callable
+    update: Callable
+    probe: Callable  # probe(grads, params) -> ε, shaped like params
+
+
 class OptimizerInfo(NamedTuple):
     """What the rest of Descent Lab knows about one registered optimizer, read from its module.
 
