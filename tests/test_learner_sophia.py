@@ -80,8 +80,22 @@ def test_tracing_a_copy_of_sophia_shows_the_learners_lines():
         tracing.trace(spec, run=1, step=4)  # learner code needs the opt-in
 
 
-def test_the_catalog_offers_a_copy_of_sophia_only():
-    copyable = {o["name"]: o["copyable"] for o in list_catalog()["extra_optimizers"]}
-    assert copyable == {"sam": False, "muon": False, "sophia": True}
-    notes = {o["name"]: o.get("copy_note") for o in list_catalog()["extra_optimizers"]}
-    assert notes["sophia"] is None and "probe" in notes["sam"] and "matrices" in notes["muon"]
+def test_a_copy_keeps_the_entrys_hessian_distribution():
+    """A Sophia entry with Rademacher draws: the copy given that choice races bit for bit; the code's
+    default (Gaussian draws) departs, so the choice is what makes the difference."""
+    hyper = {"lr": 0.01, "update_period": 2, "num_samples": 2}
+    builtin_entry = {"name": "sophia", **hyper, "hessian_distribution": "rademacher"}
+    chosen = source_copy("sophia", choices={"hessian_distribution": "rademacher"})
+    assert 'hessian_distribution="rademacher"' in chosen and "gaussian" not in chosen.split("def update(")[1].split(":")[0]
+    spec = {"kind": "network", "dataset": {"name": "moons", "n": 120}, "epochs": 3,
+            "optimizers": [builtin_entry, {"name": "custom", "code": chosen, "hyper": hyper},
+                           {"name": "custom", "code": source_copy("sophia"), "hyper": hyper}]}
+    builtin, copy, default = descentlab.run(spec, allow_code=True)["runs"]
+    assert copy["weights"] == builtin["weights"] and copy["train_loss"] == builtin["train_loss"]
+    assert default["weights"] != builtin["weights"]
+
+
+def test_the_catalog_offers_a_copy_of_every_extra_optimizer():
+    extras = list_catalog()["extra_optimizers"]
+    assert {o["name"]: o["copyable"] for o in extras} == {"sam": True, "muon": True, "sophia": True}
+    assert all("copy_note" not in o for o in extras)

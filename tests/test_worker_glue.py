@@ -162,6 +162,10 @@ def test_main_and_code_worker_calls_are_separate():
     assert set(glue.CODE_CALLS) == {"learner_describe", "exercises_list", "exercises_check", "trace", "validate"}
     assert code_call("source_copy", "adam", code=False)["ok"] == source_copy("adam")
     assert code_call("source_copy", "nope", code=False)["error"]["field"] == "name"
+    assert code_call("source_copy", "sam", "adam", code=False)["ok"] == source_copy("sam", base="adam")
+    assert "descentlab.source_copy cannot be called" in code_call("source_copy", "sam", "lion", code=True)["error"]["message"]
+    bad_base = code_call("source_copy", "sam", "muon", code=False)["error"]
+    assert bad_base["field"] == "base" and "sgd" in bad_base["message"]
     for name in ("learner_describe", "exercises_check"):  # they run learner code: never in the main worker
         out = code_call(name, "sgd", TINY, code=False)
         assert out["error"]["kind"] == "Error" and f"descentlab.{name} cannot be called" in out["error"]["message"]

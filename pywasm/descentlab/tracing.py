@@ -335,9 +335,14 @@ def _init_source(entry: dict) -> list[str]:
     return []
 
 
-def _traced_step(entry: dict, run: int, step: int, g, state, p, hessian=None) -> _Tracer:
-    """Call step ``step``'s ``update`` once more under a tracer (the learner's under its budget);
-    ``hessian``: what Sophia's loop gives it at this step."""
+def _traced_step(entry: dict, run: int, step: int, g, state, p, probed: dict) -> _Tracer:
+    """Call step ``step``'s ``update`` once more under a tracer (the learner's under its budget).
+
+    ``probed``: what the loop gave the step (see :func:`_probed`): Sophia's ``hessian``; for
+    learner code with a ``probe`` (a copy of SAM), its probe is traced first, called as the
+    loop called it (∇f(θ) at θ), so the listing shows both of the learner's functions.
+    """
+    hessian = probed.get("hessian")
     if entry["name"] != "custom":
         tracer = _Tracer(in_optimizers)
         opt = optimizer_spec.make(entry, f"optimizers[{run}]")  # a schedule's step-t lr, as the run had
@@ -347,18 +352,27 @@ def _traced_step(entry: dict, run: int, step: int, g, state, p, hessian=None) ->
     env = learner.namespace()
     code = compile(entry["code"], learner.FILENAME, "exec")
     field = f"optimizers[{run}].code"
-    try:
-        learner._budgeted(lambda: exec(code, env), "running the module")
 
-        def update(grads, state_, params, **hyper):
-            return learner._budgeted(lambda: _run_traced(lambda: env["update"](grads, state_, params, **hyper),
-                                                         tracer, budgeted=True), "update")
+    def traced(fn, what, *args, **hyper):
+        """The learner's ``fn(*args)`` given the hyper-parameters it names (as learner.optimizer does)."""
+        names = set(inspect.signature(fn).parameters)
+        given = {k: v for k, v in hyper.items() if k in names}
+        return learner._budgeted(lambda: _run_traced(lambda: fn(*args, **given), tracer, budgeted=True), what)
+
+    what = "running the module"
+    try:
+        learner._budgeted(lambda: exec(code, env), what)
+        if "probe" in probed and callable(env.get("probe")):
+            what = "probe"
+            traced(env["probe"], "probe", probed["grads_at_params"], p, **entry["params"])
+        what = "update"
         takes = learner.HESSIAN in list(inspect.signature(env["update"]).parameters)[3:]  # a copy of Sophia
         more = {learner.HESSIAN: hessian} if takes else {}
-        learner.step(learner.LearnerOptimizer(None, update, {}, entry["code"]), g, state, p, entry["params"], step,
-                     **more)
+        learner.step(learner.LearnerOptimizer(None, lambda g_, s_, p_, **h: traced(env["update"], "update", g_, s_, p_,
+                                                                                    **h), {}, entry["code"]),
+                     g, state, p, entry["params"], step, **more)
     except learner.LearnerError as e:
-        raise SpecError(field, f"update at step {step}: {e}") from None
+        raise SpecError(field, f"{what} at step {step}: {e}") from None
     return tracer
 
 
@@ -425,7 +439,7 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
         chosen = _read_param(param, arrays)
         show = _picker(chosen.pop("flat"), layout.size)
         extra = {"param": chosen, "arrays": arrays}
-    tracer = _traced_step(entry, run, step, g, state, p, probed.get("hessian"))
+    tracer = _traced_step(entry, run, step, g, state, p, probed)
     clip = optimizer_spec.clipper(entry)
     if clip is not None:  # update (optimizer_spec.make) clipped g before the optimizer saw it
         extra["grads_raw"] = show(g)
@@ -441,6 +455,8 @@ def trace(spec, run: int = 0, step: int = 1, param=None, *, allow_code: bool = F
         equations = base_module._equations(inspect.cleandoc(module.probe.__doc__), entry["name"]).splitlines() \
             + [""] + equations
         extra.update((k, show(v)) for k, v in probed.items())  # probe point θ + ε and the gradient at θ
+    elif "probe" in probed:  # learner code with a probe (a copy of SAM): where its gradient was taken
+        extra.update((k, show(v)) for k, v in probed.items())
     elif entry["name"] in EXTRA:  # Muon, Sophia: their own update's equations
         module = EXTRA[entry["name"]]
         title = module.TITLE
