@@ -314,15 +314,16 @@ def trace(spec, run=0, step=1, param=None, *, allow_code=False) -> dict:
 
 
 # Calls that are not plain descentlab functions, and those that must know the worker's kind.
-def source_copy(name) -> str:
-    """A built-in optimizer's source as learner code ("edit a copy"); text only, nothing runs."""
-    from descentlab.optimizers import REGISTRY
-    from descentlab.optimizers.copy import COPYABLE_EXTRA, copyable
+def source_copy(name, base=None, choices=None) -> str:
+    """A built-in optimizer's source as learner code ("edit a copy"); text only, nothing runs.
+
+    ``base``: SAM's base optimizer (a registered name; SGD when None); ``choices``: the
+    entry's text defaults to write into the copy (``{"hessian_distribution": "rademacher"}``).
+    A bad value is a SpecError naming ``name``, ``base`` or ``choices.<key>`` and what is allowed.
+    """
     from descentlab.optimizers.copy import source_copy as copy_of
 
-    if not isinstance(name, str) or not copyable(name):
-        raise descentlab.SpecError("name", f"must be one of {', '.join([*REGISTRY, *COPYABLE_EXTRA])}, got {name!r}")
-    return copy_of(name)
+    return copy_of(name, base=base, choices=choices)
 
 
 def schedule_values(schedule, base_lr, steps) -> list:
