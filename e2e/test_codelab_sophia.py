@@ -1,5 +1,5 @@
 """'Edit a copy' of Sophia in the page: the copy (its wants_hessian, the Hessian the loop passes)
-races bit for bit like the built-in Sophia; SAM and Muon offer no copy."""
+races bit for bit like the built-in Sophia (SAM's and Muon's copies: test_codelab_sam_muon.py)."""
 from __future__ import annotations
 
 import json
@@ -27,12 +27,3 @@ def test_edit_a_copy_of_sophia_races_bit_for_bit(opened, server):
     item = page.locator(".opt-item.opt-custom")
     assert item.locator("[data-field='optimizers[1].hyper.update_period']").input_value() == "3"  # the run's k
 
-
-def test_sam_and_muon_offer_no_copy(opened, server):
-    page = opened(server + "#landscape?function=rosenbrock&start=[-1.2,1]&steps=40&optimizers=" + urllib.parse.quote(
-        json.dumps([{"name": "sam", "params": {"rho": 0.05}, "base": {"name": "sgd", "params": {"lr": 0.001}}}]), safe=""))
-    wait_digest(page)
-    assert runs(page) == ["sam"] and page.locator(".opt-item").count() == 1
-    assert page.get_by_role("button", name="Edit a copy of SAM (run 1)").count() == 0
-    assert page.locator(".opt-copy").count() == 0
-    assert "probe point" in page.locator(".opt-copy-note").inner_text()  # and says why

@@ -28,11 +28,17 @@ def update(grads, state, params, lr=0.01):
 `;
 
 // "Edit a copy": the built-in's own source as learner code (descentlab.optimizers.copy).
-// The catalog may carry it; else the worker is asked by name.
-export async function sourceCopy(api, catalog, name) {
-  const meta = catalog.optimizers.find((o) => o.name === name);
-  if (meta && typeof meta.source_copy === "string") return meta.source_copy;
-  return api.call("source_copy", name);
+// base: SAM's base optimizer (the copy is SAM's probe over the base's code); choices: the
+// entry's text defaults (Sophia's hessian_distribution), which the copy's signature carries.
+// The catalog may carry a plain copy; else the worker is asked.
+export async function sourceCopy(api, catalog, name, { base = null, choices = null } = {}) {
+  const chosen = choices && Object.keys(choices).length ? choices : null;
+  if (base === null && chosen === null) {
+    const meta = catalog.optimizers.find((o) => o.name === name);
+    if (meta && typeof meta.source_copy === "string") return meta.source_copy;
+    return api.call("source_copy", name);
+  }
+  return api.call("source_copy", name, base, chosen);
 }
 
 // The line of the learner's code an error names: {line} from describe, else "line N" in
@@ -100,6 +106,8 @@ export function codePanel({ api, entry, onSave, onClose }) {
     h("div", { class: "code-panel-head" }, title, closeX),
     h("div", { class: "control" }, h("label", { for: labelId }, `Label (at most ${MAX_LABEL_CHARS} characters)`), labelInput),
     h("p", { class: "hint", id: hintId }, "Define init(params) and update(grads, state, params, lr=…), which returns (updates, new_state). ",
+      // a copy of SAM: its probe is part of the contract too (learner.py)
+      ...(/^def probe\(/m.test(entry.code || "") ? ["probe(grads, params, rho=…) returns an offset ε; update then gets the gradient at params + ε. "] : []),
       h("code", {}, "np"), " and ", h("code", {}, "K"), " are available."),
     host, errorBox, status, h("div", { class: "code-actions" }, save, cancel));
   document.body.append(el);

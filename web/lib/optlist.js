@@ -15,6 +15,8 @@ export const MAX_OPTIMIZERS = 12;
 const DEFAULT_PREVIEW_STEPS = 200;
 
 const isCustom = (o) => o.name === "custom";
+// SAM's copy renames a probe hyper-parameter its base's update also names (Adadelta's rho): copy.py's PROBE_PREFIX
+const PROBE_PREFIX = "sam_";
 
 // opts: the entries, edited in place. api: for the code panel (the code worker) and the
 // schedule preview. (api defaults to the page's own, window.descentlab.)
@@ -74,7 +76,7 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
         if (base || optById[name].schedulable === false) delete o.schedule;
         render(); onChange();
       } });
-    // SAM and Muon are not learner-copyable (they need a probe gradient or weight matrices): catalog's copyable
+    // every built-in offers a copy today; an optimizer the catalog marks copyable=false says why (copy_note)
     const copy = optById[o.name].copyable === false ? null : h("button", { type: "button", class: "button secondary small opt-copy", "aria-label": `Edit a copy of ${optById[o.name].title} (run ${i + 1})`,
       onclick: () => code.copyOf(o) }, "Edit a copy");
     const note = copy || !optById[o.name].copy_note ? null : h("p", { class: "hint opt-copy-note" }, `No "Edit a copy": ${optById[o.name].copy_note}.`);
@@ -219,15 +221,31 @@ function codeEditing({ api, catalog, opts, onChange, render, add, live }) {
     edit: (entry) => start(entry, false),
     blank: () => start({ name: "custom", label: "My optimizer", code: BLANK_TEMPLATE, hyper: {} }, true),
     async copyOf(o) {
-      const meta = [...catalog.optimizers, ...(catalog.extra_optimizers || [])].find((m) => m.name === o.name);
+      const find = (name) => [...catalog.optimizers, ...(catalog.extra_optimizers || [])].find((m) => m.name === name);
+      const meta = find(o.name);
+      const baseMeta = o.base ? find(o.base.name) : null;   // SAM: the copy is its probe over the base's code
+      const own = { ...meta.defaults, ...o.params };
+      const baseOwn = baseMeta ? { ...baseMeta.defaults, ...(o.base.params || {}) } : {};
+      // a text default (Sophia's hessian_distribution) is fixed in the code, not a hyper-parameter of
+      // the copy: the copy is asked to carry the entry's when it is not the default
+      const choices = {};
+      for (const [m, values] of [[baseMeta, baseOwn], [meta, own]]) {
+        for (const [k, v] of Object.entries(values)) if (typeof v === "string" && v !== m.defaults[k]) choices[k] = v;
+      }
+      const label = (baseMeta ? `My ${meta.title} (${baseMeta.title})` : `My ${meta.title}`).slice(0, MAX_LABEL_CHARS);
       let source;
-      try { source = await sourceCopy(api, catalog, o.name); } catch (err) {
-        start({ name: "custom", label: `My ${meta.title}`, code: `# The source of ${meta.title} could not be loaded: ${err.message}\n`, hyper: {} }, true);
+      try { source = await sourceCopy(api, catalog, o.name, { base: baseMeta ? o.base.name : null, choices }); } catch (err) {
+        start({ name: "custom", label, code: `# The source of ${meta.title} could not be loaded: ${err.message}\n`, hyper: {} }, true);
         return;
       }
-      // a text default (Sophia's hessian_distribution) is fixed in the code, not a hyper-parameter of the copy
-      const hyper = Object.fromEntries(Object.entries({ ...meta.defaults, ...o.params }).filter(([, v]) => typeof v !== "string"));
-      start({ name: "custom", label: `My ${meta.title}`.slice(0, MAX_LABEL_CHARS), code: source, hyper }, true);
+      // the base's hyper-parameters, then SAM's; a name both have (Adadelta's rho) is SAM's as
+      // sam_<name> in the copy (PROBE_PREFIX in pywasm/descentlab/optimizers/copy.py)
+      const hyper = {};
+      for (const [k, v] of Object.entries(baseOwn)) if (typeof v !== "string") hyper[k] = v;
+      for (const [k, v] of Object.entries(own)) {
+        if (typeof v !== "string") hyper[baseMeta && k in baseMeta.defaults ? `${PROBE_PREFIX}${k}` : k] = v;
+      }
+      start({ name: "custom", label, code: source, hyper }, true);
     },
     close,
     // After a re-render: an entry no longer in the list has no panel.
