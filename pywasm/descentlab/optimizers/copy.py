@@ -117,9 +117,11 @@ def _sam_copy(base: str) -> str:
     # the base's update would be given SAM's value of a shared name (Adadelta's rho): SAM's gets a prefix
     for clash in sorted(set(_keywords(sam.probe, 2)) & set(info.defaults)):
         text = re.sub(rf"\b{clash}\b", PROBE_PREFIX + clash, text)
-    header = (f"# A copy of Descent Lab's {sam.TITLE} ({sam.__name__}) over {info.title}\n"
-              f"# ({info.module.__name__}): edit it, give it a label, race it.\n"
-              f"# Each step, the loop calls probe for the offset ε to the probe point,\n"
+    header = (f"# A copy of Descent Lab's {sam.TITLE} over {info.title}: edit it,\n"  # short lines: a phone shows ~40
+              f"# give it a label, race it.\n"
+              f"# {sam.TITLE}: {sam.__name__}\n"
+              f"# {info.title}: {info.module.__name__}\n"
+              f"# Each step, the loop calls probe for the offset ε,\n"
               f"# then gives update the gradient at params + ε.\n")
     between = f"# The base optimizer, {info.title}: it steps from params with the gradient at the probe point.\n"
     return header + (_joined(probe) + "\n\n" if probe else "") + text + "\n\n\n" + between + _joined(blocks)
