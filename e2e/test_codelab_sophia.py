@@ -14,10 +14,15 @@ SOPHIA_LINK = "#landscape?function=rosenbrock&start=[-1.2,1]&steps=80&optimizers
 
 def test_edit_a_copy_of_sophia_races_bit_for_bit(opened, server):
     page = opened(server + SOPHIA_LINK)
-    before = wait_digest(page)
+    first = wait_digest(page)
+    # the entry's text choice goes into the copy's signature (on a landscape the Hessian is exact:
+    # the draws matter in a network, tests/test_learner_sophia.py)
+    page.select_option("[data-field='optimizers[0].hessian_distribution']", "rademacher")
+    before = wait_digest(page, first)
     page.get_by_role("button", name="Edit a copy of Sophia (run 1)").click()
     code = panel_code(page)
     assert "def wants_hessian(" in code and "hessian" in code.split("def update(")[1].split(")")[0]
+    assert 'hessian_distribution="rademacher"' in code
     save(page)
     page.wait_for_function("() => window.descentlab.view.result && window.descentlab.view.result.runs.length === 2",
                            timeout=CODE_TIMEOUT)
