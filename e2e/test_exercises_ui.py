@@ -5,6 +5,7 @@ and a course page that embeds the lab records each check.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import threading
@@ -61,7 +62,14 @@ def stored(page):
 def test_sgd_passes_is_stored_and_races(page, server):
     open_exercise(page, server, "sgd")
     assert page.locator(".ex-item").all_inner_texts()[0].startswith("1.")
-    assert page.locator(".ex-item .ex-name").all_inner_texts() == [e["title"] for e in E.list()]
+    # the list: numbered through, under a heading per group, each title's name (the rest under it)
+    titles = [e["title"] for e in E.list()]
+    names = page.locator(".ex-item .ex-name").all_inner_texts()
+    subs = page.locator(".ex-item").evaluate_all("(els) => els.map((e) => e.querySelector('.ex-sub')?.textContent ?? null)")
+    assert [n if s is None else f"{n}: {s}" for n, s in zip(names, subs)] == titles
+    assert page.locator(".ex-group-title").all_inner_texts() == ["The classics", "Modern optimizers"]
+    assert page.locator(".ex-group").nth(1).locator(".ex-num").first.inner_text() == "8."
+    assert page.locator(".ex-item").count() == len(titles) == 17
     assert page.locator(".ex-equations").inner_text().splitlines() == E.list()[0]["equations"]
 
     # hints, one at a time
@@ -181,7 +189,7 @@ def test_corrupt_storage_and_a_bad_link_do_not_crash(opened, server):
     problem = page.locator(".link-problems li[data-param=exercise]")
     assert "must be one of sgd, momentum" in problem.inner_text()
     assert page.evaluate("() => descentlab.view.exercise") == "sgd"
-    assert page.locator(".ex-item").count() == 7
+    assert page.locator(".ex-item").count() == len(E.list())
 
     # one bad entry is dropped, the good one kept
     page.evaluate("""(k) => localStorage.setItem(k, JSON.stringify({version: 1, exercises: {
@@ -191,6 +199,64 @@ def test_corrupt_storage_and_a_bad_link_do_not_crash(opened, server):
     page.wait_for_function("() => descentlab.view && descentlab.view.code === 'y = 2'", timeout=90_000)
     assert "exercises.sgd.passed" in page.locator("#notice-text").inner_text()
     assert page.locator(".ex-item[data-exercise=adam] .ex-mark.passed").count() == 1
+
+
+def _answers():
+    """tests/test_exercises.py's correct answers (one source for both suites)."""
+    spec = importlib.util.spec_from_file_location("exercise_answers", ROOT / "tests" / "test_exercises.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.answer
+
+
+def test_lion_signs_the_wrong_thing_then_passes_and_races(page, server):
+    answer = _answers()
+    todo = "updates = ...  # TODO: −η (sign(c_t) + λθ)"
+    wrong = answer("lion", **{todo: "updates = -lr * (np.sign(state.m) + weight_decay * params)"})
+    native = E.check("lion", wrong)
+    assert (native["step"], native["quantity"]) == (1, "updates[0]")
+    open_exercise(page, server, "lion")
+    assert page.locator(".ex-detail h2").inner_text().startswith("8. Lion: the sign of an interpolation")
+    assert page.locator(".ex-equations").inner_text().splitlines() == next(
+        e["equations"] for e in E.list() if e["id"] == "lion")
+    text = check(page, wrong)
+    assert "step 1, updates[0]" in text and f"Hint: {native['hint']}" in text, text
+    text = check(page, answer("lion"))
+    assert text.startswith("✓ Passed"), text
+    page.get_by_role("button", name="Race it").click()
+    page.wait_for_function("() => descentlab.viewName === 'landscape'")
+    wait_digest(page, timeout=CHECK_TIMEOUT)
+    scene = page.evaluate("() => descentlab.view.scene")
+    assert [o["name"] for o in scene["optimizers"]] == ["lion", "custom"]
+    assert scene["optimizers"][1]["label"] == "My Lion"
+    runs = page.evaluate("() => descentlab.view.result.runs.map((r) => r.path.at(-1))")
+    assert runs[0] == pytest.approx(runs[1], rel=1e-9, abs=1e-12)
+
+
+def test_sam_passes_and_races_beside_sam_on_sgd(page, server):
+    answer = _answers()
+    open_exercise(page, server, "sam")
+    assert "Write probe" in page.locator(".ex-note").inner_text()
+    forgot = answer("sam", **{"scale = ...  # TODO: ρ / (‖g‖ + ε)": "scale = rho"})
+    text = check(page, forgot)
+    assert "step 1, scale" in text and "dividing by the norm" in text, text
+    assert check(page, answer("sam")).startswith("✓ Passed")
+    page.get_by_role("button", name="Race it").click()
+    page.wait_for_function("() => descentlab.viewName === 'landscape'")
+    wait_digest(page, timeout=CHECK_TIMEOUT)
+    scene = page.evaluate("() => descentlab.view.scene")
+    assert scene["optimizers"][0]["name"] == "sam" and scene["optimizers"][0]["base"]["name"] == "sgd"
+    runs = page.evaluate("() => descentlab.view.result.runs.map((r) => r.path.at(-1))")
+    assert runs[0] == pytest.approx(runs[1], rel=1e-9, abs=1e-12)   # the learner's probe is SAM's
+
+
+def test_muon_passes_and_says_why_it_does_not_race_on_the_landscape(page, server):
+    answer = _answers()
+    open_exercise(page, server, "muon")
+    assert check(page, answer("muon")).startswith("✓ Passed")
+    assert page.get_by_role("button", name="Race it").count() == 0
+    note = next(e["race_note"] for e in E.list() if e["id"] == "muon")
+    assert page.locator(".ex-race-note").inner_text() == note
 
 
 @pytest.fixture

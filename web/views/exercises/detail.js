@@ -21,8 +21,8 @@ export function exerciseDetail(ex, index, { code, passed, attempts, on }) {
       h("p", { class: "ex-why" }, ex.why || ""),
       h("h3", {}, "Equations"),
       h("pre", { class: "ex-equations", "aria-label": `Equations of ${ex.title}` }, ex.equations.join("\n")),
-      h("p", { class: "ex-note" }, "Write ", h("code", {}, "update"), " so that it returns ", h("code", {}, "(updates, new_state)"),
-        "; the updates are added to the parameters. ", h("code", {}, "np"), ", ", h("code", {}, "K"), " (K.sqrt, K.exp, …) and ",
+      h("p", { class: "ex-note" }, ex.task || "Write update so that it returns (updates, new_state); the updates are added to the parameters.",
+        " ", h("code", {}, "np"), ", ", h("code", {}, "K"), " (K.sqrt, K.exp, …) and ",
         h("code", {}, "bias_correction(beta, t)"), " (1 − βᵗ) are available."),
       hints.el),
     h("div", { class: "ex-work" },
@@ -56,9 +56,10 @@ export function exerciseDetail(ex, index, { code, passed, attempts, on }) {
     },
     showPassed(isPassed) { passedBadge.hidden = !isPassed; },
     showAttempts,
+    // onRace: a function (the button), or a note saying why this one does not race on the landscape
     showRace(onRace) {
       race.hidden = !onRace;
-      race.replaceChildren(...(onRace ? [
+      race.replaceChildren(...(typeof onRace === "string" ? [h("p", { class: "ex-race-note" }, onRace)] : onRace ? [
         h("p", {}, "Your optimizer joins the race on the landscape, next to Descent Lab's own."),
         h("button", { type: "button", class: "button ex-race-button", onclick: onRace }, "Race it"),
       ] : []));

@@ -12,16 +12,18 @@ export const RACE_STEPS = 200;
 const REFERENCE_COLOUR = "#2563eb";
 const LEARNER_COLOUR = "#dc2626";
 
-// The landscape link (a hash) for exercise `ex` ({id, title, reference, hyper}) and the code.
+// The landscape link (a hash) for exercise `ex` ({id, title, reference, hyper, race}) and the code.
+// `race` is the reference's entry (SAM's with its base); an exercise without one (Muon) has no race.
 export function raceHash(ex, code) {
   const hyper = { ...ex.hyper };
+  const reference = ex.race || { name: ex.reference, params: hyper };
   return serialize("landscape", {
     ...RACE_SCENE,
     function_params: RACE_SCENE.function_params,
     steps: RACE_STEPS,
     optimizers: [
-      { name: ex.reference, params: hyper, color: REFERENCE_COLOUR },
-      { name: "custom", label: `My ${ex.title}`.slice(0, MAX_LABEL_CHARS), code, hyper, color: LEARNER_COLOUR },
+      { ...reference, color: REFERENCE_COLOUR },
+      { name: "custom", label: `My ${ex.title.split(": ")[0]}`.slice(0, MAX_LABEL_CHARS), code, hyper, color: LEARNER_COLOUR },
     ],
   });
 }
