@@ -6,6 +6,8 @@ the build runs the core natively on exactly the specs the page will send:
 
 - every lesson's scene (web/lesson-scenes.js; the landscape's default scene is a lesson's)
   as the landscape view's ``landscapeSpec`` makes it, and the grid behind it (``gridSpec``);
+- the Network view's default dataset preview and the Projection view's default projection
+  (views/network/scene.js, views/projection/scene.js: their defaults between JSON markers);
 - the catalog (``list_catalog``), which every view needs before it can mount.
 
 Shipped as ``scenes/index.json`` ({"catalog", "scenes": {canonical spec: {id, digest}}})
@@ -150,20 +152,57 @@ def default_lesson() -> str:
     return m.group(1)
 
 
+def _json_block(rel: str) -> dict:
+    """The JSON between /*@JSON@*/ and /*@END@*/ in web/<rel>."""
+    m = JSON_BLOCK_RE.search((WEB / rel).read_text(encoding="utf-8"))
+    if not m:
+        raise BuildError(f"web/{rel} has no /*@JSON@*/ ... /*@END@*/ block")
+    return json.loads(m.group(1))
+
+
+def network_preview_spec() -> dict:
+    """The Network view's first picture: the dataset preview its default experiment asks for
+    (views/network/dataset.js refresh(): datasetSpec without val_fraction)."""
+    default = _json_block("views/network/scene.js")
+    return {"kind": "dataset", "dataset": dict(default["dataset"])}
+
+
+def projection_spec(consts: dict) -> dict:
+    """The Projection view's default scene as views/projection/scene.js projectionSpec makes
+    it: the default network (run i coloured PALETTE[i]) and the default settings."""
+    d = _json_block("views/projection/scene.js")
+    palette = consts["PALETTE"]
+    net = {**d["network"], "optimizers": [{**o, "color": palette[i]} for i, o in enumerate(d["network"]["optimizers"])]}
+    s = d["settings"]
+    spec = {"kind": "projection", "network": net, "target": s["target"], "perplexity": s["perplexity"],
+            "max_iter": s["max_iter"], "seed": s["seed"], "grid": s["grid"], "run": min(s["run"], len(net["optimizers"]) - 1)}
+    if s["target"] == "activations":
+        raise BuildError("views/projection/scene.js: a default target of activations needs its layer here too")
+    return spec
+
+
 def page_specs() -> list[tuple[dict, bool]]:
-    """Every spec shipped precomputed, each once, in a stable order, with whether it is the
-    default scene's (the single file carries only those: it must stay small)."""
+    """Every spec shipped precomputed, each once, in a stable order, with whether it is a
+    view's default scene's (the single file carries only those: it must stay small): the
+    lessons' scenes and grids (the landscape's default is a lesson), the Network view's
+    dataset preview and the Projection view's default projection."""
     consts = _page_constants()
     default = default_lesson()
     specs, seen = [], {}
+
+    def add(spec, is_default):
+        key = canonical(spec)
+        if key not in seen:
+            seen[key] = len(specs)
+            specs.append((spec, is_default))
+        elif is_default:
+            specs[seen[key]] = (spec, True)
+
     for lesson, scene in lesson_scenes().items():
         for spec in (landscape_spec(scene, consts), grid_spec(scene, consts)):
-            key = canonical(spec)
-            if key not in seen:
-                seen[key] = len(specs)
-                specs.append((spec, lesson == default))
-            elif lesson == default:
-                specs[seen[key]] = (spec, True)
+            add(spec, lesson == default)
+    add(network_preview_spec(), True)
+    add(projection_spec(consts), True)
     return specs
 
 

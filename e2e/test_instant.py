@@ -6,6 +6,9 @@
   it with the same digest, and the marks come in order.
 - Every shipped key is exactly a spec the page asks for (a mismatch would silently never
   be hit), and every shipped scene, computed live in the page, has the shipped digest.
+- The Network view's first picture (its dataset preview) and the Projection view's default
+  projection are shipped too: drawn before the worker is ready, then computed live and
+  checked (a wrong shipped digest is replaced, loudly), whatever the view.
 - The single file (file://) draws its default scene before ready too.
 """
 from __future__ import annotations
@@ -137,11 +140,18 @@ def test_every_shipped_key_is_what_the_page_asks_for(page, server, index):
         location.hash = '#landscape'; await settle();
         const select = document.querySelector('#view select[data-field="lesson"]');
         for (const id of lessons) { select.value = id; select.dispatchEvent(new Event('change', {bubbles: true})); await settle(); }
+        // the Network view asks for its dataset preview; the Projection view computes only
+        // when asked to (or shows a shipped projection while warming): its spec as it stands
+        const mounted = async (name) => { while (window.descentlab.viewName !== name) await settle(); await settle(); };
+        location.hash = '#network'; await mounted('network');
+        location.hash = '#projection'; await mounted('projection');
+        asked.add(canonical(window.descentlab.view.spec));
         api.run = run;
         return [...asked];
     }""", lessons)
     shipped_keys = set(index["scenes"])
-    asked_scenes = {k for k in asked if json.loads(k)["kind"] in ("landscape", "grid")}
+    asked_scenes = {k for k in asked if json.loads(k)["kind"] in ("landscape", "grid", "dataset", "projection")}
+    assert {json.loads(k)["kind"] for k in shipped_keys} == {"landscape", "grid", "dataset", "projection"}
     assert shipped_keys == asked_scenes, {"shipped, never asked": sorted(shipped_keys - asked_scenes)[:3],
                                           "asked, not shipped": sorted(asked_scenes - shipped_keys)[:3]}
     # and the Python writer of canonical JSON agrees with the page's
@@ -171,28 +181,113 @@ def test_every_shipped_scene_has_the_live_digest(page, index, server):
     assert catalog == index["catalog"]   # (numbers compare by value: JSON in JS has no 1.0)
 
 
-def test_changed_digest_is_replaced_loudly(browser, server, index, dist, tmp_path):
-    """A shipped scene whose digest is wrong: the page draws it, then the live result
+# (view's hash, the kind of its first picture, JS giving the digest drawn)
+FIRST_PICTURES = [("", "landscape", "() => document.querySelector('#view').dataset.digest"),
+                  ("#network", "dataset", "() => window.descentlab.view.data && window.descentlab.view.data.digest"),
+                  ("#projection", "projection", "() => window.descentlab.view.result && window.descentlab.view.result.digest")]
+
+
+@pytest.mark.parametrize("hash_, kind, digest_js", FIRST_PICTURES, ids=["landscape", "network", "projection"])
+def test_changed_digest_is_replaced_loudly(browser, server, index, hash_, kind, digest_js):
+    """A shipped first picture whose digest is wrong: the view draws it, then the live result
     replaces it and a console error says so (the check can fail)."""
     bad = json.loads(json.dumps(index))
     for entry in bad["scenes"].values():
-        if entry["default"] and entry["kind"] == "landscape":
+        if entry["default"] and entry["kind"] == kind:
             entry["digest"] = "0" * 64
     watch = PageWatch()
-    page, _ = held_page(browser, server, watch, pattern="**/scenes/index.json",
+    page, _ = held_page(browser, server + hash_, watch, pattern="**/scenes/index.json",
                         handler=lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(bad)))
-    page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)
-    page.wait_for_function("() => document.querySelector('#view').dataset.digest !== '0'.repeat(64)")
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=180_000)
+    page.wait_for_function(f"() => {{ const d = ({digest_js})(); return !!d && d !== '0'.repeat(64); }}", timeout=60_000)
     page.wait_for_timeout(200)
     assert any("PRECOMPUTED SCENE DIFFERS" in e for e in watch.console_errors), watch.console_errors
+    assert page.evaluate(digest_js) == next(e["digest"] for e in index["scenes"].values() if e["default"] and e["kind"] == kind)
     page.context.close()
 
 
-def test_single_file_draws_before_ready(browser, dist, tmp_path):
+def test_network_view_shows_its_precomputed_picture_then_goes_live(browser, server, index):
+    """#network before the worker is ready: the shipped dataset preview is drawn, the view
+    says it is interactive in a moment, Train waits (no error); released, the live preview
+    is drawn (the interactive mark) with the shipped digest and the queued training runs."""
+    watch = PageWatch()
+    page, release = held_page(browser, server + "#network", watch)
+    try:
+        page.wait_for_function(MARK_JS, arg=FIRST, timeout=60_000)
+        state = page.evaluate("""() => ({
+            stage: window.descentlab.loadState.stage,
+            warming: document.documentElement.classList.contains('warming'),
+            status: document.getElementById('status').textContent,
+            runStatus: document.querySelector('#view .run-status').textContent,
+            dialog: !document.getElementById('loading').hidden,
+            digest: window.descentlab.view.data.digest, n: window.descentlab.view.data.n,
+            info: document.querySelector('#view canvas.scatter + p').textContent,
+            inked: (() => { const c = document.querySelector('#view canvas.scatter');
+                            const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                            let k = 0; for (let i = 0; i < px.length; i += 4) if (px[i] > 150 && px[i + 1] < 90) k++; return k; })(),
+        })""")
+        assert state["stage"] != "ready" and state["warming"] and not state["dialog"]
+        assert "Interactive in a moment" in state["status"]
+        assert "interactive in a moment" in state["runStatus"]
+        entry = next(e for e in index["scenes"].values() if e["kind"] == "dataset")
+        assert state["digest"] == entry["digest"] and state["n"] == 300
+        assert state["info"].startswith("300 points")
+        assert state["inked"] > 100   # red class points are on the canvas
+        assert page.evaluate(MARK_JS, LIVE) is False
+        page.get_by_role("button", name="Train", exact=True).click()
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => window.descentlab.loadState.stage") != "ready"
+        assert page.evaluate("() => document.querySelector('#view .run-status').textContent") == "Training…"
+        assert page.evaluate("() => [...document.querySelectorAll('#view .message')].every((m) => m.hidden || !m.textContent)")
+    finally:
+        release()
+    wait_until_ready(page)
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)
+    assert page.evaluate("() => window.descentlab.view.data.digest") == entry["digest"]
+    page.wait_for_function("() => /^Trained 3 runs/.test(document.querySelector('#view .run-status').textContent)", timeout=180_000)
+    marks = page.evaluate("() => window.descentlab.startup.marks")
+    assert marks[FIRST] < marks[LIVE]
+    assert not page.evaluate("() => document.documentElement.classList.contains('warming')")
+    page.context.close()
+    assert watch.console_errors == [], watch.console_errors
+
+
+def test_projection_view_shows_its_precomputed_projection_then_checks_it_live(browser, server, index):
+    """#projection before the worker is ready: the shipped default projection is drawn at
+    once (no Compute pressed); once ready it is computed live and says it was checked."""
+    watch = PageWatch()
+    page, release = held_page(browser, server + "#projection", watch)
+    entry = next(e for e in index["scenes"].values() if e["kind"] == "projection")
+    try:
+        page.wait_for_function(MARK_JS, arg=FIRST, timeout=60_000)
+        state = page.evaluate("""() => ({
+            stage: window.descentlab.loadState.stage,
+            runStatus: document.querySelector('#view .run-status').textContent,
+            digest: window.descentlab.view.result.digest, runs: window.descentlab.view.result.runs.length,
+            compute: [...document.querySelectorAll('#view button')].find((b) => b.textContent === 'Compute').disabled,
+        })""")
+        assert state["stage"] != "ready"
+        assert state["runStatus"].startswith("Computed ahead of time: interactive in a moment")
+        assert state["digest"] == entry["digest"] and state["runs"] == 3
+        assert state["compute"] is False   # usable: its run waits for the worker
+        assert page.evaluate(MARK_JS, LIVE) is False
+    finally:
+        release()
+    wait_until_ready(page)
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=180_000)
+    page.wait_for_function("() => document.querySelector('#view .run-status').textContent.startsWith('Computed ahead of time, checked live')",
+                           timeout=30_000)
+    assert page.evaluate("() => window.descentlab.view.result.digest") == entry["digest"]
+    page.context.close()
+    assert watch.console_errors == [], watch.console_errors
+
+
+@pytest.mark.parametrize("hash_", ["", "#network"])
+def test_single_file_draws_before_ready(browser, dist, tmp_path, hash_):
     path = tmp_path / "descentlab.html"
     shutil.copy(dist / "descentlab.html", path)
     watch = PageWatch()
-    page = open_page(browser, path.as_uri(), watch, wait_ready=False)
+    page = open_page(browser, path.as_uri() + hash_, watch, wait_ready=False)
     try:
         page.wait_for_function(MARK_JS, arg=FIRST, timeout=60_000)
         wait_until_ready(page)

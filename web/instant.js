@@ -92,8 +92,11 @@ function unpack(text, buffer) {
 // run() of a shipped spec and call("list_catalog") answer at once until the worker is
 // ready; everything else goes to the worker (which queues it until it is ready). Adds:
 //   precomputed(result)   {key, digest} when `result` came from the table, else null
+//   has(spec)             whether run(spec) would answer from the table now
 //   verify(pre, live)     compare digests of a precomputed and a live result; false (and a
 //                         loud console error) when they differ
+//   relive(pre)           once the worker is ready, the live result of the spec `pre` was
+//                         served for, checked (verify): {live, same}; rejects as api.run does
 //   waiting               true until the worker is ready
 export function instantApi(api, table) {
   const served = new WeakMap();    // precomputed result -> {key, digest}
@@ -105,7 +108,7 @@ export function instantApi(api, table) {
       if (!entry) return api.run(spec, opts);
       return sceneBytes(entry.id).then(([text, floats]) => {
         const result = unpack(text, floats);
-        served.set(result, { key, digest: entry.digest });
+        served.set(result, { key, digest: entry.digest, spec: structuredClone(spec) });
         return result;
       }, (err) => {
         console.warn(`descentlab: precomputed scene unavailable (${err.message}); waiting for the worker`);
@@ -117,12 +120,18 @@ export function instantApi(api, table) {
       return api.call(fn, ...args);
     },
     precomputed: (result) => (result && served.get(result)) || null,
+    has: (spec) => waiting() && Object.hasOwn(table.scenes, canonical(spec)),
     verify(pre, live) {
       const info = served.get(pre);
       if (!info || !live || live.digest === info.digest) return true;
       console.error(`descentlab: PRECOMPUTED SCENE DIFFERS FROM THE LIVE RESULT: shipped digest ${info.digest}, `
         + `live ${live.digest}, spec ${info.key.slice(0, 200)}. The live result replaces it; rebuild dist/ with numpy 2.0.2.`);
       return false;
+    },
+    relive(pre) {
+      const info = served.get(pre);
+      if (!info) return Promise.reject(new Error("relive: not a precomputed result"));
+      return api.ready.then(() => api.run(info.spec)).then((live) => ({ live, same: extra.verify(pre, live) }));
     },
     get waiting() { return waiting(); },
   };

@@ -16,6 +16,9 @@ import { TrainingPanel } from "./network/training.js";
 import { networkInspector } from "./network/inspector.js";
 import { linkStylesheet } from "./network/draw.js";
 import { tunePanel } from "./network/tune.js";
+import { markOnce } from "../instant.js";
+
+const WARMING = "The dataset was computed ahead of time: interactive in a moment, once Python has loaded (Train waits for it).";
 
 export function mount(root, { api, catalog, params, setParams, notify }) {
   linkStylesheet();
@@ -52,6 +55,22 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
     return "";
   };
   const inspector = networkInspector({ api, catalog, fork: forkRun });   // follows each finished training
+
+  // The dataset preview is the view's first picture. While Python loads it may be one
+  // computed at build time (web/instant.js); once the worker is ready the same spec runs
+  // live and replaces it (api.relive checks the digest: a loud console error if it differs).
+  const showData = data.show.bind(data);
+  data.show = (r) => {
+    showData(r);
+    markOnce("firstScene");   // the marks are read by benchmarks outside this repo
+    if (!api.precomputed || !api.precomputed(r)) { markOnce("interactive"); return; }
+    training.status.textContent = WARMING;
+    api.relive(r).then(({ live }) => {
+      if (!alive || data.data !== r) return;
+      if (training.status.textContent === WARMING) training.status.textContent = "";
+      data.show(live);
+    }, () => {});
+  };
   // "Use these lrs": each optimizer's lr set to its best (and a schedule's own lrs scaled as
   // the tune scaled them), then the scene trains; refused if the list changed since the tune.
   const useTuned = (best, tunedEntries) => {

@@ -65,6 +65,7 @@ export function mount(root, { api, catalog, params, setParams, notify }) {
   settings.showNetwork(); maps.draw(); remember();
   if (networkFromLink) checkLinkedNetwork();
   if (scene.compute) setTimeout(job.compute, 0);
+  else job.showPrecomputed();   // the default projection at once while Python loads (web/instant.js)
   return {
     unmount() { alive = false; job.stop(); window.removeEventListener("resize", onResize); },
     get result() { return job.run.result; },

@@ -15,12 +15,14 @@ import { readParams, choice, number, flag, json, optimizers, dataset, isObject, 
 // The spec of the last network trained in this tab: the Projection view starts from it.
 export const LAST_NETWORK_KEY = "descentlab.lastNetworkSpec";
 
-const DEFAULT = {
-  dataset: { name: "moons", n: 300, noise: 0.2, seed: 0 },
-  model: { hidden: [16, 16], activation: "tanh" },
-  loss: "cross_entropy", batch_size: 32, epochs: 60, l2: 0, seed: 0, val_fraction: 0.2,
-  optimizers: [{ name: "sgd", params: { lr: 0.1 } }, { name: "momentum", params: { lr: 0.05 } }, { name: "adam", params: { lr: 0.01 } }],
-};
+// The default experiment. JSON between the markers: buildtool/scenes.py reads it to
+// precompute the default dataset preview (the view's first picture) at build time.
+const DEFAULT = /*@JSON@*/{
+  "dataset": { "name": "moons", "n": 300, "noise": 0.2, "seed": 0 },
+  "model": { "hidden": [16, 16], "activation": "tanh" },
+  "loss": "cross_entropy", "batch_size": 32, "epochs": 60, "l2": 0, "seed": 0, "val_fraction": 0.2,
+  "optimizers": [{ "name": "sgd", "params": { "lr": 0.1 } }, { "name": "momentum", "params": { "lr": 0.05 } }, { "name": "adam", "params": { "lr": 0.01 } }]
+}/*@END@*/;
 
 // The experiment a link asks for: each parameter checked, a bad one reported by name and
 // its default used. -> {scene, problems}

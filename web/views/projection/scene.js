@@ -17,12 +17,19 @@ import { MAX_OPTIMIZERS } from "../../lib/optlist.js";
 import { readParams, choice, number, flag, json, dataset, isObject, colour, shown, Bad } from "../../lib/urlstate.js";
 import { LAST_NETWORK_KEY } from "../network/scene.js";
 
-export const DEFAULT_NETWORK = {
-  kind: "network", dataset: { name: "moons", n: 200, noise: 0.2, seed: 0 }, model: { hidden: [16, 16], activation: "tanh" },
-  loss: "cross_entropy", batch_size: 32, epochs: 40, seed: 0, snapshot_every: 5,
-  optimizers: [{ name: "sgd", lr: 0.1, color: PALETTE[0] }, { name: "momentum", lr: 0.05, color: PALETTE[1] },
-    { name: "adam", lr: 0.01, color: PALETTE[2] }],
-};
+// The default network and settings. JSON between the markers: buildtool/scenes.py reads
+// them to precompute the default projection (the view's first picture) at build time; run
+// i's colour is PALETTE[i].
+const DEFAULTS = /*@JSON@*/{
+  "network": {
+    "kind": "network", "dataset": { "name": "moons", "n": 200, "noise": 0.2, "seed": 0 }, "model": { "hidden": [16, 16], "activation": "tanh" },
+    "loss": "cross_entropy", "batch_size": 32, "epochs": 40, "seed": 0, "snapshot_every": 5,
+    "optimizers": [{ "name": "sgd", "lr": 0.1 }, { "name": "momentum", "lr": 0.05 }, { "name": "adam", "lr": 0.01 }]
+  },
+  "settings": { "perplexity": 30, "max_iter": 500, "seed": 0, "grid": 21, "target": "trajectories", "run": 0 }
+}/*@END@*/;
+export const DEFAULT_NETWORK = { ...DEFAULTS.network, optimizers: DEFAULTS.network.optimizers.map((o, i) => ({ ...o, color: PALETTE[i] })) };
+const D = DEFAULTS.settings;
 export const TARGETS = ["trajectories", "activations", "data"];
 
 // The settings a link asks for: each parameter checked, a bad one reported by name and its
@@ -43,8 +50,8 @@ export function readScene(params, catalog) {
     compute: flag(),
   });
   const scene = {
-    network: networkOf(v), perplexity: v.perplexity ?? 30, max_iter: v.max_iter ?? 500, seed: v.seed ?? 0, grid: v.grid ?? 21,
-    target: v.target || "trajectories", run: v.run ?? 0,
+    network: networkOf(v), perplexity: v.perplexity ?? D.perplexity, max_iter: v.max_iter ?? D.max_iter, seed: v.seed ?? D.seed, grid: v.grid ?? D.grid,
+    target: v.target || D.target, run: v.run ?? D.run,
     layer: v.layer ?? Math.max(0, networkOf(v).model.hidden.length - 1), hide: v.hide || [], compute: !!v.compute,
   };
   return { scene, problems, networkFromLink: !!v.network };
