@@ -67,7 +67,7 @@ def test_sgd_passes_is_stored_and_races(page, server):
     names = page.locator(".ex-item .ex-name").all_inner_texts()
     subs = page.locator(".ex-item").evaluate_all("(els) => els.map((e) => e.querySelector('.ex-sub')?.textContent ?? null)")
     assert [n if s is None else f"{n}: {s}" for n, s in zip(names, subs)] == titles
-    assert page.locator(".ex-group-title").all_inner_texts() == ["The classics", "Modern optimizers"]
+    assert page.locator(".ex-group-title").all_text_contents() == ["The classics", "Modern optimizers"]
     assert page.locator(".ex-group").nth(1).locator(".ex-num").first.inner_text() == "8."
     assert page.locator(".ex-item").count() == len(titles) == 17
     assert page.locator(".ex-equations").inner_text().splitlines() == E.list()[0]["equations"]
@@ -162,7 +162,7 @@ def test_export_then_import_round_trips(page, server, tmp_path):
 
     # bad files are refused with the field named, and change nothing
     for name, data, words in [
-        ("unknown.json", {**exported, "exercises": {"lamb": {"code": "", "passed": True, "attempts": 1}}}, "exercises.lamb"),
+        ("unknown.json", {**exported, "exercises": {"adamax": {"code": "", "passed": True, "attempts": 1}}}, "exercises.adamax"),
         ("long.json", {**exported, "exercises": {"sgd": {"code": "#" * 20_001, "passed": False, "attempts": 0}}},
          "exercises.sgd.code: is 20,001 characters long; at most 20,000"),
         ("attempts.json", {**exported, "exercises": {"sgd": {"code": "", "passed": False, "attempts": -1}}},
@@ -183,7 +183,7 @@ def test_export_then_import_round_trips(page, server, tmp_path):
 def test_corrupt_storage_and_a_bad_link_do_not_crash(opened, server):
     page = opened(server, wait_ready=False)
     page.evaluate("(k) => localStorage.setItem(k, '{not json')", KEY)
-    page.goto(f"{server}#exercises?exercise=lamb")
+    page.goto(f"{server}#exercises?exercise=adamax")
     page.wait_for_function("() => window.descentlab.viewName === 'exercises' && descentlab.view.code !== null", timeout=90_000)
     assert "could not be read" in page.locator("#notice-text").inner_text()
     problem = page.locator(".link-problems li[data-param=exercise]")
