@@ -14,7 +14,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -158,6 +161,50 @@ def test_every_shipped_key_is_what_the_page_asks_for(page, server, index):
     from buildtool.scenes import canonical
     for key in shipped_keys:
         assert canonical(json.loads(key)) == key
+
+
+# A static import of a relative module: `import ... from "./x.js"`, `export ... from "./x.js"`,
+# `import "./x.js"` (not `import("./x.js")`, which loads on demand).
+STATIC_IMPORT_RE = re.compile(r'^\s*(?:import|export)\s[^;"]*?from\s*"(\.{1,2}/[^"]+)"|^\s*import\s*"(\.{1,2}/[^"]+)"', re.M)
+
+
+def static_modules(web: Path, entry: str) -> list[str]:
+    """Every module reachable from web/<entry> by static imports: what the browser must
+    fetch before it runs."""
+    seen, todo = [], [entry]
+    while todo:
+        rel = todo.pop(0)
+        if rel in seen:
+            continue
+        seen.append(rel)
+        for m in STATIC_IMPORT_RE.finditer((web / rel).read_text(encoding="utf-8")):
+            todo.append(os.path.normpath(os.path.join(os.path.dirname(rel), m.group(1) or m.group(2))).replace(os.sep, "/"))
+    return seen
+
+
+def test_the_first_views_modules_are_asked_for_at_once(browser, server, dist):
+    """index.html's first script asks for every module of the view a link opens (those of a
+    view with a precomputed first picture) at once, not level by level as imports are found."""
+    html = (dist / "index.html").read_text()
+    listed = json.loads(re.search(r"const FIRST_MODULES = /\*@JSON@\*/(.*?)/\*@END@\*/", html, re.S).group(1))
+    shell = static_modules(dist, "app.js")
+    graph = {"shell": shell, **{v: [m for m in static_modules(dist, f"views/{v}.js") if m not in shell]
+                                for v in ("landscape", "network", "projection")}}
+    for part, modules in graph.items():
+        assert set(listed[part]) == set(modules), (
+            f"web/index.html FIRST_MODULES[{part!r}] is not the static import graph it names: "
+            f"add {sorted(set(modules) - set(listed[part]))}, remove {sorted(set(listed[part]) - set(modules))}")
+    watch = PageWatch()
+    for hash_, view in (("", "landscape"), ("#network", "network"), ("#projection", "projection"), ("#exercises", None)):
+        page, release = held_page(browser, server + hash_, watch)
+        try:
+            page.wait_for_function("() => window.descentlab && window.descentlab.viewName", timeout=60_000)
+            asked = page.evaluate("() => [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.getAttribute('href'))")
+        finally:
+            release()
+            page.context.close()
+        assert sorted(asked) == sorted(graph["shell"] + graph[view] if view else []), view
+    assert watch.console_errors == [], watch.console_errors
 
 
 def test_every_shipped_scene_has_the_live_digest(page, index, server):

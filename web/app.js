@@ -7,6 +7,13 @@ import { setupShare } from "./share.js";
 import { guardLinks } from "./codelab/confirm.js";
 import { loadTable, instantApi } from "./instant.js";
 
+// The first view's modules start loading now, beside the table and the catalog (views/index.js
+// imports its view only after both; it gets these same module instances).
+const FIRST_VIEW = { landscape: () => import("./views/landscape.js"), network: () => import("./views/network.js"),
+  projection: () => import("./views/projection.js"), exercises: () => import("./views/exercises.js") };
+const firstView = /^#([a-z]*)/.exec(location.hash || "#")[1] || "landscape";
+if (Object.hasOwn(FIRST_VIEW, firstView)) FIRST_VIEW[firstView]().catch(() => {});   // (views/index.js reports a failure)
+
 // Scenes computed at build time (web/instant.js): asked for first, so the first picture
 // is drawn while Python loads. While they stand in, the page is "warming": no loading
 // dialog over the picture, the status line says the lab is interactive in a moment, and

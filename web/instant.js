@@ -37,11 +37,15 @@ export function markOnce(which) {
 
 // The table of precomputed scenes: {catalog, scenes: {key: {id, kind, digest}}}, or null
 // when this build shipped none (it had no NumPy to compute them with) or it cannot be read.
+// (index.html's first scripts fetched it, and the first view's scenes, already: EARLY)
+const EARLY = globalThis.DESCENTLAB_EARLY_SCENES || null;
+
 export async function loadTable() {
   try {
     const el = document.getElementById(SINGLE_INDEX);
     if (el) return JSON.parse(el.textContent);
     if (globalThis.DESCENTLAB_SINGLE_FILE) return null;
+    if (EARLY) return await EARLY.table;
     const response = await fetch(INDEX_URL);
     if (!response.ok) return null;
     return await response.json();
@@ -52,6 +56,11 @@ export async function loadTable() {
 }
 
 async function sceneBytes(id) {
+  if (EARLY && EARLY.files.has(id)) {
+    const early = EARLY.files.get(id);
+    EARLY.files.delete(id);   // once: a later ask fetches again (from the HTTP cache)
+    try { return await early; } catch { /* fetched again below */ }
+  }
   const el = document.querySelector(`${SINGLE_SCENE}[data-id="${id}"]`);
   if (el) {
     const b64 = el.dataset.f64 || "";

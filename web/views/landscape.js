@@ -60,8 +60,12 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   const pointer = attachPointer({ canvas: stage.canvas, tooltip: stage.tooltip, plot: stage.plot, locked, on: actions, labels,
     get: { result: () => (shown.revealed ? shown.result : null), scene: () => scene,
       fn: () => catalog.functions.find((f) => f.name === scene.function) } });
+  // The first picture is drawn once, with the runs: a grid arriving before them (it usually
+  // does, precomputed) waits for them instead of costing a whole render of its own first.
+  let firstRuns = true;
   const requests = parts.requests = sceneRequests({ api, root, scene, shown, setParams, alive: isAlive, on: {
     result(spec, { drag }, live) {
+      firstRuns = false;
       shown.precomputed = !live;   // computed at build time: the worker is still loading
       // (only mid-drag: a drag scene landing after the release must not undo the final start)
       const midDrag = drag && pointer.dragging;
@@ -77,8 +81,9 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
       markOnce("firstScene");
       if (live) markOnce("interactive");
     },
-    grid: () => stage.render(),
+    grid: () => { if (!firstRuns) stage.render(); },
     error(err) {
+      if (firstRuns) { firstRuns = false; stage.render(); }   // the grid, at least
       panel.codeError(err);   // an error of the learner's code shows in its code panel too
       panel.showMessage(err.field ? `${err.field}: ${err.message}` : err.message); markField(root, err.field);
     },
