@@ -354,7 +354,9 @@ def _read_custom(fields: Fields) -> dict:
         if isinstance(default, bool):
             params[key] = given.boolean(key, default)
         else:
-            params[key] = given.number(key, -learner.HYPER_BOUND, learner.HYPER_BOUND, float(default))
+            value = given.number(key, -learner.HYPER_BOUND, learner.HYPER_BOUND, float(default))
+            # an int default counts something (Muon's ns_steps feeds range()): a whole value stays an int
+            params[key] = int(value) if isinstance(default, int) and value == int(value) else value
     given.done()
     entry = {"name": "custom", "label": "My optimizer", "code": source, "params": params}
     _read_clip(fields, entry, True)

@@ -351,6 +351,11 @@ function hyperParameter(meta, k, v, report) {
     report(`must be true or false (got ${shown(v)}); the default is used`);
     return undefined;
   }
+  if (kind === "choice") {  // a text choice (Sophia's hessian_distribution): lo lists the allowed values
+    if (lo.includes(v)) return v;
+    report(`must be one of ${lo.join(", ")} (got ${shown(v)}); the default is used`);
+    return undefined;
+  }
   try { return num(v, lo, hi, "", kind === "int"); } catch (e) { report(`${e.message}; the default is used`); }
   return undefined;
 }
