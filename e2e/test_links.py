@@ -64,6 +64,9 @@ BAD_LINKS = [
     # keys, so their bad values are named by the new keys
     ("#landscape?fn=nope&t=-1&opts=" + q([{"name": "adam", "p": {"lr": "fast"}, "c": "red"}]),
      {"function", "step", "optimizers[0].params.lr", "optimizers[0].color"}, "landscape"),
+    # a text choice is one of its module's values
+    ("#network?optimizers=" + q([{"name": "sophia", "params": {"hessian_distribution": "uniform"}}]),
+     {"optimizers[0].params.hessian_distribution"}, "network"),
     ("#network?bs=0&vf=2&ds=" + q({"name": "moons", "n": -4}), {"batch_size", "val_fraction", "dataset.n"}, "network"),
     ('#projection?net="x"&iters=5', {"network", "max_iter"}, "projection"),
     # an old key next to its new one: the new one is read, the old one named and ignored
@@ -223,3 +226,14 @@ def test_links_with_the_old_keys_open_the_same_scene(app, old, new):
     assert old_digest == new_digest == native(new_spec)["digest"]
     assert old_spec == new_spec
     assert old_hash == new_hash
+
+
+def test_a_link_keeps_a_text_choice(opened, server):
+    """Sophia's hessian_distribution and Muon's adjust_lr_fn are texts: a link carries them to the spec."""
+    link = "#network?optimizers=" + q([{"name": "sophia", "params": {"hessian_distribution": "rademacher"}},
+                                       {"name": "muon", "params": {"adjust_lr_fn": "match_rms_adamw"}}])
+    page = opened(server + link)
+    page.wait_for_function("() => window.descentlab.view && window.descentlab.view.spec")
+    assert problems(page) == {}
+    opts = page.evaluate("() => window.descentlab.view.spec.optimizers")
+    assert opts[0]["hessian_distribution"] == "rademacher" and opts[1]["adjust_lr_fn"] == "match_rms_adamw"
