@@ -250,13 +250,26 @@ def test_sam_passes_and_races_beside_sam_on_sgd(page, server):
     assert runs[0] == pytest.approx(runs[1], rel=1e-9, abs=1e-12)   # the learner's probe is SAM's
 
 
-def test_muon_passes_and_says_why_it_does_not_race_on_the_landscape(page, server):
+def test_muon_passes_and_races_in_the_network_view(page, server):
+    """Muon needs weight matrices: its race is in the network view, the learner's code given the blocks."""
     answer = _answers()
     open_exercise(page, server, "muon")
     assert check(page, answer("muon")).startswith("✓ Passed")
-    assert page.get_by_role("button", name="Race it").count() == 0
     note = next(e["race_note"] for e in E.list() if e["id"] == "muon")
-    assert page.locator(".ex-race-note").inner_text() == note
+    assert page.locator(".ex-race-note").inner_text() == note and "network view" in note
+    page.get_by_role("button", name="Race it").click()
+    page.wait_for_function("() => descentlab.viewName === 'network'")
+    assert page.locator("dialog.confirm-code-dialog").count() == 0
+    page.wait_for_function("() => { const v = window.descentlab.view; return v && v.result && v.result.runs.length === 2"
+                           " && v.result.runs.every((r) => r.train_loss && r.train_loss.length > 0); }",
+                           timeout=4 * CHECK_TIMEOUT)
+    spec = page.evaluate("() => descentlab.view.spec")
+    assert [o["name"] for o in spec["optimizers"]] == ["muon", "custom"] and spec["epochs"] == 20, spec
+    losses = page.evaluate("() => descentlab.view.result.runs.map((r) => Array.from(r.train_loss))")
+    assert len(losses[0]) == len(losses[1]) > 1
+    # NumPy's @ in the learner's code, the kernels' matmul in Muon's: the same losses, not the same bits
+    assert losses[1] == pytest.approx(losses[0], rel=1e-6)
+    assert losses[0][-1] < losses[0][0]
 
 
 @pytest.fixture

@@ -136,8 +136,9 @@ def test_the_race_entries():
     assert items["adam"]["race"] == {"name": "adam", "params": E.EXERCISES["adam"].hyper}
     assert items["sam"]["race"] == {"name": "sam", "params": {"rho": 0.1, "perturb_eps": 1e-12},
                                     "base": {"name": "sgd", "params": {"lr": 0.05}}}
-    assert items["muon"]["race"] is None and "network" in items["muon"]["race_note"]
-    assert all(e["race"] is not None for k, e in items.items() if k != "muon")
+    assert items["muon"]["race"] == {"name": "muon", "params": E.EXERCISES["muon"].hyper}
+    assert items["muon"]["race_view"] == "network" and "network view" in items["muon"]["race_note"]
+    assert {e["race_view"] for k, e in items.items() if k != "muon"} == {"landscape"}
 
 
 @pytest.mark.parametrize("exercise_id", list(ANSWERS))

@@ -478,7 +478,7 @@ def newton_schulz(u, steps, eps):
     tall = u.shape[0] > u.shape[1]
     x = u.T if tall else u  # work on the wide orientation
     x = x / max(K.sqrt(float((x * x).sum())), eps)  # X₀ = U / max(‖U‖_F, ε)
-    for _ in range(steps):
+    for _ in range(int(steps)):
         gram = ...  # TODO: A = X Xᵀ
         x = ...  # TODO: X ← a X + (b A + c A²) X
     return x.T if tall else x
@@ -575,9 +575,11 @@ TASKS = {
               "Newton–Schulz iteration and Muon's step for the hidden matrices; AdamW's part is given.",
 }
 
-#: Why an exercise races elsewhere than on the landscape, or not at all.
-RACE_NOTES = {"muon": "Muon steps weight matrices, and a point on a 2-D landscape has none: race it in the network "
-                      "view's code lab."}
+#: Where "Race it" takes a passing answer: the landscape, but Muon's, which needs weight matrices.
+RACE_VIEWS = {"muon": "network"}
+RACE_NOTES = {"muon": "Muon steps weight matrices, and a point on a 2-D landscape has none: your optimizer trains "
+                      "beside Descent Lab's in the network view."}
+RACE_NOTE = "Your optimizer joins the race on the landscape, next to Descent Lab's own."
 
 
 def equations(reference: str) -> list:
@@ -593,14 +595,12 @@ def equations(reference: str) -> list:
     return base._equations(inspect.cleandoc(fn.__doc__ or ""), reference).splitlines()
 
 
-def _race(ex: Exercise):
-    """The reference's optimizer entry for "Race it" on the landscape, or None (see RACE_NOTES)."""
-    if ex.id in RACE_NOTES:
-        return None
+def _race(ex: Exercise) -> dict:
+    """The reference's optimizer entry for "Race it" (SAM's with its base, SGD)."""
     if ex.kind == "probe":
-        probe_names = set(inspect.signature(optimizers.EXTRA[ex.reference].probe).parameters)
-        return {"name": ex.reference, "params": {k: v for k, v in ex.hyper.items() if k in probe_names},
-                "base": {"name": SAM_BASE, "params": {k: v for k, v in ex.hyper.items() if k not in probe_names}}}
+        names = _probe_names(ex)
+        return {"name": ex.reference, "params": {k: v for k, v in ex.hyper.items() if k in names},
+                "base": {"name": SAM_BASE, "params": {k: v for k, v in ex.hyper.items() if k not in names}}}
     return {"name": ex.reference, "params": dict(ex.hyper)}
 
 
@@ -608,13 +608,14 @@ def list() -> list:  # noqa: A001 - the public name the issue asks for: descentl
     """Every exercise, in the order a course teaches them, with its equations, skeleton and hints.
 
     ``group`` is a key of :data:`GROUPS` (the page's headings); ``task`` says what to write;
-    ``race`` is the reference's entry for "Race it" on the landscape, or None with ``race_note``.
+    ``race`` is the reference's entry for "Race it", in the view ``race_view``, said by ``race_note``.
     """
     return [{"id": e.id, "title": e.title, "why": WHY[e.id], "reference": e.reference,
              "equations": equations(e.reference), "skeleton": e.skeleton,
              "hints": builtins.list(e.hints), "hyper": dict(e.hyper), "group": e.group,
              "group_title": GROUPS[e.group], "kind": e.kind, "task": TASKS[e.kind],
-             "race": _race(e), "race_note": RACE_NOTES.get(e.id)} for e in EXERCISES.values()]
+             "race": _race(e), "race_view": RACE_VIEWS.get(e.id, "landscape"),
+             "race_note": RACE_NOTES.get(e.id, RACE_NOTE)} for e in EXERCISES.values()]
 
 
 def _verdict(passed, step=None, quantity=None, expected=None, got=None, hint=None) -> dict:

@@ -97,7 +97,7 @@ export function mount(root, { api, params, setParams, notify }) {
     if (result) {
       const line = errorLine(result);
       detail.showVerdict(verdictView(result), line, line ? result.hint : undefined);
-      detail.showRace(!passed ? null : ex.race === null ? ex.race_note : () => raceIt(ex, source));
+      detail.showRace(passed ? () => raceIt(ex, source) : null);
     } else {
       detail.showVerdict(failureView(failure), null);
     }

@@ -56,11 +56,11 @@ export function exerciseDetail(ex, index, { code, passed, attempts, on }) {
     },
     showPassed(isPassed) { passedBadge.hidden = !isPassed; },
     showAttempts,
-    // onRace: a function (the button), or a note saying why this one does not race on the landscape
+    // onRace: the button's action, or null (not passed yet); the note says where it races
     showRace(onRace) {
       race.hidden = !onRace;
-      race.replaceChildren(...(typeof onRace === "string" ? [h("p", { class: "ex-race-note" }, onRace)] : onRace ? [
-        h("p", {}, "Your optimizer joins the race on the landscape, next to Descent Lab's own."),
+      race.replaceChildren(...(onRace ? [
+        h("p", { class: "ex-race-note" }, ex.race_note || "Your optimizer joins the race on the landscape, next to Descent Lab's own."),
         h("button", { type: "button", class: "button ex-race-button", onclick: onRace }, "Race it"),
       ] : []));
     },

@@ -12,19 +12,25 @@ export const RACE_STEPS = 200;
 const REFERENCE_COLOUR = "#2563eb";
 const LEARNER_COLOUR = "#dc2626";
 
-// The landscape link (a hash) for exercise `ex` ({id, title, reference, hyper, race}) and the code.
-// `race` is the reference's entry (SAM's with its base); an exercise without one (Muon) has no race.
+// A small network for the exercises that race there (Muon): the view's default data and model,
+// fewer epochs so the learner's Python steps finish in seconds.
+export const RACE_NETWORK_EPOCHS = 20;
+
+// The link (a hash) for exercise `ex` ({id, title, reference, hyper, race, race_view}) and the
+// code: `race` is the reference's entry (SAM's with its base), raced in `race_view`.
 export function raceHash(ex, code) {
   const hyper = { ...ex.hyper };
   const reference = ex.race || { name: ex.reference, params: hyper };
+  const optimizers = [
+    { ...reference, color: REFERENCE_COLOUR },
+    { name: "custom", label: `My ${ex.title.split(": ")[0]}`.slice(0, MAX_LABEL_CHARS), code, hyper, color: LEARNER_COLOUR },
+  ];
+  if (ex.race_view === "network") return serialize("network", { epochs: RACE_NETWORK_EPOCHS, optimizers, train: 1 });
   return serialize("landscape", {
     ...RACE_SCENE,
     function_params: RACE_SCENE.function_params,
     steps: RACE_STEPS,
-    optimizers: [
-      { ...reference, color: REFERENCE_COLOUR },
-      { name: "custom", label: `My ${ex.title.split(": ")[0]}`.slice(0, MAX_LABEL_CHARS), code, hyper, color: LEARNER_COLOUR },
-    ],
+    optimizers,
   });
 }
 
