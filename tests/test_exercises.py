@@ -333,3 +333,23 @@ def test_the_sam_check_steps_with_the_gradient_at_the_probe_point():
                                  "    return -lr * grads * 0.0, State(state.step + 1)")
     out = E.check("sam", lazy)
     assert (out["step"], out["quantity"]) == (1, "updates[0]") and "at θ + ε" in out["hint"]
+
+
+def _flat(entry: dict) -> dict:
+    """A page's optimizer entry ({name, params, base?}) as the spec's ({name, **params, base?})."""
+    out = {"name": entry["name"], **entry["params"]}
+    if "base" in entry:
+        out["base"] = _flat(entry["base"])
+    return out
+
+
+@pytest.mark.parametrize("exercise_id", [e["id"] for e in E.list() if e["race_view"] == "landscape"])
+def test_a_passing_answer_races_like_its_reference_on_the_landscape(exercise_id):
+    """'Race it' (web/views/exercises/race.js): the reference's entry beside the learner's code, on a tilted bowl."""
+    item = next(e for e in E.list() if e["id"] == exercise_id)
+    spec = {"kind": "landscape", "function": "quadratic", "function_params": {"condition": 10, "angle": 30},
+            "start": [-1.8, 1.2], "steps": 200,
+            "optimizers": [_flat(item["race"]), {"name": "custom", "code": answer(exercise_id), "hyper": item["hyper"]}]}
+    runs = descentlab.run(spec, allow_code=True)["runs"]
+    assert runs[0]["path"][-1] == pytest.approx(runs[1]["path"][-1], rel=1e-9, abs=1e-12)
+    assert runs[0]["path"][-1] != spec["start"]
