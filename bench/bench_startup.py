@@ -2,6 +2,7 @@
 """Page start-up and browser/native speed of Descent Lab (figures only, no asserts).
 
     PYTHONPATH=pywasm .venv/bin/python bench/bench_startup.py [-n 5] [--repeats 3] [--no-native]
+        [--first-only] [--against OTHER_DIST]
 
 Serves dist/ on a free port of 127.0.0.1 and launches Debian's Chromium headless N times,
 for the hosted app (http) and the one-file descentlab.html (file://):
@@ -16,6 +17,10 @@ For each it prints the median (and range) in ms since navigation of:
     compile + instantiate (loadPyodide), interpreter start, NumPy load, NumPy import,
     Descent Lab import, first result; and in how many loads the interpreter started from
     the memory snapshot (descentlab.startup.snapshot).
+--first-only waits only for the first-scene mark (quicker; the interactive rows are empty).
+--against DIR serves another built copy of dist/ (e.g. one built from an older commit) beside
+this build and takes turns between the two in every mode, so both see the same load on the
+machine; it prints both tables and the per-turn ratio of first-scene times (this / other).
 Then, on one warm page, the browser/native time ratio for a fixed landscape spec and a
 fixed network spec (native: time.perf_counter around descentlab.run).
 """
@@ -67,16 +72,23 @@ TIMED_RUN_JS = """async (spec) => {
 SNAPSHOT_MADE_JS = "() => !window.descentlab.snapshot || window.descentlab.snapshot.state === 'off' || window.descentlab.snapshot.made"
 
 
-def visit(pw, url: str, profile: str, keep_snapshot: bool = False) -> dict:
-    """One launch: descentlab.startup once interactive. keep_snapshot: stay until the page
-    has made its memory snapshot for the next visit (if it makes one)."""
+FIRST_JS = """async () => {
+    while (!performance.getEntriesByName('descentlab:first-scene', 'mark').length) await new Promise((r) => setTimeout(r, 10));
+    return window.descentlab.startup;
+}"""
+
+
+def visit(pw, url: str, profile: str, keep_snapshot: bool = False, first_only: bool = False) -> dict:
+    """One launch: descentlab.startup once interactive (first_only: once the first scene is
+    drawn). keep_snapshot: stay until the page has made its memory snapshot for the next
+    visit (if it makes one)."""
     ctx = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                                 headless=True, viewport={"width": 1280, "height": 800})
     try:
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         page.goto(url, wait_until="commit")
         page.wait_for_function("() => window.descentlab !== undefined && window.descentlab.startup", timeout=120_000)
-        startup = page.evaluate(STARTUP_JS)
+        startup = page.evaluate(FIRST_JS if first_only and not keep_snapshot else STARTUP_JS)
         if keep_snapshot:
             page.wait_for_function(SNAPSHOT_MADE_JS, timeout=240_000)
         return startup
@@ -133,20 +145,37 @@ def report(title: str, rows: dict) -> None:
     print(f"  (first scene precomputed in {pre} of {len(visits)} loads)")
 
 
-def measure(pw, url: str, tmp: str, n: int, tag: str) -> dict:
+def measure(pw, urls: dict, tmp: str, n: int, tag: str, first_only: bool = False) -> dict:
     """cold: fresh profiles; warm: one profile primed once (its caches filled and, where the
     page makes one, its memory snapshot stored); "warm, no snapshot": the same profile with
-    ?snapshot=0 (interleaved with warm, so both see the same load on the machine)."""
-    cold = [visit(pw, url, os.path.join(tmp, f"{tag}-cold{i}")) for i in range(n)]
-    warm_profile = os.path.join(tmp, f"{tag}-warm")
-    visit(pw, url, warm_profile, keep_snapshot=True)  # prime the caches and the snapshot
-    warm, bare = [], []
-    without = url + ("&" if "?" in url else "?") + "snapshot=0" if url.startswith("http") else None
+    ?snapshot=0 (interleaved with warm, so both see the same load on the machine).
+    urls: {name: url} of builds compared turn by turn (each visit of one is followed by the
+    same visit of the next). Returns {name: rows}."""
+    out = {name: {"cold": [], "warm": [], "warm, no snapshot": [], "profile": os.path.join(tmp, f"{tag}-{k}-warm")}
+           for k, name in enumerate(urls)}
+    for i in range(n):
+        for k, (name, url) in enumerate(urls.items()):
+            out[name]["cold"].append(visit(pw, url, os.path.join(tmp, f"{tag}-{k}-cold{i}"), first_only=first_only))
+    for name, url in urls.items():
+        visit(pw, url, out[name]["profile"], keep_snapshot=True)  # prime the caches and the snapshot
     for _ in range(n):
-        warm.append(visit(pw, url, warm_profile))
-        if without:
-            bare.append(visit(pw, without, warm_profile))
-    return {"cold": cold, "warm": warm, "warm, no snapshot": bare, "profile": warm_profile}
+        for name, url in urls.items():
+            out[name]["warm"].append(visit(pw, url, out[name]["profile"], first_only=first_only))
+            without = url + ("&" if "?" in url else "?") + "snapshot=0" if url.startswith("http") else None
+            if without:
+                out[name]["warm, no snapshot"].append(visit(pw, without, out[name]["profile"], first_only=first_only))
+    return out
+
+
+def compare(title: str, rows: dict) -> None:
+    """Per-turn ratios of first-scene times, this build over the other."""
+    (a, ra), (b, rb) = rows.items()
+    first = lambda v: v["marks"].get("descentlab:first-scene")  # noqa: E731
+    print(f"\n{title}: first scene, {a} / {b} per turn (median)")
+    for mode in ("cold", "warm", "warm, no snapshot"):
+        ratios = [first(x) / first(y) for x, y in zip(ra[mode], rb[mode]) if first(x) and first(y)]
+        if ratios:
+            print(f"  {mode:<20} {statistics.median(ratios):5.2f}  [{', '.join(f'{r:.2f}' for r in ratios)}]")
 
 
 def main() -> int:
@@ -154,6 +183,8 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=5, help="launches per mode (default 5)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per spec (default 3)")
     parser.add_argument("--no-native", action="store_true", help="start-up only: skip the browser/native ratio")
+    parser.add_argument("--first-only", action="store_true", help="wait for the first scene only, not for interactive")
+    parser.add_argument("--against", metavar="DIST", help="another built dist/ to compare with, turn by turn")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -167,13 +198,31 @@ def main() -> int:
     print(f"descentlab {descentlab.__version__}, Pyodide {info['pyodide_version']}, "
           f"dist {size / 1e6:.1f} MB in {len(info['files'])} files, Chromium {CHROMIUM}, n={args.n}")
 
+    hosted_urls, single_urls = {"this build": url}, {}
+    if (tool.DIST / "descentlab.html").exists():
+        single_urls["this build"] = (tool.DIST / "descentlab.html").as_uri()
+    if args.against:
+        other = Path(args.against).resolve()
+        other_server = tool.make_server(other, "127.0.0.1", 0, quiet=True)
+        threading.Thread(target=other_server.serve_forever, daemon=True).start()
+        hosted_urls["other"] = f"http://127.0.0.1:{other_server.server_address[1]}/"
+        if "this build" in single_urls and (other / "descentlab.html").exists():
+            single_urls["other"] = (other / "descentlab.html").as_uri()
+        print(f"other: {other}")
+
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="descentlab-bench-") as tmp:
-        hosted = measure(pw, url, tmp, args.n, "hosted")
-        report(f"hosted app {url}", hosted)
-        single = tool.DIST / "descentlab.html"
-        if single.exists():
-            report("one file descentlab.html (file://)", measure(pw, single.as_uri(), tmp, args.n, "single"))
-        warm_profile = hosted["profile"]
+        hosted = measure(pw, hosted_urls, tmp, args.n, "hosted", args.first_only)
+        for name, rows in hosted.items():
+            report(f"hosted app, {name} {hosted_urls[name]}", rows)
+        if len(hosted) == 2:
+            compare("hosted app", hosted)
+        if single_urls:
+            single = measure(pw, single_urls, tmp, args.n, "single", args.first_only)
+            for name, rows in single.items():
+                report(f"one file descentlab.html, {name} (file://)", rows)
+            if len(single) == 2:
+                compare("one file", single)
+        warm_profile = hosted["this build"]["profile"]
         if args.no_native:
             server.shutdown()
             return 0

@@ -118,6 +118,43 @@ def test_first_scene_is_drawn_before_the_worker_is_ready(browser, server, index)
     assert watch.console_errors == [], watch.console_errors
 
 
+CALLS_INIT = """
+let _d;
+Object.defineProperty(window, 'descentlab', { configurable: true, get() { return _d; }, set(v) {
+  _d = v; window.__calls = [];
+  const run = v.run;
+  v.run = function (spec, opts) {
+    const rec = {kind: spec && spec.kind, stage: v.loadState.stage, sent: window.__calls.length, done: null};
+    window.__calls.push(rec);
+    const p = run.call(this, spec, opts);
+    p.then(() => { rec.done = window.__calls.length; }, () => {});
+    return p;
+  };
+} });
+"""
+
+
+def test_the_runs_come_live_before_the_grid_is_rechecked(browser, server, index):
+    """At ready, the live check of the precomputed grid is sent only once the scene's runs
+    have come back live (the worker interleaves requests, and the grid would slow the result
+    that makes the page interactive); it is still sent, and nothing else goes first."""
+    watch = PageWatch()
+    context = browser.new_context(service_workers="block")
+    context.add_init_script(CALLS_INIT)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+    page.goto(server)
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)
+    page.wait_for_function("() => window.__calls.some((c) => c.kind === 'grid' && c.done !== null)", timeout=60_000)
+    calls = page.evaluate("() => window.__calls")
+    live = [c for c in calls if c["stage"] == "ready"]
+    assert [c["kind"] for c in live[:2]] == ["landscape", "grid"], calls
+    runs, grid = live[0], live[1]
+    assert runs["done"] is not None and grid["sent"] >= runs["done"], calls
+    context.close()
+    assert watch.console_errors == [], watch.console_errors
+
+
 def test_live_recompute_of_the_shown_scene_matches(page, index):
     """The default page: the precomputed scene, then the live one, same digest, no error."""
     page.wait_for_function(MARK_JS, arg=LIVE, timeout=120_000)

@@ -16,6 +16,7 @@
 const INDEX_URL = "scenes/index.json";
 const SINGLE_INDEX = "descentlab-scenes";              // <script type="application/json" id=...>
 const SINGLE_SCENE = 'script[type="application/x-descentlab-scene"]';
+const GRID_WAIT_MS = 3000;   // at most this long (a scene whose runs never come live)
 const MARKS = { firstScene: "descentlab:first-scene", interactive: "descentlab:interactive" };
 
 // The canonical JSON of a spec: keys sorted, no spaces, numbers as JavaScript prints them,
@@ -110,11 +111,23 @@ function unpack(text, buffer) {
 export function instantApi(api, table) {
   const served = new WeakMap();    // precomputed result -> {key, digest}
   const waiting = () => api.loadState.stage !== "ready" && !api.loadState.error;
+  // The live check of a grid served precomputed waits for the first live result of another
+  // kind (the scene's runs, whose drawing makes the page interactive): the worker interleaves
+  // requests, and a grid costs it several times what the runs do.
+  const gridsServed = new Set();
+  let firstLive = null, sawLive = () => {};
+  const liveFirst = () => firstLive || (firstLive = new Promise((resolve) => { sawLive = resolve; setTimeout(resolve, GRID_WAIT_MS); }));
   const extra = {
     run(spec, opts) {
       const key = canonical(spec);
       const entry = waiting() && table.scenes[key];
-      if (!entry) return api.run(spec, opts);
+      if (!entry && gridsServed.delete(key)) return liveFirst().then(() => api.run(spec, opts));
+      if (!entry) {
+        const p = api.run(spec, opts);
+        if (spec && spec.kind !== "grid") p.finally(() => { liveFirst(); sawLive(); }).catch(() => {});
+        return p;
+      }
+      if (entry.kind === "grid") gridsServed.add(key);
       return sceneBytes(entry.id).then(([text, floats]) => {
         const result = unpack(text, floats);
         served.set(result, { key, digest: entry.digest, spec: structuredClone(spec) });
