@@ -168,14 +168,15 @@ def measure(pw, urls: dict, tmp: str, n: int, tag: str, first_only: bool = False
 
 
 def compare(title: str, rows: dict) -> None:
-    """Per-turn ratios of first-scene times, this build over the other."""
+    """Per-turn ratios of the two marks, this build over the other."""
     (a, ra), (b, rb) = rows.items()
-    first = lambda v: v["marks"].get("descentlab:first-scene")  # noqa: E731
-    print(f"\n{title}: first scene, {a} / {b} per turn (median)")
-    for mode in ("cold", "warm", "warm, no snapshot"):
-        ratios = [first(x) / first(y) for x, y in zip(ra[mode], rb[mode]) if first(x) and first(y)]
-        if ratios:
-            print(f"  {mode:<20} {statistics.median(ratios):5.2f}  [{', '.join(f'{r:.2f}' for r in ratios)}]")
+    for mark in ("descentlab:first-scene", "descentlab:interactive"):
+        at = lambda v: v["marks"].get(mark)  # noqa: E731
+        print(f"\n{title}: {mark}, {a} / {b} per turn (median)")
+        for mode in ("cold", "warm", "warm, no snapshot"):
+            ratios = [at(x) / at(y) for x, y in zip(ra[mode], rb[mode]) if at(x) and at(y)]
+            if ratios:
+                print(f"  {mode:<20} {statistics.median(ratios):5.2f}  [{', '.join(f'{r:.2f}' for r in ratios)}]")
 
 
 def main() -> int:
