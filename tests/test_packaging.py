@@ -130,7 +130,8 @@ def test_scene_specs_cover_every_lesson_and_its_grid():
     kinds = sorted(spec["kind"] for spec, _ in listed)
     assert kinds.count("landscape") == len(lessons) and kinds.count("grid") >= 1
     default = [spec for spec, is_default in listed if is_default]
-    assert sorted(s["kind"] for s in default) == ["grid", "landscape"]
+    # each view's first picture: the landscape's (and its grid), the Network view's dataset preview, the Projection's
+    assert sorted(s["kind"] for s in default) == ["dataset", "grid", "landscape", "projection"]
     assert default[0]["function"] == lessons[default_lesson()]["function"]
     # the spec the page sends: palette colours, record_state off, params beside the name
     spec = next(s for s, d in listed if d and s["kind"] == "landscape")
