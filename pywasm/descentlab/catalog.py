@@ -51,8 +51,6 @@ def _extra() -> list[dict]:
                 "equations": base._equations(doc, name),
                 "network_only": getattr(module, "REFUSED_ON_LANDSCAPE", None) is not None}
         item["copyable"] = copy.copyable(name)  # "Edit a copy": SAM's probe over its base, Muon's blocks, Sophia's Hessian
-        if name in copy.NOT_COPYABLE:  # why one offers no copy (none today)
-            item["copy_note"] = copy.NOT_COPYABLE[name]
         item["schedulable"] = not hasattr(module, "probe")  # SAM's schedule goes on its base; Muon, Sophia take one
         if item["network_only"]:
             item["landscape_note"] = module.REFUSED_ON_LANDSCAPE

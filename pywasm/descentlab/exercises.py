@@ -758,7 +758,7 @@ def _reference(ex: Exercise):
 
 
 def _probe_names(ex: Exercise) -> set:
-    return set(builtins.list(inspect.signature(optimizers.EXTRA[ex.reference].probe).parameters)[2:])
+    return learner.keywords(optimizers.EXTRA[ex.reference].probe, 2)
 
 
 def _capture_locals(fn, *args, **kwargs) -> tuple:

@@ -192,31 +192,36 @@ def compile_optimizer(source) -> LearnerOptimizer:
             raise LearnerError(line, f"update and probe have {len(defaults) + len(choices)} hyper-parameters"
                                      f" together; at most {MAX_HYPER}")
     spent = [0]  # bytecode steps of this compiled code so far, across calls (a run's budget)
-    update_takes, probe_takes = _keywords(update, 3), _keywords(probe, 2) if probe is not None else set()
+    update_takes, probe_takes = keywords(update, 3), keywords(probe, 2) if probe is not None else set()
     return LearnerOptimizer(
         init=lambda params, capture=None, **blocks: _budgeted(lambda: init(params, **blocks), "init", capture, spent),
-        # positional-only: a hyper-parameter may be called p (Sophia's clip); each function gets the ones it names
+        # positional-only: a hyper-parameter may be called p (Sophia's clip)
         update=lambda g, s, x, /, capture=None, **h: _budgeted(
-            lambda: update(g, s, x, **{k: v for k, v in h.items() if k in update_takes}), "update", capture, spent),
+            lambda: update(g, s, x, **named(update_takes, h)), "update", capture, spent),
         defaults=defaults, source=source, takes_hessian=takes_hessian,
         wants_hessian=None if wants is None or not takes_hessian else _budgeted_wants(wants, spent),
         choices=choices,
         probe=None if probe is None else lambda g, x, /, capture=None, **h: _budgeted(
-            lambda: probe(g, x, **{k: v for k, v in h.items() if k in probe_takes}), "probe", capture, spent))
+            lambda: probe(g, x, **named(probe_takes, h)), "probe", capture, spent))
 
 
-def _keywords(fn, positional: int) -> set:
+def keywords(fn, positional: int) -> set:
     """The names of ``fn``'s parameters after its first ``positional`` ones."""
     return set(list(inspect.signature(fn).parameters)[positional:])
 
 
+def named(names: set, hyper: dict) -> dict:
+    """The hyper-parameters among ``names``: each of the learner's functions (``update``, ``probe``,
+    ``wants_hessian``) is given the ones it names (:func:`keywords`)."""
+    return {k: v for k, v in hyper.items() if k in names}
+
+
 def _budgeted_wants(wants, spent: list):
     """``wants_hessian(state, **hyper)`` under the run's budget, given the hyper-parameters it names."""
-    names = set(inspect.signature(wants).parameters)
+    names = keywords(wants, 1)
 
     def call(state, hyper: dict) -> bool:
-        given = {k: v for k, v in hyper.items() if k in names}
-        return bool(_budgeted(lambda: wants(state, **given), "wants_hessian", None, spent))
+        return bool(_budgeted(lambda: wants(state, **named(names, hyper)), "wants_hessian", None, spent))
 
     return call
 

@@ -355,8 +355,7 @@ def _traced_step(entry: dict, run: int, step: int, g, state, p, probed: dict) ->
 
     def traced(fn, what, *args, **hyper):
         """The learner's ``fn(*args)`` given the hyper-parameters it names (as learner.optimizer does)."""
-        names = set(inspect.signature(fn).parameters)
-        given = {k: v for k, v in hyper.items() if k in names}
+        given = learner.named(learner.keywords(fn, len(args)), hyper)
         return learner._budgeted(lambda: _run_traced(lambda: fn(*args, **given), tracer, budgeted=True), what)
 
     what = "running the module"

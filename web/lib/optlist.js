@@ -76,11 +76,10 @@ export function optimizerList({ api = window.descentlab, catalog, opts, onChange
         if (base || optById[name].schedulable === false) delete o.schedule;
         render(); onChange();
       } });
-    // every built-in offers a copy today; an optimizer the catalog marks copyable=false says why (copy_note)
+    // the catalog's copyable: every optimizer the learner contract can express (all of them today)
     const copy = optById[o.name].copyable === false ? null : h("button", { type: "button", class: "button secondary small opt-copy", "aria-label": `Edit a copy of ${optById[o.name].title} (run ${i + 1})`,
       onclick: () => code.copyOf(o) }, "Edit a copy");
-    const note = copy || !optById[o.name].copy_note ? null : h("p", { class: "hint opt-copy-note" }, `No "Edit a copy": ${optById[o.name].copy_note}.`);
-    return { el: nameSel.el, actions: h("div", { class: "opt-code-actions" }, ...(copy ? [copy] : note ? [note] : [])) };
+    return { el: nameSel.el, actions: h("div", { class: "opt-code-actions" }, ...(copy ? [copy] : [])) };
   }
 
   // SAM's base optimizer (its lr and schedule), the schedule, clipping and a fork's origin.

@@ -34,11 +34,6 @@ _DROP_DECORATORS = {"lru_cache"}  # a cache changes time, never bits; the learne
 # (adamw's adam.update -> adam_update) so it cannot replace the copy's own.
 _CONTRACT = ("init", "update", "probe", "wants_hessian")
 
-# The extra optimizers a learner's code can copy: Sophia's update takes the loop's Hessian
-# (learner.py passes it), SAM's probe gives the point whose gradient update steps with,
-# Muon's init takes the network's weight blocks.
-COPYABLE_EXTRA = ("sam", "muon", "sophia")
-NOT_COPYABLE: dict = {}  # name -> why it offers no copy (shown next to it in the page); none today
 SAM_BASE = "sgd"  # a copy of SAM without a base names: the catalog's default base
 # A parameter of SAM's probe that the base's update also names (Adadelta's rho) is renamed
 # with this prefix in the copy, so each function keeps its own value (web/lib/optlist.js
@@ -47,10 +42,12 @@ PROBE_PREFIX = "sam_"
 
 
 def copyable(name: str) -> bool:
-    """Whether "Edit a copy" offers optimizer ``name``: every registered one, and :data:`COPYABLE_EXTRA`."""
-    from . import REGISTRY
+    """Whether "Edit a copy" offers optimizer ``name``: every registered and every extra one (Sophia's
+    update takes the loop's Hessian, SAM's probe gives the point whose gradient update steps with,
+    Muon's init takes the network's weight blocks: the learner contract passes each)."""
+    from . import EXTRA, REGISTRY
 
-    return name in REGISTRY or name in COPYABLE_EXTRA
+    return name in REGISTRY or name in EXTRA
 
 
 def source_copy(name: str, base: str | None = None, choices: dict | None = None) -> str:
@@ -59,7 +56,7 @@ def source_copy(name: str, base: str | None = None, choices: dict | None = None)
     Parameters
     ----------
     name : str
-        A registered optimizer or one of :data:`COPYABLE_EXTRA`.
+        A registered optimizer or an extra one (``optimizers.EXTRA``).
     base : str, optional
         SAM's base optimizer, a registered one (:data:`SAM_BASE` when omitted); the copy
         is SAM's ``probe`` and the base's ``init``/``update``.  Only SAM takes one.
@@ -76,7 +73,7 @@ def source_copy(name: str, base: str | None = None, choices: dict | None = None)
     from . import EXTRA, REGISTRY
 
     if not isinstance(name, str) or not copyable(name):
-        raise SpecError("name", f"must be one of {', '.join([*REGISTRY, *COPYABLE_EXTRA])}, got {name!r}")
+        raise SpecError("name", f"must be one of {', '.join([*REGISTRY, *EXTRA])}, got {name!r}")
     if name == "sam":
         base = SAM_BASE if base is None else base
         if not isinstance(base, str) or base not in REGISTRY:
@@ -89,7 +86,7 @@ def source_copy(name: str, base: str | None = None, choices: dict | None = None)
         module, title = (REGISTRY[name].module, REGISTRY[name].title) if name in REGISTRY else \
             (EXTRA[name], EXTRA[name].TITLE)
         blocks: dict = {}  # name in the copy -> source text, in order of first need
-        if name in COPYABLE_EXTRA and hasattr(module, "wants_hessian"):
+        if hasattr(module, "wants_hessian"):  # Sophia: the loop asks it when to pass a Hessian
             _need(module, "wants_hessian", "wants_hessian", blocks)
         _need(module, "update", "update", blocks)
         _need(module, "init", "init", blocks)
@@ -115,7 +112,7 @@ def _sam_copy(base: str) -> str:
     _need(sam, "probe", "probe", probe)
     text = probe.pop("probe")
     # the base's update would be given SAM's value of a shared name (Adadelta's rho): SAM's gets a prefix
-    for clash in sorted(set(_keywords(sam.probe, 2)) & set(info.defaults)):
+    for clash in sorted(learner.keywords(sam.probe, 2) & set(info.defaults)):
         text = re.sub(rf"\b{clash}\b", PROBE_PREFIX + clash, text)
     header = (f"# A copy of Descent Lab's {sam.TITLE} over {info.title}: edit it,\n"  # short lines: a phone shows ~40
               f"# give it a label, race it.\n"
@@ -125,10 +122,6 @@ def _sam_copy(base: str) -> str:
               f"# then gives update the gradient at params + ε.\n")
     between = f"# The base optimizer, {info.title}: it steps from params with the gradient at the probe point.\n"
     return header + (_joined(probe) + "\n\n" if probe else "") + text + "\n\n\n" + between + _joined(blocks)
-
-
-def _keywords(fn, positional: int) -> list:
-    return list(inspect.signature(fn).parameters)[positional:]
 
 
 def _with_choices(text: str, choices: dict, name: str, base: str | None) -> str:
