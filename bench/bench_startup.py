@@ -109,6 +109,7 @@ PAGE_ROWS = [
     ("first scene (mark)", lambda s: s["marks"].get("descentlab:first-scene")),
     ("interactive (mark)", lambda s: s["marks"].get("descentlab:interactive")),
     ("page: app module ran", lambda s: s["page"].get("module")),
+    ("worker script began", lambda s: (s.get("worker") or {}).get("began")),
     ("page: runtime downloaded", lambda s: s["page"].get("python")),
     ("page: NumPy stage began", lambda s: s["page"].get("numpy")),
     ("page: Descent Lab stage began", lambda s: s["page"].get("descentlab")),

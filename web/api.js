@@ -42,7 +42,8 @@
 //                                       "ready"; bytes: {runtime, packages: {loaded, total}}
 //                                       downloaded so far, null where nothing is downloaded)
 //   descentlab.loadTimings              once ready, ms per loading stage in the worker ({fetch,
-//                                       instantiate, numpy_load, numpy_import, ...}), else null
+//                                       instantiate, numpy_load, numpy_import, ...}, and began:
+//                                       when the worker's script started, ms since navigation), else null
 //   descentlab.snapshot                 once ready, {state, reason?, made}: whether the worker's
 //                                       interpreter came from the memory snapshot kept for this
 //                                       build ("used"), found none ("none"), refused a bad one
@@ -258,6 +259,8 @@ function onLoadMessage(state, msg) {
     state.isReady = true;
     state.version = msg.version;
     state.loadTimings = msg.timings || null;
+    // the worker's start on the page's clock (worker.js: `began` is absolute)
+    if (state.loadTimings && state.loadTimings.began) state.loadTimings.began -= performance.timeOrigin;
     state.snapshot = { ...(msg.snapshot || { state: "off" }), made: null };
     if (state.snapshot.state === "none" || state.snapshot.state === "rejected") makeSnapshotLater(state);
     state.loadState = { stage: "ready", fraction: 1 };

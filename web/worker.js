@@ -195,7 +195,9 @@ function yieldToEventLoop() {
 // files, then compile + instantiate + interpreter start (the rest of loadPyodide, which now
 // also fetches and installs both wheels alongside: see load()), NumPy's wheel loaded (~0
 // in the served app, unless loadPyodide failed to), NumPy imported, Descent Lab's wheel loaded and imported.
-const timings = {};
+// `began`: when this script started, in ms since the page's navigation once the page
+// subtracts its own timeOrigin (api.js): the worker's clock starts at its own creation.
+const timings = { began: performance.timeOrigin + performance.now() };
 let lapFrom = performance.now();
 function lap(name) { const now = performance.now(); timings[name] = now - lapFrom; lapFrom = now; }
 // When the runtime's own files had arrived (Resource Timing; 0 where the worker cannot see it).
