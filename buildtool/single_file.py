@@ -6,10 +6,15 @@
 - Pyodide, the wheels, the lock and the stdlib as base64 text (gzip first where that
   helps: the wasm and asm.js shrink ~3-5x; zips and wheels are compressed already).
 - The scenes computed at build time (dist/scenes/) as inert <script>s (web/instant.js).
-- A small classic bootstrap (web/single/bootstrap.js) turns them into Blob URLs and
-  starts the worker from a Blob: web/single/worker-prelude.js answers Pyodide's fetch()
-  and importScripts() for descentlab-embedded:/ from those bytes, checks each file's
-  sha256 integrity as the server build does, then runs the ordinary worker.js.
+- The main worker starts from the <head> (web/single/early-worker.js), from a Blob:
+  web/single/worker-prelude.js answers Pyodide's fetch() and importScripts() for
+  descentlab-embedded:/ from the embedded bytes, checks each file's sha256 integrity as the
+  server build does, then runs the ordinary worker.js. A small classic bootstrap at the end
+  (web/single/bootstrap.js) posts it those bytes once parsed, and makes the Blob the later
+  workers start from.
+- The page's modules run from an async module script placed before the assets, so the
+  precomputed first picture is drawn while the parser is still reading them (a plain module
+  script would wait for the whole document).
 
 The bundler is a few regular expressions, not a JavaScript parser: web/ is written so
 they suffice (plain relative imports, one stylesheet link, one module script).
@@ -34,20 +39,23 @@ STYLESHEET_RE = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
 HEAD_LINK_RE = re.compile(r'\s*<link rel="(?:manifest|apple-touch-icon)"[^>]*>|\s*<link rel="icon" href="icons/[^"]*"[^>]*>')
 APP_SCRIPT_RE = re.compile(r'<script type="module" src="app.js"></script>')
 # index.html's first script starts the worker from worker.js; the one file starts its own
-# from a Blob (web/single/bootstrap.js), so that script is left out.
+# from a Blob (web/single/early-worker.js) in its place.
 EARLY_WORKER_RE = re.compile(r'\s*<script id="descentlab-early-worker">.*?</script>', re.S)
 # URL-safe in a data: URL inside JSON inside <script>: no %, #, <, >, quotes, backslash, controls.
 DATA_URL_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in '%#<>"\\')
 ASSET_TYPES = {".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json",
                ".zip": "application/zip", ".whl": "application/zip"}
 # The runtime files the embedded worker asks for; the lock adds its wheels.
+# The page's modules start here, after the scenes, before the assets (see the docstring).
+APP_MODULE = f'<script type="module" async>import "{MODULE_PREFIX}app.js";</script>'
 RUNTIME_ASSETS = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
 
 
 def single_file_html(out: Path, cache: Path) -> bytes:
     """The single-file app built from the finished site in `out`."""
     html = _inline_page((out / "index.html").read_text(encoding="utf-8"), out)
-    tail = "\n".join(_scene_blocks(out) + _asset_blocks(out, cache)) + f"\n<script>\n{_bootstrap(out)}</script>\n"
+    tail = "\n".join(_scene_blocks(out) + [APP_MODULE] + _asset_blocks(out, cache)) \
+        + f"\n<script>\n{_single_script('bootstrap.js', out)}</script>\n"
     if html.count("</body>") != 1:
         raise BuildError("index.html: expected one </body>")
     return html.replace("</body>", tail + "</body>").encode()
@@ -64,15 +72,16 @@ def _inline_page(html: str, out: Path) -> str:
     if n == 0:
         raise BuildError("index.html: no stylesheet <link> to inline")
     html = HEAD_LINK_RE.sub("", html)
-    html = EARLY_WORKER_RE.sub("", html)
+    early = f'\n  <script id="descentlab-early-worker">\n{_single_script("early-worker.js", out)}</script>'
+    html, n = EARLY_WORKER_RE.subn(lambda _: early, html)
+    if n != 1:
+        raise BuildError('index.html: expected one <script id="descentlab-early-worker">')
 
     imports = {name: "data:text/javascript;charset=utf-8," + urllib.parse.quote(src, safe=DATA_URL_SAFE)
                for name, src in bundle_modules(out).items()}
     importmap = json.dumps({"imports": imports}, separators=(",", ":"))
     html, n = APP_SCRIPT_RE.subn(
-        lambda _: (f'{editor_inline_html(out)}\n'
-                   f'  <script type="importmap">{importmap}</script>\n'
-                   f'  <script type="module">import "{MODULE_PREFIX}app.js";</script>'), html)
+        lambda _: f'{editor_inline_html(out)}\n  <script type="importmap">{importmap}</script>', html)
     if n != 1:
         raise BuildError('index.html: expected one <script type="module" src="app.js">')
     return html
@@ -148,16 +157,16 @@ def _inert(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
-def _bootstrap(out: Path) -> str:
-    """web/single/bootstrap.js with its placeholders filled: the embedded base URL, the
-    worker prelude and worker.js."""
-    boot = (WEB / "single" / "bootstrap.js").read_text(encoding="utf-8")
+def _single_script(name: str, out: Path) -> str:
+    """web/single/<name> (bootstrap.js, early-worker.js) with its placeholders filled: the
+    embedded base URL, the worker prelude and worker.js."""
+    boot = (WEB / "single" / name).read_text(encoding="utf-8")
     prelude = (WEB / "single" / "worker-prelude.js").read_text(encoding="utf-8")
     worker = (out / "worker.js").read_text(encoding="utf-8")
     for key, value in (("BASE", EMBED_BASE), ("PRELUDE", prelude), ("WORKER", worker)):
         marker = f'/*@{key}@*/""'
         if marker not in boot:
-            raise BuildError(f"web/single/bootstrap.js has no {marker} placeholder")
+            raise BuildError(f"web/single/{name} has no {marker} placeholder")
         boot = boot.replace(marker, _js_literal(value))
     return boot
 

@@ -71,14 +71,15 @@
 // "descentlab:snapshot" (descentlab.snapshot once one was made) (all of the main worker), "descentlab:code-worker" {state: "loading" | "ready" |
 // "restarted", reason?} (the code worker's).
 
-// The single-file build (dist/descentlab.html) starts the worker from a Blob URL it sets first.
-const WORKER_URL = globalThis.DESCENTLAB_WORKER_URL || new URL("./worker.js", import.meta.url);
+// The single-file build (dist/descentlab.html) starts its later workers from a Blob URL its
+// bootstrap sets once the page is parsed (its main worker is an early one, adopted below).
+const workerUrl = () => globalThis.DESCENTLAB_WORKER_URL || new URL("./worker.js", import.meta.url);
 // A served build tells its workers its build id in their name ("descentlab@<id>"; not in the
 // URL: a worker served by the service worker gets the cached response's URL, without a query):
 // they keep the interpreter's memory snapshot under it (web/worker.js). None for "dev", the
 // one-file app, ?snapshot=0 on the page, or the code worker (named "descentlab-code" alone).
 const BUILD = (globalThis.document && document.querySelector('meta[name="descentlab-build"]') || {}).content || "dev";
-const SNAPSHOTS = !globalThis.DESCENTLAB_WORKER_URL && BUILD !== "dev"
+const SNAPSHOTS = !globalThis.DESCENTLAB_SINGLE_FILE && !globalThis.DESCENTLAB_WORKER_URL && BUILD !== "dev"
   && new URLSearchParams(globalThis.location ? location.search : "").get("snapshot") !== "0";
 const workerName = (role) => (SNAPSHOTS ? `${role}@${BUILD}` : role);
 // The snapshot is made once the page is interactive (the mark) or this long after ready.
@@ -159,7 +160,7 @@ function adoptEarlyWorker() {
   const early = globalThis.DESCENTLAB_EARLY_WORKER;
   if (!early) return null;
   delete globalThis.DESCENTLAB_EARLY_WORKER;
-  if (globalThis.DESCENTLAB_WORKER_URL || early.name !== workerName("descentlab")) {
+  if (early.name !== workerName("descentlab")) {
     early.worker.terminate();
     return null;
   }
@@ -169,8 +170,8 @@ function adoptEarlyWorker() {
 // role: "main" (current), "helper" (runParallel) or "code" (learner code)
 function startWorker(role = "main") {
   const early = role === "main" ? adoptEarlyWorker() : null;
-  const worker = early ? early.worker : role === "code" ? new Worker(WORKER_URL, { name: CODE_WORKER_NAME })
-    : new Worker(WORKER_URL, { name: workerName("descentlab") });
+  const worker = early ? early.worker : role === "code" ? new Worker(workerUrl(), { name: CODE_WORKER_NAME })
+    : new Worker(workerUrl(), { name: workerName("descentlab") });
   const helper = role === "helper";
   const state = {
     worker,
@@ -351,7 +352,7 @@ function restart(state, reason) {
 function makeSnapshotLater(state) {
   const start = () => {
     if (state.snapshotMaker || state !== current) return;
-    const maker = new Worker(WORKER_URL, { name: workerName("descentlab-snapshot") });
+    const maker = new Worker(workerUrl(), { name: workerName("descentlab-snapshot") });
     state.snapshotMaker = maker;
     const done = (made) => {
       maker.terminate();

@@ -4,10 +4,12 @@
 // asks for: pyodide.asm.js, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json, the
 // wheels) from the bytes embedded in the HTML file, verifying the sha256 integrity that
 // Pyodide passes for each wheel, as a server build does. Then it runs worker.js as is;
-// messages that arrive before that are held and replayed.
+// messages that arrive before that are held and replayed. The main worker starts before the
+// page has read its assets (web/single/early-worker.js): its `assets` is null until the
+// page's message {type: "descentlab-assets", assets} brings them (web/single/bootstrap.js).
 (() => {
   "use strict";
-  const E = self.DESCENTLAB_EMBEDDED;  // {base, worker: source, assets: {name: {type, gzip, data: base64}}}
+  const E = self.DESCENTLAB_EMBEDDED;  // {base, worker: source, assets: {name: {type, gzip, data: base64}} | null}
   const nativeFetch = self.fetch.bind(self);
   const nativeImportScripts = self.importScripts.bind(self);
   const pending = new Map();           // name -> Promise<Uint8Array>
@@ -66,12 +68,23 @@
 
   // Unreadable messages ("messageerror") are held too, in order: worker.js numbers every
   // message it receives, and the page matches replies by that number.
+  const assetsHere = E.assets ? Promise.resolve() : new Promise((resolve) => {
+    const take = (event) => {
+      if (!event.data || event.data.type !== "descentlab-assets") return;
+      event.stopImmediatePropagation();   // the page's, not a request: worker.js never sees it
+      self.removeEventListener("message", take);
+      E.assets = event.data.assets;
+      resolve();
+    };
+    self.addEventListener("message", take);   // before `hold`: listeners run in this order
+  });
   const held = [];
   const hold = (event) => held.push(event);
   self.addEventListener("message", hold);
   self.addEventListener("messageerror", hold);
-  bytesOf("pyodide.asm.wasm");          // start the biggest unpacking at once
   (async () => {
+    await assetsHere;
+    bytesOf("pyodide.asm.wasm");        // start the biggest unpacking at once
     for (const name of ["pyodide.js", "pyodide.asm.js"]) {
       const blob = new Blob([await bytesOf(name)], { type: "text/javascript" });
       pending.delete(name);
