@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:  # buildtool/ sits at the repo root, beside pywasm
     sys.path.insert(0, str(ROOT))
 
 from buildtool import bytecode  # noqa: E402
-from buildtool.common import cache_dir  # noqa: E402
+from buildtool.common import BuildError, cache_dir  # noqa: E402
 from buildtool.dist import build  # noqa: E402
 from buildtool.pyodide import NUMPY_WHEEL, PINNED, STDLIB_ZIP, prepare_assets  # noqa: E402
 
@@ -187,3 +187,21 @@ def test_compiling_twice_under_node_gives_the_same_bytes(tmp_path, official):
     assert runs[0] == runs[1]
     pyc = _entries(runs[0])["pkg/__pycache__/mod.cpython-312.pyc"]
     assert pyc[:4] == MAGIC_312 and pyc[8:16] == _source_hash_312(MOD_SOURCE)
+
+
+def test_without_node_the_build_ships_the_archives_as_they_are(tmp_path, monkeypatch, capsys, official):
+    monkeypatch.setattr(bytecode, "_node", lambda: None)
+    data = (official / STDLIB_ZIP).read_bytes()
+    out = bytecode.compile_all(tmp_path, official, {STDLIB_ZIP: (data, "replace", bytecode.STDLIB_PREFIX)})
+    assert out == {STDLIB_ZIP: data}
+    assert "Node.js not found" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="the build compiles with Pyodide under Node")
+def test_a_failed_compile_stops_the_build_with_node_s_message(tmp_path):
+    """A runtime directory without Pyodide: the build stops and says why, nothing is cached."""
+    _small_wheel(tmp_path / "in.whl")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BuildError, match="compiling to bytecode failed.*pyodide.js"):
+        bytecode.compile_all(tmp_path, tmp_path / "empty", {"w.whl": ((tmp_path / "in.whl").read_bytes(), "beside", "/")})
+    assert not any((tmp_path / "bytecode").iterdir())
