@@ -45,9 +45,9 @@ EARLY_WORKER_RE = re.compile(r'\s*<script id="descentlab-early-worker">.*?</scri
 DATA_URL_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in '%#<>"\\')
 ASSET_TYPES = {".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json",
                ".zip": "application/zip", ".whl": "application/zip"}
-# The runtime files the embedded worker asks for; the lock adds its wheels.
 # The page's modules start here, after the scenes, before the assets (see the docstring).
 APP_MODULE = f'<script type="module" async>import "{MODULE_PREFIX}app.js";</script>'
+# The runtime files the embedded worker asks for; the lock adds its wheels.
 RUNTIME_ASSETS = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
 
 
@@ -55,7 +55,7 @@ def single_file_html(out: Path, cache: Path) -> bytes:
     """The single-file app built from the finished site in `out`."""
     html = _inline_page((out / "index.html").read_text(encoding="utf-8"), out)
     tail = "\n".join(_scene_blocks(out) + [APP_MODULE] + _asset_blocks(out, cache)) \
-        + f"\n<script>\n{_single_script('bootstrap.js', out)}</script>\n"
+        + f"\n<script>\n{(WEB / 'single' / 'bootstrap.js').read_text(encoding='utf-8')}</script>\n"
     if html.count("</body>") != 1:
         raise BuildError("index.html: expected one </body>")
     return html.replace("</body>", tail + "</body>").encode()
@@ -158,8 +158,8 @@ def _inert(text: str) -> str:
 
 
 def _single_script(name: str, out: Path) -> str:
-    """web/single/<name> (bootstrap.js, early-worker.js) with its placeholders filled: the
-    embedded base URL, the worker prelude and worker.js."""
+    """web/single/<name> (early-worker.js) with its placeholders filled: the embedded base
+    URL, the worker prelude and worker.js."""
     boot = (WEB / "single" / name).read_text(encoding="utf-8")
     prelude = (WEB / "single" / "worker-prelude.js").read_text(encoding="utf-8")
     worker = (out / "worker.js").read_text(encoding="utf-8")

@@ -9,7 +9,6 @@ the hash of exactly the official source); compiling twice under Node gives the s
 from __future__ import annotations
 
 import _imp
-import base64
 import hashlib
 import io
 import json
@@ -29,6 +28,7 @@ from buildtool import bytecode  # noqa: E402
 from buildtool.common import BuildError, cache_dir  # noqa: E402
 from buildtool.dist import build  # noqa: E402
 from buildtool.pyodide import NUMPY_WHEEL, PINNED, STDLIB_ZIP, prepare_assets  # noqa: E402
+from buildtool.wheel import _record_hash  # noqa: E402  (a RECORD line's hash, as our wheel writes it)
 
 # CPython 3.12's bytecode magic (Lib/importlib/_bootstrap_external.py: MAGIC_NUMBER, 3531),
 # the interpreter inside Pyodide 0.27.7; and PEP 552's flags word of an unchecked hash pyc.
@@ -39,10 +39,6 @@ UNCHECKED_HASH = 0b01
 def _source_hash_312(source: bytes) -> bytes:
     """The hash a 3.12 pyc carries for `source` (importlib.util.source_hash keys it by magic)."""
     return _imp.source_hash(int.from_bytes(MAGIC_312, "little"), source)
-
-
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def _entries(data: bytes) -> dict[str, bytes]:

@@ -79,7 +79,7 @@ const workerUrl = () => globalThis.DESCENTLAB_WORKER_URL || new URL("./worker.js
 // they keep the interpreter's memory snapshot under it (web/worker.js). None for "dev", the
 // one-file app, ?snapshot=0 on the page, or the code worker (named "descentlab-code" alone).
 const BUILD = (globalThis.document && document.querySelector('meta[name="descentlab-build"]') || {}).content || "dev";
-const SNAPSHOTS = !globalThis.DESCENTLAB_SINGLE_FILE && !globalThis.DESCENTLAB_WORKER_URL && BUILD !== "dev"
+const SNAPSHOTS = !globalThis.DESCENTLAB_SINGLE_FILE && BUILD !== "dev"
   && new URLSearchParams(globalThis.location ? location.search : "").get("snapshot") !== "0";
 const workerName = (role) => (SNAPSHOTS ? `${role}@${BUILD}` : role);
 // The snapshot is made once the page is interactive (the mark) or this long after ready.

@@ -4,17 +4,12 @@
 // started from the <head>, which waits for them. For the workers started later (the code
 // worker, runParallel's helpers, a restarted main worker) it builds one Blob holding
 // everything: the assets, worker.js and web/single/worker-prelude.js, which serves
-// Pyodide's files from them; api.js starts those from window.DESCENTLAB_WORKER_URL.
+// Pyodide's files from them (the code early-worker.js's DESCENTLAB_WORKER_SOURCE writes);
+// api.js starts those from window.DESCENTLAB_WORKER_URL.
 // (A worker of a file:// page cannot fetch the page's Blob URLs, so everything travels inside.)
 (() => {
   "use strict";
-  const BASE = /*@BASE@*/"";          // the URL prefix Pyodide is told to load from
-  const PRELUDE = /*@PRELUDE@*/"";    // web/single/worker-prelude.js
-  const WORKER = /*@WORKER@*/"";      // worker.js, unchanged
-  const parts = [
-    `self.DESCENTLAB_BASE_URL = ${JSON.stringify(BASE)};\n`,
-    `self.DESCENTLAB_EMBEDDED = {base: ${JSON.stringify(BASE)}, worker: ${JSON.stringify(WORKER)}, assets: {\n`,
-  ];
+  const parts = ["{\n"];   // the assets as a JavaScript object literal, for the later workers' code
   const assets = {};
   for (const el of document.querySelectorAll('script[type="application/x-descentlab-asset"]')) {
     const asset = { type: el.dataset.type, gzip: el.dataset.gzip === "1", data: el.textContent };
@@ -24,9 +19,9 @@
       `gzip: ${asset.gzip}, data: "`, asset.data, `"},\n`);
     el.remove();
   }
-  parts.push("}};\n", PRELUDE);
-  window.DESCENTLAB_SINGLE_FILE = true;
-  window.DESCENTLAB_WORKER_URL = URL.createObjectURL(new Blob(parts, { type: "text/javascript" }));
+  parts.push("}");
+  const code = window.DESCENTLAB_WORKER_SOURCE(...parts);   // early-worker.js
+  window.DESCENTLAB_WORKER_URL = URL.createObjectURL(new Blob(code, { type: "text/javascript" }));
   const waiting = window.DESCENTLAB_AWAITS_ASSETS;
   delete window.DESCENTLAB_AWAITS_ASSETS;
   if (waiting) waiting.postMessage({ type: "descentlab-assets", assets });

@@ -10,13 +10,19 @@
   const BASE = /*@BASE@*/"";          // the URL prefix Pyodide is told to load from
   const PRELUDE = /*@PRELUDE@*/"";    // web/single/worker-prelude.js
   const WORKER = /*@WORKER@*/"";      // worker.js, unchanged
+  // The code of a worker of this file, as Blob parts: `assets` is the JavaScript text of the
+  // embedded assets' object literal (in parts), or "null" while the page is still reading
+  // them. bootstrap.js writes the later workers' code with it too.
+  const workerSource = (...assets) => [
+    `self.DESCENTLAB_BASE_URL = ${JSON.stringify(BASE)};\n`,
+    `self.DESCENTLAB_EMBEDDED = {base: ${JSON.stringify(BASE)}, worker: ${JSON.stringify(WORKER)}, assets: `,
+    ...assets, "};\n", PRELUDE,
+  ];
+  window.DESCENTLAB_WORKER_SOURCE = workerSource;
   window.DESCENTLAB_SINGLE_FILE = true;
   try {
-    const code = `self.DESCENTLAB_BASE_URL = ${JSON.stringify(BASE)};\n`
-      + `self.DESCENTLAB_EMBEDDED = {base: ${JSON.stringify(BASE)}, worker: ${JSON.stringify(WORKER)}, assets: null};\n`
-      + PRELUDE;
     const name = "descentlab";
-    const worker = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })), { name });
+    const worker = new Worker(URL.createObjectURL(new Blob(workerSource("null"), { type: "text/javascript" })), { name });
     const early = { worker, name, events: [] };
     worker.onmessage = worker.onerror = worker.onmessageerror = (event) => {
       if (event.type === "error") event.preventDefault();   // api.js reports it once it adopts
