@@ -1,6 +1,7 @@
 """What every step of the build shares: the repo's paths, errors, hashing and safe writes."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -111,3 +112,17 @@ def apt_install(packages: list[str]) -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *packages], check=True, env=env)
+
+
+def gzip_cached(data: bytes, cache: Path) -> bytes:
+    """gzip -9 with mtime 0 (deterministic); big results cached by the input's sha256."""
+    if len(data) < 1 << 20:
+        return gzip.compress(data, 9, mtime=0)
+    gz_dir = cache / "gzip"
+    gz_dir.mkdir(exist_ok=True)
+    path = gz_dir / f"{sha256_bytes(data)}.gz"
+    if path.exists():
+        return path.read_bytes()
+    packed = gzip.compress(data, 9, mtime=0)
+    put(path, packed)
+    return packed

@@ -16,6 +16,7 @@ from pathlib import Path
 from .common import (DATASETS, DIST, WEB, BuildError, cache_dir, copy, log, put, sha256_bytes,
                      sha256_file, src_dir, tree)
 from . import bytecode, editor, scenes
+from .archive import archive_name, wheel_to_archive
 from .lock import make_lock, requirement_names
 from .pyodide import CORE_FILES, NUMPY_WHEEL, PINNED, STDLIB_ZIP, prepare_assets
 from .single_file import single_file_html
@@ -58,10 +59,11 @@ def build(quiet: bool = False, out: Path | None = None, single_file: bool = True
 
 
 def _ship_runtime(out: Path, cache: Path, keep: dict) -> tuple[int, str]:
-    """Pyodide's files, our wheel and the lock. Returns (files changed, our version).
+    """Pyodide's files, NumPy and our package, and the lock. Returns (files changed, our version).
 
-    The stdlib zip and both wheels ship compiled to bytecode (bytecode.py); the other runtime
-    files are the official ones, copied as they are."""
+    The stdlib zip and both wheels ship compiled to bytecode (bytecode.py), each wheel as the
+    archive the page installs from (archive.py); the other runtime files are the official
+    ones, copied as they are."""
     assets, npm_lock = prepare_assets(cache)
     pyproject = read_pyproject()
     version, wheel_name, wheel = build_wheel(src_dir(), pyproject)
@@ -74,13 +76,16 @@ def _ship_runtime(out: Path, cache: Path, keep: dict) -> tuple[int, str]:
         if name not in archives:
             changed += copy(assets / name, out / name)
             keep[name] = PINNED[name]
+    packages = {"numpy": NUMPY_WHEEL, PACKAGE: wheel_name}
     for name, data in bytecode.compile_all(cache, assets, archives).items():
+        if name in packages.values():  # a wheel ships as the archive the page installs from
+            name, data = archive_name(name), wheel_to_archive(data, cache)
         changed += put(out / name, data)
         keep[name] = sha256_bytes(data)
 
     depends = requirement_names(pyproject["project"].get("dependencies", []))
-    lock = make_lock(npm_lock, wheel_name, keep[wheel_name], version, depends,
-                     shipped_sha={"numpy": keep[NUMPY_WHEEL]})
+    lock = make_lock(npm_lock, version, depends,
+                     {p: (archive_name(w), keep[archive_name(w)]) for p, w in packages.items()})
     changed += put(out / "pyodide-lock.json", lock)
     keep["pyodide-lock.json"] = sha256_bytes(lock)
     return changed, version

@@ -16,7 +16,6 @@ MIME_TYPES = {
     ".js": "text/javascript",
     ".mjs": "text/javascript",
     ".json": "application/json",
-    ".whl": "application/octet-stream",
     ".zip": "application/zip",
     ".gz": "application/gzip",
     ".html": "text/html; charset=utf-8",

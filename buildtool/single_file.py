@@ -22,14 +22,13 @@ they suffice (plain relative imports, one stylesheet link, one module script).
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import os
 import re
 import urllib.parse
 from pathlib import Path
 
-from .common import WEB, BuildError, put, sha256_bytes
+from .common import WEB, BuildError, gzip_cached
 from .editor import EDITOR_MODULE, inline_html as editor_inline_html
 
 EMBED_BASE = "descentlab-embedded:/"      # never fetched: the worker answers it from the file
@@ -44,7 +43,7 @@ EARLY_WORKER_RE = re.compile(r'\s*<script id="descentlab-early-worker">.*?</scri
 # URL-safe in a data: URL inside JSON inside <script>: no %, #, <, >, quotes, backslash, controls.
 DATA_URL_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in '%#<>"\\')
 ASSET_TYPES = {".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json",
-               ".zip": "application/zip", ".whl": "application/zip"}
+               ".zip": "application/zip", ".gz": "application/gzip"}
 # The page's modules start here, after the scenes, before the assets (see the docstring).
 APP_MODULE = f'<script type="module" async>import "{MODULE_PREFIX}app.js";</script>'
 # The runtime files the embedded worker asks for; the lock adds its wheels.
@@ -123,7 +122,7 @@ def _asset_blocks(out: Path, cache: Path) -> list[str]:
     blocks = []
     for name in names:
         data = (out / name).read_bytes()
-        packed = _gzip_cached(data, cache)
+        packed = gzip_cached(data, cache)
         gz = len(packed) < 0.95 * len(data)
         payload = base64.b64encode(packed if gz else data).decode()
         mime = ASSET_TYPES.get(os.path.splitext(name)[1], "application/octet-stream")
@@ -174,17 +173,3 @@ def _single_script(name: str, out: Path) -> str:
 def _js_literal(text: str) -> str:
     """A JavaScript string literal safe inside an inline <script>."""
     return json.dumps(text).replace("<", "\\u003c")
-
-
-def _gzip_cached(data: bytes, cache: Path) -> bytes:
-    """gzip -9 with mtime 0 (deterministic); big results cached by the input's sha256."""
-    if len(data) < 1 << 20:
-        return gzip.compress(data, 9, mtime=0)
-    gz_dir = cache / "gzip"
-    gz_dir.mkdir(exist_ok=True)
-    path = gz_dir / f"{sha256_bytes(data)}.gz"
-    if path.exists():
-        return path.read_bytes()
-    packed = gzip.compress(data, 9, mtime=0)
-    put(path, packed)
-    return packed

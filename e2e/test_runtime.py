@@ -55,11 +55,11 @@ def test_page_loads_ready_offline(page, page_watch, server):
     assert page.title() == "Descent Lab"
     assert page.locator("#loading").is_hidden()
     assert page.locator("#status").inner_text() == f"Ready — Descent Lab v{descentlab.__version__}"
-    # Everything came from our server, the worker's wasm and wheels included.
+    # Everything came from our server, the worker's wasm and both packages' archives included.
     fetched = {u.rsplit("/", 1)[-1] for u in page_watch.requests}
     assert {"pyodide.asm.wasm", "pyodide-lock.json", "worker.js"} <= fetched, fetched
-    assert any(name.startswith("numpy-") for name in fetched), fetched
-    assert any(name.startswith("descentlab-") and name.endswith(".whl") for name in fetched), fetched
+    assert any(name.startswith("numpy-") and name.endswith(".tar.gz") for name in fetched), fetched
+    assert any(name.startswith("descentlab-") and name.endswith(".tar.gz") for name in fetched), fetched
     assert all(u.startswith(server) or u.startswith("data:") for u in page_watch.requests)
 
 
@@ -177,14 +177,15 @@ def test_worker_restart_recovers(page, browser_run):
     page.locator("#loading").wait_for(state="hidden")
 
 
-def test_tampered_wheel_is_refused(browser, server, dist):
-    """Pyodide fetches each wheel with the lock's sha256 as integrity: a changed byte stops the load."""
-    wheel = next(dist.glob("descentlab-*.whl"))
-    tampered = bytearray(wheel.read_bytes())
+def test_tampered_package_is_refused(browser, server, dist):
+    """The worker fetches each package's archive with the lock's sha256 as integrity: a changed
+    byte stops the load, at the stage of that package, with the file named."""
+    archive = next(dist.glob("descentlab-*.tar.gz"))
+    tampered = bytearray(archive.read_bytes())
     tampered[-10] ^= 0xFF
     context = browser.new_context()
     try:
-        context.route("**/descentlab-*.whl", lambda route: route.fulfill(
+        context.route("**/descentlab-*.tar.gz", lambda route: route.fulfill(
             status=200, body=bytes(tampered), content_type="application/octet-stream"))
         page = context.new_page()
         page.goto(server)
@@ -192,7 +193,7 @@ def test_tampered_wheel_is_refused(browser, server, dist):
         assert page.evaluate("() => window.descentlab.loadState.stage") == "descentlab"
         assert "Descent Lab failed" in page.locator("#loading-stage").inner_text()
         out = page.evaluate(SETTLE_JS, [LANDSCAPE_SPEC, 10_000])
-        assert out["ok"] is False and "descentlab" in out["message"]
+        assert out["ok"] is False and archive.name in out["message"], out
     finally:
         context.close()
 
@@ -302,7 +303,7 @@ def test_loading_shows_bytes_then_stages(browser, server, dist):
         assert loaded == sorted(loaded), loaded
     files = json.loads((dist / "build-info.json").read_text())["files"]
     runtime_size = sum(files[n]["size"] for n in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"))
-    wheel_size = sum(f["size"] for n, f in files.items() if n.endswith(".whl"))
+    wheel_size = sum(f["size"] for n, f in files.items() if n.endswith(".tar.gz"))
     assert runtime[-1] == {"loaded": runtime_size, "total": runtime_size}
     assert packages[-1] == {"loaded": wheel_size, "total": wheel_size}
     assert len({c["loaded"] for c in runtime}) >= 3, "runtime bytes were reported all at once"

@@ -192,9 +192,10 @@ function yieldToEventLoop() {
 
 // How long each loading stage took (ms, this worker's clock), sent with "ready" so the page
 // can show the breakdown (descentlab.startup, bench/bench_startup.py): fetch of the runtime's
-// files, then compile + instantiate + interpreter start (the rest of loadPyodide, which now
-// also fetches and installs both wheels alongside: see load()), NumPy's wheel loaded (~0
-// in the served app, unless loadPyodide failed to), NumPy imported, Descent Lab's wheel loaded and imported.
+// files, then compile + instantiate + interpreter start (the rest of loadPyodide; both
+// packages' archives arrive alongside: see load()), NumPy's files written (and, in the
+// one-file app, unpacked from the page first), NumPy imported, Descent Lab's files written
+// and Descent Lab imported.
 // `began`: when this script started, in ms since the page's navigation once the page
 // subtracts its own timeOrigin (api.js): the worker's clock starts at its own creation.
 const timings = { began: performance.timeOrigin + performance.now() };
@@ -213,7 +214,7 @@ function fetchedBy(start) {
 // to count its bytes as they arrive, while Pyodide gets the original untouched: its URL (the
 // wasm code cache keys on it), its streaming compile and the sha256 integrity of each wheel
 // stay as they were. Pyodide's asm.js comes by importScripts and is not counted.
-const BYTE_GROUPS = [["runtime", /pyodide\.asm\.wasm$|python_stdlib\.zip$|pyodide-lock\.json$/], ["packages", /\.whl$/]];
+const BYTE_GROUPS = [["runtime", /pyodide\.asm\.wasm$|python_stdlib\.zip$|pyodide-lock\.json$/], ["packages", /\.tar\.gz$/]];
 const PROGRESS_EVERY_MS = 100;     // at most this often a byte count is posted
 // The share of the bar each stage fills when it ends: bytes first, then each stage named.
 const STAGE_END = { runtime: 0.55, python: 0.75, numpy: 0.9, descentlab: 1, sandbox: 1 };
@@ -265,10 +266,13 @@ function bytesArrived() {
 function countBytes() {
   if (!progress.bytes) return () => {};
   const inner = self.fetch;
+  const counted = new Set();   // a file read twice (the lock: Pyodide's and ours) counts once
   self.fetch = async (input, init) => {
     const response = await inner(input, init);
-    const group = groupOf(input instanceof Request ? input.url : String(input));
-    if (!group || !response.ok || !response.body) return response;
+    const url = input instanceof Request ? input.url : String(input);
+    const group = groupOf(url);
+    if (!group || !response.ok || !response.body || counted.has(url)) return response;
+    counted.add(url);
     const counter = progress.bytes[group];
     counter.total += Number(response.headers.get("Content-Length")) || 0;
     const reader = response.clone().body.getReader();
@@ -284,6 +288,139 @@ function countBytes() {
     return response;
   };
   return () => { self.fetch = inner; };
+}
+
+// ---------------------------------------------------------------- packages
+// NumPy and Descent Lab ship as gzipped ustar archives of their wheels' files
+// (buildtool/archive.py), named with their sha256 in pyodide-lock.json. Each is fetched with
+// that sha256 as the fetch integrity and inflated by the browser's own gzip on a thread of
+// its own (the unpacker) while this one starts the interpreter, then written into
+// site-packages from JavaScript. Pyodide's loadPackage unzips a wheel with Python's zipfile
+// inside wasm (0.33 s of every start for NumPy's), and inflating on this thread would wait
+// for the interpreter's start, which holds the thread. The compiled extensions load when
+// `import numpy` opens them (a worker may compile wasm synchronously), as after Pyodide's own
+// unpackArchive.
+// pyodide-lock.json's packages: {name: {file_name, sha256 (hex), ...}}.
+async function lockedPackages() {
+  const response = await fetch(BASE_URL + "pyodide-lock.json");
+  if (!response.ok) throw new Error(`pyodide-lock.json: HTTP ${response.status}`);
+  return (await response.json()).packages;
+}
+
+// Fetch `url` with `integrity` and gunzip it; onBytes(n, total) as the gzipped bytes arrive.
+// Self-contained: the unpacker runs this very function from its source.
+async function fetchInflated(url, integrity, onBytes) {
+  const response = await fetch(url, { integrity });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  onBytes(0, Number(response.headers.get("Content-Length")) || 0);
+  const counter = new TransformStream({ transform(chunk, out) { onBytes(chunk.byteLength, 0); out.enqueue(chunk); } });
+  const inflated = response.body.pipeThrough(counter).pipeThrough(new DecompressionStream("gzip"));
+  return new Response(inflated).arrayBuffer();
+}
+
+// The unpacker's whole life: {name, url, integrity} in; {name, loaded, total} as bytes
+// arrive, then {name, buffer} (transferred) or {name, error}.
+function unpackerMain() {
+  self.onmessage = async ({ data: { name, url, integrity } }) => {
+    try {
+      const buffer = await fetchInflated(url, integrity, (loaded, total) => self.postMessage({ name, loaded, total }));
+      self.postMessage({ name, buffer }, [buffer]);
+    } catch (e) {
+      self.postMessage({ name, error: String((e && e.message) || e) });
+    }
+  };
+}
+
+// fetchArchive(packages, name) for this load: on the unpacker's thread when this worker can
+// start one (the served app), else here (the one-file app, whose files come from the page
+// through this thread's fetch: web/single/worker-prelude.js).
+function archiveFetcher(offThread) {
+  let unpacker = null;
+  if (offThread && typeof Worker === "function") {
+    try {
+      const source = `"use strict";\n${fetchInflated}\n(${unpackerMain})();\n`;
+      unpacker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), { name: "descentlab-unpacker" });
+    } catch (e) {
+      console.warn(`descentlab: no unpacker thread (${errorText(e)}); the packages are inflated on the worker's own`);
+    }
+  }
+  const waiting = new Map();   // name -> {resolve, reject}
+  if (unpacker) {
+    const counter = progress.bytes && progress.bytes.packages;
+    unpacker.onmessage = ({ data }) => {
+      const job = waiting.get(data.name);
+      if (data.buffer) job.resolve(new Uint8Array(data.buffer));
+      else if (data.error !== undefined) job.reject(new Error(data.error));
+      else if (counter && !progress.over) {
+        counter.loaded += data.loaded;
+        counter.total += data.total;
+        bytesArrived();
+      }
+    };
+    unpacker.onerror = (event) => {
+      event.preventDefault();
+      for (const job of waiting.values()) job.reject(new Error(`the unpacker failed (${event.message || "no reason given"})`));
+    };
+  }
+  const fetchArchive = async (packages, name) => {
+    const entry = packages[name];
+    if (!entry) throw new Error(`pyodide-lock.json lists no package ${name}`);
+    const url = BASE_URL + entry.file_name;
+    const integrity = "sha256-" + btoa(String.fromCharCode(...entry.sha256.match(/../g).map((h) => parseInt(h, 16))));
+    try {
+      if (!unpacker) return new Uint8Array(await fetchInflated(url, integrity, () => {}));   // counted by countBytes
+      return await new Promise((resolve, reject) => {
+        waiting.set(name, { resolve, reject });
+        unpacker.postMessage({ name, url, integrity });
+      });
+    } catch (e) {
+      throw new Error(`${entry.file_name}: ${errorText(e)}`);
+    }
+  };
+  const done = () => { if (unpacker) unpacker.terminate(); };
+  return [fetchArchive, done];
+}
+
+// The files of a ustar archive: [[path, bytes]], the bytes views into `tar`. Only what
+// archive.py writes is accepted (regular files with ustar names); anything else throws.
+function untar(tar, what) {
+  const BLOCK = 512;
+  const decoder = new TextDecoder();
+  const files = [];
+  const field = (at, length) => {
+    const bytes = tar.subarray(at, at + length);
+    const end = bytes.indexOf(0);
+    return decoder.decode(end < 0 ? bytes : bytes.subarray(0, end));
+  };
+  for (let at = 0; at + BLOCK <= tar.length;) {
+    if (tar[at] === 0) return files;                      // the end-of-archive blocks
+    if (field(at + 257, 6) !== "ustar") throw new Error(`${what}: not a ustar archive at byte ${at}`);
+    const prefix = field(at + 345, 155);
+    const path = (prefix ? prefix + "/" : "") + field(at, 100);
+    const size = parseInt(field(at + 124, 12).trim(), 8);
+    const type = String.fromCharCode(tar[at + 156]);
+    const start = at + BLOCK;
+    const regular = type === "0" || type === "\0";
+    if (!regular || !(size >= 0) || start + size > tar.length || !path || path.startsWith("/") || path.split("/").includes("..")) {
+      throw new Error(`${what}: unexpected entry "${path}" (type ${JSON.stringify(type)}, ${size} bytes)`);
+    }
+    files.push([path, tar.subarray(start, start + size)]);
+    at = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  throw new Error(`${what}: the archive ends without its end-of-archive blocks`);
+}
+
+// Write an archive's files into site-packages; Python's import system then finds them.
+function install(pyodide, tar, what) {
+  const site = pyodide.runPython("import site; site.getsitepackages()[0]");
+  for (const [path, bytes] of untar(tar, what)) {
+    const full = `${site}/${path}`;
+    pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));
+    pyodide.FS.writeFile(full, bytes);
+  }
+  // The one finder that may have listed site-packages before. Not importlib.invalidate_caches():
+  // that imports importlib.metadata (~0.2 s here).
+  pyodide.runPython(`import sys\n[f.invalidate_caches() for f in [sys.path_importer_cache.get(${JSON.stringify(site)})] if f]`);
 }
 
 // ---------------------------------------------------------------- memory snapshot
@@ -373,41 +510,42 @@ async function startPython(options) {
 async function load() {
   let stage = "runtime";
   const uncount = countBytes();
+  let fetchArchive, unpackerDone = () => {};
   try {
     postProgress(stage);
     const t0 = lapFrom;
     importScripts(BASE_URL + "pyodide.js");
-    // `packages`: Pyodide reads the lock and starts fetching the wheels while the wasm
-    // compiles and the interpreter starts, and installs them once it has, instead of
-    // fetching them one after the other after loadPyodide. Each fetch carries the lock's
-    // sha256 as its integrity, as loadPackage's do. Failures there are only logged, so the
-    // loadPackage calls below load (again) whatever is missing and report the error.
-    // Not in the one-file app: there "fetching" a wheel is unpacking it from the page on
-    // this very thread (web/single/worker-prelude.js), which only delays the interpreter
-    // (measured: ready ~0.6 s later), while a served wheel arrives off-thread.
-    const early = self.DESCENTLAB_EMBEDDED ? [] : ["numpy", "descentlab"];
+    // Both archives are fetched and inflated by the unpacker while the wasm compiles and the
+    // interpreter starts, not after it. Not in the one-file app: there "fetching" a file is
+    // unpacking it from the page on this very thread (web/single/worker-prelude.js), which
+    // only delays the interpreter (measured: ready ~0.6 s later), so it follows the start.
+    // A failure is reported at the stage that needs the package.
+    [fetchArchive, unpackerDone] = archiveFetcher(!self.DESCENTLAB_EMBEDDED);
+    const archives = {};
+    const fetchAll = () => {
+      const lock = lockedPackages();
+      for (const name of ["numpy", "descentlab"]) {
+        archives[name] = lock.then((packages) => fetchArchive(packages, name));
+        archives[name].catch(() => {});   // awaited (and reported) by its stage below
+      }
+    };
+    if (!self.DESCENTLAB_EMBEDDED) fetchAll();
     if (!progress.bytes) postProgress("python");   // one-file app: nothing to download
-    const [pyodide, snapshot] = await startPython({ indexURL: BASE_URL, packages: early });
+    const [pyodide, snapshot] = await startPython({ indexURL: BASE_URL });
     lap("runtime");
     timings.fetch = fetchedBy(t0);
     timings.instantiate = timings.runtime - timings.fetch;
-    // pyodide-lock.json in this directory lists exactly numpy and descentlab; loadPackage
-    // fetches each wheel with the lock's sha256 as the fetch integrity. In the served app both
-    // are loaded already (above): these calls then only check, and their stages take ~0 ms.
-    const quiet = () => {};
-    const errors = [];
-    const onError = (m) => errors.push(String(m).trim().replace(/:$/, ""));
+    if (self.DESCENTLAB_EMBEDDED) fetchAll();
     stage = "numpy";
     postProgress(stage);
-    await pyodide.loadPackage(["numpy"], { messageCallback: quiet, errorCallback: onError });
-    if (errors.length) throw new Error(errors.join(": "));
+    install(pyodide, await archives.numpy, "numpy");
     lap("numpy_load");
     pyodide.runPython("import numpy");
     lap("numpy_import");
     stage = "descentlab";
     postProgress(stage);
-    await pyodide.loadPackage(["numpy", "descentlab"], { messageCallback: quiet, errorCallback: onError });
-    if (errors.length) throw new Error(errors.join(": "));
+    install(pyodide, await archives.descentlab, "descentlab");
+    unpackerDone();
     lap("descentlab_load");
     const g = pyodide.pyimport("descentlab.worker_glue");
     glue = { start: g.start, step: g.step, stop: g.stop, call: g.call, takeBlob: g.take_blob };
@@ -427,6 +565,7 @@ async function load() {
     post({ type: "ready", version, timings, snapshot });
   } catch (e) {
     uncount();
+    unpackerDone();
     progress.over = true;
     clearTimeout(progress.timer);
     loadFailure = `Could not load ${stage}: ${errorText(e)}`;
