@@ -13,10 +13,12 @@ What `build` does (the steps live in buildtool/, one module each):
      pinned sha256 (the NumPy wheel also against the npm package's pyodide-lock.json).
   2. wheel: builds descentlab-<version>-py3-none-any.whl deterministically, its metadata
      read from pyproject.toml.
-  3. lock: writes dist/pyodide-lock.json listing exactly numpy + descentlab.
-  4. dist: copies web/ (icons included) and datasets/, then writes the build id (content
+  3. bytecode + archive: compiles the shipped Python with Pyodide's own CPython under Node,
+     and ships each wheel as the gzipped tar of its files that the page installs from.
+  4. lock: writes dist/pyodide-lock.json listing exactly numpy + descentlab (their archives).
+  5. dist: copies web/ (icons included) and datasets/, then writes the build id (content
      hash of dist/) into index.html, sw.js with its precache list and dist/build-info.json;
-  5. single_file: dist/descentlab.html, the whole app in one file (file://, offline).
+  6. single_file: dist/descentlab.html, the whole app in one file (file://, offline).
 
 Environment:
   DESCENTLAB_CACHE  cache directory (default ~/.cache/descentlab)

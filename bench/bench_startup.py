@@ -116,8 +116,8 @@ PAGE_ROWS = [
     ("page: worker ready", lambda s: s["page"].get("ready")),
 ]
 WORKER_STAGES = [("fetch (runtime files)", "fetch"), ("compile+instantiate+interpreter", "instantiate"),
-                 ("NumPy load (wheel)", "numpy_load"), ("NumPy import", "numpy_import"),
-                 ("Descent Lab load (wheel)", "descentlab_load"), ("Descent Lab import", "descentlab_import")]
+                 ("NumPy files written", "numpy_load"), ("NumPy import", "numpy_import"),
+                 ("Descent Lab files written", "descentlab_load"), ("Descent Lab import", "descentlab_import")]
 
 
 def _row(label: str, get, rows: dict, columns) -> str:

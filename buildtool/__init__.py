@@ -4,7 +4,9 @@ One module per job, each readable on its own:
 
     pyodide      fetch the Pyodide runtime with npm/pip into the cache, verify every sha256
     wheel        our wheel, its metadata read from pyproject.toml
-    lock         dist/pyodide-lock.json: numpy + descentlab
+    bytecode     the shipped Python compiled by Pyodide's own CPython under Node (bytecode.cjs)
+    archive      each wheel as the gzipped tar of its files that the page installs from
+    lock         dist/pyodide-lock.json: numpy + descentlab, named by their archives
     dist         assemble dist/: copy, prune, then build id, sw.js, build-info.json
     single_file  dist/descentlab.html, the whole app in one file
     serve        the local server (`build.py serve`, and the tests' and benches' servers)

@@ -1,6 +1,6 @@
-"""dist/, the static site: Pyodide, our wheel and lock, the code editor (CodeMirror), web/ and
-datasets/, then what depends on all of them: the build id, the service worker's precache list
-and build-info.json.
+"""dist/, the static site: Pyodide, NumPy and our package (as archives) and the lock, the
+code editor (CodeMirror), web/ and datasets/, then what depends on all of them: the build id,
+the service worker's precache list and build-info.json.
 
 build() is fast and offline when the cache is warm, and rewrites only files that changed.
 """
@@ -113,7 +113,7 @@ def _ship_sources(out: Path, keep: dict) -> int:
 
 
 def _prune(out: Path, keep: dict) -> int:
-    """Remove whatever `out` holds that this build does not ship (old wheels, deleted pages)."""
+    """Remove whatever `out` holds that this build does not ship (old archives, deleted pages)."""
     removed = 0
     for path in sorted(out.rglob("*"), reverse=True):
         rel = path.relative_to(out).as_posix()

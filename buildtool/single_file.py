@@ -3,8 +3,8 @@
 - CSS inline; every ES module as a data: URL in an import map (specifiers rewritten).
 - The code editor's files (CodeMirror, buildtool/editor.py) as inline <style>s and classic
   <script>s before the modules, so web/lib/editor.js finds window.CodeMirror ready.
-- Pyodide, the wheels, the lock and the stdlib as base64 text (gzip first where that
-  helps: the wasm and asm.js shrink ~3-5x; zips and wheels are compressed already).
+- Pyodide, the packages' archives, the lock and the stdlib as base64 text (gzip first where
+  that helps: the wasm and asm.js shrink ~3-5x; zips and archives are compressed already).
 - The scenes computed at build time (dist/scenes/) as inert <script>s (web/instant.js).
 - The main worker starts from the <head> (web/single/early-worker.js), from a Blob:
   web/single/worker-prelude.js answers Pyodide's fetch() and importScripts() for
@@ -46,7 +46,7 @@ ASSET_TYPES = {".js": "text/javascript", ".wasm": "application/wasm", ".json": "
                ".zip": "application/zip", ".gz": "application/gzip"}
 # The page's modules start here, after the scenes, before the assets (see the docstring).
 APP_MODULE = f'<script type="module" async>import "{MODULE_PREFIX}app.js";</script>'
-# The runtime files the embedded worker asks for; the lock adds its wheels.
+# The runtime files the embedded worker asks for; the lock adds the packages' archives.
 RUNTIME_ASSETS = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
 
 
@@ -116,7 +116,7 @@ def bundle_modules(out: Path, entries: tuple = ("app.js", EDITOR_MODULE)) -> dic
 
 
 def _asset_blocks(out: Path, cache: Path) -> list[str]:
-    """One inert <script> per runtime file and wheel, its bytes as base64 (gzipped when that helps)."""
+    """One inert <script> per runtime file and package archive, its bytes as base64 (gzipped when that helps)."""
     lock = json.loads((out / "pyodide-lock.json").read_text())
     names = RUNTIME_ASSETS + sorted(p["file_name"] for p in lock["packages"].values())
     blocks = []

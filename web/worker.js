@@ -209,11 +209,12 @@ function fetchedBy(start) {
 }
 
 // ---------------------------------------------------------------- loading progress in bytes
-// Pyodide fetches the runtime's files (pyodide.asm.wasm, python_stdlib.zip, the lock) and the
-// wheels with fetch(); wrapped during load(), each such response is cloned and the clone read
-// to count its bytes as they arrive, while Pyodide gets the original untouched: its URL (the
-// wasm code cache keys on it), its streaming compile and the sha256 integrity of each wheel
-// stay as they were. Pyodide's asm.js comes by importScripts and is not counted.
+// Pyodide fetches the runtime's files (pyodide.asm.wasm, python_stdlib.zip, the lock) with
+// fetch(); wrapped during load(), each such response is cloned and the clone read to count its
+// bytes as they arrive, while Pyodide gets the original untouched: its URL (the wasm code
+// cache keys on it) and its streaming compile stay as they were. Pyodide's asm.js comes by
+// importScripts and is not counted. The packages' archives are counted as they arrive by
+// whoever fetches them: the unpacker, or this thread (see "packages").
 const BYTE_GROUPS = [["runtime", /pyodide\.asm\.wasm$|python_stdlib\.zip$|pyodide-lock\.json$/], ["packages", /\.tar\.gz$/]];
 const PROGRESS_EVERY_MS = 100;     // at most this often a byte count is posted
 // The share of the bar each stage fills when it ends: bytes first, then each stage named.
