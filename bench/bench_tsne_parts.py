@@ -14,8 +14,9 @@ on that embedding:
   iteration    one step of ``tsne.descend`` (gradient, gains, momentum), over 50 steps
 
 natively (this process, one thread) and in headless Chromium: a page served from
-dist/ loads Pyodide, NumPy and the descentlab wheel on its main thread (no
-worker, so the figures are the Python code's alone) and times the same calls.
+dist/ loads Pyodide, NumPy and descentlab on its main thread with Pyodide's own
+loadPackage (no worker, so the figures are the Python code's alone) and times the
+same calls.
 
 Beside them: scikit-learn's whole Barnes-Hut run on the same data divided by
 its 1000 iterations (optional; ``pip install scikit-learn`` into the venv), the

@@ -5,7 +5,7 @@ directory three times (unpack, installer record, dynlib list). For NumPy's 338 f
 0.33 s of every start in the page, cold or warm (headless Chromium, 2 cores). The worker
 (web/worker.js, "packages") reads this archive in JavaScript instead: the browser's own gzip
 (DecompressionStream) inflates it while the interpreter is still starting, and writing the
-files into Pyodide's file system takes ~35 ms.
+files into Pyodide's file system takes ~50 ms.
 
 The archive is the wheel's files exactly (RECORD and dist-info included, so importlib.metadata
 sees the package as installed), in the wheel's order, as plain ustar entries: regular files

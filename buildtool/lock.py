@@ -33,6 +33,9 @@ def make_lock(npm_lock: dict, version: str, depends: list[str], shipped: dict[st
     if missing:
         raise BuildError(f"pyproject.toml depends on {', '.join(missing)}, which dist/ does not ship; "
                          "add its Pyodide wheel (pinned by sha256) to buildtool/pyodide.py and SHIPPED")
+    if set(shipped) != {*SHIPPED, PACKAGE}:
+        raise BuildError(f"the lock would name files dist/ does not ship: it lists {sorted({*SHIPPED, PACKAGE})}, "
+                         f"dist/ ships {sorted(shipped)}")
     packages = {name: dict(npm_lock["packages"][name]) for name in SHIPPED}
     packages[PACKAGE] = {
         "name": PACKAGE,

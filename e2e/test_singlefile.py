@@ -110,7 +110,7 @@ def test_loads_from_disk_and_runs_like_native(app):
     assert page.evaluate("() => 'serviceWorker' in navigator && navigator.serviceWorker.controller") in (None, False)
     result = page.evaluate("(spec) => window.descentlab.run(spec)", SPEC)
     assert result["digest"] == native(SPEC)["digest"]
-    # the worker checked every wheel against the lock's sha256 and can be restarted from the file
+    # the worker checked each package's archive against the lock's sha256 and can be restarted from the file
     page.evaluate("() => window.descentlab._worker.terminate()")
     page.evaluate("() => window.descentlab.ready")
     assert page.evaluate("(spec) => window.descentlab.run(spec)", SPEC)["digest"] == result["digest"]

@@ -25,8 +25,12 @@ if str(ROOT) not in sys.path:  # buildtool/ sits at the repo root, beside pywasm
 from buildtool.archive import FILE_MODE, archive_name, wheel_to_archive  # noqa: E402
 from buildtool.common import BuildError, DIST  # noqa: E402
 
+# Names longer than ustar's 100-byte name field (kept in its prefix field), a file of exactly
+# one block, an empty one, one of several blocks.
+LONG = "pkg/" + "sub/" * 30 + "deep_module.py"
 FILES = {"pkg/__init__.py": b"", "pkg/__pycache__/__init__.cpython-312.pyc": b"\x00" * 700,
-         "pkg/data/table.csv": b"a,b\n1,2\n", "pkg-1.dist-info/RECORD": b"pkg/__init__.py,,\n"}
+         "pkg/data/table.csv": b"a,b\n1,2\n", "pkg/block.bin": bytes(range(256)) * 2,
+         LONG: b"VALUE = 1\n", "pkg-1.dist-info/RECORD": b"pkg/__init__.py,,\n"}
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="the reader is JavaScript: Node runs it")
 
 
@@ -50,6 +54,7 @@ def test_the_archive_holds_exactly_the_wheel_s_files(tmp_path):
             assert tar.extractfile(m).read() == FILES[m.name]
     raw = gzip.decompress(packed)
     assert raw[257:265] == b"ustar\x0000", "plain ustar headers (no pax, no GNU extension)"
+    assert 100 < len(LONG) <= 255 and len(FILES["pkg/block.bin"]) == 512
 
 
 def test_the_archive_depends_on_the_wheel_alone(tmp_path):
@@ -74,14 +79,25 @@ def test_the_archive_keeps_the_wheel_s_name_and_tags():
 
 # ------------------------------------------------------------------ the page's reader
 
-def _untar_source() -> str:
+def _packages_source() -> str:
+    """worker.js's "packages" section: the archive fetching, the unpacker, untar and install."""
     source = (ROOT / "web" / "worker.js").read_text(encoding="utf-8")
-    found = re.search(r"^function untar\(.*?^}\n", source, re.S | re.M)
-    assert found, "web/worker.js defines function untar"
-    return found.group(0)
+    found = re.search(r"^// -{10,} packages\n(.*?)^// -{10,} memory snapshot", source, re.S | re.M)
+    assert found and "function untar(" in found.group(1), "web/worker.js has its packages section"
+    return found.group(1)
 
 
-READER = """
+# What the section uses from the rest of worker.js.
+STUBS = """
+globalThis.self = globalThis;
+const BASE_URL = "http://test/";
+const progress = {bytes: null, over: false};
+const bytesArrived = () => {};
+const errorText = (e) => String((e && e.message) || e);
+"""
+
+
+READER = STUBS + """
 const fs = require("fs"), crypto = require("crypto");
 %s
 const out = [];
@@ -100,7 +116,7 @@ def _read_in_node(tmp_path: Path, tars: list[bytes]) -> list[dict]:
     for k, data in enumerate(tars):
         paths.append(tmp_path / f"{k}.tar")
         paths[-1].write_bytes(data)
-    run = subprocess.run(["node", "-e", READER % _untar_source(), *map(str, paths)],
+    run = subprocess.run(["node", "-e", READER % _packages_source(), *map(str, paths)],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
@@ -140,6 +156,7 @@ def test_the_reader_refuses_what_archive_py_never_writes(tmp_path):
     cases = {
         "a link": _tar(lambda t: t.addfile(_link())),
         "a pax header": _tar(lambda t: _file(t, "pkg/" + "n" * 120 + ".py"), tarfile.PAX_FORMAT),
+        "GNU headers": _tar(lambda t: _file(t, "pkg/a.py"), tarfile.GNU_FORMAT),
         "a path that climbs": _tar(lambda t: _file(t, "pkg/../../etc/x")),
         "an absolute path": _tar(lambda t: _file(t, "/etc/x")),
         "a cut-off archive": good[:700],
@@ -156,3 +173,51 @@ def _link() -> tarfile.TarInfo:
     info = tarfile.TarInfo("pkg/link")
     info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
     return info
+
+
+# The worker's archive fetching when its unpacker thread is missing or dies: before its
+# job, or while holding it. Each time the archive is fetched and inflated on the worker's
+# own thread instead, and the load goes on (a dead unpacker used to leave it waiting).
+FALLBACK = STUBS + """
+const archive = require("fs").readFileSync(process.argv[1]);
+globalThis.fetch = async () => new Response(archive);
+class DyingWorker {
+  constructor() { setTimeout(() => this.onerror({message: "it broke", preventDefault() {}}), 5); }
+  postMessage() {}
+  terminate() {}
+}
+%s
+(async () => {
+  const out = {};
+  const lock = {pkg: {file_name: "pkg.tar.gz", sha256: "00".repeat(32)}};
+  for (const mode of ["none", "dies before its job", "dies holding its job"]) {
+    globalThis.Worker = mode === "none" ? undefined : DyingWorker;
+    const [fetchArchive, done] = archiveFetcher(true);
+    if (mode === "dies before its job") await new Promise((r) => setTimeout(r, 50));
+    out[mode] = untar(await fetchArchive(lock, "pkg"), "pkg").map(([name]) => name);
+    done();
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+"""
+
+
+@needs_node
+def test_without_a_working_unpacker_the_worker_inflates_the_archive_itself(tmp_path):
+    (tmp_path / "a.tar.gz").write_bytes(wheel_to_archive(_wheel(FILES), tmp_path))
+    run = subprocess.run(["node", "-e", FALLBACK % _packages_source(), str(tmp_path / "a.tar.gz")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {mode: list(FILES) for mode in
+                                      ("none", "dies before its job", "dies holding its job")}
+    assert run.stderr.count("the unpacker stopped (it broke)") == 2
+
+
+def test_the_lock_names_exactly_the_archives_dist_ships():
+    from buildtool.lock import make_lock
+    npm = {"info": {"python": "3.12.7"}, "packages": {"numpy": {"name": "numpy", "file_name": "numpy.whl", "sha256": "0"}}}
+    shipped = {"numpy": ("numpy.tar.gz", "a" * 64), "descentlab": ("descentlab.tar.gz", "b" * 64)}
+    lock = json.loads(make_lock(npm, "0.1.0", ["numpy"], shipped))
+    assert {n: (p["file_name"], p["sha256"]) for n, p in lock["packages"].items()} == shipped
+    with pytest.raises(BuildError, match="does not ship"):  # numpy would keep the official wheel's name
+        make_lock(npm, "0.1.0", ["numpy"], {"descentlab": shipped["descentlab"]})

@@ -267,13 +267,10 @@ function bytesArrived() {
 function countBytes() {
   if (!progress.bytes) return () => {};
   const inner = self.fetch;
-  const counted = new Set();   // a file read twice (the lock: Pyodide's and ours) counts once
   self.fetch = async (input, init) => {
     const response = await inner(input, init);
-    const url = input instanceof Request ? input.url : String(input);
-    const group = groupOf(url);
-    if (!group || !response.ok || !response.body || counted.has(url)) return response;
-    counted.add(url);
+    const group = groupOf(input instanceof Request ? input.url : String(input));
+    if (!group || !response.ok || !response.body) return response;
     const counter = progress.bytes[group];
     counter.total += Number(response.headers.get("Content-Length")) || 0;
     const reader = response.clone().body.getReader();
@@ -301,9 +298,12 @@ function countBytes() {
 // for the interpreter's start, which holds the thread. The compiled extensions load when
 // `import numpy` opens them (a worker may compile wasm synchronously), as after Pyodide's own
 // unpackArchive.
-// pyodide-lock.json's packages: {name: {file_name, sha256 (hex), ...}}.
+// pyodide-lock.json's packages: {name: {file_name, sha256 (hex), ...}}. Read with the fetch
+// that counts no bytes: Pyodide reads the lock too (and that read is counted), and ours,
+// done first, would otherwise end the runtime's byte count before the wasm's had begun.
+const uncountedFetch = self.fetch;
 async function lockedPackages() {
-  const response = await fetch(BASE_URL + "pyodide-lock.json");
+  const response = await uncountedFetch(BASE_URL + "pyodide-lock.json");
   if (!response.ok) throw new Error(`pyodide-lock.json: HTTP ${response.status}`);
   return (await response.json()).packages;
 }
@@ -337,19 +337,33 @@ function unpackerMain() {
 // through this thread's fetch: web/single/worker-prelude.js).
 function archiveFetcher(offThread) {
   let unpacker = null;
+  let unpackerUrl = null;
   if (offThread && typeof Worker === "function") {
     try {
       const source = `"use strict";\n${fetchInflated}\n(${unpackerMain})();\n`;
-      unpacker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), { name: "descentlab-unpacker" });
+      unpackerUrl = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+      unpacker = new Worker(unpackerUrl, { name: "descentlab-unpacker" });
     } catch (e) {
       console.warn(`descentlab: no unpacker thread (${errorText(e)}); the packages are inflated on the worker's own`);
     }
   }
-  const waiting = new Map();   // name -> {resolve, reject}
+  const here = (job) => fetchInflated(job.url, job.integrity, () => {}).then((buffer) => new Uint8Array(buffer));   // counted by countBytes
+  const waiting = new Map();   // name -> {url, integrity, resolve, reject}
+  // The unpacker stopped (it could not start, or it failed): what it had, and what comes
+  // later, is fetched and inflated on this thread instead.
+  const unpackerFailed = (why) => {
+    console.warn(`descentlab: the unpacker stopped (${why}); the packages are inflated on the worker's own thread`);
+    unpacker.terminate();
+    unpacker = null;
+    for (const job of waiting.values()) here(job).then(job.resolve, job.reject);
+    waiting.clear();
+  };
   if (unpacker) {
     const counter = progress.bytes && progress.bytes.packages;
     unpacker.onmessage = ({ data }) => {
       const job = waiting.get(data.name);
+      if (!job) return;
+      if (data.buffer || data.error !== undefined) waiting.delete(data.name);
       if (data.buffer) job.resolve(new Uint8Array(data.buffer));
       else if (data.error !== undefined) job.reject(new Error(data.error));
       else if (counter && !progress.over) {
@@ -360,8 +374,9 @@ function archiveFetcher(offThread) {
     };
     unpacker.onerror = (event) => {
       event.preventDefault();
-      for (const job of waiting.values()) job.reject(new Error(`the unpacker failed (${event.message || "no reason given"})`));
+      unpackerFailed(event.message || "no reason given");
     };
+    unpacker.onmessageerror = () => unpackerFailed("a message it sent could not be read");
   }
   const fetchArchive = async (packages, name) => {
     const entry = packages[name];
@@ -369,16 +384,19 @@ function archiveFetcher(offThread) {
     const url = BASE_URL + entry.file_name;
     const integrity = "sha256-" + btoa(String.fromCharCode(...entry.sha256.match(/../g).map((h) => parseInt(h, 16))));
     try {
-      if (!unpacker) return new Uint8Array(await fetchInflated(url, integrity, () => {}));   // counted by countBytes
+      if (!unpacker) return await here({ url, integrity });
       return await new Promise((resolve, reject) => {
-        waiting.set(name, { resolve, reject });
+        waiting.set(name, { url, integrity, resolve, reject });
         unpacker.postMessage({ name, url, integrity });
       });
     } catch (e) {
       throw new Error(`${entry.file_name}: ${errorText(e)}`);
     }
   };
-  const done = () => { if (unpacker) unpacker.terminate(); };
+  const done = () => {
+    if (unpacker) unpacker.terminate();
+    if (unpackerUrl) URL.revokeObjectURL(unpackerUrl);
+  };
   return [fetchArchive, done];
 }
 
@@ -394,7 +412,7 @@ function untar(tar, what) {
     return decoder.decode(end < 0 ? bytes : bytes.subarray(0, end));
   };
   for (let at = 0; at + BLOCK <= tar.length;) {
-    if (tar[at] === 0) return files;                      // the end-of-archive blocks
+    if (tar.subarray(at, at + BLOCK).every((b) => b === 0)) return files;   // the end-of-archive blocks
     if (field(at + 257, 6) !== "ustar") throw new Error(`${what}: not a ustar archive at byte ${at}`);
     const prefix = field(at + 345, 155);
     const path = (prefix ? prefix + "/" : "") + field(at, 100);

@@ -1,9 +1,10 @@
 // Single-file worker prelude (build.py inlines it into dist/descentlab.html). The worker
 // of the one-file app starts here, from a Blob URL: there is no server, so this answers
 // every fetch() and importScripts() of DESCENTLAB_EMBEDDED.base + <name> (what Pyodide
-// asks for: pyodide.asm.js, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json; and
-// worker.js the packages' archives) from the bytes embedded in the HTML file, verifying the
-// sha256 integrity each fetch passes, as a server does. Then it runs worker.js as is;
+// asks for: pyodide.asm.js, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json; what
+// worker.js asks for: the lock and the packages' archives) from the bytes embedded in the
+// HTML file, checking the sha256 integrity a fetch passes, as the browser does for a served
+// file. Then it runs worker.js as is;
 // messages that arrive before that are held and replayed. The main worker starts before the
 // page has read its assets (web/single/early-worker.js): its `assets` is null until the
 // page's message {type: "descentlab-assets", assets} brings them (web/single/bootstrap.js).
