@@ -298,6 +298,7 @@ function countBytes() {
 // for the interpreter's start, which holds the thread. The compiled extensions load when
 // `import numpy` opens them (a worker may compile wasm synchronously), as after Pyodide's own
 // unpackArchive.
+
 // pyodide-lock.json's packages: {name: {file_name, sha256 (hex), ...}}. Read with the fetch
 // that counts no bytes: Pyodide reads the lock too (and that read is counted), and ours,
 // done first, would otherwise end the runtime's byte count before the wasm's had begun.
@@ -529,7 +530,7 @@ async function startPython(options) {
 async function load() {
   let stage = "runtime";
   const uncount = countBytes();
-  let fetchArchive, unpackerDone = () => {};
+  let unpackerDone = () => {};   // stops the unpacker, on success or failure
   try {
     postProgress(stage);
     const t0 = lapFrom;
@@ -539,7 +540,8 @@ async function load() {
     // unpacking it from the page on this very thread (web/single/worker-prelude.js), which
     // only delays the interpreter (measured: ready ~0.6 s later), so it follows the start.
     // A failure is reported at the stage that needs the package.
-    [fetchArchive, unpackerDone] = archiveFetcher(!self.DESCENTLAB_EMBEDDED);
+    const [fetchArchive, stopUnpacker] = archiveFetcher(!self.DESCENTLAB_EMBEDDED);
+    unpackerDone = stopUnpacker;
     const archives = {};
     const fetchAll = () => {
       const lock = lockedPackages();
