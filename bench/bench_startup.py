@@ -12,6 +12,10 @@ for the hosted app (http) and the one-file descentlab.html (file://):
 For each it prints the median (and range) in ms since navigation of:
   - the marks descentlab:first-scene (a trajectory on screen, precomputed or live) and
     descentlab:interactive (the first live result from the worker drawn);
+  - the CPU time Chromium spent from navigation to interactive, all its processes together
+    and the renderer's and the browser's (Linux: read from /proc; the page, its workers and
+    V8's compile threads all run in the renderer). On 2 cores, wall time can be no less
+    than half of it (with --first-only: to the first scene);
   - when the page saw each loading stage begin (descentlab.startup.page) and, when the
     worker reports them (descentlab.startup.worker), its own stage durations: fetch +
     compile + instantiate (loadPyodide), interpreter start, NumPy load, NumPy import,
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -78,17 +83,56 @@ FIRST_JS = """async () => {
 }"""
 
 
+CLOCK_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def chromium_cpu(profile: str) -> dict | None:
+    """CPU ms so far of the Chromium launched on `profile` and every process under it, by
+    kind ("browser", "renderer", "gpu-process", "utility", ...); None without /proc."""
+    procs = {}
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        procs[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) * 1000 / CLOCK_TICK, cmd)
+    roots = {pid for pid, (_, _, cmd) in procs.items() if f"--user-data-dir={profile}".encode() in cmd and b"--type=" not in cmd}
+    if not roots:
+        return None
+    out: dict = {}
+    for pid, (_, ms, cmd) in procs.items():
+        up, seen = pid, 0
+        while up not in roots and up in procs and seen < 20:   # an ancestor launched on `profile`?
+            up, seen = procs[up][0], seen + 1
+        if up in roots:
+            kind = re.search(rb"--type=([a-z-]+)", cmd)
+            kind = kind.group(1).decode() if kind else "browser"
+            out[kind] = out.get(kind, 0.0) + ms
+    return out
+
+
 def visit(pw, url: str, profile: str, keep_snapshot: bool = False, first_only: bool = False) -> dict:
     """One launch: descentlab.startup once interactive (first_only: once the first scene is
-    drawn). keep_snapshot: stay until the page has made its memory snapshot for the next
-    visit (if it makes one)."""
+    drawn), with "cpu": Chromium's CPU ms by process kind from navigation to then. keep_snapshot:
+    stay until the page has made its memory snapshot for the next visit (if it makes one)."""
     ctx = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                                 headless=True, viewport={"width": 1280, "height": 800})
     try:
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
+        before = chromium_cpu(profile)
         page.goto(url, wait_until="commit")
         page.wait_for_function("() => window.descentlab !== undefined && window.descentlab.startup", timeout=120_000)
         startup = page.evaluate(FIRST_JS if first_only and not keep_snapshot else STARTUP_JS)
+        after = chromium_cpu(profile)
+        if before is not None and after is not None:
+            startup["cpu"] = {kind: ms - before.get(kind, 0.0) for kind, ms in after.items()}
         if keep_snapshot:
             page.wait_for_function(SNAPSHOT_MADE_JS, timeout=240_000)
         return startup
@@ -114,6 +158,9 @@ PAGE_ROWS = [
     ("page: NumPy stage began", lambda s: s["page"].get("numpy")),
     ("page: Descent Lab stage began", lambda s: s["page"].get("descentlab")),
     ("page: worker ready", lambda s: s["page"].get("ready")),
+    ("Chromium CPU ms, all processes", lambda s: s.get("cpu") and sum(s["cpu"].values())),
+    ("  of which the renderer", lambda s: s.get("cpu") and s["cpu"].get("renderer")),
+    ("  of which the browser", lambda s: s.get("cpu") and s["cpu"].get("browser")),
 ]
 WORKER_STAGES = [("fetch (runtime files)", "fetch"), ("compile+instantiate+interpreter", "instantiate"),
                  ("NumPy files written", "numpy_load"), ("NumPy import", "numpy_import"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -153,3 +154,30 @@ def test_no_module_is_shadowed_by_a_function_of_its_package():
         if getattr(package, child) is not module:
             shadowed.append(f"{name} is {getattr(package, child)!r}")
     assert sorted(s.split(" ")[0] for s in shadowed) == sorted(KNOWN_SHADOWED), "\n".join(shadowed)
+
+
+# What the browser's first live result (a landscape scene, see web/worker.js) imports: the
+# worker's glue and one run. Every other spec kind and the page's occasional calls load on
+# first use (api.KINDS, descentlab.__getattr__), so none of these may be imported by then.
+_FIRST_SCENE = """
+import json, sys
+import descentlab.worker_glue
+import descentlab
+descentlab.run({"kind": "landscape", "function": "rosenbrock", "start": [-1.5, 2.0], "steps": 20,
+                "optimizers": [{"name": "adam", "lr": 0.05}]})
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("descentlab."))))
+"""
+NOT_FOR_THE_FIRST_SCENE = ["descentlab.network", "descentlab.regime", "descentlab.tune", "descentlab.datasets",
+                           "descentlab.nn", "descentlab.tsne", "descentlab.projection", "descentlab.dataset_spec",
+                           "descentlab.catalog", "descentlab.describe", "descentlab.tracing", "descentlab.exercises",
+                           "descentlab.csvdata", "descentlab.selftest"]
+
+
+def test_the_first_scene_imports_only_what_a_landscape_needs():
+    env = {**os.environ, "PYTHONPATH": str(CORE.parent)}
+    done = subprocess.run([sys.executable, "-c", _FIRST_SCENE], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout)
+    assert "descentlab.landscape" in loaded and "descentlab.worker_glue" in loaded
+    early = [m for m in loaded if any(m == n or m.startswith(n + ".") for n in NOT_FOR_THE_FIRST_SCENE)]
+    assert not early, f"imported before the first scene: {early}"

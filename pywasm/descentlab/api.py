@@ -13,7 +13,7 @@ from importlib import import_module
 
 import numpy as np
 
-from . import landscape, learner, network, regime, tune
+from . import landscape, learner
 from .digest import digest
 from .errors import SpecError
 from .fields import Fields, key_name
@@ -23,7 +23,8 @@ MAX_DEPTH = 20  # objects and lists within each other; the deepest valid spec ha
 
 def _on_first_use(module: str, name: str):
     """``descentlab.<module>.<name>``, imported when first called: the page's first scene
-    (a landscape) then needs neither t-SNE nor the datasets, so the browser starts sooner."""
+    (a landscape) then needs none of the networks, datasets, t-SNE, regime maps or tuning,
+    so the browser starts sooner."""
     def call(*args, **kwargs):
         return getattr(import_module(f"{__package__}.{module}"), name)(*args, **kwargs)
     call.__name__ = call.__qualname__ = name
@@ -34,12 +35,12 @@ def _on_first_use(module: str, name: str):
 KINDS = {
     "landscape": (landscape.read_spec, landscape.iterate),
     "grid": (landscape.read_grid_spec, landscape.iterate_grid),
-    "network": (network.read_spec, network.iterate),
-    "regime": (regime.read_spec, regime.iterate),
+    "network": (_on_first_use("network", "read_spec"), _on_first_use("network", "iterate")),
+    "regime": (_on_first_use("regime", "read_spec"), _on_first_use("regime", "iterate")),
     "dataset": (_on_first_use("dataset_spec", "read_spec"), _on_first_use("dataset_spec", "iterate")),
     "tsne": (_on_first_use("tsne", "read_spec"), _on_first_use("tsne", "iterate")),
     "projection": (_on_first_use("projection", "read_spec"), _on_first_use("projection", "iterate")),
-    "tune": (tune.read_spec, tune.iterate),
+    "tune": (_on_first_use("tune", "read_spec"), _on_first_use("tune", "iterate")),
 }
 
 
