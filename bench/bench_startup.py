@@ -108,12 +108,12 @@ def chromium_cpu(profile: str) -> dict | None:
         return None
     out: dict = {}
     for pid, (_, ms, cmd) in procs.items():
-        up, seen = pid, 0
-        while up not in roots and up in procs and seen < 20:   # an ancestor launched on `profile`?
-            up, seen = procs[up][0], seen + 1
+        up = pid
+        while up in procs and up not in roots:   # up the parents (pid 1's is 0, never listed)
+            up = procs[up][0]
         if up in roots:
-            kind = re.search(rb"--type=([a-z-]+)", cmd)
-            kind = kind.group(1).decode() if kind else "browser"
+            match = re.search(rb"--type=([a-z-]+)", cmd)
+            kind = match.group(1).decode() if match else "browser"
             out[kind] = out.get(kind, 0.0) + ms
     return out
 

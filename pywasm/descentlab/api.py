@@ -31,16 +31,22 @@ def _on_first_use(module: str, name: str):
     return call
 
 
+def _kind_on_first_use(module: str):
+    """The (read_spec, iterate) pair of the spec kind in ``descentlab.<module>``, imported
+    when first called (see ``_on_first_use``)."""
+    return _on_first_use(module, "read_spec"), _on_first_use(module, "iterate")
+
+
 # kind -> (read and validate the spec, iterate over its work)
 KINDS = {
     "landscape": (landscape.read_spec, landscape.iterate),
     "grid": (landscape.read_grid_spec, landscape.iterate_grid),
-    "network": (_on_first_use("network", "read_spec"), _on_first_use("network", "iterate")),
-    "regime": (_on_first_use("regime", "read_spec"), _on_first_use("regime", "iterate")),
-    "dataset": (_on_first_use("dataset_spec", "read_spec"), _on_first_use("dataset_spec", "iterate")),
-    "tsne": (_on_first_use("tsne", "read_spec"), _on_first_use("tsne", "iterate")),
-    "projection": (_on_first_use("projection", "read_spec"), _on_first_use("projection", "iterate")),
-    "tune": (_on_first_use("tune", "read_spec"), _on_first_use("tune", "iterate")),
+    "network": _kind_on_first_use("network"),
+    "regime": _kind_on_first_use("regime"),
+    "dataset": _kind_on_first_use("dataset_spec"),
+    "tsne": _kind_on_first_use("tsne"),
+    "projection": _kind_on_first_use("projection"),
+    "tune": _kind_on_first_use("tune"),
 }
 
 
