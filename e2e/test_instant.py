@@ -39,10 +39,12 @@ def index(dist):
     return shipped(dist)
 
 
-def held_page(browser, url, watch, pattern="**/pyodide.asm.wasm", handler=None):
+def held_page(browser, url, watch, pattern="**/pyodide.asm.wasm", handler=None, init_script=None, routes=()):
     """A watched page whose `pattern` requests wait until release() is called (or are
-    answered by `handler(route)`)."""
+    answered by `handler(route)`); `routes`: more (pattern, handler) pairs."""
     context = browser.new_context(service_workers="block")
+    if init_script:
+        context.add_init_script(init_script)
     held, released = [], []
 
     def hold(route):
@@ -58,6 +60,8 @@ def held_page(browser, url, watch, pattern="**/pyodide.asm.wasm", handler=None):
     context.route("**/*", guard)
     page = context.new_page()
     page.route(pattern, handler or hold)
+    for more, answer in routes:
+        page.route(more, answer)
     page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
     page.on("pageerror", lambda e: watch.console_errors.append(f"pageerror: {e}"))
     page.goto(url)
@@ -288,6 +292,57 @@ def test_changed_digest_is_replaced_loudly(browser, server, index, hash_, kind, 
     assert any("PRECOMPUTED SCENE DIFFERS" in e for e in watch.console_errors), watch.console_errors
     assert page.evaluate(digest_js) == next(e["digest"] for e in index["scenes"].values() if e["default"] and e["kind"] == kind)
     page.context.close()
+
+
+# Counts the landscape's whole-canvas draws (plot.draw clears the canvas once per frame) and
+# notes the count when the page marks itself interactive.
+DRAWS_INIT = """
+window.__draws = 0;
+const clear = CanvasRenderingContext2D.prototype.clearRect;
+CanvasRenderingContext2D.prototype.clearRect = function (...a) {
+  if (this.canvas.classList && this.canvas.classList.contains('landscape-canvas')) window.__draws++;
+  return clear.apply(this, a);
+};
+const mark = performance.mark.bind(performance);
+performance.mark = (name, ...rest) => { if (name === 'descentlab:interactive') window.__drawsAtLive = window.__draws; return mark(name, ...rest); };
+"""
+
+
+@pytest.mark.parametrize("same", [True, False], ids=["same-digest", "other-digest"])
+def test_the_live_twin_of_the_precomputed_picture_is_not_drawn_again(browser, server, index, same):
+    """The live result of the precomputed scene on screen, with the same digest, is that
+    picture: the page becomes interactive without drawing the canvas again. With another
+    digest (a shipped digest made wrong) it is drawn, so the count can tell."""
+    table = json.loads(json.dumps(index))
+    if not same:
+        for entry in table["scenes"].values():
+            if entry["default"] and entry["kind"] == "landscape":
+                entry["digest"] = "0" * 64
+    answer = lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(table))
+    watch = PageWatch()
+    page, release = held_page(browser, server, watch, init_script=DRAWS_INIT, routes=[("**/scenes/index.json", answer)])
+    try:
+        page.wait_for_function(MARK_JS, arg=FIRST, timeout=60_000)
+        # the precomputed grid may land after the runs and redraw once: wait for it (its colour
+        # bar's ticks are written by that draw)
+        page.wait_for_function("() => { const t = document.querySelector('#view .colour-bar-ticks'); return !!t && t.textContent.trim() !== ''; }", timeout=30_000)
+        page.wait_for_timeout(300)
+        before = page.evaluate("() => window.__draws")
+        assert before >= 1 and page.evaluate(MARK_JS, LIVE) is False
+    finally:
+        release()
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=180_000)
+    at_live = page.evaluate("() => window.__drawsAtLive")
+    status = page.evaluate("() => document.querySelector('#view .run-status').textContent")
+    assert at_live == (before if same else before + 1), (before, at_live)
+    assert "interactive in a moment" not in status and "runs × 1000 steps computed" in status, status
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") == next(
+        e["digest"] for e in index["scenes"].values() if e["default"] and e["kind"] == "landscape")
+    page.context.close()
+    if same:
+        assert watch.console_errors == [], watch.console_errors
+    else:
+        assert any("PRECOMPUTED SCENE DIFFERS" in e for e in watch.console_errors), watch.console_errors
 
 
 def test_network_view_shows_its_precomputed_picture_then_goes_live(browser, server, index):

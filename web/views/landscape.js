@@ -64,14 +64,16 @@ export function mount(root, { api, catalog, params, setParams, notify, locked = 
   // does, precomputed) waits for them instead of costing a whole render of its own first.
   let firstRuns = true;
   const requests = parts.requests = sceneRequests({ api, root, scene, shown, setParams, alive: isAlive, on: {
-    result(spec, { drag }, live) {
+    result(spec, { drag, same }, live) {
       firstRuns = false;
       shown.precomputed = !live;   // computed at build time: the worker is still loading
       // (only mid-drag: a drag scene landing after the release must not undo the final start)
       const midDrag = drag && pointer.dragging;
       stage.timeline.setLength(spec.steps);
-      // the canvas first: it reads the layout, which the text written below would dirty
-      stage.render({ midDrag });
+      // the canvas first: it reads the layout, which the text written below would dirty. The
+      // live twin of the precomputed picture (same digest) is that picture: not drawn again,
+      // which takes the page's thread ~60-100 ms just as the page becomes interactive.
+      if (!same) stage.render({ midDrag });
       panel.showMessage("");
       if (midDrag) panel.showStart(spec.start);
       // Mid-drag, the words (status, badges, legend, inspector, lesson) wait for the drag's

@@ -21,8 +21,10 @@ const previewSteps = () => globalThis.DESCENTLAB_DRAG_PREVIEW ?? DRAG_PREVIEW_ST
 const previewPool = () => globalThis.DESCENTLAB_DRAG_POOL ?? DRAG_PREVIEW_POOL;
 const previewEach = () => globalThis.DESCENTLAB_DRAG_EACH ?? DRAG_PREVIEW_EACH;
 
-// on: {result(spec, {drag}, live), grid(), error(err)}: after `shown` holds the new answer;
-// drag: the result is a scene of the drag still going on (the view may draw it lightly)
+// on: {result(spec, {drag, same}, live), grid(), error(err)}: after `shown` holds the new answer;
+// drag: the result is a scene of the drag still going on (the view may draw it lightly);
+// same: it is the live result of the precomputed one shown, with the same digest (the
+// picture on screen is already its picture)
 //
 // A result computed at build time (api.precomputed, web/instant.js: the page is still
 // loading Python) is drawn at once; when the worker is ready the same spec is asked for
@@ -31,7 +33,9 @@ const previewEach = () => globalThis.DESCENTLAB_DRAG_EACH ?? DRAG_PREVIEW_EACH;
 export function sceneRequests({ api, root, scene, shown, setParams, alive, on }) {
   const runner = queue({ api, alive, onError: on.error, onResult(result, { spec, drag }, ms) {
     const pre = api.precomputed ? api.precomputed(result) : null;
-    if (!pre && shown.result && api.precomputed && api.precomputed(shown.result) && shown.spec === spec) api.verify(shown.result, result);
+    // the live twin of the precomputed result shown: same digest, so the same picture
+    const twin = !pre && !drag && shown.result && api.precomputed && api.precomputed(shown.result) && shown.spec === spec
+      && api.verify(shown.result, result);
     Object.assign(shown, { result, spec, ms });
     // a drag's scene claims no digest: computed in parts, or a preview of fewer steps
     if (result.digest && !drag) root.dataset.digest = result.digest;
@@ -42,7 +46,7 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
     // preview is shown to its last step, not to the preview's
     if (drag) scene.step = null;
     else if (scene.step === null || scene.step > spec.steps) scene.step = spec.steps;
-    on.result(spec, { drag }, !pre);
+    on.result(spec, { drag, same: !!twin }, !pre);
     if (pre) recheck(result, spec);
   } });
   const ensureGrid = gridLoader({ api, alive, onError: on.error, onGrid(grid) {
