@@ -9,6 +9,10 @@ for the hosted app (http) and the one-file descentlab.html (file://):
   cold  a fresh user-data-dir each launch (empty HTTP and wasm code caches)
   warm  one user-data-dir reused (primed once, not counted, until the page had stored its
         interpreter's memory snapshot), and the same with ?snapshot=0 (hosted only)
+  warm, worker alone  the same profile, but a bare page that only starts the worker (same
+        name, so the same snapshot) and asks it for the app's default landscape scene: what
+        the runtime takes with no page around it, the least "interactive" could be here
+        (hosted only; its "interactive" is when that result arrives)
 For each it prints the median (and range) in ms since navigation of:
   - the marks descentlab:first-scene (a trajectory on screen, precomputed or live) and
     descentlab:interactive (the first live result from the worker drawn);
@@ -32,6 +36,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
+import json
 import os
 import re
 import statistics
@@ -129,7 +135,12 @@ def visit(pw, url: str, profile: str, keep_snapshot: bool = False, first_only: b
         before = chromium_cpu(profile)
         page.goto(url, wait_until="commit")
         page.wait_for_function("() => window.descentlab !== undefined && window.descentlab.startup", timeout=120_000)
-        startup = page.evaluate(FIRST_JS if first_only and not keep_snapshot else STARTUP_JS)
+        if WORKER_ALONE_PATH in url:
+            startup = page.evaluate("() => window.descentlab")
+            if startup.get("error"):
+                raise RuntimeError(f"the worker alone failed: {startup['error']}")
+        else:
+            startup = page.evaluate(FIRST_JS if first_only and not keep_snapshot else STARTUP_JS)
         after = chromium_cpu(profile)
         if before is not None and after is not None:
             startup["cpu"] = {kind: ms - before.get(kind, 0.0) for kind, ms in after.items()}
@@ -140,6 +151,52 @@ def visit(pw, url: str, profile: str, keep_snapshot: bool = False, first_only: b
         ctx.close()
 
 
+# A page with nothing but the worker: served by the bench beside dist/ (never shipped).
+WORKER_ALONE_PATH = "/__bench/worker-alone.html"
+WORKER_ALONE_HTML = """<!doctype html><meta charset="utf-8"><title>worker alone</title><script>
+"use strict";
+const SPEC = %(spec)s;
+window.descentlab = {marks: {}, page: {}, worker: null, snapshot: null};
+const at = () => performance.now();
+const worker = new Worker("/worker.js", {name: %(name)s});
+worker.onmessage = ({data: m}) => {
+  const d = window.descentlab;
+  if (m.type === "ready") {
+    d.page.ready = at(); d.snapshot = m.snapshot;
+    d.worker = {...m.timings, began: m.timings.began - performance.timeOrigin};
+    worker.postMessage({id: 1, type: "run", spec: SPEC});
+  } else if (m.type === "result" && m.id === 1) {
+    performance.mark("descentlab:interactive"); d.marks["descentlab:interactive"] = at(); d.startup = d;
+  } else if (m.type === "error" || m.type === "load-error") {
+    d.startup = d; d.error = JSON.stringify(m);
+  }
+};
+</script>"""
+
+
+def serve_worker_alone(server, dist: Path) -> None:
+    """Let `server` (buildtool.serve.make_server) also answer WORKER_ALONE_PATH: the bare page
+    for this build (its id names the worker, as index.html's first script does) asking for
+    the default landscape scene the shipped scene table marks."""
+    build = re.search(r'name="descentlab-build" content="([^"]+)"', (dist / "index.html").read_text()).group(1)
+    scenes = json.loads((dist / "scenes" / "index.json").read_text())["scenes"]
+    key = next(k for k, e in scenes.items() if e.get("default") and e["kind"] == "landscape")
+    body = (WORKER_ALONE_HTML % {"spec": key, "name": json.dumps(f"descentlab@{build}")}).encode()
+    base = server.RequestHandlerClass   # functools.partial(handler class, directory=...)
+
+    class WithWorkerAlone(base.func):
+        def do_GET(self):
+            if self.path.split("?")[0] != WORKER_ALONE_PATH:
+                return super().do_GET()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server.RequestHandlerClass = functools.partial(WithWorkerAlone, *base.args, **base.keywords)
+
+
 def spread(values) -> str:
     """median [min-max] of the values present, or a dash."""
     vals = [v for v in values if v is not None]
@@ -147,6 +204,8 @@ def spread(values) -> str:
         return f"{'-':>18}"
     return f"{statistics.median(vals):6.0f} [{min(vals):5.0f}-{max(vals):5.0f}]"
 
+
+MODES = ("cold", "warm", "warm, no snapshot", "warm, worker alone")
 
 # Rows of the breakdown: (label, how to read it from one visit's descentlab.startup)
 PAGE_ROWS = [
@@ -172,7 +231,7 @@ def _row(label: str, get, rows: dict, columns) -> str:
 
 
 def report(title: str, rows: dict) -> None:
-    columns = [c for c in ("cold", "warm", "warm, no snapshot") if rows.get(c)]
+    columns = [c for c in MODES if rows.get(c)]
     print()
     print(f"{title:<36}" + "".join(f" {c + ': median [range]':>22}" for c in columns))
     for label, get in PAGE_ROWS:
@@ -189,8 +248,9 @@ def report(title: str, rows: dict) -> None:
         f"{c} {sum(state(v) == 'used' for v in rows[c])} of {len(rows[c])}"
         + (f" ({', '.join(sorted({state(v) for v in rows[c]} - {'used'}))} otherwise)" if any(state(v) != "used" for v in rows[c]) else "")
         for c in columns))
-    pre = sum(1 for v in visits if v.get("precomputed"))
-    print(f"  (first scene precomputed in {pre} of {len(visits)} loads)")
+    pages = [v for c in columns if c != "warm, worker alone" for v in rows[c]]
+    pre = sum(1 for v in pages if v.get("precomputed"))
+    print(f"  (first scene precomputed in {pre} of {len(pages)} loads)")
 
 
 def measure(pw, urls: dict, tmp: str, n: int, tag: str, first_only: bool = False) -> dict:
@@ -199,7 +259,7 @@ def measure(pw, urls: dict, tmp: str, n: int, tag: str, first_only: bool = False
     ?snapshot=0 (interleaved with warm, so both see the same load on the machine).
     urls: {name: url} of builds compared turn by turn (each visit of one is followed by the
     same visit of the next). Returns {name: rows}."""
-    out = {name: {"cold": [], "warm": [], "warm, no snapshot": [], "profile": os.path.join(tmp, f"{tag}-{k}-warm")}
+    out = {name: {**{mode: [] for mode in MODES}, "profile": os.path.join(tmp, f"{tag}-{k}-warm")}
            for k, name in enumerate(urls)}
     for i in range(n):
         for k, (name, url) in enumerate(urls.items()):
@@ -212,6 +272,8 @@ def measure(pw, urls: dict, tmp: str, n: int, tag: str, first_only: bool = False
             without = url + ("&" if "?" in url else "?") + "snapshot=0" if url.startswith("http") else None
             if without:
                 out[name]["warm, no snapshot"].append(visit(pw, without, out[name]["profile"], first_only=first_only))
+                alone = url.rstrip("/") + WORKER_ALONE_PATH
+                out[name]["warm, worker alone"].append(visit(pw, alone, out[name]["profile"]))
     return out
 
 
@@ -221,7 +283,7 @@ def compare(title: str, rows: dict) -> None:
     for mark in ("descentlab:first-scene", "descentlab:interactive"):
         at = lambda v: v["marks"].get(mark)  # noqa: E731
         print(f"\n{title}: {mark}, {a} / {b} per turn (median)")
-        for mode in ("cold", "warm", "warm, no snapshot"):
+        for mode in MODES:
             ratios = [at(x) / at(y) for x, y in zip(ra[mode], rb[mode]) if at(x) and at(y)]
             if ratios:
                 print(f"  {mode:<20} {statistics.median(ratios):5.2f}  [{', '.join(f'{r:.2f}' for r in ratios)}]")
@@ -241,6 +303,7 @@ def main() -> int:
     tool = TOOL
     info = tool.build(quiet=True)
     server = tool.make_server(tool.DIST, "127.0.0.1", 0, quiet=True)
+    serve_worker_alone(server, tool.DIST)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     size = sum(f["size"] for f in info["files"].values())
@@ -253,6 +316,7 @@ def main() -> int:
     if args.against:
         other = Path(args.against).resolve()
         other_server = tool.make_server(other, "127.0.0.1", 0, quiet=True)
+        serve_worker_alone(other_server, other)
         threading.Thread(target=other_server.serve_forever, daemon=True).start()
         hosted_urls["other"] = f"http://127.0.0.1:{other_server.server_address[1]}/"
         if "this build" in single_urls and (other / "descentlab.html").exists():
