@@ -380,6 +380,25 @@ def test_charts_have_keys_and_fit_the_width(network, width, height):
     page.screenshot(path=str(DOCS / f"network-{width}.png"), full_page=True)
 
 
+def test_before_training_a_sentence_stands_where_the_charts_will_be(network):
+    """No empty axes before the first training (on a phone they were three screens of them
+    above the dataset): a sentence says what Train will draw; the charts appear once it
+    trains, and the dataset's panel starts within the phone's first screen."""
+    page = network
+    page.set_viewport_size({"width": 390, "height": 844})
+    hint = page.locator(".network-view .untrained")
+    assert hint.is_visible() and "Press Train" in hint.inner_text()
+    assert not page.locator(".network-view .charts").is_visible()
+    assert not page.locator(".network-view .boundaries").is_visible()
+    assert page.locator(".network-view .side").bounding_box()["y"] < 844
+    train(page)
+    assert not hint.is_visible()
+    assert page.locator(".network-view .charts canvas").first.is_visible()
+    assert page.locator(".network-view .charts canvas").first.bounding_box()["width"] > 200
+    assert page.locator(".boundary canvas").count() == len(view(page, "spec")["optimizers"])
+    assert overflow(page) <= 0
+
+
 def test_smoothed_loss_is_drawn_from_python(network):
     page = network
     train(page)

@@ -56,12 +56,19 @@ export class TrainingPanel {
     this.boundaries = h("div", { class: "boundaries", "aria-label": "Decision boundaries, one per optimizer" });
     this.scrubLabel = scrubLabel;
     const button = (label, onclick) => h("button", { type: "button", class: "button secondary", onclick }, label);
-    this.el = h("section", { class: "panel main", "aria-label": "Training" },
-      h("div", { class: "timeline" }, this.trainBtn, this.pauseBtn, this.stepBtn, this.stopBtn, this.progress, logToggle.el, smoothToggle.el), this.status, this.verdict,
+    // Before the first training the charts would be empty axes (on a phone, three screens of
+    // them above the dataset): a sentence says what will appear here instead.
+    this.untrained = h("p", { class: "hint untrained" }, "Nothing trained yet. Press Train: every optimizer in the list trains "
+      + "this network on the dataset (see the Dataset panel), and its training loss, validation loss and accuracy, and its "
+      + "decision boundary, appear here epoch by epoch.");
+    this.results = h("div", { class: "results", hidden: true },
       h("div", { class: "charts" }, ...this.canvases.map((c, i) => h("figure", { class: "chart-wrap" },
         h("figcaption", {}, CHARTS[i][1]), c, this.legends[i]))),
       h("div", { class: "timeline" }, h("span", {}, "Epoch"), this.scrub, scrubLabel),
-      h("h2", {}, "Decision boundaries"), this.boundaries,
+      h("h2", {}, "Decision boundaries"), this.boundaries);
+    this.el = h("section", { class: "panel main", "aria-label": "Training" },
+      h("div", { class: "timeline" }, this.trainBtn, this.pauseBtn, this.stepBtn, this.stopBtn, this.progress, logToggle.el, smoothToggle.el), this.status, this.verdict,
+      this.untrained, this.results,
       h("div", { class: "exports" }, button("Export PNG", () => this.exportPNG()), button("Export CSV", () => this.exportCSV()),
         button("Export JSON", () => this.exportJSON()), button("Copy link", () => this.copyLink())));
   }
@@ -261,6 +268,9 @@ export class TrainingPanel {
 
   draw() {
     if (!this.alive()) return;
+    const started = !!(this.result || this.live);
+    this.untrained.hidden = started;
+    this.results.hidden = !started;
     const d = this.data();
     drawCharts(this.charts, this.runs(), this.scene.optimizers, this.epoch, { smooth: this.smooth });
     const runs = this.runs();
