@@ -12,7 +12,8 @@ for the hosted app (http) and the one-file descentlab.html (file://):
   warm, worker alone  the same profile, but a bare page that only starts the worker (same
         name, so the same snapshot) and asks it for the app's default landscape scene: what
         the runtime takes with no page around it, the least "interactive" could be here
-        (hosted only; its "interactive" is when that result arrives)
+        (hosted only; its "interactive" is when that result arrives, and so its "first
+        result" row is ready -> arrived; skipped for a dist/ without a scene table)
 For each it prints the median (and range) in ms since navigation of:
   - the marks descentlab:first-scene (a trajectory on screen, precomputed or live) and
     descentlab:interactive (the first live result from the worker drawn);
@@ -166,21 +167,29 @@ worker.onmessage = ({data: m}) => {
     d.worker = {...m.timings, began: m.timings.began - performance.timeOrigin};
     worker.postMessage({id: 1, type: "run", spec: SPEC});
   } else if (m.type === "result" && m.id === 1) {
-    performance.mark("descentlab:interactive"); d.marks["descentlab:interactive"] = at(); d.startup = d;
+    performance.mark("descentlab:interactive"); d.marks["descentlab:interactive"] = at(); d.startup = true;
   } else if (m.type === "error" || m.type === "load-error") {
-    d.startup = d; d.error = JSON.stringify(m);
+    d.startup = true; d.error = JSON.stringify(m);
   }
 };
 </script>"""
 
 
-def serve_worker_alone(server, dist: Path) -> None:
+def serve_worker_alone(server, dist: Path) -> bool:
     """Let `server` (buildtool.serve.make_server) also answer WORKER_ALONE_PATH: the bare page
     for this build (its id names the worker, as index.html's first script does) asking for
-    the default landscape scene the shipped scene table marks."""
-    build = re.search(r'name="descentlab-build" content="([^"]+)"', (dist / "index.html").read_text()).group(1)
-    scenes = json.loads((dist / "scenes" / "index.json").read_text())["scenes"]
-    key = next(k for k, e in scenes.items() if e.get("default") and e["kind"] == "landscape")
+    the default landscape scene the shipped scene table marks. False (and nothing served)
+    for a dist/ without that table (built without numpy 2.0.2, or an older build)."""
+    build = re.search(r'name="descentlab-build" content="([^"]+)"', (dist / "index.html").read_text())
+    table = dist / "scenes" / "index.json"
+    if not build or not table.exists():
+        print(f"{dist}: no scene table or build id, so no 'worker alone' column")
+        return False
+    build = build.group(1)
+    scenes = json.loads(table.read_text())["scenes"]
+    key = next((k for k, e in scenes.items() if e.get("default") and e["kind"] == "landscape"), None)
+    if key is None:
+        return False
     body = (WORKER_ALONE_HTML % {"spec": key, "name": json.dumps(f"descentlab@{build}")}).encode()
     base = server.RequestHandlerClass   # functools.partial(handler class, directory=...)
 
@@ -195,6 +204,7 @@ def serve_worker_alone(server, dist: Path) -> None:
             self.wfile.write(body)
 
     server.RequestHandlerClass = functools.partial(WithWorkerAlone, *base.args, **base.keywords)
+    return True
 
 
 def spread(values) -> str:
@@ -253,10 +263,11 @@ def report(title: str, rows: dict) -> None:
     print(f"  (first scene precomputed in {pre} of {len(pages)} loads)")
 
 
-def measure(pw, urls: dict, tmp: str, n: int, tag: str, first_only: bool = False) -> dict:
+def measure(pw, urls: dict, tmp: str, n: int, tag: str, first_only: bool = False, alone=frozenset()) -> dict:
     """cold: fresh profiles; warm: one profile primed once (its caches filled and, where the
     page makes one, its memory snapshot stored); "warm, no snapshot": the same profile with
-    ?snapshot=0 (interleaved with warm, so both see the same load on the machine).
+    ?snapshot=0 (interleaved with warm, so both see the same load on the machine), and for
+    the builds named in `alone`, the bare page of serve_worker_alone (interleaved too).
     urls: {name: url} of builds compared turn by turn (each visit of one is followed by the
     same visit of the next). Returns {name: rows}."""
     out = {name: {**{mode: [] for mode in MODES}, "profile": os.path.join(tmp, f"{tag}-{k}-warm")}
@@ -272,8 +283,9 @@ def measure(pw, urls: dict, tmp: str, n: int, tag: str, first_only: bool = False
             without = url + ("&" if "?" in url else "?") + "snapshot=0" if url.startswith("http") else None
             if without:
                 out[name]["warm, no snapshot"].append(visit(pw, without, out[name]["profile"], first_only=first_only))
-                alone = url.rstrip("/") + WORKER_ALONE_PATH
-                out[name]["warm, worker alone"].append(visit(pw, alone, out[name]["profile"]))
+            if without and name in alone:
+                bare = url.rstrip("/") + WORKER_ALONE_PATH
+                out[name]["warm, worker alone"].append(visit(pw, bare, out[name]["profile"]))
     return out
 
 
@@ -303,7 +315,7 @@ def main() -> int:
     tool = TOOL
     info = tool.build(quiet=True)
     server = tool.make_server(tool.DIST, "127.0.0.1", 0, quiet=True)
-    serve_worker_alone(server, tool.DIST)
+    alone = {"this build"} if serve_worker_alone(server, tool.DIST) else set()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     size = sum(f["size"] for f in info["files"].values())
@@ -316,7 +328,8 @@ def main() -> int:
     if args.against:
         other = Path(args.against).resolve()
         other_server = tool.make_server(other, "127.0.0.1", 0, quiet=True)
-        serve_worker_alone(other_server, other)
+        if serve_worker_alone(other_server, other):
+            alone.add("other")
         threading.Thread(target=other_server.serve_forever, daemon=True).start()
         hosted_urls["other"] = f"http://127.0.0.1:{other_server.server_address[1]}/"
         if "this build" in single_urls and (other / "descentlab.html").exists():
@@ -324,7 +337,7 @@ def main() -> int:
         print(f"other: {other}")
 
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="descentlab-bench-") as tmp:
-        hosted = measure(pw, hosted_urls, tmp, args.n, "hosted", args.first_only)
+        hosted = measure(pw, hosted_urls, tmp, args.n, "hosted", args.first_only, alone)
         for name, rows in hosted.items():
             report(f"hosted app, {name} {hosted_urls[name]}", rows)
         if len(hosted) == 2:

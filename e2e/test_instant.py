@@ -345,6 +345,38 @@ def test_the_live_twin_of_the_precomputed_picture_is_not_drawn_again(browser, se
         assert any("PRECOMPUTED SCENE DIFFERS" in e for e in watch.console_errors), watch.console_errors
 
 
+def test_an_edit_made_while_python_loads_is_what_is_drawn_live(browser, server, index):
+    """Shift+-> moves the start while the precomputed scene is shown and the worker is still
+    loading: once it is ready, the moved scene is computed and drawn live, and the recheck
+    of the precomputed scene is not sent after it (it would be drawn over the edit)."""
+    from conftest import native
+    watch = PageWatch()
+    page, release = held_page(browser, server, watch, init_script=CALLS_INIT)
+    try:
+        page.wait_for_function(MARK_JS, arg=FIRST, timeout=60_000)
+        before = page.evaluate("() => window.descentlab.view.spec.start")
+        page.locator(".landscape-canvas").focus()
+        page.keyboard.press("Shift+ArrowRight")
+        page.wait_for_function("() => /start=/.test(location.hash) && !location.hash.includes('start=%5B-1.5%2C2%5D')"
+                               " && !location.hash.includes('start=[-1.5,2]')", timeout=10_000)
+    finally:
+        release()
+    page.wait_for_function(MARK_JS, arg=LIVE, timeout=180_000)
+    page.wait_for_function("(b) => { const s = window.descentlab.view.spec; return s && s.start[0] !== b[0] && "
+                           "document.querySelector('#view').dataset.digest; }", arg=before, timeout=60_000)
+    # what could come after it has come: the grid's live check is the last request
+    page.wait_for_function("() => window.__calls.some((c) => c.kind === 'grid' && c.stage === 'ready' && c.done !== null)",
+                           timeout=60_000)
+    page.wait_for_timeout(300)
+    spec = page.evaluate("() => window.descentlab.view.spec")
+    assert spec["start"][0] > before[0] and spec["start"][1] == before[1], (before, spec["start"])
+    assert page.evaluate("() => document.querySelector('#view').dataset.digest") == native(spec)["digest"]
+    live = [c["kind"] for c in page.evaluate("() => window.__calls") if c["stage"] == "ready"]
+    assert live.count("landscape") == 0, live   # the edit went before ready, and no recheck after it
+    page.context.close()
+    assert watch.console_errors == [], watch.console_errors
+
+
 def test_network_view_shows_its_precomputed_picture_then_goes_live(browser, server, index):
     """#network before the worker is ready: the shipped dataset preview is drawn, the view
     says it is interactive in a moment, Train waits (no error); released, the live preview

@@ -391,7 +391,13 @@ def test_before_training_a_sentence_stands_where_the_charts_will_be(network):
     assert not page.locator(".network-view .charts").is_visible()
     assert not page.locator(".network-view .boundaries").is_visible()
     assert page.locator(".network-view .side").bounding_box()["y"] < 844
-    train(page)
+    # pressed, the charts take its place at once (they fill epoch by epoch)
+    old = page.evaluate("() => document.querySelector('#view').dataset.digest || ''")
+    assert page.evaluate("""() => {
+        [...document.querySelectorAll('.network-view button')].find((b) => b.textContent === 'Train').click();
+        return document.querySelector('.network-view .untrained').hidden && !document.querySelector('.network-view .results').hidden;
+    }""")
+    page.wait_for_function("(old) => (document.querySelector('#view').dataset.digest || '') !== old", arg=old, timeout=180_000)
     assert not hint.is_visible()
     assert page.locator(".network-view .charts canvas").first.is_visible()
     assert page.locator(".network-view .charts canvas").first.bounding_box()["width"] > 200

@@ -56,10 +56,14 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
 
   const remember = () => setParams(sceneParams(scene));
   let rest = 0;   // timer: the pointer rests mid-drag
+  let latest = null;   // the spec last asked for
+  const ask = (job) => { latest = job.spec; runner.request(job); };
 
-  // The worker is ready: compute the precomputed scene still shown, live.
+  // The worker is ready: compute the precomputed scene still shown, live, unless something
+  // newer was asked for meanwhile (an edit made while Python loaded: its live result is
+  // the one to draw, and a recheck sent after it would be drawn over it).
   function recheck(result, spec) {
-    api.ready.then(() => { if (alive() && shown.result === result) runner.request({ spec }); }, () => {});
+    api.ready.then(() => { if (alive() && shown.result === result && latest === spec) runner.request({ spec }); }, () => {});
   }
 
   // keep=false while dragging: writing the URL (history.replaceState) 60 times a second
@@ -77,14 +81,14 @@ export function sceneRequests({ api, root, scene, shown, setParams, alive, on })
     const spec = landscapeSpec(scene, !!scene.selected);
     const preview = previewSteps();
     if (!keep && preview > 0 && spec.steps > preview) {
-      runner.request({ spec: { ...spec, steps: preview }, parallel: previewPool(), drag: true });
-      rest = setTimeout(() => { if (alive()) runner.request({ spec, parallel: true, drag: true, refining: true }); }, DRAG_REST_MS);
-    } else runner.request({ spec, parallel: !keep, drag: !keep });
+      ask({ spec: { ...spec, steps: preview }, parallel: previewPool(), drag: true });
+      rest = setTimeout(() => { if (alive()) ask({ spec, parallel: true, drag: true, refining: true }); }, DRAG_REST_MS);
+    } else ask({ spec, parallel: !keep, drag: !keep });
   }
 
   // The inspector needs the optimizer state the last run did not record.
   function needState() {
-    if (shown.spec && !shown.spec.record_state) runner.request({ spec: { ...shown.spec, record_state: true } });
+    if (shown.spec && !shown.spec.record_state) ask({ spec: { ...shown.spec, record_state: true } });
   }
 
   return { changed, remember, needState };

@@ -204,6 +204,7 @@ export class TrainingPanel {
       boundary: null, boundaries: [], diverged_at: null }));
     this.result = null; this.epoch = null; this.doneEpochs = 0;
     this.scrub.disabled = true; this.scrubLabel.textContent = "";
+    this.showResults(true);   // the charts fill from the first epoch on
   }
 
   stream({ done, total, partial }) {
@@ -266,11 +267,16 @@ export class TrainingPanel {
     return entries[i] ? forkLabels(runLabels(entries, this.catalog), entries)[i] : `run ${i + 1}`;
   }
 
+  // The charts, once a training is asked for or has trained something; else the sentence
+  // (a first training that failed or was stopped before its first epoch trained nothing).
+  showResults(on) {
+    this.untrained.hidden = on;
+    this.results.hidden = !on;
+  }
+
   draw() {
     if (!this.alive()) return;
-    const started = !!(this.result || this.live);
-    this.untrained.hidden = started;
-    this.results.hidden = !started;
+    this.showResults(!!(this.result || this.training || this.doneEpochs > 0));
     const d = this.data();
     drawCharts(this.charts, this.runs(), this.scene.optimizers, this.epoch, { smooth: this.smooth });
     const runs = this.runs();
