@@ -121,7 +121,7 @@ export class TrainingPanel {
       if (err.kind === "Cancelled") this.stopped(s);
       else { this.showMessage(this.errorText(err)); this.status.textContent = ""; }
     } finally {
-      this.training = null; this.trainBtn.disabled = false; this.stopBtn.disabled = true;
+      this.training = null; this.asked = false; this.trainBtn.disabled = false; this.stopBtn.disabled = true;
       this.paused = false; this.pauseBtn.textContent = "Pause"; this.pauseBtn.setAttribute("aria-pressed", "false");
       this.pauseBtn.disabled = true; this.stepBtn.disabled = true;
       this.onDone(); this.draw();
@@ -204,7 +204,8 @@ export class TrainingPanel {
       boundary: null, boundaries: [], diverged_at: null }));
     this.result = null; this.epoch = null; this.doneEpochs = 0;
     this.scrub.disabled = true; this.scrubLabel.textContent = "";
-    this.showResults(true);   // the charts fill from the first epoch on
+    this.asked = true;   // the charts, empty until the first epoch, take the sentence's place
+    this.draw();
   }
 
   stream({ done, total, partial }) {
@@ -276,7 +277,7 @@ export class TrainingPanel {
 
   draw() {
     if (!this.alive()) return;
-    this.showResults(!!(this.result || this.training || this.doneEpochs > 0));
+    this.showResults(!!(this.result || this.asked || this.doneEpochs > 0));
     const d = this.data();
     drawCharts(this.charts, this.runs(), this.scene.optimizers, this.epoch, { smooth: this.smooth });
     const runs = this.runs();
