@@ -115,13 +115,14 @@ export class TrainingPanel {
     this.begin(s);
     const t0 = performance.now();
     this.training = this.api.run(s, { onProgress: (p) => this.stream(p) });
+    this.draw();   // the charts, empty until the first epoch, take the sentence's place
     try {
       this.finish(s, await this.training, performance.now() - t0);
     } catch (err) {
       if (err.kind === "Cancelled") this.stopped(s);
       else { this.showMessage(this.errorText(err)); this.status.textContent = ""; }
     } finally {
-      this.training = null; this.asked = false; this.trainBtn.disabled = false; this.stopBtn.disabled = true;
+      this.training = null; this.trainBtn.disabled = false; this.stopBtn.disabled = true;
       this.paused = false; this.pauseBtn.textContent = "Pause"; this.pauseBtn.setAttribute("aria-pressed", "false");
       this.pauseBtn.disabled = true; this.stepBtn.disabled = true;
       this.onDone(); this.draw();
@@ -204,8 +205,6 @@ export class TrainingPanel {
       boundary: null, boundaries: [], diverged_at: null }));
     this.result = null; this.epoch = null; this.doneEpochs = 0;
     this.scrub.disabled = true; this.scrubLabel.textContent = "";
-    this.asked = true;   // the charts, empty until the first epoch, take the sentence's place
-    this.draw();
   }
 
   stream({ done, total, partial }) {
@@ -277,7 +276,7 @@ export class TrainingPanel {
 
   draw() {
     if (!this.alive()) return;
-    this.showResults(!!(this.result || this.asked || this.doneEpochs > 0));
+    this.showResults(!!(this.result || this.training || this.doneEpochs > 0));
     const d = this.data();
     drawCharts(this.charts, this.runs(), this.scene.optimizers, this.epoch, { smooth: this.smooth });
     const runs = this.runs();
